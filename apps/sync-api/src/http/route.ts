@@ -1,0 +1,12 @@
+import type { Controller, SyncHandlers } from "@repo/contracts";
+
+/** One entry of the sync route table: a sync controller and the handlers that implement it. */
+export interface SyncRoute {
+  readonly controller: Controller<"sync">;
+  readonly handlers: SyncHandlers<Controller<"sync">>;
+}
+
+/** Pairs a controller with its handlers; the compiler checks every endpoint has a sync handler. */
+export function route<C extends Controller<"sync">>(controller: C, handlers: NoInfer<SyncHandlers<C>>): SyncRoute {
+  return { controller, handlers: handlers as unknown as SyncRoute["handlers"] };
+}

@@ -1,0 +1,34 @@
+/**
+ * sync-api's settings stack: the ordered list of layers (DESIGN.md, "Settings layers").
+ * Later layers win; the merged result is validated once by `syncApiSchema`.
+ */
+import { availableParallelism } from "node:os";
+import {
+  defineSettings,
+  envVars,
+  layer,
+  type Settings,
+  sharedEnvironmentLayer,
+  sharedLayers,
+  sharedSchema,
+} from "@repo/shared-settings";
+import { z } from "zod";
+
+export const syncApiSchema = sharedSchema.extend({
+  /** Pre-forked worker processes, like gunicorn's `workers`. */
+  workers: z.int().min(1).max(512),
+});
+
+export const syncApiSettings = defineSettings({
+  app: "sync-api",
+  envPrefix: "SYNC_API_",
+  schema: syncApiSchema,
+  layers: [
+    ...sharedLayers, // shared components: server, logging, routing
+    sharedEnvironmentLayer, // what NODE_ENV changes in them
+    layer("sync-api", { port: 3001, workers: availableParallelism() }), // this app's own layer
+    envVars(), // SYNC_API_* variables, last
+  ],
+});
+
+export type SyncApiSettings = Settings<typeof syncApiSchema>;

@@ -1,0 +1,45 @@
+/**
+ * The proxy of `pnpm dev` and `pnpm start`. It reads the two apps' own settings stacks, so it
+ * sends requests exactly where the apps listen, with the same SYNC_API_* / ASYNC_API_* variables.
+ */
+import { asyncApiSettings } from "@repo/async-api/settings";
+import { loadOrExit, loggerOptions } from "@repo/shared-settings";
+import { syncApiSettings } from "@repo/sync-api/settings";
+import { pino } from "pino";
+import { createDevProxy } from "./proxy.ts";
+import { proxySettings, targetOf } from "./settings.ts";
+
+const settings = loadOrExit(proxySettings);
+const sync = loadOrExit(syncApiSettings);
+const async = loadOrExit(asyncApiSettings);
+const logger = pino(loggerOptions("dev-proxy", settings.log));
+
+const server = createDevProxy({
+  asyncPrefix: async.asyncPrefix,
+  syncTarget: targetOf(sync),
+  asyncTarget: targetOf(async),
+  onUpstreamError: (error, upstream, url) => logger.warn({ err: error, upstream, url }, `${upstream} is not reachable`),
+});
+
+server.on("error", (error) => {
+  logger.fatal({ err: error }, "cannot listen");
+  process.exit(1);
+});
+server.listen(settings.port, settings.host, () => {
+  const shown = ["127.0.0.1", "0.0.0.0", "::", "::1"].includes(settings.host) ? "localhost" : settings.host;
+  process.stdout.write(
+    `\n  ➜  Open http://${shown}:${settings.port}   ` +
+      `(${async.asyncPrefix}/* → async-api ${targetOf(async)}, everything else → sync-api ${targetOf(sync)})\n\n`,
+  );
+});
+
+let closing = false;
+function shutdown() {
+  if (closing) return;
+  closing = true;
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+  setTimeout(() => process.exit(0), settings.shutdown.gracefulTimeoutMs).unref();
+}
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);

@@ -1,0 +1,80 @@
+import { Agent, createServer, type IncomingMessage, type Server, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { PROBLEM_CONTENT_TYPE, problem, REQUEST_ID_HEADER, requestIdFrom } from "@repo/contracts";
+import { createProxyServer } from "http-proxy-3";
+
+export interface ProxyOptions {
+  /** Requests under this prefix (and WebSocket upgrades there) go to async-api. */
+  readonly asyncPrefix: string;
+  readonly syncTarget: string;
+  readonly asyncTarget: string;
+  /** Called when an upstream cannot be reached; the client gets a 502 problem. */
+  readonly onUpstreamError?: (error: Error, upstream: "sync-api" | "async-api", url: string) => void;
+}
+
+/** Does a request path belong to the async app? `/async` and `/async/...`, not `/asyncfoo`. */
+export function isAsyncPath(url: string, asyncPrefix: string): boolean {
+  const path = url.split("?", 1)[0] ?? "";
+  return path === asyncPrefix || path.startsWith(`${asyncPrefix}/`);
+}
+
+/**
+ * Prepares a request for an upstream as nginx does in production: the request id is kept if the
+ * client sent a sane one and made otherwise, and X-Forwarded-* come from this proxy alone.
+ */
+function prepare(req: IncomingMessage): string {
+  const id = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+  req.headers[REQUEST_ID_HEADER] = id;
+  for (const name of Object.keys(req.headers)) {
+    if (name.startsWith("x-forwarded-")) delete req.headers[name];
+  }
+  return id;
+}
+
+/**
+ * The one-origin proxy: `asyncPrefix/*` to async-api, WebSocket upgrades included, and everything
+ * else to sync-api. The routing is the nginx template's, so tests can hold the two to each other.
+ */
+export function createDevProxy(options: ProxyOptions): Server {
+  // Keep-alive to the upstreams, as nginx's `keepalive` upstreams do.
+  const agent = new Agent({ keepAlive: true });
+  const proxy = createProxyServer({ xfwd: true, ws: true, agent });
+
+  const upstreamOf = (url: string) =>
+    isAsyncPath(url, options.asyncPrefix)
+      ? { name: "async-api" as const, target: options.asyncTarget }
+      : { name: "sync-api" as const, target: options.syncTarget };
+
+  const server = createServer((req, res) => {
+    const id = prepare(req);
+    const upstream = upstreamOf(req.url ?? "/");
+    proxy.web(req, res, { target: upstream.target }, (error: Error) => {
+      options.onUpstreamError?.(error, upstream.name, req.url ?? "/");
+      if (!(res instanceof ServerResponse) || res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.writeHead(502, { "content-type": PROBLEM_CONTENT_TYPE, [REQUEST_ID_HEADER]: id });
+      res.end(
+        JSON.stringify(
+          problem({ status: 502, detail: `${upstream.name} is not reachable`, instance: req.url, requestId: id }),
+        ),
+      );
+    });
+  });
+
+  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    prepare(req);
+    const upstream = upstreamOf(req.url ?? "/");
+    proxy.ws(req, socket, head, { target: upstream.target }, (error: Error) => {
+      options.onUpstreamError?.(error, upstream.name, req.url ?? "/");
+      socket.destroy();
+    });
+  });
+
+  server.on("close", () => {
+    proxy.close();
+    agent.destroy();
+  });
+  return server;
+}

@@ -1,0 +1,34 @@
+/** The proxy's own settings stack: where it listens. `PORT` is the proxy's (DESIGN.md). */
+import {
+  defineSettings,
+  envVars,
+  layer,
+  loggingLayer,
+  type Settings,
+  serverLayer,
+  sharedEnvironmentLayer,
+  sharedSchema,
+} from "@repo/shared-settings";
+
+export const proxySchema = sharedSchema.pick({ host: true, port: true, log: true, shutdown: true });
+
+export const proxySettings = defineSettings({
+  app: "dev-proxy",
+  envPrefix: "PROXY_",
+  schema: proxySchema,
+  layers: [
+    serverLayer, // the shared components it uses (the async prefix is async-api's, read from its stack)
+    loggingLayer,
+    sharedEnvironmentLayer,
+    layer("dev-proxy", { port: 8080, log: { level: "info" } }),
+    envVars({ aliases: { PORT: ["port"] } }),
+  ],
+});
+
+export type ProxySettings = Settings<typeof proxySchema>;
+
+/** The URL to reach an app at: a wildcard bind address is reached through loopback. */
+export function targetOf(app: { readonly host: string; readonly port: number }): string {
+  const host = app.host === "0.0.0.0" ? "127.0.0.1" : app.host === "::" ? "::1" : app.host;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${app.port}`;
+}

@@ -1,0 +1,146 @@
+import type { z } from "zod";
+import type { Layer, LayerOutcome, LayerSource, LoadContext, Problem } from "./layer.ts";
+import { describeExpected, keyPaths, kindOf, unwrap } from "./schema.ts";
+
+/**
+ * Separator between the parts of a nested key in a variable's name:
+ * `log.level` is `SYNC_API_LOG__LEVEL`, `keepAliveTimeoutMs` is `SYNC_API_KEEP_ALIVE_TIMEOUT_MS`.
+ */
+export const NESTED_SEPARATOR = "__";
+
+/** `keepAliveTimeoutMs` → `KEEP_ALIVE_TIMEOUT_MS`. */
+export function screamingSnake(key: string): string {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z])([A-Z][a-z])/g, "$1_$2")
+    .toUpperCase();
+}
+
+/** The environment variable that sets a key path for an app. */
+export function envVarName(prefix: string, path: readonly string[]): string {
+  return prefix + path.map(screamingSnake).join(NESTED_SEPARATOR);
+}
+
+interface EnvKey {
+  readonly path: readonly string[];
+  readonly schema: z.ZodType;
+}
+
+/** Every variable an app's schema accepts, by name. */
+export function envKeys(prefix: string, schema: z.ZodType): Map<string, EnvKey> {
+  const keys = new Map<string, EnvKey>();
+  for (const entry of keyPaths(schema)) keys.set(envVarName(prefix, entry.path), entry);
+  return keys;
+}
+
+export interface EnvVarsOptions {
+  /** Unprefixed variables that also set a key, e.g. `{ PORT: ["port"] }` for the proxy. */
+  readonly aliases?: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * The last layers of every stack: variables that start with the app's prefix, one layer per
+ * variable so that each value's source names its variable. A variable set to the empty string
+ * counts as unset. A prefixed variable that names no key is an error, so a typo never goes unseen.
+ */
+export function envVars(options: EnvVarsOptions = {}): LayerSource {
+  return ({ env, envPrefix, schema }: LoadContext): LayerOutcome => {
+    const keys = envKeys(envPrefix, schema);
+    for (const [name, path] of Object.entries(options.aliases ?? {})) {
+      const key = [...keys.values()].find((k) => k.path.join(".") === path.join("."));
+      if (!key) throw new Error(`envVars alias ${name}: the schema has no key ${path.join(".")}`);
+      keys.set(name, key);
+    }
+    const layers: Layer[] = [];
+    const problems: Problem[] = [];
+    const known: { name: string; key: EnvKey }[] = [];
+    for (const name of Object.keys(env).sort()) {
+      if (env[name] === undefined || env[name] === "") continue;
+      const key = keys.get(name);
+      if (key) {
+        known.push({ name, key });
+        continue;
+      }
+      if (!name.startsWith(envPrefix)) continue;
+      problems.push({
+        key: name,
+        source: `env ${name}`,
+        message: `no setting is named by this variable (nested keys use "${NESTED_SEPARATOR}", e.g. ${envVarName(envPrefix, ["log", "level"])})`,
+      });
+    }
+    // Shallow keys first, so a nested variable (`LOG__LEVEL`) wins over a whole object given as JSON (`LOG`).
+    known.sort((a, b) => a.key.path.length - b.key.path.length);
+    for (const { name, key } of known) {
+      const source = `env ${name}`;
+      const raw = env[name] as string;
+      const coerced = coerce(raw, key.schema);
+      if ("error" in coerced) {
+        const expected = describeExpected(key.schema);
+        problems.push({
+          key: key.path.join("."),
+          source,
+          message: `${coerced.error}${expected ? `; expected ${expected}` : ""}`,
+        });
+      }
+      layers.push({ name: source, values: nest(key.path, "value" in coerced ? coerced.value : raw) });
+    }
+    return { layers, problems };
+  };
+}
+
+function nest(path: readonly string[], value: unknown): Record<string, unknown> {
+  return path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as Record<string, unknown>;
+}
+
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i;
+const TRUE = new Set(["true", "1", "yes", "on"]);
+const FALSE = new Set(["false", "0", "no", "off"]);
+
+/**
+ * Reads a variable's string as the type its key expects. A string that cannot be read is passed on
+ * as it is, so that validation reports it against the schema; malformed JSON is reported here.
+ */
+export function coerce(raw: string, schema: z.ZodType): { value: unknown } | { error: string } {
+  const text = raw.trim();
+  switch (kindOf(schema)) {
+    case "number":
+    case "int":
+    case "bigint":
+      return { value: NUMBER.test(text) ? Number(text) : raw };
+    case "boolean": {
+      const lower = text.toLowerCase();
+      return { value: TRUE.has(lower) ? true : FALSE.has(lower) ? false : raw };
+    }
+    case "array": {
+      if (text.startsWith("[")) return parseJson(text);
+      const element = (unwrap(schema) as z.ZodArray<z.ZodType>).element;
+      const items = text
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item !== "")
+        .map((item) => coerce(item, element));
+      const bad = items.find((item) => "error" in item);
+      if (bad) return bad;
+      return { value: items.map((item) => ("value" in item ? item.value : undefined)) };
+    }
+    case "object":
+    case "record":
+    case "map":
+      return parseJson(text);
+    case "union":
+    case "intersection":
+    case "unknown":
+    case "any":
+      return text.startsWith("{") || text.startsWith("[") ? parseJson(text) : { value: raw };
+    default:
+      return { value: raw };
+  }
+}
+
+function parseJson(text: string): { value: unknown } | { error: string } {
+  try {
+    return { value: JSON.parse(text) };
+  } catch (error) {
+    return { error: `malformed JSON (${(error as Error).message})` };
+  }
+}

@@ -1,0 +1,157 @@
+import type { z } from "zod";
+import { type Layer, type LayerSource, type LoadContext, loadLayerSource, type Problem } from "./layer.ts";
+import { deepFreeze, mergeLayers, type Provenance, sourceOf } from "./merge.ts";
+import { SettingsError } from "./problems.ts";
+import { describeExpected, shapeOf } from "./schema.ts";
+
+export type DeepReadonly<T> = T extends (...args: never[]) => unknown
+  ? T
+  : T extends readonly (infer U)[]
+    ? readonly DeepReadonly<U>[]
+    : T extends object
+      ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+      : T;
+
+/** Resolved settings: typed from the schema, deep-frozen, so reading an unknown key is a type error. */
+export type Settings<S extends z.ZodType> = DeepReadonly<z.output<S>>;
+
+export type Resolution<S extends z.ZodType> =
+  | {
+      readonly ok: true;
+      readonly settings: Settings<S>;
+      /** Every key path set by a layer, with the name of the layer its value came from. */
+      readonly sources: ReadonlyMap<string, string>;
+      /** The layers that were merged, in order. */
+      readonly layers: readonly Layer[];
+    }
+  | { readonly ok: false; readonly problems: readonly Problem[] };
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface SettingsStackDefinition<S extends z.ZodObject> {
+  /** The app's name, used in messages: `sync-api`. */
+  readonly app: string;
+  /** Prefix of the app's environment variables: `SYNC_API_`. */
+  readonly envPrefix: string;
+  /** Validates the merged layers once; its output type is the settings' type. */
+  readonly schema: S;
+  /** The ordered layer list, first to last; later layers win. */
+  readonly layers: readonly LayerSource[];
+}
+
+export interface SettingsStack<S extends z.ZodObject> extends SettingsStackDefinition<S> {
+  /** Loads every layer and validates the result, reporting problems instead of throwing. */
+  resolve(env?: Env): Resolution<S>;
+  /** The resolved settings; throws a SettingsError that lists every problem. */
+  load(env?: Env): Settings<S>;
+}
+
+/**
+ * An app's settings stack: its ordered layers and the schema that validates their merge.
+ * The analogue of a Django settings module built with django-split-settings' `include(...)`.
+ */
+export function defineSettings<S extends z.ZodObject>(definition: SettingsStackDefinition<S>): SettingsStack<S> {
+  const stack: SettingsStack<S> = {
+    ...definition,
+    resolve: (env = process.env) => resolveSettings(definition, env),
+    load(env = process.env) {
+      const resolution = stack.resolve(env);
+      if (!resolution.ok) throw new SettingsError(definition.app, resolution.problems);
+      return resolution.settings;
+    },
+  };
+  return stack;
+}
+
+function resolveSettings<S extends z.ZodObject>(definition: SettingsStackDefinition<S>, env: Env): Resolution<S> {
+  const context: LoadContext = {
+    app: definition.app,
+    env,
+    envPrefix: definition.envPrefix,
+    schema: definition.schema,
+  };
+  const layers: Layer[] = [];
+  const problems: Problem[] = [];
+  for (const source of definition.layers) {
+    const outcome = loadLayerSource(source, context);
+    layers.push(...outcome.layers);
+    problems.push(...outcome.problems);
+  }
+  const { values, provenance } = mergeLayers(layers);
+  const parsed = definition.schema.safeParse(values);
+  if (!parsed.success) {
+    const reported = new Set(problems.map((p) => p.key));
+    for (const problem of issuesToProblems(parsed.error.issues, values, provenance, definition.schema)) {
+      if (!reported.has(problem.key)) problems.push(problem);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems };
+  return { ok: true, settings: deepFreeze(parsed.data) as Settings<S>, sources: provenance, layers };
+}
+
+function issuesToProblems(
+  issues: readonly z.core.$ZodIssue[],
+  values: Record<string, unknown>,
+  provenance: Provenance,
+  schema: z.ZodType,
+): Problem[] {
+  const problems: Problem[] = [];
+  for (const issue of issues) {
+    const path = issue.path.map(String);
+    if (issue.code === "unrecognized_keys") {
+      const known = Object.keys(shapeOf(schemaAt(schema, path) ?? schema) ?? {});
+      for (const key of issue.keys) {
+        const keyPath = [...path, key].join(".");
+        problems.push({
+          key: keyPath,
+          source: sourceOf(provenance, keyPath) ?? "unknown",
+          message: `unknown key; the keys here are ${known.join(", ")}`,
+        });
+      }
+      continue;
+    }
+    const key = path.join(".");
+    const value = valueAt(values, path);
+    const sub = schemaAt(schema, path);
+    const expected = sub ? describeExpected(sub) : undefined;
+    const message =
+      value === undefined
+        ? `required, but no layer sets it${expected ? `; expected ${expected}` : ""}`
+        : `${expected ? `expected ${expected}, ` : ""}got ${show(value)} (${issue.message})`;
+    problems.push({ key: key || "(root)", source: sourceOf(provenance, key) ?? "no layer", message });
+  }
+  return problems;
+}
+
+function valueAt(values: unknown, path: readonly string[]): unknown {
+  let current = values;
+  for (const key of path) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+function schemaAt(schema: z.ZodType, path: readonly string[]): z.ZodType | undefined {
+  let current: z.ZodType | undefined = schema;
+  for (const key of path) {
+    current = current && shapeOf(current)?.[key];
+  }
+  return current;
+}
+
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * The settings, or, when they are invalid, the report on stderr and exit code 1: an app calls this
+ * first thing, so it never listens with bad settings.
+ */
+export function loadOrExit<S extends z.ZodObject>(stack: SettingsStack<S>, env: Env = process.env): Settings<S> {
+  const resolution = stack.resolve(env);
+  if (resolution.ok) return resolution.settings;
+  process.stderr.write(`${new SettingsError(stack.app, resolution.problems).message}\n`);
+  process.exit(1);
+}
