@@ -59,11 +59,19 @@ export function createClient(options: ClientOptions) {
     const where = `${ctrl.name}.${name} (${endpoint.method} ${prefix}${endpoint.path})`;
     const schema = endpoint.responses[response.status];
     if (!schema) {
-      throw new ContractResponseError(`${where} answered ${response.status}, which its contract does not declare`, response.status, body);
+      throw new ContractResponseError(
+        `${where} answered ${response.status}, which its contract does not declare`,
+        response.status,
+        body,
+      );
     }
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
-      throw new ContractResponseError(`${where} answered ${response.status} with a body that breaks its contract: ${parsed.error.message}`, response.status, body);
+      throw new ContractResponseError(
+        `${where} answered ${response.status} with a body that breaks its contract: ${parsed.error.message}`,
+        response.status,
+        body,
+      );
     }
     return { status: response.status, body: parsed.data, headers: response.headers };
   }

@@ -17,7 +17,10 @@ export interface EndpointContract {
   readonly responses: Responses;
 }
 
-export interface Controller<R extends Runtime = Runtime, E extends Record<string, EndpointContract> = Record<string, EndpointContract>> {
+export interface Controller<
+  R extends Runtime = Runtime,
+  E extends Record<string, EndpointContract> = Record<string, EndpointContract>,
+> {
   readonly name: string;
   readonly runtime: R;
   readonly endpoints: E;

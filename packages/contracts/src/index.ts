@@ -1,4 +1,10 @@
-export { type CallOptions, type ClientOptions, type ClientResponse, ContractResponseError, createClient } from "./client.ts";
+export {
+  type CallOptions,
+  type ClientOptions,
+  type ClientResponse,
+  ContractResponseError,
+  createClient,
+} from "./client.ts";
 export {
   type AsyncHandlers,
   type Controller,
@@ -11,5 +17,5 @@ export {
   type SyncHandlers,
 } from "./contract.ts";
 export { asyncHealth, HealthStatus, syncHealth } from "./health.ts";
-export { REQUEST_ID_HEADER, requestIdFrom, saneRequestId } from "./request-id.ts";
 export { PROBLEM_CONTENT_TYPE, ProblemDetails, problem } from "./problem.ts";
+export { REQUEST_ID_HEADER, requestIdFrom, saneRequestId } from "./request-id.ts";

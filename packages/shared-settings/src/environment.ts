@@ -20,10 +20,7 @@ export function environmentOf(env: Readonly<Record<string, string | undefined>>)
  * The layer for the environment `NODE_ENV` names, picked from one entry per environment, so that
  * adding an environment is a compile error until every stack says what it means there.
  */
-export function byEnvironment(
-  owner: string,
-  layers: { readonly [E in Environment]: SettingsValues },
-): LayerSource {
+export function byEnvironment(owner: string, layers: { readonly [E in Environment]: SettingsValues }): LayerSource {
   return ({ env }) => {
     const environment = environmentOf(env);
     if (typeof environment !== "string") {

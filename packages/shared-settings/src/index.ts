@@ -1,5 +1,5 @@
-export { type Environment, ENVIRONMENTS, byEnvironment, environmentOf } from "./environment.ts";
 export { type EnvVarsOptions, envVarName, envVars, NESTED_SEPARATOR } from "./env-vars.ts";
+export { byEnvironment, ENVIRONMENTS, type Environment, environmentOf } from "./environment.ts";
 export { type Layer, type LayerSource, type LoadContext, layer, type Problem, type SettingsValues } from "./layer.ts";
 export { formatProblems, SettingsError } from "./problems.ts";
 export {
@@ -15,8 +15,8 @@ export {
 } from "./shared/index.ts";
 export {
   defineSettings,
-  loadOrExit,
   type Env,
+  loadOrExit,
   type Resolution,
   type Settings,
   type SettingsStack,

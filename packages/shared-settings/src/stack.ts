@@ -75,7 +75,10 @@ function resolveSettings<S extends z.ZodObject>(definition: SettingsStackDefinit
   for (const source of definition.layers) {
     const outcome = loadLayerSource(source, context);
     layers.push(...outcome.layers);
-    problems.push(...outcome.problems);
+    // Several layers may find the same fault (each environment layer reads NODE_ENV): report it once.
+    for (const problem of outcome.problems) {
+      if (!problems.some((p) => p.key === problem.key && p.message === problem.message)) problems.push(problem);
+    }
   }
   const { values, provenance } = mergeLayers(layers);
   const parsed = definition.schema.safeParse(values);

@@ -19,7 +19,9 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
     reply.header(REQUEST_ID_HEADER, request.id);
   });
 
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 404, `No route for ${request.method} ${request.url}`));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, 404, `No route for ${request.method} ${request.url}`),
+  );
   app.setErrorHandler((error, request, reply) => {
     const status = (error as { statusCode?: unknown }).statusCode;
     if (typeof status === "number" && status >= 400 && status < 500) {

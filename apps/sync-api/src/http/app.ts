@@ -14,6 +14,8 @@ export function createApp(routes: readonly SyncRoute[], logger: Logger): express
   app.use(
     pinoHttp({
       logger,
+      // Every line logged for a request carries `reqId`, named as in async-api's logs.
+      quietReqLogger: true,
       customAttributeKeys: { reqId: "reqId" },
       genReqId: (req, res) => {
         const id = requestIdFrom(req.headers[REQUEST_ID_HEADER]);

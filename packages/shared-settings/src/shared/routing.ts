@@ -8,9 +8,7 @@ import { layer } from "../layer.ts";
 export const DEFAULT_ASYNC_PREFIX = "/async";
 
 export const routingSchema = {
-  asyncPrefix: z
-    .string()
-    .regex(/^(\/[A-Za-z0-9._~-]+)+$/, "a path such as /async: starts with /, no trailing /"),
+  asyncPrefix: z.string().regex(/^(\/[A-Za-z0-9._~-]+)+$/, "a path such as /async: starts with /, no trailing /"),
 };
 
 export const routingLayer = layer("shared/routing", {

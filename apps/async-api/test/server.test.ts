@@ -1,0 +1,79 @@
+/** async-api as it really runs: its own process, talked to over HTTP on a free port. */
+import { HealthStatus } from "@repo/contracts";
+import { freePort, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
+import { afterEach, describe, expect, it } from "vitest";
+
+afterEach(stopAll);
+
+async function startAsyncApi(env: Record<string, string> = {}) {
+  const port = await freePort();
+  const app = startApp("async-api", { env: { ASYNC_API_PORT: String(port), ...env } });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/async/healthz`, { abortIf: app.exitReason });
+  return { app, url };
+}
+
+describe("async-api", () => {
+  it("answers /async/healthz naming the async runtime and its pid", async () => {
+    const { app, url } = await startAsyncApi();
+    const response = await fetch(`${url}/async/healthz`);
+    expect(response.status).toBe(200);
+    expect(HealthStatus.parse(await response.json())).toEqual({ status: "ok", runtime: "async", pid: app.pid });
+  });
+
+  it("serves every route under the async prefix only", async () => {
+    const { url } = await startAsyncApi();
+    const response = await fetch(`${url}/healthz`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(await response.json()).toMatchObject({ status: 404, title: "Not Found", instance: "/healthz" });
+  });
+
+  it("takes the prefix from its settings", async () => {
+    const port = await freePort();
+    const app = startApp("async-api", { env: { ASYNC_API_PORT: String(port), ASYNC_API_ASYNC_PREFIX: "/io" } });
+    const health = await waitForHttp(`http://127.0.0.1:${port}/io/healthz`, { abortIf: app.exitReason });
+    expect(HealthStatus.parse(health).runtime).toBe("async");
+    expect((await fetch(`http://127.0.0.1:${port}/async/healthz`)).status).toBe(404);
+  });
+
+  it("echoes a sane X-Request-ID and replaces one that is not", async () => {
+    const { url } = await startAsyncApi();
+    const kept = await fetch(`${url}/async/healthz`, { headers: { "x-request-id": "req-42.a:b" } });
+    expect(kept.headers.get("x-request-id")).toBe("req-42.a:b");
+    const replaced = await fetch(`${url}/async/healthz`, { headers: { "x-request-id": "x".repeat(500) } });
+    expect(replaced.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("logs one JSON line per request carrying the request id", async () => {
+    const { app, url } = await startAsyncApi({ ASYNC_API_LOG__LEVEL: "info" });
+    await fetch(`${url}/async/healthz`, { headers: { "x-request-id": "trace-me-2" } });
+    const lines = await waitFor("the request's log line", async () => {
+      const found = app
+        .output()
+        .split("\n")
+        .filter((l) => l.includes('"trace-me-2"'));
+      return found.length > 0 ? found : undefined;
+    });
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      reqId: "trace-me-2",
+      msg: "request completed",
+      res: { statusCode: 200 },
+    });
+  });
+
+  it("exits 0 on SIGTERM", async () => {
+    const { app } = await startAsyncApi();
+    expect(await app.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+  });
+
+  it("exits non-zero before listening when a setting is invalid, naming the key", async () => {
+    const app = startApp("async-api", { env: { ASYNC_API_PORT: "99999", ASYNC_API_ASYNC_PREFIX: "async/" } });
+    expect((await app.exited).code).toBe(1);
+    expect(app.output()).toContain("Invalid settings for async-api (2 problems)");
+    expect(app.output()).toMatch(/port \(from env ASYNC_API_PORT\): expected integer, >= 1, <= 65535, got 99999/);
+    expect(app.output()).toMatch(/asyncPrefix \(from env ASYNC_API_ASYNC_PREFIX\)/);
+    expect(app.output()).not.toContain("listening");
+  });
+});

@@ -1,0 +1,30 @@
+/**
+ * One Vitest run for the whole workspace (`pnpm test:unit`, part of `pnpm test`): every package
+ * with a test/ folder is a project named after its folder, plus the workspace-level tests in test/.
+ */
+import { existsSync, globSync } from "node:fs";
+import { basename, dirname } from "node:path";
+import { defineConfig } from "vitest/config";
+
+const packages = globSync("{apps,packages}/*/package.json")
+  .map((file) => dirname(file))
+  .filter((dir) => existsSync(`${dir}/test`));
+
+export default defineConfig({
+  // Import the `@repo/*` packages' TypeScript sources, as `pnpm dev` does: no build needed.
+  resolve: { conditions: ["@repo/source"] },
+  ssr: { resolve: { conditions: ["@repo/source"] } },
+  test: {
+    projects: [
+      ...packages.map((dir) => ({
+        extends: true as const,
+        test: { name: basename(dir), root: dir, include: ["test/**/*.test.ts"] },
+      })),
+      { extends: true as const, test: { name: "workspace", include: ["test/**/*.test.ts"] } },
+    ],
+    // Tests start real processes on real ports; give them room on a 2-core machine.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    reporters: process.env.CI ? ["default", ["json", { outputFile: "reports/vitest.json" }]] : ["default"],
+  },
+});
