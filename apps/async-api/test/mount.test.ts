@@ -14,7 +14,9 @@ describe("mounting the async route table", () => {
   it("mounts only async controllers", () => {
     expect(routes.map((r) => r.controller.runtime)).toEqual(routes.map(() => "async"));
     const app = Fastify();
-    expect(() => routes.forEach((r) => mountAsyncRoute(app, r))).not.toThrow();
+    expect(() => {
+      for (const r of routes) mountAsyncRoute(app, r);
+    }).not.toThrow();
   });
 
   it("refuses a handler that is not an async function, naming it", () => {

@@ -140,6 +140,11 @@ describe("sync-api HTTP behaviour", () => {
     );
     const entry = JSON.parse(line) as Record<string, unknown>;
     expect(entry).toMatchObject({ reqId: "trace-me-1", msg: "request completed", res: { statusCode: 200 } });
-    expect(app.output().split("\n").filter((l) => l.includes('"trace-me-1"'))).toHaveLength(1);
+    expect(
+      app
+        .output()
+        .split("\n")
+        .filter((l) => l.includes('"trace-me-1"')),
+    ).toHaveLength(1);
   });
 });

@@ -13,7 +13,9 @@ function routeOf(controller: Controller, handlers: Record<string, unknown>): Syn
 describe("mounting the sync route table", () => {
   it("mounts only sync controllers", () => {
     expect(routes.map((r) => r.controller.runtime)).toEqual(routes.map(() => "sync"));
-    expect(() => routes.forEach((r) => mountSyncRoute(express.Router(), r))).not.toThrow();
+    expect(() => {
+      for (const r of routes) mountSyncRoute(express.Router(), r);
+    }).not.toThrow();
   });
 
   it("refuses an async handler at start-up, naming it", () => {

@@ -1,4 +1,13 @@
 export { freePort } from "./ports.ts";
-export { type AppName, type AppProcess, type Exit, repoRoot, type StartOptions, startApp, startProcess, stopAll } from "./process.ts";
+export {
+  type AppName,
+  type AppProcess,
+  type Exit,
+  repoRoot,
+  type StartOptions,
+  startApp,
+  startProcess,
+  stopAll,
+} from "./process.ts";
 export { descendantsOf, isAlive } from "./process-tree.ts";
 export { waitFor, waitForHttp } from "./wait.ts";

@@ -2,7 +2,11 @@
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined>,
-  { timeoutMs = 15_000, intervalMs = 100, abortIf }: { timeoutMs?: number; intervalMs?: number; abortIf?: () => string | undefined } = {},
+  {
+    timeoutMs = 15_000,
+    intervalMs = 100,
+    abortIf,
+  }: { timeoutMs?: number; intervalMs?: number; abortIf?: () => string | undefined } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -16,7 +20,9 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

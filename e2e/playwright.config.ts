@@ -1,0 +1,64 @@
+/**
+ * End-to-end tests in a real Chromium through the proxy's one origin. The three processes of
+ * `pnpm dev` are started from source on free ports (so a running `pnpm dev` is never disturbed).
+ */
+import { defineConfig } from "@playwright/test";
+import { freePort } from "@repo/testing";
+import { chooseBrowser } from "./browser.ts";
+
+// The config is loaded again in every worker process: ports chosen once here reach them through
+// the environment they inherit.
+for (const name of ["E2E_PROXY_PORT", "E2E_SYNC_PORT", "E2E_ASYNC_PORT"]) {
+  process.env[name] ??= String(await freePort());
+}
+const env = {
+  NODE_ENV: "test",
+  PORT: process.env.E2E_PROXY_PORT as string,
+  SYNC_API_PORT: process.env.E2E_SYNC_PORT as string,
+  SYNC_API_WORKERS: "2",
+  ASYNC_API_PORT: process.env.E2E_ASYNC_PORT as string,
+};
+const origin = `http://localhost:${env.PORT}`;
+
+const browser = chooseBrowser();
+if (browser.kind === "missing") {
+  // A machine without a browser skips these tests loudly; CI must not.
+  if (process.env.CI) throw new Error(`e2e: ${browser.reason}`);
+  process.env.E2E_SKIP_REASON = browser.reason;
+  console.warn(`\n  ⚠  e2e tests SKIPPED: ${browser.reason}\n`);
+}
+
+// Playwright starts these in order, each once the one before answers at its own health URL.
+const server = (name: string, entry: string, healthUrl: string) => ({
+  name,
+  command: `node --conditions=@repo/source ${entry}`,
+  cwd: "..",
+  url: healthUrl,
+  env,
+  reuseExistingServer: false,
+  timeout: 60_000,
+  stdout: "ignore" as const,
+  stderr: "pipe" as const,
+});
+
+export default defineConfig({
+  testDir: "tests",
+  fullyParallel: true,
+  forbidOnly: Boolean(process.env.CI),
+  retries: 0,
+  workers: 2,
+  reporter: process.env.CI ? [["list"], ["json", { outputFile: "../reports/playwright.json" }]] : [["list"]],
+  use: {
+    baseURL: origin,
+    trace: "retain-on-failure",
+    ...(browser.kind === "system"
+      ? { launchOptions: { executablePath: browser.executablePath, args: [...browser.args] } }
+      : {}),
+  },
+  projects: [{ name: "chromium" }],
+  webServer: [
+    server("sync-api", "apps/sync-api/src/main.ts", `http://127.0.0.1:${env.SYNC_API_PORT}/healthz`),
+    server("async-api", "apps/async-api/src/main.ts", `http://127.0.0.1:${env.ASYNC_API_PORT}/async/healthz`),
+    server("dev-proxy", "packages/dev-proxy/src/main.ts", `http://127.0.0.1:${env.PORT}/healthz`),
+  ],
+});

@@ -1,0 +1,52 @@
+/**
+ * The three processes of `pnpm dev` (sync-api, async-api, the proxy), started from source on
+ * free ports, reached through the proxy with the typed client from @repo/contracts.
+ */
+import { asyncHealth, createClient, syncHealth } from "@repo/contracts";
+import { freePort, startApp, stopAll, waitForHttp } from "@repo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+let baseUrl = "";
+let proxyOutput = () => "";
+
+beforeAll(async () => {
+  const [proxyPort, syncPort, asyncPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  // The proxy finds the apps through their own settings variables, as in `pnpm dev`.
+  const env = { PORT: String(proxyPort), SYNC_API_PORT: String(syncPort), ASYNC_API_PORT: String(asyncPort) };
+  const sync = startApp("sync-api", { env: { ...env, SYNC_API_WORKERS: "2" } });
+  const async = startApp("async-api", { env });
+  const proxy = startApp("dev-proxy", { env });
+  proxyOutput = proxy.output;
+  baseUrl = `http://localhost:${proxyPort}`;
+  for (const [path, app] of [
+    ["/healthz", sync],
+    ["/async/healthz", async],
+  ] as const) {
+    await waitForHttp(`${baseUrl}${path}`, { abortIf: () => app.exitReason() ?? proxy.exitReason() });
+  }
+});
+afterAll(stopAll);
+
+describe("one origin for both runtimes", () => {
+  it("reaches sync-api and async-api through the proxy with the typed client", async () => {
+    const client = createClient({ baseUrl });
+    const sync = await client.controller(syncHealth).health();
+    const async = await client.controller(asyncHealth).health();
+    expect(sync.status).toBe(200);
+    expect(sync.body.runtime).toBe("sync");
+    expect(async.body.runtime).toBe("async");
+    expect(sync.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("passes the client's request id through to the app and back", async () => {
+    const response = await fetch(`${baseUrl}/async/healthz`, { headers: { "x-request-id": "through-proxy-1" } });
+    expect(response.headers.get("x-request-id")).toBe("through-proxy-1");
+  });
+
+  it("prints the URL to open once", () => {
+    const lines = proxyOutput()
+      .split("\n")
+      .filter((line) => line.includes(`Open ${baseUrl}`));
+    expect(lines).toHaveLength(1);
+  });
+});

@@ -1,0 +1,158 @@
+/**
+ * The dev proxy's routing, request ids, forwarded headers and WebSocket upgrades, against real
+ * upstream servers on loopback.
+ */
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { PROBLEM_CONTENT_TYPE } from "@repo/contracts";
+import { freePort } from "@repo/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
+import { createDevProxy, isAsyncPath } from "../src/proxy.ts";
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(
+    servers.splice(0).map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    ),
+  );
+});
+
+function listen(server: Server): Promise<string> {
+  servers.push(server);
+  return new Promise((resolve) => {
+    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  });
+}
+
+/** An upstream that answers with its own name, the path and the headers it received. */
+async function echoUpstream(name: string) {
+  const server = createServer((req, res) => {
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ upstream: name, url: req.url, headers: req.headers }));
+  });
+  // A WebSocket endpoint on the same server: it answers every message with its name.
+  const wss = new WebSocketServer({ server });
+  wss.on("connection", (socket, req) => {
+    socket.on("message", (data) => socket.send(`${name} ${req.url} ${String(data)}`));
+  });
+  return listen(server);
+}
+
+async function startProxy(asyncPrefix = "/async") {
+  const proxyUrl = await listen(
+    createDevProxy({
+      asyncPrefix,
+      syncTarget: await echoUpstream("sync"),
+      asyncTarget: await echoUpstream("async"),
+    }),
+  );
+  return async (path: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${proxyUrl}${path}`, { headers });
+    const body = (await response.json()) as { upstream: string; url: string; headers: IncomingHttpHeaders };
+    return { response, body };
+  };
+}
+
+describe("routing", () => {
+  it.each([
+    ["/async", true],
+    ["/async/", true],
+    ["/async/healthz?x=1", true],
+    ["/async?x=1", true],
+    ["/asyncx", false],
+    ["/healthz", false],
+    ["/", false],
+    ["/other/async/x", false],
+  ])("%s goes to async-api: %s", (path, toAsync) => {
+    expect(isAsyncPath(path, "/async")).toBe(toAsync);
+  });
+
+  it("sends the async prefix to async-api and everything else to sync-api, paths unchanged", async () => {
+    const get = await startProxy();
+    expect((await get("/async/healthz?x=1")).body).toMatchObject({ upstream: "async", url: "/async/healthz?x=1" });
+    expect((await get("/healthz")).body).toMatchObject({ upstream: "sync", url: "/healthz" });
+    expect((await get("/asyncx")).body).toMatchObject({ upstream: "sync", url: "/asyncx" });
+  });
+
+  it("routes on the configured prefix", async () => {
+    const get = await startProxy("/io");
+    expect((await get("/io/x")).body.upstream).toBe("async");
+    expect((await get("/async/x")).body.upstream).toBe("sync");
+  });
+});
+
+describe("request headers", () => {
+  it("makes a request id when the client sent none, and keeps a sane one", async () => {
+    const get = await startProxy();
+    const made = (await get("/healthz")).body.headers["x-request-id"];
+    expect(made).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await get("/async/x", { "x-request-id": "client-7" })).body.headers["x-request-id"]).toBe("client-7");
+    expect((await get("/x", { "x-request-id": "has space" })).body.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("sets X-Forwarded-* itself, dropping what the client claimed", async () => {
+    const get = await startProxy();
+    const { headers } = (await get("/healthz", { "x-forwarded-for": "6.6.6.6", "x-forwarded-proto": "https" })).body;
+    expect(headers["x-forwarded-for"]).toBe("127.0.0.1");
+    expect(headers["x-forwarded-proto"]).toBe("http");
+  });
+});
+
+describe("WebSocket upgrades", () => {
+  async function roundTrip(url: string): Promise<string> {
+    const socket = new WebSocket(url);
+    try {
+      await new Promise((resolve, reject) => {
+        socket.addEventListener("open", resolve, { once: true });
+        socket.addEventListener("error", () => reject(new Error(`cannot connect to ${url}`)), { once: true });
+      });
+      const reply = new Promise<string>((resolve) =>
+        socket.addEventListener("message", (event) => resolve(String(event.data)), { once: true }),
+      );
+      socket.send("ping");
+      return await reply;
+    } finally {
+      socket.close();
+    }
+  }
+
+  it("sends upgrades under the async prefix to async-api, others to sync-api", async () => {
+    const syncTarget = await echoUpstream("sync");
+    const asyncTarget = await echoUpstream("async");
+    const proxyUrl = await listen(createDevProxy({ asyncPrefix: "/async", syncTarget, asyncTarget }));
+    const ws = proxyUrl.replace("http", "ws");
+    expect(await roundTrip(`${ws}/async/ws`)).toBe("async /async/ws ping");
+    expect(await roundTrip(`${ws}/live`)).toBe("sync /live ping");
+  });
+});
+
+describe("an upstream that is down", () => {
+  it("answers 502 with a problem naming the app, and the request id", async () => {
+    const deadPort = await freePort();
+    const proxyUrl = await listen(
+      createDevProxy({
+        asyncPrefix: "/async",
+        syncTarget: `http://127.0.0.1:${deadPort}`,
+        asyncTarget: `http://127.0.0.1:${deadPort}`,
+      }),
+    );
+    const response = await fetch(`${proxyUrl}/async/healthz`, { headers: { "x-request-id": "r-502" } });
+    expect(response.status).toBe(502);
+    expect(response.headers.get("content-type")).toBe(PROBLEM_CONTENT_TYPE);
+    expect(response.headers.get("x-request-id")).toBe("r-502");
+    expect(await response.json()).toEqual({
+      type: "about:blank",
+      title: "Bad Gateway",
+      status: 502,
+      detail: "async-api is not reachable",
+      instance: "/async/healthz",
+      requestId: "r-502",
+    });
+  });
+});
