@@ -1,0 +1,70 @@
+// Sums every runner's results into the closing line `N passed, N failed`: Vitest and Playwright
+// count tests (from their JSON reports); lint and type-check tasks count as one check each (from
+// turbo's run summary). A runner that failed without writing its report counts as one failure.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+
+const exitStatus = Number(process.argv[2] ?? 1);
+let passed = 0;
+let failed = 0;
+const lines = [];
+
+function readJson(path) {
+  return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : undefined;
+}
+
+const vitest = readJson("reports/vitest.json");
+if (vitest) {
+  passed += vitest.numPassedTests;
+  failed += vitest.numFailedTests;
+  lines.push(
+    `vitest: ${vitest.numPassedTests} passed, ${vitest.numFailedTests} failed, ${vitest.numPendingTests + vitest.numTodoTests} skipped`,
+  );
+}
+
+const playwright = readJson("reports/playwright.json");
+if (playwright) {
+  const { expected, unexpected, flaky, skipped } = playwright.stats;
+  passed += expected + flaky;
+  failed += unexpected;
+  lines.push(`playwright: ${expected + flaky} passed, ${unexpected} failed, ${skipped} skipped`);
+}
+
+// turbo's summary of the run: each task's exit code.
+const runsDir = ".turbo/runs";
+const runFile = existsSync(runsDir)
+  ? readdirSync(runsDir)
+      .filter((f) => f.endsWith(".json"))
+      .sort()
+      .at(-1)
+  : undefined;
+const tasks = runFile ? readJson(`${runsDir}/${runFile}`).tasks : [];
+for (const task of tasks) {
+  const code = task.execution?.exitCode;
+  const ok = code === 0;
+  const name = task.taskId;
+  const isTestRunner = task.task === "test:unit" || task.task === "test:e2e";
+  if (isTestRunner) {
+    const wrote = task.task === "test:unit" ? vitest : playwright;
+    if (!ok && !wrote) {
+      failed += 1;
+      lines.push(`${name}: failed (exit ${code}) without a report`);
+    }
+    continue;
+  }
+  if (ok) passed += 1;
+  else failed += 1;
+  lines.push(`${name}: ${ok ? "passed" : `failed (exit ${code})`}`);
+}
+
+if (!vitest && !playwright && tasks.length === 0) {
+  failed += 1;
+  lines.push("no runner reported anything");
+}
+if (exitStatus !== 0 && failed === 0) {
+  failed += 1;
+  lines.push(`pnpm test exited ${exitStatus} with no failure counted above`);
+}
+
+console.log(`\n${lines.map((l) => `  ${l}`).join("\n")}\n`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

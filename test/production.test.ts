@@ -1,0 +1,84 @@
+/**
+ * The production path: `pnpm start` runs the compiled builds of both apps and the proxy, and each
+ * app runs alone from a deploy directory that holds only its production dependencies and
+ * JavaScript, as its image will.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, globSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HealthStatus } from "@repo/contracts";
+import { descendantsOf, freePort, isAlive, startProcess, stopAll, waitFor, waitForHttp } from "@repo/testing";
+import { afterAll, describe, expect, it } from "vitest";
+
+const workdir = mkdtempSync(join(tmpdir(), "api-starter-deploy-"));
+afterAll(async () => {
+  await stopAll();
+  rmSync(workdir, { recursive: true, force: true });
+});
+
+function commandLine(pid: number): string {
+  try {
+    return execFileSync("ps", ["-o", "args=", "-p", String(pid)], { encoding: "utf8" }).trim();
+  } catch {
+    return "";
+  }
+}
+
+describe("production builds", () => {
+  it("pnpm start serves both runtimes from dist/ through the proxy, and stops on Ctrl-C", async () => {
+    const [proxyPort, syncPort, asyncPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const start = startProcess("pnpm", ["start"], {
+      detached: true,
+      env: {
+        NODE_ENV: "production",
+        PORT: String(proxyPort),
+        SYNC_API_PORT: String(syncPort),
+        SYNC_API_WORKERS: "2",
+        ASYNC_API_PORT: String(asyncPort),
+      },
+    });
+    const origin = `http://127.0.0.1:${proxyPort}`;
+    const wait = { timeoutMs: 120_000, abortIf: start.exitReason };
+    const sync = HealthStatus.parse(await waitForHttp(`${origin}/healthz`, wait));
+    const async = HealthStatus.parse(await waitForHttp(`${origin}/async/healthz`, wait));
+    expect([sync.runtime, async.runtime]).toEqual(["sync", "async"]);
+    // The processes that answered run compiled JavaScript, not the TypeScript sources.
+    expect(commandLine(sync.pid)).toMatch(/dist\/main\.js/);
+    expect(commandLine(async.pid)).toMatch(/dist\/main\.js/);
+    expect(commandLine(async.pid)).not.toContain("@repo/source");
+
+    const tree = descendantsOf(start.pid);
+    process.kill(-start.pid, "SIGINT");
+    await start.exited;
+    await waitFor("every process to be gone", async () => (tree.some(isAlive) ? undefined : true));
+  });
+
+  it.each([
+    ["@repo/sync-api", "SYNC_API_PORT", "/healthz", "sync"],
+    ["@repo/async-api", "ASYNC_API_PORT", "/async/healthz", "async"],
+  ])("%s runs alone from a deploy directory with production dependencies only", async (name, portVar, path, runtime) => {
+    execFileSync("pnpm", ["build", `--filter=${name}`], { stdio: "ignore" });
+    const dir = join(workdir, runtime);
+    execFileSync("pnpm", ["--filter", name, "deploy", "--prod", dir], { stdio: "ignore" });
+
+    const installed = globSync("node_modules/.pnpm/*", { cwd: dir }).map((p) => p.slice("node_modules/.pnpm/".length));
+    for (const devOnly of ["typescript@", "vitest@", "vite@", "@types+", "turbo@", "@biomejs+", "@playwright+"]) {
+      expect(installed.filter((pkg) => pkg.startsWith(devOnly))).toEqual([]);
+    }
+    // No TypeScript sources anywhere: the app and its @repo/* packages ship dist/ only.
+    const sources = globSync("**/*.ts", { cwd: dir }).filter((file) => !file.endsWith(".d.ts"));
+    expect(sources).toEqual([]);
+    expect(existsSync(join(dir, "dist/main.js"))).toBe(true);
+
+    // Started as its image starts it: plain node, no source condition.
+    const port = await freePort();
+    const app = startProcess(process.execPath, ["dist/main.js"], {
+      cwd: dir,
+      env: { NODE_ENV: "production", [portVar]: String(port), SYNC_API_WORKERS: "1" },
+    });
+    const health = HealthStatus.parse(await waitForHttp(`http://127.0.0.1:${port}${path}`, { abortIf: app.exitReason }));
+    expect(health.runtime).toBe(runtime);
+    expect(await app.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+  });
+});
