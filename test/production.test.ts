@@ -57,28 +57,35 @@ describe("production builds", () => {
   it.each([
     ["@repo/sync-api", "SYNC_API_PORT", "/healthz", "sync"],
     ["@repo/async-api", "ASYNC_API_PORT", "/async/healthz", "async"],
-  ])("%s runs alone from a deploy directory with production dependencies only", async (name, portVar, path, runtime) => {
-    execFileSync("pnpm", ["build", `--filter=${name}`], { stdio: "ignore" });
-    const dir = join(workdir, runtime);
-    execFileSync("pnpm", ["--filter", name, "deploy", "--prod", dir], { stdio: "ignore" });
+  ])(
+    "%s runs alone from a deploy directory with production dependencies only",
+    async (name, portVar, path, runtime) => {
+      execFileSync("pnpm", ["build", `--filter=${name}`], { stdio: "ignore" });
+      const dir = join(workdir, runtime);
+      execFileSync("pnpm", ["--filter", name, "deploy", "--prod", dir], { stdio: "ignore" });
 
-    const installed = globSync("node_modules/.pnpm/*", { cwd: dir }).map((p) => p.slice("node_modules/.pnpm/".length));
-    for (const devOnly of ["typescript@", "vitest@", "vite@", "@types+", "turbo@", "@biomejs+", "@playwright+"]) {
-      expect(installed.filter((pkg) => pkg.startsWith(devOnly))).toEqual([]);
-    }
-    // No TypeScript sources anywhere: the app and its @repo/* packages ship dist/ only.
-    const sources = globSync("**/*.ts", { cwd: dir }).filter((file) => !file.endsWith(".d.ts"));
-    expect(sources).toEqual([]);
-    expect(existsSync(join(dir, "dist/main.js"))).toBe(true);
+      const installed = globSync("node_modules/.pnpm/*", { cwd: dir }).map((p) =>
+        p.slice("node_modules/.pnpm/".length),
+      );
+      for (const devOnly of ["typescript@", "vitest@", "vite@", "@types+", "turbo@", "@biomejs+", "@playwright+"]) {
+        expect(installed.filter((pkg) => pkg.startsWith(devOnly))).toEqual([]);
+      }
+      // No TypeScript sources anywhere: the app and its @repo/* packages ship dist/ only.
+      const sources = globSync("**/*.ts", { cwd: dir }).filter((file) => !file.endsWith(".d.ts"));
+      expect(sources).toEqual([]);
+      expect(existsSync(join(dir, "dist/main.js"))).toBe(true);
 
-    // Started as its image starts it: plain node, no source condition.
-    const port = await freePort();
-    const app = startProcess(process.execPath, ["dist/main.js"], {
-      cwd: dir,
-      env: { NODE_ENV: "production", [portVar]: String(port), SYNC_API_WORKERS: "1" },
-    });
-    const health = HealthStatus.parse(await waitForHttp(`http://127.0.0.1:${port}${path}`, { abortIf: app.exitReason }));
-    expect(health.runtime).toBe(runtime);
-    expect(await app.stop("SIGTERM")).toEqual({ code: 0, signal: null });
-  });
+      // Started as its image starts it: plain node, no source condition.
+      const port = await freePort();
+      const app = startProcess(process.execPath, ["dist/main.js"], {
+        cwd: dir,
+        env: { NODE_ENV: "production", [portVar]: String(port), SYNC_API_WORKERS: "1" },
+      });
+      const health = HealthStatus.parse(
+        await waitForHttp(`http://127.0.0.1:${port}${path}`, { abortIf: app.exitReason }),
+      );
+      expect(health.runtime).toBe(runtime);
+      expect(await app.stop("SIGTERM")).toEqual({ code: 0, signal: null });
+    },
+  );
 });
