@@ -13,13 +13,17 @@ afterEach(stopAll);
 /** One request on a fresh connection, so that no keep-alive socket ties it to one worker. */
 function fetchFresh(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    get(url, { agent: false }, (res) => {
+    get(url, { agent: false, timeout: 5_000 }, (res) => {
       let body = "";
       res.on("data", (chunk: Buffer) => {
         body += chunk.toString();
       });
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on("error", reject);
+    })
+      .on("timeout", function (this: ReturnType<typeof get>) {
+        this.destroy(new Error(`no answer from ${url} within 5 s`));
+      })
+      .on("error", reject);
   });
 }
 

@@ -59,12 +59,13 @@ export function runPrimary(settings: SyncApiSettings, logger: Logger): void {
     fork();
   });
 
+  cluster.schedulingPolicy = settings.scheduling === "round-robin" ? cluster.SCHED_RR : cluster.SCHED_NONE;
   process.on("SIGTERM", () => stop(0));
   process.on("SIGINT", () => stop(0));
 
   for (let i = 0; i < settings.workers; i++) fork();
   logger.info(
-    { host: settings.host, port: settings.port, workers: settings.workers },
+    { host: settings.host, port: settings.port, workers: settings.workers, scheduling: settings.scheduling },
     `sync-api listening on http://${settings.host}:${settings.port} with ${settings.workers} workers`,
   );
 }
