@@ -11,6 +11,7 @@ import { HealthStatus } from "@repo/contracts";
 import { descendantsOf, freePort, isAlive, startProcess, stopAll, waitFor, waitForHttp } from "@repo/testing";
 import { afterAll, describe, expect, it } from "vitest";
 
+const SECRET_KEY = "production-test-secret-key-0123456789";
 const workdir = mkdtempSync(join(tmpdir(), "api-starter-deploy-"));
 afterAll(async () => {
   await stopAll();
@@ -36,6 +37,9 @@ describe("production builds", () => {
         SYNC_API_PORT: String(syncPort),
         SYNC_API_WORKERS: "2",
         ASYNC_API_PORT: String(asyncPort),
+        // Production has no default secret key: it must be given.
+        SYNC_API_SECRET_KEY: SECRET_KEY,
+        ASYNC_API_SECRET_KEY: SECRET_KEY,
       },
     });
     const origin = `http://127.0.0.1:${proxyPort}`;
@@ -79,7 +83,13 @@ describe("production builds", () => {
       const port = await freePort();
       const app = startProcess(process.execPath, ["dist/main.js"], {
         cwd: dir,
-        env: { NODE_ENV: "production", [portVar]: String(port), SYNC_API_WORKERS: "1" },
+        env: {
+          NODE_ENV: "production",
+          [portVar]: String(port),
+          SYNC_API_WORKERS: "1",
+          SYNC_API_SECRET_KEY: SECRET_KEY,
+          ASYNC_API_SECRET_KEY: SECRET_KEY,
+        },
       });
       const health = HealthStatus.parse(
         await waitForHttp(`http://127.0.0.1:${port}${path}`, { abortIf: app.exitReason }),

@@ -77,3 +77,31 @@ describe("async-api", () => {
     expect(app.output()).not.toContain("listening");
   });
 });
+
+describe("the route table setting", () => {
+  it("serves the test table under NODE_ENV=test: an unexpected error is a 500 problem without internals", async () => {
+    const { url } = await startAsyncApi({ ASYNC_API_LOG__LEVEL: "fatal" });
+    const response = await fetch(`${url}/async/_test/crash`, { headers: { "x-request-id": "crash-2" } });
+    expect(response.status).toBe(500);
+    const body = await response.text();
+    expect(JSON.parse(body)).toEqual({
+      type: "about:blank",
+      title: "Internal Server Error",
+      status: 500,
+      instance: "/async/_test/crash",
+      requestId: "crash-2",
+    });
+    expect(body).not.toContain("internals");
+  });
+
+  it("serves another table when the setting names it", async () => {
+    const { url } = await startAsyncApi({ ASYNC_API_ROUTE_TABLE: "main" });
+    expect((await fetch(`${url}/async/_test/crash`)).status).toBe(404);
+  });
+
+  it("refuses the test table outside NODE_ENV=test", async () => {
+    const app = startApp("async-api", { env: { NODE_ENV: "development", ASYNC_API_ROUTE_TABLE: "test" } });
+    expect((await app.exited).code).toBe(1);
+    expect(app.output()).toContain('route table \\"test\\" holds test-only routes');
+  });
+});

@@ -1,16 +1,30 @@
 /**
  * sync-api's entry point. The same file runs as the supervisor (cluster primary) and as each
- * worker; both read the settings first, so invalid settings stop the process before it forks.
+ * worker; both read the settings and pick the route table first, so a mistake in either stops
+ * the process before it forks or listens.
  */
 import cluster from "node:cluster";
-import { loadOrExit, loggerOptions } from "@repo/shared-settings";
+import { loadOrExit, loggerOptions, redact, secretValues } from "@repo/shared-settings";
 import { pino } from "pino";
 import { runPrimary } from "./cluster/primary.ts";
 import { runWorker } from "./cluster/worker.ts";
+import { routeTableFor } from "./routes/index.ts";
 import { syncApiSettings } from "./settings/index.ts";
 
 const settings = loadOrExit(syncApiSettings);
-const logger = pino(loggerOptions("sync-api", settings.log));
+const logger = pino(loggerOptions("sync-api", settings.log, secretValues(settings, syncApiSettings.secrets)));
 
-if (cluster.isPrimary) runPrimary(settings, logger);
-else runWorker(settings, logger);
+let routes: ReturnType<typeof routeTableFor>;
+try {
+  routes = routeTableFor(settings.routeTable, process.env.NODE_ENV);
+} catch (error) {
+  logger.fatal({ err: error }, "cannot start: bad route table");
+  process.exit(1);
+}
+
+if (cluster.isPrimary) {
+  logger.debug({ settings: redact(settings, syncApiSettings.secrets) }, "settings resolved");
+  runPrimary(settings, logger);
+} else {
+  runWorker(settings, routes, logger);
+}

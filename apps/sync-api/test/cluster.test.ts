@@ -29,13 +29,17 @@ function fetchFresh(url: string): Promise<{ status: number; body: string }> {
 
 async function startSyncApi(workers: number) {
   const port = await freePort();
-  const app = startApp("sync-api", { env: { SYNC_API_PORT: String(port), SYNC_API_WORKERS: String(workers) } });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`, { abortIf: app.exitReason });
-  // Every worker is up once the supervisor has as many children as it forks.
-  await waitFor("all workers", async () => (descendantsOf(app.pid).length === workers ? true : undefined), {
-    abortIf: app.exitReason,
+  const app = startApp("sync-api", {
+    env: { SYNC_API_PORT: String(port), SYNC_API_WORKERS: String(workers), SYNC_API_LOG__LEVEL: "debug" },
   });
+  const url = `http://127.0.0.1:${port}`;
+  // Every worker is up once the supervisor has logged each one listening.
+  await waitFor(
+    "all workers listening",
+    async () => (app.output().split('"msg":"worker listening"').length - 1 === workers ? true : undefined),
+    { abortIf: app.exitReason },
+  );
+  await waitForHttp(`${url}/healthz`, { abortIf: app.exitReason });
   return { app, url, port };
 }
 

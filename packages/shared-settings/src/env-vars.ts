@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import type { Layer, LayerOutcome, LayerSource, LoadContext, Problem } from "./layer.ts";
 import { describeExpected, keyPaths, kindOf, unwrap } from "./schema.ts";
@@ -33,59 +34,91 @@ export function envKeys(prefix: string, schema: z.ZodType): Map<string, EnvKey> 
   return keys;
 }
 
-export interface EnvVarsOptions {
-  /** Unprefixed variables that also set a key, e.g. `{ PORT: ["port"] }` for the proxy. */
-  readonly aliases?: Readonly<Record<string, readonly string[]>>;
+/** Every variable a stack reads: its prefixed names, then its unprefixed aliases (`PORT`). */
+function variableKeys(context: LoadContext): Map<string, EnvKey> {
+  const keys = envKeys(context.envPrefix, context.schema);
+  for (const [name, path] of Object.entries(context.envAliases)) {
+    const key = [...keys.values()].find((k) => k.path.join(".") === path.join("."));
+    if (!key) throw new Error(`${context.app}: env alias ${name} names no key (${path.join(".")})`);
+    keys.set(name, key);
+  }
+  return keys;
 }
 
+/** Suffix of a variable that names a file holding the value (Docker and Kubernetes secrets). */
+export const FILE_SUFFIX = "_FILE";
+
 /**
- * The last layers of every stack: variables that start with the app's prefix, one layer per
- * variable so that each value's source names its variable. A variable set to the empty string
- * counts as unset. A prefixed variable that names no key is an error, so a typo never goes unseen.
+ * Turns variables into one layer each, so that every value's source names its variable: from the
+ * process environment (`env SYNC_API_PORT`) or a .env file (`.env.local SYNC_API_PORT`).
+ * - the empty string counts as unset;
+ * - `<NAME>_FILE` reads the value of `<NAME>` from that file (one trailing newline dropped);
+ * - a prefixed variable that names no setting is an error, so a typo never goes unseen.
  */
-export function envVars(options: EnvVarsOptions = {}): LayerSource {
-  return ({ env, envPrefix, schema }: LoadContext): LayerOutcome => {
-    const keys = envKeys(envPrefix, schema);
-    for (const [name, path] of Object.entries(options.aliases ?? {})) {
-      const key = [...keys.values()].find((k) => k.path.join(".") === path.join("."));
-      if (!key) throw new Error(`envVars alias ${name}: the schema has no key ${path.join(".")}`);
-      keys.set(name, key);
+export function variableLayers(
+  variables: Readonly<Record<string, string | undefined>>,
+  context: LoadContext,
+  sourceOf: (name: string) => string,
+): LayerOutcome {
+  const keys = variableKeys(context);
+  const layers: Layer[] = [];
+  const problems: Problem[] = [];
+  const known: { name: string; key: EnvKey; raw: string }[] = [];
+  for (const name of Object.keys(variables).sort()) {
+    const raw = variables[name];
+    if (raw === undefined || raw === "") continue;
+    const source = sourceOf(name);
+    const direct = keys.get(name);
+    if (direct) {
+      known.push({ name, key: direct, raw });
+      continue;
     }
-    const layers: Layer[] = [];
-    const problems: Problem[] = [];
-    const known: { name: string; key: EnvKey }[] = [];
-    for (const name of Object.keys(env).sort()) {
-      if (env[name] === undefined || env[name] === "") continue;
-      const key = keys.get(name);
-      if (key) {
-        known.push({ name, key });
+    const viaFile = name.endsWith(FILE_SUFFIX) ? keys.get(name.slice(0, -FILE_SUFFIX.length)) : undefined;
+    if (viaFile) {
+      const base = name.slice(0, -FILE_SUFFIX.length);
+      if (variables[base] !== undefined && variables[base] !== "") {
+        problems.push({ key: viaFile.path.join("."), source, message: `both ${base} and ${name} are set; set one` });
         continue;
       }
-      if (!name.startsWith(envPrefix)) continue;
-      problems.push({
-        key: name,
-        source: `env ${name}`,
-        message: `no setting is named by this variable (nested keys use "${NESTED_SEPARATOR}", e.g. ${envVarName(envPrefix, ["log", "level"])})`,
-      });
-    }
-    // Shallow keys first, so a nested variable (`LOG__LEVEL`) wins over a whole object given as JSON (`LOG`).
-    known.sort((a, b) => a.key.path.length - b.key.path.length);
-    for (const { name, key } of known) {
-      const source = `env ${name}`;
-      const raw = env[name] as string;
-      const coerced = coerce(raw, key.schema);
-      if ("error" in coerced) {
-        const expected = describeExpected(key.schema);
+      try {
+        known.push({ name, key: viaFile, raw: readFileSync(raw, "utf8").replace(/\r?\n$/, "") });
+      } catch (error) {
         problems.push({
-          key: key.path.join("."),
+          key: viaFile.path.join("."),
           source,
-          message: `${coerced.error}${expected ? `; expected ${expected}` : ""}`,
+          message: `cannot read the file it names, ${raw} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
         });
       }
-      layers.push({ name: source, values: nest(key.path, "value" in coerced ? coerced.value : raw) });
+      continue;
     }
-    return { layers, problems };
-  };
+    if (!name.startsWith(context.envPrefix)) continue;
+    problems.push({
+      key: name,
+      source,
+      message: `no setting is named by this variable (nested keys use "${NESTED_SEPARATOR}", e.g. ${envVarName(context.envPrefix, ["log", "level"])})`,
+    });
+  }
+  // Shallow keys first, so a nested variable (`LOG__LEVEL`) wins over a whole object given as JSON (`LOG`).
+  known.sort((a, b) => a.key.path.length - b.key.path.length);
+  for (const { name, key, raw } of known) {
+    const source = sourceOf(name);
+    const coerced = coerce(raw, key.schema);
+    if ("error" in coerced) {
+      const expected = describeExpected(key.schema);
+      problems.push({
+        key: key.path.join("."),
+        source,
+        message: `${coerced.error}${expected ? `; expected ${expected}` : ""}`,
+      });
+    }
+    layers.push({ name: source, values: nest(key.path, "value" in coerced ? coerced.value : raw) });
+  }
+  return { layers, problems };
+}
+
+/** The last layers of every stack: the process's variables with the app's prefix (and aliases). */
+export function envVars(): LayerSource {
+  return (context) => variableLayers(context.env, context, (name) => `env ${name}`);
 }
 
 function nest(path: readonly string[], value: unknown): Record<string, unknown> {
@@ -140,7 +173,8 @@ export function coerce(raw: string, schema: z.ZodType): { value: unknown } | { e
 function parseJson(text: string): { value: unknown } | { error: string } {
   try {
     return { value: JSON.parse(text) };
-  } catch (error) {
-    return { error: `malformed JSON (${(error as Error).message})` };
+  } catch {
+    // The parser's message quotes the input, which may be a secret: say only what is wrong.
+    return { error: "malformed JSON" };
   }
 }

@@ -1,15 +1,15 @@
-export { type EnvVarsOptions, envVarName, envVars, NESTED_SEPARATOR } from "./env-vars.ts";
+export { envVarName, envVars, FILE_SUFFIX, NESTED_SEPARATOR, variableLayers } from "./env-vars.ts";
 export { byEnvironment, ENVIRONMENTS, type Environment, environmentOf } from "./environment.ts";
+export { dotenvFiles, jsonFile } from "./files.ts";
 export { type Layer, type LayerSource, type LoadContext, layer, type Problem, type SettingsValues } from "./layer.ts";
 export { formatProblems, SettingsError } from "./problems.ts";
+export { formatSettingsReport, type ResolvedSettings, type SettingRow, settingRows } from "./report.ts";
+export { REDACTED, redact, secret, secretKeys, secretValues } from "./secrets.ts";
 export {
   DEFAULT_ASYNC_PREFIX,
   LOG_LEVELS,
   loggerOptions,
-  loggingLayer,
-  routingLayer,
-  serverLayer,
-  sharedEnvironmentLayer,
+  type SharedComponent,
   sharedLayers,
   sharedSchema,
 } from "./shared/index.ts";

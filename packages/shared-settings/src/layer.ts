@@ -30,6 +30,8 @@ export interface LoadContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Prefix of this app's environment variables, e.g. `SYNC_API_`. */
   readonly envPrefix: string;
+  /** Unprefixed variables that also set a key, e.g. `{ PORT: ["port"] }` for the proxy. */
+  readonly envAliases: Readonly<Record<string, readonly string[]>>;
   /** The app's whole settings schema, which environment variables are coerced against. */
   readonly schema: ZodType;
 }

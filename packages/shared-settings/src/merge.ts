@@ -70,7 +70,7 @@ function forget(provenance: Provenance, keyPath: readonly string[]): void {
  * The layer that set `key`: its own entry, else the nearest enclosing key's (a whole object set at
  * once), else the layers that set keys below it.
  */
-export function sourceOf(provenance: Provenance, key: string): string | undefined {
+export function sourceOf(provenance: ReadonlyMap<string, string>, key: string): string | undefined {
   for (let k = key; k !== ""; k = k.slice(0, Math.max(0, k.lastIndexOf(".")))) {
     const found = provenance.get(k);
     if (found !== undefined) return found;

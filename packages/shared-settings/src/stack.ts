@@ -3,6 +3,7 @@ import { type Layer, type LayerSource, type LoadContext, loadLayerSource, type P
 import { deepFreeze, mergeLayers, type Provenance, sourceOf } from "./merge.ts";
 import { SettingsError } from "./problems.ts";
 import { describeExpected, shapeOf } from "./schema.ts";
+import { isSecretKey, REDACTED, secretKeys } from "./secrets.ts";
 
 export type DeepReadonly<T> = T extends (...args: never[]) => unknown
   ? T
@@ -23,6 +24,8 @@ export type Resolution<S extends z.ZodType> =
       readonly sources: ReadonlyMap<string, string>;
       /** The layers that were merged, in order. */
       readonly layers: readonly Layer[];
+      /** Dotted paths of the keys the schema marks secret. */
+      readonly secrets: readonly string[];
     }
   | { readonly ok: false; readonly problems: readonly Problem[] };
 
@@ -33,6 +36,8 @@ export interface SettingsStackDefinition<S extends z.ZodObject> {
   readonly app: string;
   /** Prefix of the app's environment variables: `SYNC_API_`. */
   readonly envPrefix: string;
+  /** Unprefixed variables that also set a key, e.g. `{ PORT: ["port"] }` for the proxy. */
+  readonly envAliases?: Readonly<Record<string, readonly string[]>>;
   /** Validates the merged layers once; its output type is the settings' type. */
   readonly schema: S;
   /** The ordered layer list, first to last; later layers win. */
@@ -40,6 +45,8 @@ export interface SettingsStackDefinition<S extends z.ZodObject> {
 }
 
 export interface SettingsStack<S extends z.ZodObject> extends SettingsStackDefinition<S> {
+  /** Dotted paths of the keys the schema marks secret. */
+  readonly secrets: readonly string[];
   /** Loads every layer and validates the result, reporting problems instead of throwing. */
   resolve(env?: Env): Resolution<S>;
   /** The resolved settings; throws a SettingsError that lists every problem. */
@@ -53,6 +60,7 @@ export interface SettingsStack<S extends z.ZodObject> extends SettingsStackDefin
 export function defineSettings<S extends z.ZodObject>(definition: SettingsStackDefinition<S>): SettingsStack<S> {
   const stack: SettingsStack<S> = {
     ...definition,
+    secrets: secretKeys(definition.schema),
     resolve: (env = process.env) => resolveSettings(definition, env),
     load(env = process.env) {
       const resolution = stack.resolve(env);
@@ -68,6 +76,7 @@ function resolveSettings<S extends z.ZodObject>(definition: SettingsStackDefinit
     app: definition.app,
     env,
     envPrefix: definition.envPrefix,
+    envAliases: definition.envAliases ?? {},
     schema: definition.schema,
   };
   const layers: Layer[] = [];
@@ -81,15 +90,21 @@ function resolveSettings<S extends z.ZodObject>(definition: SettingsStackDefinit
     }
   }
   const { values, provenance } = mergeLayers(layers);
+  const secrets = secretKeys(definition.schema);
   const parsed = definition.schema.safeParse(values);
   if (!parsed.success) {
     const reported = new Set(problems.map((p) => p.key));
-    for (const problem of issuesToProblems(parsed.error.issues, values, provenance, definition.schema)) {
-      if (!reported.has(problem.key)) problems.push(problem);
+    // With NODE_ENV unknown, no environment layer was loaded: keys that only it sets are missing
+    // as a consequence, not a fault of their own, so the report names NODE_ENV alone for them.
+    const environmentMissing = reported.has("NODE_ENV");
+    for (const problem of issuesToProblems(parsed.error.issues, values, provenance, definition.schema, secrets)) {
+      if (reported.has(problem.key)) continue;
+      if (environmentMissing && problem.source === NOT_SET) continue;
+      problems.push(problem);
     }
   }
   if (problems.length > 0 || !parsed.success) return { ok: false, problems };
-  return { ok: true, settings: deepFreeze(parsed.data) as Settings<S>, sources: provenance, layers };
+  return { ok: true, settings: deepFreeze(parsed.data) as Settings<S>, sources: provenance, layers, secrets };
 }
 
 function issuesToProblems(
@@ -97,6 +112,7 @@ function issuesToProblems(
   values: Record<string, unknown>,
   provenance: Provenance,
   schema: z.ZodType,
+  secrets: readonly string[],
 ): Problem[] {
   const problems: Problem[] = [];
   for (const issue of issues) {
@@ -120,11 +136,14 @@ function issuesToProblems(
     const message =
       value === undefined
         ? `required, but no layer sets it${expected ? `; expected ${expected}` : ""}`
-        : `${expected ? `expected ${expected}, ` : ""}got ${show(value)} (${issue.message})`;
-    problems.push({ key: key || "(root)", source: sourceOf(provenance, key) ?? "no layer", message });
+        : `${expected ? `expected ${expected}, ` : ""}got ${isSecretKey(secrets, key) ? REDACTED : show(value)} (${issue.message})`;
+    problems.push({ key: key || "(root)", source: sourceOf(provenance, key) ?? NOT_SET, message });
   }
   return problems;
 }
+
+/** The source of a problem about a key that no layer sets. */
+const NOT_SET = "no layer";
 
 function valueAt(values: unknown, path: readonly string[]): unknown {
   let current = values;

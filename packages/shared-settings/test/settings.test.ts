@@ -7,7 +7,6 @@ import {
   envVars,
   layer,
   SettingsError,
-  sharedEnvironmentLayer,
   sharedLayers,
   sharedSchema,
 } from "../src/index.ts";
@@ -26,10 +25,10 @@ const stack = defineSettings({
   envPrefix: "DEMO_API_",
   schema,
   layers: [
-    ...sharedLayers,
-    sharedEnvironmentLayer,
+    ...sharedLayers(),
     layer("demo-api", {
       port: 3999,
+      secretKey: "a-demo-secret-key-of-at-least-32-characters",
       workers: 2,
       debug: false,
       origins: ["https://a.example", "https://b.example"],
@@ -134,8 +133,9 @@ describe("environment variables", () => {
     const proxy = defineSettings({
       app: "proxy",
       envPrefix: "PROXY_",
+      envAliases: { PORT: ["port"] },
       schema: z.strictObject({ port: z.int() }),
-      layers: [layer("proxy", { port: 8080 }), envVars({ aliases: { PORT: ["port"] } })],
+      layers: [layer("proxy", { port: 8080 }), envVars()],
     });
     expect(proxy.load({ PORT: "9090" }).port).toBe(9090);
   });
@@ -177,7 +177,7 @@ describe("invalid settings", () => {
       app: "typo-api",
       envPrefix: "TYPO_API_",
       schema: sharedSchema,
-      layers: [...sharedLayers, layer("typo-api", { port: 1, log: { levle: "info" } })],
+      layers: [...sharedLayers(), layer("typo-api", { port: 1, secretKey: "k".repeat(32), log: { levle: "info" } })],
     });
     const result = typo.resolve({});
     expect(result.ok).toBe(false);
@@ -191,7 +191,7 @@ describe("invalid settings", () => {
       app: "missing-api",
       envPrefix: "MISSING_API_",
       schema: sharedSchema,
-      layers: [...sharedLayers],
+      layers: [...sharedLayers()],
     });
     expect(() => missing.load({})).toThrow(/port \(from no layer\): required, but no layer sets it/);
   });

@@ -1,5 +1,27 @@
-/** The async route table: every controller async-api serves, all mounted under the async prefix. */
+/**
+ * The async route tables, every route mounted under the async prefix. `main` is the app; the
+ * `routeTable` setting picks the table to serve, the way Django's ROOT_URLCONF does.
+ */
 import type { AsyncRoute } from "../http/route.ts";
+import type { AsyncApiSettings } from "../settings/index.ts";
 import { healthRoutes } from "./health.ts";
+import { testingRoutes } from "./testing.ts";
 
-export const routes: readonly AsyncRoute[] = [healthRoutes];
+/** Every controller async-api serves, in the order they are mounted. */
+export const mainRoutes: readonly AsyncRoute[] = [healthRoutes];
+
+export const routeTables = {
+  main: mainRoutes,
+  test: [...mainRoutes, testingRoutes],
+} satisfies Record<AsyncApiSettings["routeTable"], readonly AsyncRoute[]>;
+
+/** The table a process serves. Test-only routes are refused outside NODE_ENV=test. */
+export function routeTableFor(
+  name: AsyncApiSettings["routeTable"],
+  nodeEnv: string | undefined,
+): readonly AsyncRoute[] {
+  if (name === "test" && nodeEnv !== "test") {
+    throw new Error(`route table "test" holds test-only routes; it is served under NODE_ENV=test only`);
+  }
+  return routeTables[name];
+}

@@ -1,13 +1,13 @@
 import type { Logger } from "pino";
 import { createApp } from "../http/app.ts";
-import { routes } from "../routes/index.ts";
+import type { SyncRoute } from "../http/route.ts";
 import type { SyncApiSettings } from "../settings/index.ts";
 
 /**
  * One worker: the Express app on the shared listening socket. On SIGTERM or SIGINT it stops
  * accepting, lets in-flight requests finish, and exits; past the graceful timeout it cuts them.
  */
-export function runWorker(settings: SyncApiSettings, logger: Logger): void {
+export function runWorker(settings: SyncApiSettings, routes: readonly SyncRoute[], logger: Logger): void {
   const app = createApp(routes, logger);
   const server = app.listen(settings.port, settings.host, (error?: Error) => {
     if (error) {

@@ -1,5 +1,24 @@
-/** The sync route table: every controller sync-api serves, in the order they are mounted. */
+/**
+ * The sync route tables. `main` is the app; the `routeTable` setting picks the table to serve,
+ * the way Django's ROOT_URLCONF does, so a test can start the app with another one.
+ */
 import type { SyncRoute } from "../http/route.ts";
+import type { SyncApiSettings } from "../settings/index.ts";
 import { healthRoutes } from "./health.ts";
+import { testingRoutes } from "./testing.ts";
 
-export const routes: readonly SyncRoute[] = [healthRoutes];
+/** Every controller sync-api serves, in the order they are mounted. */
+export const mainRoutes: readonly SyncRoute[] = [healthRoutes];
+
+export const routeTables = {
+  main: mainRoutes,
+  test: [...mainRoutes, testingRoutes],
+} satisfies Record<SyncApiSettings["routeTable"], readonly SyncRoute[]>;
+
+/** The table a process serves. Test-only routes are refused outside NODE_ENV=test. */
+export function routeTableFor(name: SyncApiSettings["routeTable"], nodeEnv: string | undefined): readonly SyncRoute[] {
+  if (name === "test" && nodeEnv !== "test") {
+    throw new Error(`route table "test" holds test-only routes; it is served under NODE_ENV=test only`);
+  }
+  return routeTables[name];
+}

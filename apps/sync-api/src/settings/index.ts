@@ -1,18 +1,24 @@
 /**
- * sync-api's settings stack: the ordered list of layers (DESIGN.md, "Settings layers").
- * Later layers win; the merged result is validated once by `syncApiSchema`.
+ * sync-api's settings stack: the ordered list of layers (DESIGN.md, "Settings layers"). Later
+ * layers win; the merged result is validated once by `syncApiSchema`. `pnpm settings sync-api`
+ * prints every resolved value with the layer it came from.
  */
 import { availableParallelism } from "node:os";
 import {
+  byEnvironment,
   defineSettings,
+  dotenvFiles,
   envVars,
+  jsonFile,
   layer,
   type Settings,
-  sharedEnvironmentLayer,
   sharedLayers,
   sharedSchema,
 } from "@repo/shared-settings";
 import { z } from "zod";
+
+/** The route tables sync-api can serve (src/routes/index.ts); the `routeTable` setting picks one. */
+export const ROUTE_TABLES = ["main", "test"] as const;
 
 export const syncApiSchema = sharedSchema.extend({
   /** Pre-forked worker processes, like gunicorn's `workers`. */
@@ -24,17 +30,28 @@ export const syncApiSchema = sharedSchema.extend({
    * (Node's default), which spreads load evenly but also queues them behind a busy worker.
    */
   scheduling: z.enum(["os", "round-robin"]),
+  /** Which route table to serve: Django's ROOT_URLCONF. `test` adds test-only routes. */
+  routeTable: z.enum(ROUTE_TABLES),
 });
+
+/** This app's folder (src/settings/ and dist/settings/ are both two levels down). */
+const appDir = new URL("../../", import.meta.url);
 
 export const syncApiSettings = defineSettings({
   app: "sync-api",
   envPrefix: "SYNC_API_",
   schema: syncApiSchema,
   layers: [
-    ...sharedLayers, // shared components: server, logging, routing
-    sharedEnvironmentLayer, // what NODE_ENV changes in them
-    layer("sync-api", { port: 3001, workers: availableParallelism(), scheduling: "os" }), // this app's own layer
-    envVars(), // SYNC_API_* variables, last
+    // 1. the shared components (server, logging, routing, security), 2. what NODE_ENV changes in them
+    ...sharedLayers(),
+    // 3. this app's own layer, and what NODE_ENV changes in it
+    layer("sync-api", { port: 3001, workers: availableParallelism(), scheduling: "os", routeTable: "main" }),
+    byEnvironment("sync-api", { development: {}, test: { routeTable: "test" }, production: {} }),
+    // 4. the developer's own, git-ignored file (see settings.local.example.json)
+    jsonFile(new URL("settings.local.json", appDir), { optional: true, name: "settings.local.json" }),
+    // 5. .env files in this folder, then SYNC_API_* variables, last
+    dotenvFiles(appDir),
+    envVars(),
   ],
 });
 

@@ -1,27 +1,70 @@
+/**
+ * The shared component layers (DESIGN.md, layer 1) and what each NODE_ENV changes in them
+ * (layer 2). Each component is a schema fragment, its default values, and its per-environment
+ * values; an app takes all of them, the proxy only those it uses.
+ */
 import { z } from "zod";
-import { byEnvironment } from "../environment.ts";
-import type { LayerSource } from "../layer.ts";
-import { loggingLayer, loggingSchema } from "./logging.ts";
+import { byEnvironment, type Environment } from "../environment.ts";
+import type { Layer, LayerSource, SettingsValues } from "../layer.ts";
+import { isPlainObject } from "../merge.ts";
+import { loggingByEnvironment, loggingLayer, loggingSchema } from "./logging.ts";
 import { routingLayer, routingSchema } from "./routing.ts";
+import { securityByEnvironment, securitySchema } from "./security.ts";
 import { serverLayer, serverSchema } from "./server.ts";
 
-export { LOG_LEVELS, loggerOptions, loggingLayer } from "./logging.ts";
-export { DEFAULT_ASYNC_PREFIX, routingLayer } from "./routing.ts";
-export { serverLayer } from "./server.ts";
+export { LOG_LEVELS, loggerOptions } from "./logging.ts";
+export { DEFAULT_ASYNC_PREFIX } from "./routing.ts";
+
+interface Component {
+  readonly defaults?: Layer;
+  readonly byEnvironment?: { readonly [E in Environment]?: SettingsValues };
+}
+
+const components = {
+  server: { defaults: serverLayer },
+  logging: { defaults: loggingLayer, byEnvironment: loggingByEnvironment },
+  routing: { defaults: routingLayer },
+  security: { byEnvironment: securityByEnvironment },
+} satisfies Record<string, Component>;
+
+export type SharedComponent = keyof typeof components;
+const ALL = Object.keys(components) as SharedComponent[];
 
 /** The keys every app has. An app's schema extends this with its own keys. */
 export const sharedSchema = z.strictObject({
   ...serverSchema,
   ...loggingSchema,
   ...routingSchema,
+  ...securitySchema,
 });
 
-/** Layer 1 of every stack: the shared components, in order. */
-export const sharedLayers: readonly LayerSource[] = [serverLayer, loggingLayer, routingLayer];
+/**
+ * Layers 1 and 2 of a stack: the default values of the shared components, in order, then the
+ * layer for NODE_ENV with what each environment changes in them.
+ */
+export function sharedLayers(names: readonly SharedComponent[] = ALL): LayerSource[] {
+  const chosen: Component[] = names.map((name) => components[name]);
+  const perEnvironment = (environment: Environment) =>
+    chosen.reduce<Record<string, unknown>>(
+      (merged, c) => mergeShallow(merged, c.byEnvironment?.[environment] ?? {}),
+      {},
+    );
+  return [
+    ...chosen.flatMap((c) => (c.defaults ? [c.defaults] : [])),
+    byEnvironment("shared", {
+      development: perEnvironment("development"),
+      test: perEnvironment("test"),
+      production: perEnvironment("production"),
+    }),
+  ];
+}
 
-/** Layer 2 of every stack: what each `NODE_ENV` changes in the shared components. */
-export const sharedEnvironmentLayer: LayerSource = byEnvironment("shared", {
-  development: { log: { level: "debug" } },
-  test: { log: { level: "warn" } },
-  production: { log: { level: "info" } },
-});
+/** Components set disjoint keys; objects one level down (`log`) are combined. */
+function mergeShallow(target: Record<string, unknown>, values: SettingsValues): Record<string, unknown> {
+  const out = { ...target };
+  for (const [key, value] of Object.entries(values)) {
+    const existing = out[key];
+    out[key] = isPlainObject(existing) && isPlainObject(value) ? { ...existing, ...value } : value;
+  }
+  return out;
+}
