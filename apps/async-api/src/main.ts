@@ -5,20 +5,14 @@
 import { loadOrExit, loggerOptions, redact, secretValues } from "@repo/shared-settings";
 import { pino } from "pino";
 import { buildApp } from "./http/app.ts";
-import { routeTableFor } from "./routes/index.ts";
+import { routeTables } from "./routes/index.ts";
 import { asyncApiSettings } from "./settings/index.ts";
 
 const settings = loadOrExit(asyncApiSettings);
 const logger = pino(loggerOptions("async-api", settings.log, secretValues(settings, asyncApiSettings.secrets)));
 logger.debug({ settings: redact(settings, asyncApiSettings.secrets) }, "settings resolved");
 
-let routes: ReturnType<typeof routeTableFor>;
-try {
-  routes = routeTableFor(settings.routeTable, process.env.NODE_ENV);
-} catch (error) {
-  logger.fatal({ err: error }, "cannot start: bad route table");
-  process.exit(1);
-}
+const routes = routeTables[settings.routeTable];
 const app = buildApp(settings, routes, logger);
 
 let closing = false;

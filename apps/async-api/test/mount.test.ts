@@ -3,7 +3,7 @@ import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
 import { mountAsyncRoute } from "../src/http/mount.ts";
 import type { AsyncRoute } from "../src/http/route.ts";
-import { routeTableFor, routeTables } from "../src/routes/index.ts";
+import { routeTables } from "../src/routes/index.ts";
 
 // Mistakes the compiler catches, made here through casts, as JavaScript or `any` would make them.
 function routeOf(controller: Controller, handlers: Record<string, unknown>): AsyncRoute {
@@ -17,13 +17,6 @@ describe("mounting the async route table", () => {
     expect(() => {
       for (const r of routes) mountAsyncRoute(app, r);
     }).not.toThrow();
-  });
-
-  it("serves the test route table under NODE_ENV=test only", () => {
-    expect(routeTableFor("test", "test")).toBe(routeTables.test);
-    for (const nodeEnv of ["production", "development", undefined]) {
-      expect(() => routeTableFor("test", nodeEnv)).toThrow('route table "test" holds test-only routes');
-    }
   });
 
   it("refuses a handler that is not an async function, naming it", () => {

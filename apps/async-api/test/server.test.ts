@@ -102,6 +102,8 @@ describe("the route table setting", () => {
   it("refuses the test table outside NODE_ENV=test", async () => {
     const app = startApp("async-api", { env: { NODE_ENV: "development", ASYNC_API_ROUTE_TABLE: "test" } });
     expect((await app.exited).code).toBe(1);
-    expect(app.output()).toContain('route table \\"test\\" holds test-only routes');
+    expect(app.output()).toContain(
+      'routeTable (from env ASYNC_API_ROUTE_TABLE): the "test" route table holds test-only routes; it is served under NODE_ENV=test only, not development',
+    );
   });
 });

@@ -8,19 +8,13 @@ import { loadOrExit, loggerOptions, redact, secretValues } from "@repo/shared-se
 import { pino } from "pino";
 import { runPrimary } from "./cluster/primary.ts";
 import { runWorker } from "./cluster/worker.ts";
-import { routeTableFor } from "./routes/index.ts";
+import { routeTables } from "./routes/index.ts";
 import { syncApiSettings } from "./settings/index.ts";
 
 const settings = loadOrExit(syncApiSettings);
 const logger = pino(loggerOptions("sync-api", settings.log, secretValues(settings, syncApiSettings.secrets)));
 
-let routes: ReturnType<typeof routeTableFor>;
-try {
-  routes = routeTableFor(settings.routeTable, process.env.NODE_ENV);
-} catch (error) {
-  logger.fatal({ err: error }, "cannot start: bad route table");
-  process.exit(1);
-}
+const routes = routeTables[settings.routeTable];
 
 if (cluster.isPrimary) {
   logger.debug({ settings: redact(settings, syncApiSettings.secrets) }, "settings resolved");

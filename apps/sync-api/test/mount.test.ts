@@ -3,7 +3,7 @@ import express from "express";
 import { describe, expect, it } from "vitest";
 import { mountSyncRoute } from "../src/http/mount.ts";
 import type { SyncRoute } from "../src/http/route.ts";
-import { routeTableFor, routeTables } from "../src/routes/index.ts";
+import { routeTables } from "../src/routes/index.ts";
 
 // Mistakes the compiler catches, made here through casts, as JavaScript or `any` would make them.
 function routeOf(controller: Controller, handlers: Record<string, unknown>): SyncRoute {
@@ -16,14 +16,6 @@ describe("mounting the sync route table", () => {
     expect(() => {
       for (const r of routes) mountSyncRoute(express.Router(), r);
     }).not.toThrow();
-  });
-
-  it("serves the test route table under NODE_ENV=test only", () => {
-    expect(routeTableFor("test", "test")).toBe(routeTables.test);
-    expect(routeTableFor("main", "production")).toBe(routeTables.main);
-    for (const nodeEnv of ["production", "development", undefined]) {
-      expect(() => routeTableFor("test", nodeEnv)).toThrow('route table "test" holds test-only routes');
-    }
   });
 
   it("refuses an async handler at start-up, naming it", () => {

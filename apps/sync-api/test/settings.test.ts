@@ -104,6 +104,8 @@ describe("the route table setting", () => {
       env: { NODE_ENV: "development", SYNC_API_ROUTE_TABLE: "test", SYNC_API_WORKERS: "1" },
     });
     expect((await app.exited).code).toBe(1);
-    expect(app.output()).toContain('route table \\"test\\" holds test-only routes');
+    expect(app.output()).toContain(
+      'routeTable (from env SYNC_API_ROUTE_TABLE): the "test" route table holds test-only routes; it is served under NODE_ENV=test only, not development',
+    );
   });
 });

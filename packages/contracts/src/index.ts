@@ -17,5 +17,6 @@ export {
   type SyncHandlers,
 } from "./contract.ts";
 export { asyncHealth, HealthStatus, syncHealth } from "./health.ts";
+export { type ImplementedEndpoint, implementedEndpoints } from "./implementation.ts";
 export { PROBLEM_CONTENT_TYPE, ProblemDetails, problem } from "./problem.ts";
 export { REQUEST_ID_HEADER, requestIdFrom, saneRequestId } from "./request-id.ts";

@@ -1,3 +1,4 @@
+export { TEST_ROUTE_TABLE, testRoutesOnlyUnderTest } from "./checks.ts";
 export { envVarName, envVars, FILE_SUFFIX, NESTED_SEPARATOR, variableLayers } from "./env-vars.ts";
 export { byEnvironment, ENVIRONMENTS, type Environment, environmentOf } from "./environment.ts";
 export { dotenvFiles, jsonFile } from "./files.ts";
@@ -19,6 +20,7 @@ export {
   loadOrExit,
   type Resolution,
   type Settings,
+  type SettingsCheck,
   type SettingsStack,
   type SettingsStackDefinition,
 } from "./stack.ts";

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { type Environment, environmentOf } from "./environment.ts";
 import { type Layer, type LayerSource, type LoadContext, loadLayerSource, type Problem } from "./layer.ts";
 import { deepFreeze, mergeLayers, type Provenance, sourceOf } from "./merge.ts";
 import { SettingsError } from "./problems.ts";
@@ -31,6 +32,15 @@ export type Resolution<S extends z.ZodType> =
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * A check across keys, run on settings that passed the schema (Django's system checks): each
+ * finding names a key; the report adds the layer its value came from.
+ */
+export type SettingsCheck<T> = (
+  settings: T,
+  context: { readonly environment: Environment | undefined },
+) => readonly { readonly key: string; readonly message: string }[];
+
 export interface SettingsStackDefinition<S extends z.ZodObject> {
   /** The app's name, used in messages: `sync-api`. */
   readonly app: string;
@@ -42,6 +52,8 @@ export interface SettingsStackDefinition<S extends z.ZodObject> {
   readonly schema: S;
   /** The ordered layer list, first to last; later layers win. */
   readonly layers: readonly LayerSource[];
+  /** Checks across keys, run once the schema has passed. */
+  readonly checks?: readonly SettingsCheck<Settings<S>>[];
 }
 
 export interface SettingsStack<S extends z.ZodObject> extends SettingsStackDefinition<S> {
@@ -104,7 +116,17 @@ function resolveSettings<S extends z.ZodObject>(definition: SettingsStackDefinit
     }
   }
   if (problems.length > 0 || !parsed.success) return { ok: false, problems };
-  return { ok: true, settings: deepFreeze(parsed.data) as Settings<S>, sources: provenance, layers, secrets };
+  const settings = deepFreeze(parsed.data) as Settings<S>;
+  const environment = environmentOf(env);
+  for (const check of definition.checks ?? []) {
+    for (const { key, message } of check(settings, {
+      environment: typeof environment === "string" ? environment : undefined,
+    })) {
+      problems.push({ key, source: sourceOf(provenance, key) ?? NOT_SET, message });
+    }
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, settings, sources: provenance, layers, secrets };
 }
 
 function issuesToProblems(

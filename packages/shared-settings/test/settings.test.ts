@@ -9,6 +9,7 @@ import {
   SettingsError,
   sharedLayers,
   sharedSchema,
+  testRoutesOnlyUnderTest,
 } from "../src/index.ts";
 
 const schema = sharedSchema.extend({
@@ -202,5 +203,34 @@ describe("invalid settings", () => {
       ["debug", "env DEMO_API_DEBUG"],
       ["ratios.1", "env DEMO_API_RATIOS"],
     ]);
+  });
+});
+
+describe("checks across keys", () => {
+  const checked = defineSettings({
+    app: "checked-api",
+    envPrefix: "CHECKED_API_",
+    schema: z.strictObject({ routeTable: z.enum(["main", "test"]), min: z.int(), max: z.int() }),
+    layers: [layer("checked-api", { routeTable: "main", min: 1, max: 2 }), envVars()],
+    checks: [
+      testRoutesOnlyUnderTest,
+      (settings) => (settings.min > settings.max ? [{ key: "min", message: "must not exceed max" }] : []),
+    ],
+  });
+
+  it("run on valid settings and report with the value's source", () => {
+    const result = checked.resolve({ NODE_ENV: "production", CHECKED_API_ROUTE_TABLE: "test", CHECKED_API_MIN: "5" });
+    expect(!result.ok && result.problems).toEqual([
+      {
+        key: "routeTable",
+        source: "env CHECKED_API_ROUTE_TABLE",
+        message: 'the "test" route table holds test-only routes; it is served under NODE_ENV=test only, not production',
+      },
+      { key: "min", source: "env CHECKED_API_MIN", message: "must not exceed max" },
+    ]);
+  });
+
+  it("let the test route table through under NODE_ENV=test", () => {
+    expect(checked.load({ NODE_ENV: "test", CHECKED_API_ROUTE_TABLE: "test" }).routeTable).toBe("test");
   });
 });

@@ -1,4 +1,4 @@
-import { PROBLEM_CONTENT_TYPE, problem } from "@repo/contracts";
+import { implementedEndpoints, PROBLEM_CONTENT_TYPE, problem } from "@repo/contracts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AsyncRoute } from "./route.ts";
 
@@ -8,22 +8,12 @@ import type { AsyncRoute } from "./route.ts";
  * streams and upstream calls this event loop carries.
  */
 export function mountAsyncRoute(app: FastifyInstance, { controller, handlers }: AsyncRoute): void {
-  if ((controller.runtime as string) !== "async") {
-    throw new Error(`async-api only serves async controllers; ${controller.name} is ${controller.runtime}`);
-  }
-  for (const [name, endpoint] of Object.entries(controller.endpoints)) {
-    const handler = handlers[name];
-    if (typeof handler !== "function") {
-      throw new Error(`${controller.name}.${name} has no handler`);
-    }
-    if (handler.constructor.name !== "AsyncFunction") {
-      throw new Error(`${controller.name}.${name} is not an async function; async-api handlers must be async`);
-    }
+  for (const { endpoint, handler } of implementedEndpoints("async", controller, handlers)) {
     app.route({
       method: endpoint.method,
       url: endpoint.path,
       handler: async (request, reply) => {
-        const result = await handler({ id: request.id });
+        const result = (await handler({ id: request.id })) as { status: number; body: unknown };
         return reply.code(result.status).send(result.body);
       },
     });

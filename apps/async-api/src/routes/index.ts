@@ -14,14 +14,3 @@ export const routeTables = {
   main: mainRoutes,
   test: [...mainRoutes, testingRoutes],
 } satisfies Record<AsyncApiSettings["routeTable"], readonly AsyncRoute[]>;
-
-/** The table a process serves. Test-only routes are refused outside NODE_ENV=test. */
-export function routeTableFor(
-  name: AsyncApiSettings["routeTable"],
-  nodeEnv: string | undefined,
-): readonly AsyncRoute[] {
-  if (name === "test" && nodeEnv !== "test") {
-    throw new Error(`route table "test" holds test-only routes; it is served under NODE_ENV=test only`);
-  }
-  return routeTables[name];
-}

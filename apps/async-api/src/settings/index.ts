@@ -13,6 +13,7 @@ import {
   type Settings,
   sharedLayers,
   sharedSchema,
+  testRoutesOnlyUnderTest,
 } from "@repo/shared-settings";
 import { z } from "zod";
 
@@ -43,6 +44,7 @@ export const asyncApiSettings = defineSettings({
     dotenvFiles(appDir),
     envVars(),
   ],
+  checks: [testRoutesOnlyUnderTest],
 });
 
 export type AsyncApiSettings = Settings<typeof asyncApiSchema>;

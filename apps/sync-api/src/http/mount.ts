@@ -1,4 +1,4 @@
-import { PROBLEM_CONTENT_TYPE, problem } from "@repo/contracts";
+import { implementedEndpoints, PROBLEM_CONTENT_TYPE, problem } from "@repo/contracts";
 import type { Request, Response, Router } from "express";
 import type { SyncRoute } from "./route.ts";
 
@@ -13,19 +13,9 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * at start-up: sync-api's workers exist to run blocking code, and a Promise would hide that.
  */
 export function mountSyncRoute(router: Router, { controller, handlers }: SyncRoute): void {
-  if ((controller.runtime as string) !== "sync") {
-    throw new Error(`sync-api only serves sync controllers; ${controller.name} is ${controller.runtime}`);
-  }
-  for (const [name, endpoint] of Object.entries(controller.endpoints)) {
-    const handler = handlers[name];
-    if (typeof handler !== "function") {
-      throw new Error(`${controller.name}.${name} has no handler`);
-    }
-    if (handler.constructor.name === "AsyncFunction") {
-      throw new Error(`${controller.name}.${name} is an async function; sync-api handlers must be synchronous`);
-    }
+  for (const { name, endpoint, handler } of implementedEndpoints("sync", controller, handlers)) {
     router[LOWER[endpoint.method]](endpoint.path, (req: Request, res: Response) => {
-      const result = handler({ id: String(req.id) });
+      const result = handler({ id: String(req.id) }) as { status: number; body: unknown };
       if (isThenable(result)) {
         throw new Error(`${controller.name}.${name} returned a Promise; sync-api handlers must be synchronous`);
       }

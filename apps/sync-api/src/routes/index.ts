@@ -14,11 +14,3 @@ export const routeTables = {
   main: mainRoutes,
   test: [...mainRoutes, testingRoutes],
 } satisfies Record<SyncApiSettings["routeTable"], readonly SyncRoute[]>;
-
-/** The table a process serves. Test-only routes are refused outside NODE_ENV=test. */
-export function routeTableFor(name: SyncApiSettings["routeTable"], nodeEnv: string | undefined): readonly SyncRoute[] {
-  if (name === "test" && nodeEnv !== "test") {
-    throw new Error(`route table "test" holds test-only routes; it is served under NODE_ENV=test only`);
-  }
-  return routeTables[name];
-}

@@ -14,6 +14,7 @@ import {
   type Settings,
   sharedLayers,
   sharedSchema,
+  testRoutesOnlyUnderTest,
 } from "@repo/shared-settings";
 import { z } from "zod";
 
@@ -53,6 +54,7 @@ export const syncApiSettings = defineSettings({
     dotenvFiles(appDir),
     envVars(),
   ],
+  checks: [testRoutesOnlyUnderTest],
 });
 
 export type SyncApiSettings = Settings<typeof syncApiSchema>;
