@@ -1,7 +1,7 @@
 import { asyncHealth, type Controller, syncHealth } from "@repo/contracts";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
-import { mountAsyncRoute } from "../src/http/mount.ts";
+import { mountRouteTable } from "../src/http/mount.ts";
 import type { AsyncRoute } from "../src/http/route.ts";
 import { routeTables } from "../src/routes/index.ts";
 
@@ -15,20 +15,20 @@ describe("mounting the async route table", () => {
     expect(routes.map((r) => r.controller.runtime)).toEqual(routes.map(() => "async"));
     const app = Fastify();
     expect(() => {
-      for (const r of routes) mountAsyncRoute(app, r);
+      mountRouteTable(app, routes, { responseValidation: true });
     }).not.toThrow();
   });
 
   it("refuses a handler that is not an async function, naming it", () => {
     const route = routeOf(asyncHealth, { health: () => ({ status: 200, body: {} }) });
-    expect(() => mountAsyncRoute(Fastify(), route)).toThrow(
+    expect(() => mountRouteTable(Fastify(), [route], { responseValidation: true })).toThrow(
       "asyncHealth.health is not an async function; async-api handlers must be async",
     );
   });
 
   it("refuses a sync controller, naming it", () => {
     const route = routeOf(syncHealth, { health: async () => ({ status: 200, body: {} }) });
-    expect(() => mountAsyncRoute(Fastify(), route)).toThrow(
+    expect(() => mountRouteTable(Fastify(), [route], { responseValidation: true })).toThrow(
       "async-api only serves async controllers; syncHealth is sync",
     );
   });

@@ -1,24 +1,32 @@
 /**
  * sync-api's entry point. The same file runs as the supervisor (cluster primary) and as each
- * worker; both read the settings and pick the route table first, so a mistake in either stops
- * the process before it forks or listens.
+ * worker; both read the settings first, so invalid settings stop the process before it forks or
+ * listens.
  */
 import cluster from "node:cluster";
 import { loadOrExit, loggerOptions, redact, secretValues } from "@repo/shared-settings";
 import { pino } from "pino";
 import { runPrimary } from "./cluster/primary.ts";
 import { runWorker } from "./cluster/worker.ts";
-import { routeTables } from "./routes/index.ts";
+import { migrate, openDatabase } from "./notes/database.ts";
 import { syncApiSettings } from "./settings/index.ts";
 
 const settings = loadOrExit(syncApiSettings);
 const logger = pino(loggerOptions("sync-api", settings.log, secretValues(settings, syncApiSettings.secrets)));
 
-const routes = routeTables[settings.routeTable];
-
 if (cluster.isPrimary) {
   logger.debug({ settings: redact(settings, syncApiSettings.secrets) }, "settings resolved");
+  // Migrations run once, here, before any worker opens the database.
+  try {
+    const db = openDatabase(settings.database.path, settings.database);
+    const { from, to } = migrate(db);
+    db.close();
+    if (from !== to) logger.info({ path: settings.database.path, from, to }, "database migrated");
+  } catch (error) {
+    logger.fatal({ err: error, path: settings.database.path }, "cannot open or migrate the database");
+    process.exit(1);
+  }
   runPrimary(settings, logger);
 } else {
-  runWorker(settings, routes, logger);
+  runWorker(settings, logger);
 }

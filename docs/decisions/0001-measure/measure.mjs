@@ -1,5 +1,6 @@
 import autocannon from "autocannon";
 import * as servers from "./servers.mjs";
+
 const results = {};
 for (const round of [1, 2]) {
   for (const name of ["thinLayer", "typeProvider", "orpc"]) {

@@ -3,7 +3,10 @@ import Fastify from "fastify";
 import { z } from "zod";
 
 const Query = z.object({ limit: z.coerce.number().int().min(1).max(100) });
-const items = (limit) => ({ items: Array.from({ length: limit }, (_, i) => ({ id: i, title: `note ${i}` })), next: null });
+const items = (limit) => ({
+  items: Array.from({ length: limit }, (_, i) => ({ id: i, title: `note ${i}` })),
+  next: null,
+});
 
 export async function thinLayer() {
   // The starter's way: a native route; zod validation of every part in a route preValidation hook.
@@ -26,14 +29,22 @@ export async function typeProvider() {
   const app = Fastify();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.route({ method: "GET", url: "/items", schema: { querystring: Query }, handler: async (request) => items(request.query.limit) });
+  app.route({
+    method: "GET",
+    url: "/items",
+    schema: { querystring: Query },
+    handler: async (request) => items(request.query.limit),
+  });
   return app;
 }
 
 export async function orpc() {
   const { os } = await import("@orpc/server");
   const { OpenAPIHandler } = await import("@orpc/openapi/fastify");
-  const list = os.route({ method: "GET", path: "/items" }).input(Query).handler(async ({ input }) => items(input.limit));
+  const list = os
+    .route({ method: "GET", path: "/items" })
+    .input(Query)
+    .handler(async ({ input }) => items(input.limit));
   const handler = new OpenAPIHandler({ list });
   const app = Fastify();
   app.addContentTypeParser("*", (_request, _payload, done) => done(null, undefined));

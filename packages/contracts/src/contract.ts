@@ -5,15 +5,27 @@ export type Runtime = "sync" | "async";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
-/** Response body schemas by status code. */
-export type Responses = { readonly [status: number]: z.ZodType };
+/** Response body schemas by status code; `null` for a response without a body (204). */
+export type Responses = { readonly [status: number]: z.ZodType | null };
 
 /** One endpoint, described once: how it is called and what it may answer. */
 export interface EndpointContract {
   readonly method: HttpMethod;
-  /** Path inside its app. An async controller's paths are mounted under the async prefix. */
+  /**
+   * Path inside its app, with `:name` for a path parameter (the syntax of Express and Fastify).
+   * An async controller's paths are served under the async prefix.
+   */
   readonly path: `/${string}`;
   readonly summary: string;
+  readonly description?: string;
+  /** Path parameters: one key per `:name` in the path. */
+  readonly params?: z.ZodObject;
+  /** Query string. Values arrive as strings: use `z.coerce` for numbers and booleans. */
+  readonly query?: z.ZodObject;
+  /** Request headers, by lower-case name. Headers it does not name are let through. */
+  readonly headers?: z.ZodObject;
+  /** JSON request body. */
+  readonly body?: z.ZodType;
   readonly responses: Responses;
 }
 
@@ -26,7 +38,10 @@ export interface Controller<
   readonly endpoints: E;
 }
 
-/** Groups endpoints under one runtime. A controller is never mixed: its runtime covers every endpoint. */
+/**
+ * Groups endpoints under one runtime. A controller is never mixed: its runtime covers every
+ * endpoint, and decides which app may serve it and what its handlers must return.
+ */
 export function controller<const R extends Runtime, const E extends Record<string, EndpointContract>>(
   name: string,
   runtime: R,
@@ -35,23 +50,44 @@ export function controller<const R extends Runtime, const E extends Record<strin
   return { name, runtime, endpoints };
 }
 
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** What a handler is given: every part of the request, validated against its contract. */
+export interface HandlerRequest<E extends EndpointContract = EndpointContract> {
+  /** The request id (the client's `X-Request-ID` if sane, otherwise made for this request). */
+  readonly id: string;
+  readonly params: Parsed<E["params"]>;
+  readonly query: Parsed<E["query"]>;
+  readonly headers: Parsed<E["headers"]>;
+  readonly body: Parsed<E["body"]>;
+}
+
 /** What an endpoint may answer: one `{ status, body }` per declared status, body typed by its schema. */
 export type ResponseOf<E extends EndpointContract> = {
-  [S in keyof E["responses"] & number]: { readonly status: S; readonly body: z.input<E["responses"][S]> };
+  [S in keyof E["responses"] & number]: E["responses"][S] extends z.ZodType
+    ? {
+        readonly status: S;
+        readonly body: z.input<E["responses"][S]>;
+        readonly headers?: Readonly<Record<string, string>>;
+      }
+    : { readonly status: S; readonly body?: undefined; readonly headers?: Readonly<Record<string, string>> };
 }[keyof E["responses"] & number];
 
 /** A sync controller's handlers return their response directly: never a Promise. */
 export type SyncHandlers<C extends Controller<"sync">> = {
-  readonly [K in keyof C["endpoints"]]: (request: HandlerRequest) => ResponseOf<C["endpoints"][K]>;
+  readonly [K in keyof C["endpoints"]]: (
+    request: HandlerRequest<C["endpoints"][K]>,
+  ) => ResponseOf<C["endpoints"][K]> & { readonly then?: never };
 };
 
 /** An async controller's handlers return a Promise of their response. */
 export type AsyncHandlers<C extends Controller<"async">> = {
-  readonly [K in keyof C["endpoints"]]: (request: HandlerRequest) => Promise<ResponseOf<C["endpoints"][K]>>;
+  readonly [K in keyof C["endpoints"]]: (
+    request: HandlerRequest<C["endpoints"][K]>,
+  ) => Promise<ResponseOf<C["endpoints"][K]>>;
 };
 
-/** What every handler is given, whichever framework runs it. */
-export interface HandlerRequest {
-  /** The request id (from `X-Request-ID`, or made for this request). */
-  readonly id: string;
+/** `:id` → `{id}`, for OpenAPI. */
+export function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 }

@@ -2,11 +2,13 @@ import { z } from "zod";
 import { controller } from "./contract.ts";
 
 /** Liveness answer: which runtime answered, and which process (a sync worker's pid changes). */
-export const HealthStatus = z.strictObject({
-  status: z.literal("ok"),
-  runtime: z.enum(["sync", "async"]),
-  pid: z.int().positive(),
-});
+export const HealthStatus = z
+  .strictObject({
+    status: z.literal("ok"),
+    runtime: z.enum(["sync", "async"]),
+    pid: z.int().positive(),
+  })
+  .meta({ id: "HealthStatus" });
 export type HealthStatus = z.infer<typeof HealthStatus>;
 
 export const syncHealth = controller("syncHealth", "sync", {

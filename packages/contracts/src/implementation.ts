@@ -1,9 +1,11 @@
-import type { Controller, EndpointContract, HandlerRequest, Runtime } from "./contract.ts";
+import type { Controller, EndpointContract, HttpMethod, Runtime } from "./contract.ts";
+import type { RequestParts } from "./validation.ts";
 
 export interface ImplementedEndpoint {
   readonly name: string;
   readonly endpoint: EndpointContract;
-  readonly handler: (request: HandlerRequest) => unknown;
+  /** The handler, as an app calls it: with the request id and the validated parts. */
+  readonly handler: (request: { readonly id: string } & RequestParts) => unknown;
 }
 
 const APP_OF: Record<Runtime, string> = { sync: "sync-api", async: "async-api" };
@@ -36,4 +38,23 @@ export function implementedEndpoints(
     }
     return { name, endpoint, handler: handler as ImplementedEndpoint["handler"] };
   });
+}
+
+/** Methods a path (or OPTIONS) may be asked with; the rest get 405 with an `Allow` header. */
+export const ANSWERED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+
+/** The methods declared for each path across controllers, for 405 answers and `Allow` headers. */
+export function methodsByPath(controllers: readonly Controller[]): Map<string, HttpMethod[]> {
+  const byPath = new Map<string, HttpMethod[]>();
+  for (const ctrl of controllers) {
+    for (const endpoint of Object.values(ctrl.endpoints)) {
+      byPath.set(endpoint.path, [...(byPath.get(endpoint.path) ?? []), endpoint.method]);
+    }
+  }
+  return byPath;
+}
+
+/** The `Allow` header for a path: its methods, HEAD with GET, and OPTIONS. */
+export function allowHeader(methods: readonly HttpMethod[]): string {
+  return [...methods, ...(methods.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
 }

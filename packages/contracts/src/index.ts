@@ -1,8 +1,10 @@
+export { api } from "./api.ts";
 export {
-  type CallOptions,
+  type CallInput,
   type ClientOptions,
   type ClientResponse,
   ContractResponseError,
+  type ControllerClient,
   createClient,
 } from "./client.ts";
 export {
@@ -12,11 +14,39 @@ export {
   type EndpointContract,
   type HandlerRequest,
   type HttpMethod,
+  openApiPath,
   type ResponseOf,
+  type Responses,
   type Runtime,
   type SyncHandlers,
 } from "./contract.ts";
 export { asyncHealth, HealthStatus, syncHealth } from "./health.ts";
-export { type ImplementedEndpoint, implementedEndpoints } from "./implementation.ts";
-export { PROBLEM_CONTENT_TYPE, ProblemDetails, problem } from "./problem.ts";
+export {
+  ANSWERED_METHODS,
+  allowHeader,
+  type ImplementedEndpoint,
+  implementedEndpoints,
+  methodsByPath,
+} from "./implementation.ts";
+export { NewNote, Note, NoteChanges, notes } from "./notes.ts";
+export { type OpenApiDocument, openApiDocument } from "./openapi.ts";
+export { decodeCursor, encodeCursor, PageQuery, page } from "./pagination.ts";
+export {
+  BODY_PROBLEM_DETAIL,
+  FieldError,
+  HttpProblem,
+  PROBLEM_CONTENT_TYPE,
+  ProblemDetails,
+  problem,
+  VALIDATION_PROBLEM_TYPE,
+  validationProblem,
+} from "./problem.ts";
 export { REQUEST_ID_HEADER, requestIdFrom, saneRequestId } from "./request-id.ts";
+export { testingEndpoints } from "./testing-endpoints.ts";
+export {
+  isJsonContentType,
+  type RequestParts,
+  responseMismatch,
+  type ValidatedRequest,
+  validateRequest,
+} from "./validation.ts";

@@ -3,23 +3,46 @@ import { z } from "zod";
 /** The media type of every error answer, from both apps and from the proxy (RFC 9457). */
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
-/** RFC 9457 problem details, the one error shape of the whole API. */
-export const ProblemDetails = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.int().min(400).max(599),
-  detail: z.string().optional(),
-  instance: z.string().optional(),
-  requestId: z.string().optional(),
-});
+/** `type` of a 400 whose request broke its contract; `errors` lists each failing field. */
+export const VALIDATION_PROBLEM_TYPE = "/problems/validation";
+
+/** One failing field of a request: where it is (`body.email`, `query.limit`), what is wrong. */
+export const FieldError = z
+  .object({
+    location: z.string().meta({ example: "body.title" }),
+    message: z.string(),
+    code: z.string(),
+  })
+  .meta({ id: "FieldError" });
+export type FieldError = z.infer<typeof FieldError>;
+
+/** RFC 9457 problem details: the one error shape of the whole API. */
+export const ProblemDetails = z
+  .object({
+    type: z
+      .string()
+      .meta({ description: "URI reference naming the kind of problem; about:blank for a plain HTTP status" }),
+    title: z.string(),
+    status: z.int().min(400).max(599),
+    detail: z.string().optional(),
+    instance: z.string().optional().meta({ description: "The request's path" }),
+    requestId: z.string().optional().meta({ description: "The request id, as in X-Request-ID and the logs" }),
+    errors: z.array(FieldError).optional().meta({ description: "For validation problems: each failing field" }),
+  })
+  .meta({ id: "ProblemDetails" });
 export type ProblemDetails = z.infer<typeof ProblemDetails>;
 
 const TITLES: Readonly<Record<number, string>> = {
   400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
+  409: "Conflict",
   413: "Content Too Large",
   415: "Unsupported Media Type",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
   500: "Internal Server Error",
   502: "Bad Gateway",
   503: "Service Unavailable",
@@ -38,3 +61,47 @@ export function problem(fields: { status: number } & Partial<Omit<ProblemDetails
   }
   return body;
 }
+
+/** The 400 problem for a request that breaks its contract. */
+export function validationProblem(errors: readonly FieldError[], extra: Partial<ProblemDetails> = {}): ProblemDetails {
+  const count = errors.length === 1 ? "1 field is" : `${errors.length} fields are`;
+  return problem({
+    status: 400,
+    type: VALIDATION_PROBLEM_TYPE,
+    title: "Invalid request",
+    detail: `${count} invalid`,
+    errors: [...errors],
+    ...extra,
+  });
+}
+
+/**
+ * A problem a handler or a hook throws to answer with it (`throw new HttpProblem(404, "no such note")`).
+ * The app turns it into problem+json with the request's path and id.
+ */
+export class HttpProblem extends Error {
+  readonly status: number;
+  readonly body: ProblemDetails;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    status: number,
+    detail?: string,
+    fields: Partial<ProblemDetails> = {},
+    headers: Record<string, string> = {},
+  ) {
+    super(detail ?? TITLES[status] ?? `HTTP ${status}`);
+    this.name = "HttpProblem";
+    this.status = status;
+    this.body = problem({ status, detail, ...fields });
+    this.headers = headers;
+  }
+}
+
+/** What both apps say about a request body they cannot take, whichever parser found it. */
+export const BODY_PROBLEM_DETAIL = {
+  invalidJson: "The body is not valid JSON",
+  emptyJson: "The body is empty but its content-type says JSON",
+  tooLarge: "The body is larger than this server accepts",
+  mediaType: "Send the body as application/json",
+} as const;

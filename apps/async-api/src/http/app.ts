@@ -1,11 +1,21 @@
-import { REQUEST_ID_HEADER, requestIdFrom } from "@repo/contracts";
+import { BODY_PROBLEM_DETAIL, HttpProblem, problem, REQUEST_ID_HEADER, requestIdFrom } from "@repo/contracts";
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { AsyncApiSettings } from "../settings/index.ts";
-import { mountAsyncRoute, sendProblem } from "./mount.ts";
+import { ContractViolation, mountRouteTable, sendProblem } from "./mount.ts";
 import type { AsyncRoute } from "./route.ts";
 
-/** The Fastify app: request ids and logging, the route table under the async prefix, problem+json errors. */
+const FASTIFY_BODY_ERRORS: Readonly<Record<string, string>> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: BODY_PROBLEM_DETAIL.invalidJson,
+  FST_ERR_CTP_EMPTY_JSON_BODY: BODY_PROBLEM_DETAIL.emptyJson,
+  FST_ERR_CTP_BODY_TOO_LARGE: BODY_PROBLEM_DETAIL.tooLarge,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: BODY_PROBLEM_DETAIL.mediaType,
+};
+
+/**
+ * The Fastify app: request ids and logging, JSON bodies up to the limit, the route table under
+ * the async prefix, and problem+json for everything that goes wrong.
+ */
 export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute[], logger: Logger) {
   const app = Fastify({
     loggerInstance: logger,
@@ -13,6 +23,7 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
     requestIdHeader: false,
     genReqId: (req) => requestIdFrom(req.headers[REQUEST_ID_HEADER]),
     logController: new OneLinePerRequest(),
+    bodyLimit: settings.http.bodyLimitBytes,
   });
 
   app.addHook("onRequest", async (request, reply) => {
@@ -20,21 +31,32 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
   });
 
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, 404, `No route for ${request.method} ${request.url}`),
+    sendProblem(request, reply, problem({ status: 404, detail: `No route for ${request.method} ${request.url}` })),
   );
   app.setErrorHandler((error, request, reply) => {
-    const status = (error as { statusCode?: unknown }).statusCode;
-    if (typeof status === "number" && status >= 400 && status < 500) {
-      return sendProblem(request, reply, status, error instanceof Error ? error.message : undefined);
+    if (error instanceof HttpProblem) {
+      reply.headers(error.headers);
+      return sendProblem(request, reply, error.body);
     }
+    // Fastify's own errors for the client's mistakes (malformed JSON, body too large, media type),
+    // told in the same words as sync-api's.
+    const { statusCode: status, code } = error as { statusCode?: unknown; code?: unknown };
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      const detail = (typeof code === "string" && FASTIFY_BODY_ERRORS[code]) || (error as Error).message;
+      return sendProblem(request, reply, problem({ status, detail }));
+    }
+    // Anything else is a bug: log it whole; the answer names a broken contract (only checked in
+    // development and test) but hides other internals unless settings expose them.
     request.log.error({ err: error }, "unhandled error");
-    return sendProblem(request, reply, 500);
+    const detail =
+      error instanceof ContractViolation || (settings.http.exposeErrors && error instanceof Error)
+        ? (error as Error).message
+        : undefined;
+    return sendProblem(request, reply, problem({ status: 500, detail }));
   });
 
   app.register(
-    async (scope) => {
-      for (const route of routes) mountAsyncRoute(scope, route);
-    },
+    async (scope) => mountRouteTable(scope, routes, { responseValidation: settings.http.responseValidation }),
     { prefix: settings.asyncPrefix },
   );
   return app;

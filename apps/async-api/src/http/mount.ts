@@ -1,28 +1,111 @@
-import { implementedEndpoints, PROBLEM_CONTENT_TYPE, problem } from "@repo/contracts";
+import {
+  ANSWERED_METHODS,
+  allowHeader,
+  BODY_PROBLEM_DETAIL,
+  HttpProblem,
+  implementedEndpoints,
+  isJsonContentType,
+  methodsByPath,
+  PROBLEM_CONTENT_TYPE,
+  type ProblemDetails,
+  problem,
+  type RequestParts,
+  responseMismatch,
+  validateRequest,
+  validationProblem,
+} from "@repo/contracts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AsyncRoute } from "./route.ts";
 
+export interface MountOptions {
+  /** Check every answer against its contract (development and test). */
+  readonly responseValidation: boolean;
+}
+
+/** A response that breaks its contract: a bug in the handler, reported as a loud 500. */
+export class ContractViolation extends Error {
+  override readonly name = "ContractViolation";
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The request's parts, validated against the endpoint's contract in `preValidation`. */
+    contract: RequestParts | null;
+  }
+}
+
 /**
- * Registers an async controller's endpoints as Fastify routes. A handler that is not an `async`
- * function is refused at start-up: blocking work belongs in sync-api, where it cannot stall the
- * streams and upstream calls this event loop carries.
+ * Registers a route table as native Fastify routes: a `preValidation` hook validates every part
+ * of the request against the contract (so user `preHandler` hooks see validated data), the
+ * handler runs the async handler and checks its answer. Then, per path, OPTIONS answers with
+ * `Allow` and any other method with a 405 problem.
  */
-export function mountAsyncRoute(app: FastifyInstance, { controller, handlers }: AsyncRoute): void {
-  for (const { endpoint, handler } of implementedEndpoints("async", controller, handlers)) {
+export function mountRouteTable(app: FastifyInstance, routes: readonly AsyncRoute[], options: MountOptions): void {
+  app.decorateRequest("contract", null);
+  for (const { controller, handlers } of routes) {
+    for (const { name, endpoint, handler } of implementedEndpoints("async", controller, handlers)) {
+      const where = `${controller.name}.${name} (${endpoint.method} ${endpoint.path})`;
+      app.route({
+        method: endpoint.method,
+        url: endpoint.path,
+        preValidation: async (request) => {
+          if (endpoint.body && !isJsonContentType(request.headers["content-type"])) {
+            throw new HttpProblem(415, BODY_PROBLEM_DETAIL.mediaType);
+          }
+          const validated = validateRequest(endpoint, {
+            params: request.params,
+            query: request.query,
+            headers: request.headers,
+            body: request.body,
+          });
+          if (!validated.ok) {
+            const body = validationProblem(validated.errors);
+            throw new HttpProblem(400, body.detail, body);
+          }
+          request.contract = validated.value;
+        },
+        handler: async (request, reply) => {
+          const parts = request.contract as RequestParts;
+          const result = (await handler({ id: request.id, ...parts })) as {
+            status: number;
+            body?: unknown;
+            headers?: Record<string, string>;
+          };
+          if (options.responseValidation) {
+            const mismatch = responseMismatch(where, endpoint, result.status, result.body);
+            if (mismatch) throw new ContractViolation(mismatch);
+          }
+          if (result.headers) reply.headers(result.headers);
+          if (result.status >= 400 && result.body !== undefined) {
+            return sendProblem(request, reply, result.body as ProblemDetails);
+          }
+          return reply.code(result.status).send(result.body);
+        },
+      });
+    }
+  }
+  for (const [path, methods] of methodsByPath(routes.map((r) => r.controller))) {
+    const allow = allowHeader(methods);
     app.route({
-      method: endpoint.method,
-      url: endpoint.path,
+      method: ANSWERED_METHODS.filter((method) => !(methods as string[]).includes(method)),
+      url: path,
       handler: async (request, reply) => {
-        const result = (await handler({ id: request.id })) as { status: number; body: unknown };
-        return reply.code(result.status).send(result.body);
+        reply.header("allow", allow);
+        if (request.method === "OPTIONS") return reply.code(204).send();
+        return sendProblem(
+          request,
+          reply,
+          problem({ status: 405, detail: `${request.method} is not allowed here; use ${allow}` }),
+        );
       },
     });
   }
 }
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, status: number, detail?: string) {
+/** Sends a problem+json answer, filling in the request's path and id. */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, body: ProblemDetails) {
   return reply
-    .code(status)
+    .code(body.status)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(problem({ status, detail, instance: request.url, requestId: request.id })));
+    .send(JSON.stringify({ ...body, instance: body.instance ?? request.url, requestId: request.id }));
 }

@@ -33,7 +33,7 @@ export const asyncApiSettings = defineSettings({
   envPrefix: "ASYNC_API_",
   schema: asyncApiSchema,
   layers: [
-    // 1. the shared components (server, logging, routing, security), 2. what NODE_ENV changes in them
+    // 1. the shared components (server, logging, http, routing, security), 2. what NODE_ENV changes in them
     ...sharedLayers(),
     // 3. this app's own layer, and what NODE_ENV changes in it
     layer("async-api", { port: 3002, routeTable: "main" }),

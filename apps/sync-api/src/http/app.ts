@@ -1,12 +1,32 @@
-import { REQUEST_ID_HEADER, requestIdFrom } from "@repo/contracts";
+import {
+  BODY_PROBLEM_DETAIL,
+  HttpProblem,
+  openApiDocument,
+  problem,
+  REQUEST_ID_HEADER,
+  requestIdFrom,
+} from "@repo/contracts";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
-import { mountSyncRoute, sendProblem } from "./mount.ts";
+import type { SyncApiSettings } from "../settings/index.ts";
+import { docsRouter } from "./docs.ts";
+import { ContractViolation, mountRouteTable, sendProblem } from "./mount.ts";
 import type { SyncRoute } from "./route.ts";
 
-/** The Express app one worker serves: logging, the route table, then the problem+json fallbacks. */
-export function createApp(routes: readonly SyncRoute[], logger: Logger): express.Express {
+/** body-parser's errors, by its `type`, as the client should read them. */
+const BODY_ERRORS: Readonly<Record<string, string>> = {
+  "entity.parse.failed": BODY_PROBLEM_DETAIL.invalidJson,
+  "entity.too.large": BODY_PROBLEM_DETAIL.tooLarge,
+  "encoding.unsupported": "The body's encoding is not supported",
+  "charset.unsupported": "The body's charset is not supported",
+};
+
+/**
+ * The Express app one worker serves: request ids and logging, JSON bodies up to the limit, the
+ * route table, then problem+json for everything that goes wrong.
+ */
+export function createApp(settings: SyncApiSettings, routes: readonly SyncRoute[], logger: Logger): express.Express {
   const app = express();
   app.disable("x-powered-by");
 
@@ -24,24 +44,38 @@ export function createApp(routes: readonly SyncRoute[], logger: Logger): express
       },
     }),
   );
+  app.use(express.json({ limit: settings.http.bodyLimitBytes, type: ["application/json", "application/*+json"] }));
 
   const router = express.Router();
-  for (const route of routes) mountSyncRoute(router, route);
+  mountRouteTable(router, routes, { responseValidation: settings.http.responseValidation });
   app.use(router);
+  app.use(docsRouter(openApiDocument({ asyncPrefix: settings.asyncPrefix })));
 
   app.use((req: Request, res: Response) => {
-    sendProblem(req, res, 404, `No route for ${req.method} ${req.path}`);
+    sendProblem(req, res, problem({ status: 404, detail: `No route for ${req.method} ${req.path}` }));
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    // Errors that carry a 4xx status (body-parser's, http-errors') are the client's: keep the status.
-    const status = (error as { status?: unknown } | null)?.status;
-    if (typeof status === "number" && status >= 400 && status < 500) {
-      sendProblem(req, res, status, error instanceof Error ? error.message : undefined);
+    if (error instanceof HttpProblem) {
+      res.set(error.headers);
+      sendProblem(req, res, error.body);
       return;
     }
-    // Anything else is a bug: log it whole, answer without internals.
+    // body-parser's and http-errors' errors carry a 4xx status: they are the client's.
+    const { status, type } = error as { status?: unknown; type?: unknown };
+    if (typeof status === "number" && status >= 400 && status < 500) {
+      const detail =
+        (typeof type === "string" && BODY_ERRORS[type]) || (error instanceof Error ? error.message : undefined);
+      sendProblem(req, res, problem({ status, detail }));
+      return;
+    }
+    // Anything else is a bug: log it whole; the answer names a broken contract (only checked in
+    // development and test) but hides other internals unless settings expose them.
     req.log.error({ err: error }, "unhandled error");
-    sendProblem(req, res, 500);
+    const detail =
+      error instanceof ContractViolation || (settings.http.exposeErrors && error instanceof Error)
+        ? (error as Error).message
+        : undefined;
+    sendProblem(req, res, problem({ status: 500, detail }));
   });
   return app;
 }

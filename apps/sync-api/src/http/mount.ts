@@ -1,32 +1,96 @@
-import { implementedEndpoints, PROBLEM_CONTENT_TYPE, problem } from "@repo/contracts";
+import {
+  allowHeader,
+  BODY_PROBLEM_DETAIL,
+  HttpProblem,
+  implementedEndpoints,
+  isJsonContentType,
+  methodsByPath,
+  PROBLEM_CONTENT_TYPE,
+  type ProblemDetails,
+  problem,
+  responseMismatch,
+  validateRequest,
+  validationProblem,
+} from "@repo/contracts";
 import type { Request, Response, Router } from "express";
 import type { SyncRoute } from "./route.ts";
 
 const LOWER = { GET: "get", POST: "post", PUT: "put", PATCH: "patch", DELETE: "delete" } as const;
+
+export interface MountOptions {
+  /** Check every answer against its contract (development and test). */
+  readonly responseValidation: boolean;
+}
+
+/** A response that breaks its contract: a bug in the handler, reported as a loud 500. */
+export class ContractViolation extends Error {
+  override readonly name = "ContractViolation";
+}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
 }
 
 /**
- * Registers a sync controller's endpoints on an Express router. An `async` handler is refused here,
- * at start-up: sync-api's workers exist to run blocking code, and a Promise would hide that.
+ * Registers a route table on an Express router: each endpoint as a native route whose handler
+ * validates every part of the request, runs the sync handler, and checks its answer. Then, per
+ * path, OPTIONS answers with `Allow` and any other method with a 405 problem.
  */
-export function mountSyncRoute(router: Router, { controller, handlers }: SyncRoute): void {
-  for (const { name, endpoint, handler } of implementedEndpoints("sync", controller, handlers)) {
-    router[LOWER[endpoint.method]](endpoint.path, (req: Request, res: Response) => {
-      const result = handler({ id: String(req.id) }) as { status: number; body: unknown };
-      if (isThenable(result)) {
-        throw new Error(`${controller.name}.${name} returned a Promise; sync-api handlers must be synchronous`);
+export function mountRouteTable(router: Router, routes: readonly SyncRoute[], options: MountOptions): void {
+  for (const { controller, handlers } of routes) {
+    for (const { name, endpoint, handler } of implementedEndpoints("sync", controller, handlers)) {
+      const where = `${controller.name}.${name} (${endpoint.method} ${endpoint.path})`;
+      router[LOWER[endpoint.method]](endpoint.path, (req: Request, res: Response) => {
+        if (endpoint.body && !isJsonContentType(req.headers["content-type"])) {
+          throw new HttpProblem(415, BODY_PROBLEM_DETAIL.mediaType);
+        }
+        const validated = validateRequest(endpoint, {
+          params: req.params,
+          query: req.query,
+          headers: req.headers,
+          body: req.body,
+        });
+        if (!validated.ok) {
+          const body = validationProblem(validated.errors);
+          throw new HttpProblem(400, body.detail, body);
+        }
+        const result = handler({ id: String(req.id), ...validated.value }) as {
+          status: number;
+          body?: unknown;
+          headers?: Record<string, string>;
+        };
+        if (isThenable(result)) {
+          throw new ContractViolation(`${where} returned a Promise; sync-api handlers must be synchronous`);
+        }
+        if (options.responseValidation) {
+          const mismatch = responseMismatch(where, endpoint, result.status, result.body);
+          if (mismatch) throw new ContractViolation(mismatch);
+        }
+        if (result.headers) res.set(result.headers);
+        if (result.body === undefined) res.status(result.status).end();
+        else if (result.status >= 400) sendProblem(req, res, result.body as ProblemDetails);
+        else res.status(result.status).json(result.body);
+      });
+    }
+  }
+  const controllers = routes.map((r) => r.controller);
+  for (const [path, methods] of methodsByPath(controllers)) {
+    const allow = allowHeader(methods);
+    router.all(path, (req: Request, res: Response) => {
+      res.set("allow", allow);
+      if (req.method === "OPTIONS") {
+        res.status(204).end();
+        return;
       }
-      res.status(result.status).json(result.body);
+      sendProblem(req, res, problem({ status: 405, detail: `${req.method} is not allowed here; use ${allow}` }));
     });
   }
 }
 
-export function sendProblem(req: Request, res: Response, status: number, detail?: string): void {
+/** Sends a problem+json answer, filling in the request's path and id. */
+export function sendProblem(req: Request, res: Response, body: ProblemDetails): void {
   res
-    .status(status)
+    .status(body.status)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify(problem({ status, detail, instance: req.originalUrl, requestId: String(req.id) })));
+    .send(JSON.stringify({ ...body, instance: body.instance ?? req.originalUrl, requestId: String(req.id) }));
 }

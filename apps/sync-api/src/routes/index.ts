@@ -1,16 +1,27 @@
 /**
  * The sync route tables. `main` is the app; the `routeTable` setting picks the table to serve,
- * the way Django's ROOT_URLCONF does, so a test can start the app with another one.
+ * the way Django's ROOT_URLCONF does, so a test can start the app with another one. A table is
+ * built per worker from what its handlers need (the worker's database connection, settings).
  */
 import type { SyncRoute } from "../http/route.ts";
+import type { NotesStore } from "../notes/store.ts";
 import type { SyncApiSettings } from "../settings/index.ts";
 import { healthRoutes } from "./health.ts";
+import { notesRoutes } from "./notes.ts";
 import { testingRoutes } from "./testing.ts";
 
+/** What the handlers of a table are built with. */
+export interface RouteDependencies {
+  readonly settings: SyncApiSettings;
+  readonly notes: NotesStore;
+}
+
 /** Every controller sync-api serves, in the order they are mounted. */
-export const mainRoutes: readonly SyncRoute[] = [healthRoutes];
+export function mainRoutes({ settings, notes }: RouteDependencies): readonly SyncRoute[] {
+  return [healthRoutes, notesRoutes({ store: notes, secretKey: settings.secretKey })];
+}
 
 export const routeTables = {
   main: mainRoutes,
-  test: [...mainRoutes, testingRoutes],
-} satisfies Record<SyncApiSettings["routeTable"], readonly SyncRoute[]>;
+  test: (dependencies: RouteDependencies) => [...mainRoutes(dependencies), testingRoutes],
+} satisfies Record<SyncApiSettings["routeTable"], (dependencies: RouteDependencies) => readonly SyncRoute[]>;

@@ -4,6 +4,7 @@
  * prints every resolved value with the layer it came from.
  */
 import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 import {
   byEnvironment,
   defineSettings,
@@ -33,6 +34,12 @@ export const syncApiSchema = sharedSchema.extend({
   scheduling: z.enum(["os", "round-robin"]),
   /** Which route table to serve: Django's ROOT_URLCONF. `test` adds test-only routes. */
   routeTable: z.enum(ROUTE_TABLES),
+  database: z.strictObject({
+    /** The SQLite file the example resource lives in (compose mounts a volume for it). */
+    path: z.string().min(1),
+    /** How long a write waits for another worker's write lock before it fails. */
+    busyTimeoutMs: z.int().min(0),
+  }),
 });
 
 /** This app's folder (src/settings/ and dist/settings/ are both two levels down). */
@@ -43,10 +50,16 @@ export const syncApiSettings = defineSettings({
   envPrefix: "SYNC_API_",
   schema: syncApiSchema,
   layers: [
-    // 1. the shared components (server, logging, routing, security), 2. what NODE_ENV changes in them
+    // 1. the shared components (server, logging, http, routing, security), 2. what NODE_ENV changes in them
     ...sharedLayers(),
     // 3. this app's own layer, and what NODE_ENV changes in it
-    layer("sync-api", { port: 3001, workers: availableParallelism(), scheduling: "os", routeTable: "main" }),
+    layer("sync-api", {
+      port: 3001,
+      workers: availableParallelism(),
+      scheduling: "os",
+      routeTable: "main",
+      database: { path: fileURLToPath(new URL("data/sync-api.sqlite", appDir)), busyTimeoutMs: 5_000 },
+    }),
     byEnvironment("sync-api", { development: {}, test: { routeTable: "test" }, production: {} }),
     // 4. the developer's own, git-ignored file (see settings.local.example.json)
     jsonFile(new URL("settings.local.json", appDir), { optional: true, name: "settings.local.json" }),

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { byEnvironment, type Environment } from "../environment.ts";
 import type { Layer, LayerSource, SettingsValues } from "../layer.ts";
 import { isPlainObject } from "../merge.ts";
+import { httpByEnvironment, httpLayer, httpSchema } from "./http.ts";
 import { loggingByEnvironment, loggingLayer, loggingSchema } from "./logging.ts";
 import { routingLayer, routingSchema } from "./routing.ts";
 import { securityByEnvironment, securitySchema } from "./security.ts";
@@ -23,6 +24,7 @@ interface Component {
 const components = {
   server: { defaults: serverLayer },
   logging: { defaults: loggingLayer, byEnvironment: loggingByEnvironment },
+  http: { defaults: httpLayer, byEnvironment: httpByEnvironment },
   routing: { defaults: routingLayer },
   security: { byEnvironment: securityByEnvironment },
 } satisfies Record<string, Component>;
@@ -34,6 +36,7 @@ const ALL = Object.keys(components) as SharedComponent[];
 export const sharedSchema = z.strictObject({
   ...serverSchema,
   ...loggingSchema,
+  ...httpSchema,
   ...routingSchema,
   ...securitySchema,
 });

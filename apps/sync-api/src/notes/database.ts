@@ -1,0 +1,47 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+
+/**
+ * Opens the SQLite database the way every process of sync-api must: WAL, so readers never wait
+ * for the one writer; a busy timeout, so a worker that meets another's write lock waits for it
+ * instead of failing with SQLITE_BUSY; foreign keys on.
+ */
+export function openDatabase(path: string, { busyTimeoutMs }: { busyTimeoutMs: number }): DatabaseSync {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new DatabaseSync(path);
+  db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = NORMAL");
+  db.exec("PRAGMA foreign_keys = ON");
+  return db;
+}
+
+/** Schema versions, in order; `PRAGMA user_version` records how many have been applied. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE notes (
+     id         INTEGER PRIMARY KEY AUTOINCREMENT,
+     title      TEXT NOT NULL,
+     body       TEXT NOT NULL DEFAULT '',
+     created_at TEXT NOT NULL,
+     updated_at TEXT NOT NULL
+   )`,
+];
+
+/**
+ * Brings the schema up to date, in one write transaction, so that concurrent starters cannot
+ * apply a step twice. sync-api's supervisor runs it once, before it forks any worker.
+ */
+export function migrate(db: DatabaseSync): { from: number; to: number } {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const from = Number((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version);
+    for (let version = from; version < MIGRATIONS.length; version++) db.exec(MIGRATIONS[version] as string);
+    db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+    db.exec("COMMIT");
+    return { from, to: MIGRATIONS.length };
+  } catch (error) {
+    db.exec("ROLLBACK");
+    throw error;
+  }
+}

@@ -1,0 +1,11 @@
+import { asyncHealth, syncHealth } from "./health.ts";
+import { notes } from "./notes.ts";
+
+/**
+ * The public API: every controller, by the app that serves it. The OpenAPI document describes
+ * exactly these, and each app's main route table serves exactly its half (a test holds them to it).
+ */
+export const api = {
+  sync: [syncHealth, notes],
+  async: [asyncHealth],
+} as const;

@@ -1,0 +1,100 @@
+import { DEFAULT_ASYNC_PREFIX } from "@repo/shared-settings";
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from "zod-openapi";
+import { api } from "./api.ts";
+import { type Controller, type EndpointContract, openApiPath } from "./contract.ts";
+import { PROBLEM_CONTENT_TYPE, ProblemDetails } from "./problem.ts";
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  200: "OK",
+  201: "Created",
+  204: "No Content",
+  400: "The request breaks the contract: each failing field is listed in `errors`",
+  404: "Not found",
+  413: "The body is larger than the server accepts",
+  415: "The body is not JSON",
+  500: "Unexpected error; its details are hidden in production",
+};
+
+function problemResponse(status: number) {
+  return {
+    description: STATUS_TEXT[status] ?? `HTTP ${status}`,
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemDetails } },
+  };
+}
+
+function operation(ctrl: Controller, name: string, endpoint: EndpointContract): ZodOpenApiOperationObject {
+  const responses: Record<string, ZodOpenApiResponseObject> = {};
+  for (const [status, schema] of Object.entries(endpoint.responses)) {
+    const code = Number(status);
+    if (schema === null) responses[status] = { description: STATUS_TEXT[code] ?? `HTTP ${status}` };
+    else if (schema === ProblemDetails) responses[status] = problemResponse(code);
+    else
+      responses[status] = {
+        description: STATUS_TEXT[code] ?? `HTTP ${status}`,
+        content: { "application/json": { schema } },
+      };
+  }
+  // The answers every endpoint may give besides its own, from the validation and error layers.
+  const takesInput = endpoint.params || endpoint.query || endpoint.headers || endpoint.body;
+  if (takesInput) responses["400"] ??= problemResponse(400);
+  if (endpoint.body) {
+    responses["413"] ??= problemResponse(413);
+    responses["415"] ??= problemResponse(415);
+  }
+  responses["500"] ??= problemResponse(500);
+
+  return {
+    operationId: `${ctrl.name}.${name}`,
+    summary: endpoint.summary,
+    ...(endpoint.description ? { description: endpoint.description } : {}),
+    tags: [ctrl.name],
+    "x-runtime": ctrl.runtime,
+    requestParams: {
+      ...(endpoint.params ? { path: endpoint.params } : {}),
+      ...(endpoint.query ? { query: endpoint.query } : {}),
+      ...(endpoint.headers ? { header: endpoint.headers } : {}),
+    },
+    ...(endpoint.body
+      ? { requestBody: { required: true, content: { "application/json": { schema: endpoint.body } } } }
+      : {}),
+    responses,
+  };
+}
+
+/**
+ * One OpenAPI 3.1 document for the whole API, both apps: async paths carry the async prefix, as
+ * the proxy serves them. `x-runtime` tells which app answers each operation.
+ */
+export function openApiDocument({
+  asyncPrefix = DEFAULT_ASYNC_PREFIX,
+}: {
+  asyncPrefix?: string;
+} = {}): OpenApiDocument {
+  const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
+  for (const ctrl of [...api.sync, ...api.async] as Controller[]) {
+    for (const [name, endpoint] of Object.entries(ctrl.endpoints)) {
+      const path = `${ctrl.runtime === "async" ? asyncPrefix : ""}${openApiPath(endpoint.path)}`;
+      paths[path] ??= {};
+      paths[path][endpoint.method.toLowerCase()] = operation(ctrl, name, endpoint);
+    }
+  }
+  const document = createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "api-starter",
+      version: "0.0.0",
+      description:
+        "Both apps behind one origin: paths under the async prefix are served by async-api (Fastify), the rest by sync-api (Express). Errors are RFC 9457 problem details.",
+    },
+    paths,
+  });
+  return document as unknown as OpenApiDocument;
+}
+
+/** The document as JSON: what `/openapi.json` serves and `openapi.json` holds. */
+export interface OpenApiDocument {
+  readonly openapi: string;
+  readonly info: { readonly title: string; readonly version: string; readonly description?: string };
+  readonly paths: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly components?: Readonly<Record<string, unknown>>;
+}

@@ -1,0 +1,40 @@
+import { z } from "zod";
+import type { EndpointContract } from "./contract.ts";
+import { ProblemDetails } from "./problem.ts";
+
+const Echo = z.object({
+  params: z.object({ id: z.int() }),
+  query: z.object({ limit: z.int() }),
+  headers: z.object({ "x-tenant": z.string() }),
+  body: z.object({ email: z.string(), age: z.int() }),
+});
+
+/**
+ * Endpoints of the `test` route tables only (never in the OpenAPI document): each app serves them
+ * under its own test-only controller, so that tests can drive every part of the contract layer
+ * through both frameworks.
+ */
+export const testingEndpoints = {
+  crash: {
+    method: "GET",
+    path: "/_test/crash",
+    summary: "Fails unexpectedly: the answer is a 500 problem without internals",
+    responses: { 500: ProblemDetails },
+  },
+  echo: {
+    method: "POST",
+    path: "/_test/echo/:id",
+    summary: "Answers with every validated part of the request",
+    params: z.object({ id: z.coerce.number().int().positive() }),
+    query: z.object({ limit: z.coerce.number().int().min(1).max(10) }),
+    headers: z.object({ "x-tenant": z.string().min(2) }),
+    body: z.strictObject({ email: z.email(), age: z.int().min(0) }),
+    responses: { 200: Echo },
+  },
+  brokenResponse: {
+    method: "GET",
+    path: "/_test/broken-response",
+    summary: "Answers a body that breaks its own contract",
+    responses: { 200: z.object({ ok: z.literal(true) }) },
+  },
+} as const satisfies Record<string, EndpointContract>;

@@ -1,0 +1,79 @@
+import type { z } from "zod";
+import type { EndpointContract } from "./contract.ts";
+import type { FieldError } from "./problem.ts";
+
+/** The parts of a request as the framework parsed them. */
+export interface RequestParts {
+  readonly params: unknown;
+  readonly query: unknown;
+  readonly headers: unknown;
+  readonly body: unknown;
+}
+
+export type ValidatedRequest =
+  | { readonly ok: true; readonly value: RequestParts }
+  | { readonly ok: false; readonly errors: FieldError[] };
+
+const PARTS = ["params", "query", "headers", "body"] as const;
+
+/**
+ * Validates every part of a request against its endpoint's contract, the same way in both apps:
+ * all parts are checked, and every failing field is reported with its location (`query.limit`).
+ * A part the contract does not describe passes through as undefined, so handlers see only what
+ * was declared.
+ */
+export function validateRequest(endpoint: EndpointContract, parts: RequestParts): ValidatedRequest {
+  const value: Record<string, unknown> = { params: undefined, query: undefined, headers: undefined, body: undefined };
+  const errors: FieldError[] = [];
+  for (const part of PARTS) {
+    const schema = endpoint[part];
+    if (!schema) continue;
+    const parsed = schema.safeParse(parts[part]);
+    if (parsed.success) value[part] = parsed.data;
+    else errors.push(...fieldErrors(part, parsed.error.issues));
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: value as unknown as RequestParts };
+}
+
+function fieldErrors(part: string, issues: readonly z.core.$ZodIssue[]): FieldError[] {
+  return issues.flatMap((issue): FieldError[] => {
+    const at = [part, ...issue.path.map(String)];
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        location: [...at, key].join("."),
+        message: "unknown field",
+        code: issue.code,
+      }));
+    }
+    return [{ location: at.join("."), message: issue.message, code: issue.code }];
+  });
+}
+
+/**
+ * Checks what a handler answered against the endpoint's contract: a declared status, and a body
+ * its schema accepts. Returns why not, naming the contract, or undefined when it fits.
+ */
+export function responseMismatch(
+  where: string,
+  endpoint: EndpointContract,
+  status: number,
+  body: unknown,
+): string | undefined {
+  if (!(status in endpoint.responses)) {
+    return `${where} answered ${status}, which its contract does not declare (${Object.keys(endpoint.responses).join(", ")})`;
+  }
+  const schema = endpoint.responses[status];
+  if (schema === null || schema === undefined) {
+    return body === undefined ? undefined : `${where} answered ${status} with a body, but its contract declares none`;
+  }
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return undefined;
+  const fields = parsed.error.issues.map((i) => `${["body", ...i.path.map(String)].join(".")}: ${i.message}`);
+  return `${where} answered ${status} with a body that breaks its contract: ${fields.join("; ")}`;
+}
+
+/** Is this `content-type` JSON (`application/json`, `application/problem+json`, ...)? */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  const type = (contentType ?? "").split(";", 1)[0]?.trim().toLowerCase() ?? "";
+  return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+}

@@ -1,0 +1,184 @@
+/**
+ * The contract layer through both frameworks: the same requests to sync-api (Express) and to
+ * async-api (Fastify) get the same problem+json answers. Both run their `test` route table, whose
+ * test-only endpoints exercise every part of a contract.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ProblemDetails, VALIDATION_PROBLEM_TYPE } from "@repo/contracts";
+import { type AppProcess, freePort, startApp, stopAll, waitForHttp } from "@repo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const dir = mkdtempSync(join(tmpdir(), "contract-layer-"));
+const apps: Record<"sync" | "async", { url: string; process: AppProcess }> = {} as never;
+
+beforeAll(async () => {
+  const [syncPort, asyncPort] = await Promise.all([freePort(), freePort()]);
+  const sync = startApp("sync-api", {
+    env: {
+      SYNC_API_PORT: String(syncPort),
+      SYNC_API_WORKERS: "1",
+      SYNC_API_DATABASE__PATH: join(dir, "notes.sqlite"),
+      SYNC_API_LOG__LEVEL: "fatal",
+    },
+  });
+  const async = startApp("async-api", { env: { ASYNC_API_PORT: String(asyncPort), ASYNC_API_LOG__LEVEL: "fatal" } });
+  apps.sync = { url: `http://127.0.0.1:${syncPort}`, process: sync };
+  apps.async = { url: `http://127.0.0.1:${asyncPort}/async`, process: async };
+  await waitForHttp(`${apps.sync.url}/healthz`, { abortIf: sync.exitReason });
+  await waitForHttp(`${apps.async.url}/healthz`, { abortIf: async.exitReason });
+});
+afterAll(async () => {
+  await stopAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function send(runtime: "sync" | "async", path: string, init: RequestInit = {}) {
+  const response = await fetch(`${apps[runtime].url}${path}`, init);
+  const text = await response.text();
+  return { response, text, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: "POST",
+  headers: { "content-type": "application/json", ...headers },
+  body: typeof body === "string" ? body : JSON.stringify(body),
+});
+
+describe.each(["sync", "async"] as const)("%s app", (runtime) => {
+  const prefix = runtime === "async" ? "/async" : "";
+
+  it("hands the handler every validated part of the request", async () => {
+    const { response, body } = await send(
+      runtime,
+      "/_test/echo/7?limit=3",
+      json({ email: "ada@example.com", age: 36 }, { "x-tenant": "acme" }),
+    );
+    expect(response.status).toBe(200);
+    expect(body).toEqual({
+      params: { id: 7 },
+      query: { limit: 3 },
+      headers: { "x-tenant": "acme" },
+      body: { email: "ada@example.com", age: 36 },
+    });
+  });
+
+  it("answers an invalid request with a 400 problem naming each failing field", async () => {
+    const { response, body } = await send(
+      runtime,
+      "/_test/echo/abc?limit=99",
+      json({ email: "not-an-email", age: -1, extra: true }, { "x-request-id": `v-${runtime}` }),
+    );
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    const problem = ProblemDetails.parse(body);
+    expect(problem).toMatchObject({
+      type: VALIDATION_PROBLEM_TYPE,
+      status: 400,
+      detail: "6 fields are invalid",
+      instance: `${prefix}/_test/echo/abc?limit=99`,
+      requestId: `v-${runtime}`,
+    });
+    expect(problem.errors?.map((e) => [e.location, e.code])).toEqual([
+      ["params.id", "invalid_type"],
+      ["query.limit", "too_big"],
+      ["headers.x-tenant", "invalid_type"],
+      ["body.email", "invalid_format"],
+      ["body.age", "too_small"],
+      ["body.extra", "unrecognized_keys"],
+    ]);
+  });
+
+  it("answers malformed JSON with a 400 problem", async () => {
+    const { response, body } = await send(runtime, "/_test/echo/1?limit=1", json('{"email": ', { "x-tenant": "acme" }));
+    expect(response.status).toBe(400);
+    expect(body).toMatchObject({ status: 400, title: "Bad Request", detail: "The body is not valid JSON" });
+  });
+
+  it("answers a body that is not JSON with a 415 problem", async () => {
+    const { response, body } = await send(runtime, "/_test/echo/1?limit=1", {
+      method: "POST",
+      headers: { "content-type": "text/plain", "x-tenant": "acme" },
+      body: "email=a@b.c",
+    });
+    expect(response.status).toBe(415);
+    expect(body).toMatchObject({ status: 415, detail: "Send the body as application/json" });
+  });
+
+  it("answers an oversized body with a 413 problem", async () => {
+    const huge = { email: "a@b.co", age: 1, padding: "x".repeat(1_100_000) };
+    const { response, body } = await send(runtime, "/_test/echo/1?limit=1", json(huge, { "x-tenant": "acme" }));
+    expect(response.status).toBe(413);
+    expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(body).toMatchObject({ status: 413, title: "Content Too Large" });
+  });
+
+  it("answers an unknown route with a 404 problem", async () => {
+    const { response, body } = await send(runtime, "/no/such/route");
+    expect(response.status).toBe(404);
+    expect(body).toMatchObject({ status: 404, title: "Not Found", instance: `${prefix}/no/such/route` });
+  });
+
+  it("answers an unsupported method with a 405 problem and Allow; OPTIONS with Allow", async () => {
+    const { response, body } = await send(runtime, "/healthz", { method: "DELETE" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
+    expect(body).toMatchObject({ status: 405, title: "Method Not Allowed" });
+    const options = await send(runtime, "/_test/echo/1", { method: "OPTIONS" });
+    expect(options.response.status).toBe(204);
+    expect(options.response.headers.get("allow")).toBe("POST, OPTIONS");
+  });
+
+  it("answers an unexpected error with a 500 problem that hides it", async () => {
+    const { response, text } = await send(runtime, "/_test/crash");
+    expect(response.status).toBe(500);
+    expect(JSON.parse(text)).toEqual({
+      type: "about:blank",
+      title: "Internal Server Error",
+      status: 500,
+      instance: `${prefix}/_test/crash`,
+      requestId: expect.any(String),
+    });
+    expect(text).not.toContain("test-only failure");
+  });
+
+  it("answers a response that breaks its contract with a loud 500 naming the contract", async () => {
+    const { response, body } = await send(runtime, "/_test/broken-response");
+    expect(response.status).toBe(500);
+    expect(ProblemDetails.parse(body).detail).toBe(
+      `${runtime}Testing.brokenResponse (GET /_test/broken-response) answered 200 with a body that breaks its contract: body.ok: Invalid input: expected true`,
+    );
+  });
+});
+
+describe("settings that change the contract layer", () => {
+  it.each([
+    ["sync-api", "SYNC_API_", "", { SYNC_API_WORKERS: "1", SYNC_API_DATABASE__PATH: join(dir, "other.sqlite") }],
+    ["async-api", "ASYNC_API_", "/async", {}],
+  ] as const)(
+    "%s: response validation off lets a broken response through; exposeErrors shows a 500's message",
+    async (name, prefix, path, extra) => {
+      const port = await freePort();
+      const app = startApp(name, {
+        env: {
+          [`${prefix}PORT`]: String(port),
+          [`${prefix}HTTP__RESPONSE_VALIDATION`]: "false",
+          [`${prefix}HTTP__EXPOSE_ERRORS`]: "true",
+          [`${prefix}LOG__LEVEL`]: "fatal",
+          ...extra,
+        },
+      });
+      const url = `http://127.0.0.1:${port}${path}`;
+      await waitForHttp(`${url}/healthz`, { abortIf: app.exitReason });
+      const broken = await fetch(`${url}/_test/broken-response`);
+      expect(broken.status).toBe(200);
+      expect(await broken.json()).toEqual({ ok: "yes" });
+      const crash = await fetch(`${url}/_test/crash`);
+      expect(await crash.json()).toMatchObject({
+        status: 500,
+        detail: "test-only failure: internals that must not reach the client",
+      });
+    },
+  );
+});
