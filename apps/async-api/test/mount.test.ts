@@ -1,35 +1,49 @@
-import { asyncHealth, type Controller, syncHealth } from "@repo/contracts";
+/**
+ * What the compiler refuses in an async route table, the start-up check refuses too: each mistake
+ * below is a type error (`pnpm typecheck` fails if one compiles) and stops the app at mount.
+ */
+import { api, asyncHealth, controller, HealthStatus, syncHealth } from "@repo/contracts";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
 import { mountRouteTable } from "../src/http/mount.ts";
-import type { AsyncRoute } from "../src/http/route.ts";
+import { route } from "../src/http/route.ts";
 import { routeTables } from "../src/routes/index.ts";
 
-// Mistakes the compiler catches, made here through casts, as JavaScript or `any` would make them.
-function routeOf(controller: Controller, handlers: Record<string, unknown>): AsyncRoute {
-  return { controller, handlers } as unknown as AsyncRoute;
-}
+const mount = (routes: Parameters<typeof mountRouteTable>[1]) =>
+  mountRouteTable(Fastify(), routes, { responseValidation: true });
+const ok = { status: 200, body: { status: "ok", runtime: "async", pid: 1 } } as const;
 
-describe("mounting the async route table", () => {
-  it.each(Object.entries(routeTables))("mounts route table %s: async controllers only", (_name, routes) => {
+describe("the async route tables", () => {
+  it.each(Object.entries(routeTables))("%s mounts, with async controllers only", (_name, routes) => {
     expect(routes.map((r) => r.controller.runtime)).toEqual(routes.map(() => "async"));
-    const app = Fastify();
-    expect(() => {
-      mountRouteTable(app, routes, { responseValidation: true });
-    }).not.toThrow();
+    expect(() => mount(routes)).not.toThrow();
   });
 
-  it("refuses a handler that is not an async function, naming it", () => {
-    const route = routeOf(asyncHealth, { health: () => ({ status: 200, body: {} }) });
-    expect(() => mountRouteTable(Fastify(), [route], { responseValidation: true })).toThrow(
+  it("main serves exactly the async half of the public API (the OpenAPI document)", () => {
+    expect(routeTables.main.map((r) => r.controller)).toEqual(api.async);
+  });
+});
+
+describe("mistakes refused by the compiler and at start-up", () => {
+  it("a handler that is not async in an async controller", () => {
+    // @ts-expect-error an async controller's handlers return Promises
+    const routes = [route(asyncHealth, { health: () => ok })];
+    expect(() => mount(routes)).toThrow(
       "asyncHealth.health is not an async function; async-api handlers must be async",
     );
   });
 
-  it("refuses a sync controller, naming it", () => {
-    const route = routeOf(syncHealth, { health: async () => ({ status: 200, body: {} }) });
-    expect(() => mountRouteTable(Fastify(), [route], { responseValidation: true })).toThrow(
-      "async-api only serves async controllers; syncHealth is sync",
-    );
+  it("a sync controller in the async app", () => {
+    // @ts-expect-error async-api serves async controllers only
+    const routes = [route(syncHealth, { health: () => ok })];
+    expect(() => mount(routes)).toThrow("async-api only serves async controllers; syncHealth is sync");
+  });
+
+  it("a controller whose handlers mix sync and async", () => {
+    const endpoint = { method: "GET", summary: "x", responses: { 200: HealthStatus } } as const;
+    const mixed = controller("mixed", "async", { a: { ...endpoint, path: "/a" }, b: { ...endpoint, path: "/b" } });
+    // @ts-expect-error every handler of an async controller is async
+    const routes = [route(mixed, { a: async () => ok, b: () => ok })];
+    expect(() => mount(routes)).toThrow("mixed.b is not an async function; async-api handlers must be async");
   });
 });

@@ -1,8 +1,12 @@
-import { asyncHealth, type Controller, syncHealth } from "@repo/contracts";
+/**
+ * What the compiler refuses in a sync route table, the start-up check refuses too: each mistake
+ * below is a type error (`pnpm typecheck` fails if one compiles) and stops the app at mount.
+ */
+import { api, asyncHealth, controller, HealthStatus, syncHealth } from "@repo/contracts";
 import express from "express";
 import { describe, expect, it } from "vitest";
 import { mountRouteTable } from "../src/http/mount.ts";
-import type { SyncRoute } from "../src/http/route.ts";
+import { route } from "../src/http/route.ts";
 import { migrate, openDatabase } from "../src/notes/database.ts";
 import { NotesStore } from "../src/notes/store.ts";
 import { routeTables } from "../src/routes/index.ts";
@@ -11,38 +15,48 @@ import { syncApiSettings } from "../src/settings/index.ts";
 const db = openDatabase(":memory:", { busyTimeoutMs: 0 });
 migrate(db);
 const dependencies = { settings: syncApiSettings.load({ NODE_ENV: "test" }), notes: new NotesStore(db) };
+const mount = (routes: Parameters<typeof mountRouteTable>[1]) =>
+  mountRouteTable(express.Router(), routes, { responseValidation: true });
+const ok = { status: 200, body: { status: "ok", runtime: "sync", pid: 1 } } as const;
 
-// Mistakes the compiler catches, made here through casts, as JavaScript or `any` would make them.
-function routeOf(controller: Controller, handlers: Record<string, unknown>): SyncRoute {
-  return { controller, handlers } as unknown as SyncRoute;
-}
-
-describe("mounting the sync route table", () => {
-  it.each(Object.entries(routeTables))("mounts route table %s: sync controllers only", (_name, table) => {
+describe("the sync route tables", () => {
+  it.each(Object.entries(routeTables))("%s mounts, with sync controllers only", (_name, table) => {
     const routes = table(dependencies);
     expect(routes.map((r) => r.controller.runtime)).toEqual(routes.map(() => "sync"));
-    expect(() => {
-      for (const r of routes) mountRouteTable(express.Router(), [r], { responseValidation: true });
-    }).not.toThrow();
+    expect(() => mount(routes)).not.toThrow();
   });
 
-  it("refuses an async handler at start-up, naming it", () => {
-    const route = routeOf(syncHealth, { health: async () => ({ status: 200, body: {} }) });
-    expect(() => mountRouteTable(express.Router(), [route], { responseValidation: true })).toThrow(
+  it("main serves exactly the sync half of the public API (the OpenAPI document)", () => {
+    expect(routeTables.main(dependencies).map((r) => r.controller)).toEqual(api.sync);
+  });
+});
+
+describe("mistakes refused by the compiler and at start-up", () => {
+  it("an async handler in a sync controller", () => {
+    // @ts-expect-error a sync controller's handlers return plain values, not Promises
+    const routes = [route(syncHealth, { health: async () => ok })];
+    expect(() => mount(routes)).toThrow(
       "syncHealth.health is an async function; sync-api handlers must be synchronous",
     );
   });
 
-  it("refuses an async controller, naming it", () => {
-    const route = routeOf(asyncHealth, { health: () => ({ status: 200, body: {} }) });
-    expect(() => mountRouteTable(express.Router(), [route], { responseValidation: true })).toThrow(
-      "sync-api only serves sync controllers; asyncHealth is async",
-    );
+  it("an async controller in the sync app", () => {
+    // @ts-expect-error sync-api serves sync controllers only
+    const routes = [route(asyncHealth, { health: async () => ok })];
+    expect(() => mount(routes)).toThrow("sync-api only serves sync controllers; asyncHealth is async");
   });
 
-  it("refuses a controller with an endpoint left without a handler", () => {
-    expect(() => mountRouteTable(express.Router(), [routeOf(syncHealth, {})], { responseValidation: true })).toThrow(
-      "syncHealth.health has no handler",
-    );
+  it("a controller whose handlers mix sync and async", () => {
+    const endpoint = { method: "GET", summary: "x", responses: { 200: HealthStatus } } as const;
+    const mixed = controller("mixed", "sync", { a: { ...endpoint, path: "/a" }, b: { ...endpoint, path: "/b" } });
+    // @ts-expect-error every handler of a sync controller is sync
+    const routes = [route(mixed, { a: () => ok, b: async () => ok })];
+    expect(() => mount(routes)).toThrow("mixed.b is an async function; sync-api handlers must be synchronous");
+  });
+
+  it("an endpoint left without a handler", () => {
+    // @ts-expect-error every endpoint needs its handler
+    const routes = [route(syncHealth, {})];
+    expect(() => mount(routes)).toThrow("syncHealth.health has no handler");
   });
 });

@@ -11,8 +11,11 @@ export interface ClientOptions {
   readonly fetch?: typeof globalThis.fetch;
 }
 
+/** Can this be left out entirely (every key optional)? */
+type Optional<T> = Partial<T> extends T ? true : false;
+
 type InputPart<S, K extends string> = S extends z.ZodType
-  ? {} extends z.input<S>
+  ? Optional<z.input<S>> extends true
     ? { readonly [P in K]?: z.input<S> }
     : { readonly [P in K]: z.input<S> }
   : { readonly [P in K]?: never };
@@ -35,7 +38,7 @@ export type ClientResponse<E extends EndpointContract> = {
 }[keyof E["responses"] & number];
 
 type Call<E extends EndpointContract> =
-  {} extends CallInput<E>
+  Optional<CallInput<E>> extends true
     ? (input?: CallInput<E>) => Promise<ClientResponse<E>>
     : (input: CallInput<E>) => Promise<ClientResponse<E>>;
 

@@ -3,7 +3,7 @@
  * free ports, reached through the proxy with the typed client from @repo/contracts.
  */
 import { asyncHealth, createClient, syncHealth } from "@repo/contracts";
-import { freePort, startApp, stopAll, waitForHttp } from "@repo/testing";
+import { freePort, startApp, stopAll, validateOpenApi, waitForHttp } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 let baseUrl = "";
@@ -41,6 +41,15 @@ describe("one origin for both runtimes", () => {
   it("passes the client's request id through to the app and back", async () => {
     const response = await fetch(`${baseUrl}/async/healthz`, { headers: { "x-request-id": "through-proxy-1" } });
     expect(response.headers.get("x-request-id")).toBe("through-proxy-1");
+  });
+
+  it("serves the whole API's OpenAPI 3.1 document at /openapi.json, valid, with both apps' paths", async () => {
+    const response = await fetch(`${baseUrl}/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as { paths: Record<string, unknown> };
+    const { version, errors } = await validateOpenApi(document);
+    expect([version, errors]).toEqual(["3.1", []]);
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(["/healthz", "/notes", "/async/healthz"]));
   });
 
   it("prints the URL to open once", () => {

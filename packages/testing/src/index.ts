@@ -1,3 +1,4 @@
+export { validateOpenApi } from "./openapi.ts";
 export { freePort } from "./ports.ts";
 export {
   type AppName,

@@ -1,0 +1,84 @@
+/** The notes resource through the typed client, against sync-api and a real SQLite file. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ContractResponseError, type ControllerClient, createClient, notes } from "@repo/contracts";
+import { freePort, startApp, stopAll, waitForHttp } from "@repo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const dir = mkdtempSync(join(tmpdir(), "notes-"));
+let api: ControllerClient<typeof notes>;
+let baseUrl = "";
+
+beforeAll(async () => {
+  const port = await freePort();
+  const app = startApp("sync-api", {
+    env: { SYNC_API_PORT: String(port), SYNC_API_WORKERS: "2", SYNC_API_DATABASE__PATH: join(dir, "notes.sqlite") },
+  });
+  baseUrl = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${baseUrl}/healthz`, { abortIf: app.exitReason });
+  api = createClient({ baseUrl }).controller(notes);
+});
+afterAll(async () => {
+  await stopAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("notes", () => {
+  it("are created, read, changed and deleted", async () => {
+    const created = await api.create({ body: { title: "  first  ", body: "hello" } });
+    expect(created.status).toBe(201);
+    if (created.status !== 201) return;
+    expect(created.body).toMatchObject({ title: "first", body: "hello" });
+    expect(created.headers.get("location")).toBe(`/notes/${created.body.id}`);
+
+    const read = await api.get({ params: { id: created.body.id } });
+    expect(read).toMatchObject({ status: 200, body: created.body });
+
+    const changed = await api.update({ params: { id: created.body.id }, body: { title: "renamed" } });
+    expect(changed).toMatchObject({ status: 200, body: { title: "renamed", body: "hello" } });
+
+    expect((await api.remove({ params: { id: created.body.id } })).status).toBe(204);
+    const gone = await api.get({ params: { id: created.body.id } });
+    expect(gone).toMatchObject({ status: 404, body: { status: 404, detail: `There is no note ${created.body.id}` } });
+  });
+
+  it("are listed newest first, a page at a time, following `next`", async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const created = await api.create({ body: { title: `page note ${i}` } });
+      if (created.status === 201) ids.push(created.body.id);
+    }
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await api.list({ query: { limit: 2, ...(cursor ? { cursor } : {}) } });
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((n) => n.id));
+      cursor = page.body.next ?? undefined;
+      pages++;
+    } while (cursor);
+    expect(seen.filter((id) => ids.includes(id))).toEqual([...ids].reverse());
+    expect(pages).toBe(Math.ceil(seen.length / 2));
+  });
+
+  it("refuse a cursor the API did not make", async () => {
+    const response = await fetch(`${baseUrl}/notes?cursor=eyJiZWZvcmUiOjF9.forged`);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      type: "/problems/validation",
+      errors: [{ location: "query.cursor", code: "invalid_cursor" }],
+    });
+  });
+
+  it("refuse invalid input with the fields named, which the client reports as undeclared", async () => {
+    const call = api.update({ params: { id: 1 }, body: {} });
+    await expect(call).rejects.toBeInstanceOf(ContractResponseError);
+    await expect(call).rejects.toMatchObject({
+      status: 400,
+      body: { errors: [{ location: "body", message: "give title, body or both" }] },
+    });
+  });
+});

@@ -1,0 +1,133 @@
+import { describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  decodeCursor,
+  type EndpointContract,
+  encodeCursor,
+  HttpProblem,
+  isJsonContentType,
+  responseMismatch,
+  testingEndpoints,
+  validateRequest,
+} from "../src/index.ts";
+
+const echo: EndpointContract = testingEndpoints.echo;
+
+describe("validateRequest", () => {
+  it("returns every part parsed (coerced) when the request fits", () => {
+    const result = validateRequest(echo, {
+      params: { id: "12" },
+      query: { limit: "3", ignored: "x" },
+      headers: { "x-tenant": "acme", "user-agent": "t" },
+      body: { email: "a@b.co", age: 2 },
+    });
+    expect(result).toEqual({
+      ok: true,
+      value: {
+        params: { id: 12 },
+        query: { limit: 3 },
+        headers: { "x-tenant": "acme" },
+        body: { email: "a@b.co", age: 2 },
+      },
+    });
+  });
+
+  it("checks every part and reports each failing field with its location", () => {
+    const result = validateRequest(echo, { params: { id: "0" }, query: {}, headers: {}, body: { email: 1, more: 1 } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => e.location)).toEqual([
+      "params.id",
+      "query.limit",
+      "headers.x-tenant",
+      "body.email",
+      "body.age",
+      "body.more",
+    ]);
+  });
+
+  it("reports a missing body as the body", () => {
+    const result = validateRequest(echo, {
+      params: { id: 1 },
+      query: { limit: 1 },
+      headers: { "x-tenant": "ab" },
+      body: undefined,
+    });
+    expect(!result.ok && result.errors).toEqual([
+      { location: "body", message: expect.any(String), code: "invalid_type" },
+    ]);
+  });
+
+  it("passes parts the contract does not describe as undefined", () => {
+    const bare: EndpointContract = { method: "GET", path: "/x", summary: "x", responses: { 200: z.null() } };
+    expect(validateRequest(bare, { params: { a: 1 }, query: { b: 2 }, headers: {}, body: "c" })).toEqual({
+      ok: true,
+      value: { params: undefined, query: undefined, headers: undefined, body: undefined },
+    });
+  });
+});
+
+describe("responseMismatch", () => {
+  const endpoint: EndpointContract = {
+    method: "DELETE",
+    path: "/things/:id",
+    summary: "x",
+    responses: { 200: z.object({ ok: z.boolean() }), 204: null },
+  };
+  it("accepts a declared status with a fitting body, or no body where none is declared", () => {
+    expect(responseMismatch("t.x", endpoint, 200, { ok: true })).toBeUndefined();
+    expect(responseMismatch("t.x", endpoint, 204, undefined)).toBeUndefined();
+  });
+  it("names the contract and what is wrong", () => {
+    expect(responseMismatch("t.x", endpoint, 201, {})).toBe(
+      "t.x answered 201, which its contract does not declare (200, 204)",
+    );
+    expect(responseMismatch("t.x", endpoint, 204, { a: 1 })).toBe(
+      "t.x answered 204 with a body, but its contract declares none",
+    );
+    expect(responseMismatch("t.x", endpoint, 200, { ok: "y" })).toMatch(
+      /^t\.x answered 200 with a body that breaks its contract: body\.ok: /,
+    );
+  });
+});
+
+describe("cursors", () => {
+  const Position = z.object({ before: z.int() });
+  it("round-trip a position signed with the secret key", () => {
+    const cursor = encodeCursor({ before: 41 }, "k".repeat(32));
+    expect(decodeCursor(cursor, "k".repeat(32), Position)).toEqual({ before: 41 });
+  });
+
+  it.each([
+    ["forged", (c: string) => `${Buffer.from('{"before":1}').toString("base64url")}.${c.split(".")[1]}`],
+    ["signed with another key", () => encodeCursor({ before: 41 }, "other".repeat(8))],
+    ["truncated", (c: string) => c.slice(0, -3)],
+    ["not a cursor", () => "hello"],
+    ["of another shape", () => encodeCursor({ after: "x" }, "k".repeat(32))],
+  ])("refuse a cursor that is %s with a 400 on query.cursor", (_what, make) => {
+    const cursor = make(encodeCursor({ before: 41 }, "k".repeat(32)));
+    try {
+      decodeCursor(cursor, "k".repeat(32), Position);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(HttpProblem);
+      expect((error as HttpProblem).body.errors).toEqual([
+        { location: "query.cursor", message: "not a cursor this API made", code: "invalid_cursor" },
+      ]);
+    }
+  });
+});
+
+describe("isJsonContentType", () => {
+  it.each([
+    ["application/json", true],
+    ["application/json; charset=utf-8", true],
+    ["Application/JSON", true],
+    ["application/merge-patch+json", true],
+    ["text/plain", false],
+    ["application/jsonx", false],
+    [undefined, false],
+  ])("%s → %s", (type, json) => {
+    expect(isJsonContentType(type)).toBe(json);
+  });
+});
