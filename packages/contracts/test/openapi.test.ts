@@ -43,9 +43,12 @@ describe("the OpenAPI document", () => {
   });
 
   it("adds the semantic error answers: 400 where there is input, 413 and 415 where there is a body, 500 everywhere", () => {
-    const op = (path: string, method: string) =>
-      (document.paths[path]?.[method] as { responses: Record<string, { content?: Record<string, unknown> }> })
-        .responses;
+    type Responses = Record<string, { content?: Record<string, unknown> }>;
+    const op = (path: string, method: string): Responses => {
+      const operation = document.paths[path]?.[method] as { responses: Responses } | undefined;
+      if (!operation) throw new Error(`no ${method} ${path}`);
+      return operation.responses;
+    };
     expect(Object.keys(op("/notes", "post")).sort()).toEqual(["201", "400", "413", "415", "500"]);
     expect(Object.keys(op("/notes/{id}", "get")).sort()).toEqual(["200", "400", "404", "500"]);
     expect(Object.keys(op("/healthz", "get")).sort()).toEqual(["200", "500"]);
