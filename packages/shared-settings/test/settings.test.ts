@@ -234,3 +234,14 @@ describe("checks across keys", () => {
     expect(checked.load({ NODE_ENV: "test", CHECKED_API_ROUTE_TABLE: "test" }).routeTable).toBe("test");
   });
 });
+
+describe("the shared http component", () => {
+  it.each([
+    ["development", { bodyLimitBytes: 1_048_576, responseValidation: true, exposeErrors: true }],
+    ["test", { bodyLimitBytes: 1_048_576, responseValidation: true, exposeErrors: false }],
+    ["production", { bodyLimitBytes: 1_048_576, responseValidation: false, exposeErrors: false }],
+  ])("under NODE_ENV=%s checks responses and exposes errors as it should", (environment, http) => {
+    const env = { NODE_ENV: environment, DEMO_API_SECRET_KEY: "k".repeat(32) };
+    expect(stack.load(env).http).toEqual(http);
+  });
+});
