@@ -44,7 +44,13 @@ export {
 export { REQUEST_ID_HEADER, requestIdFrom, saneRequestId } from "./request-id.ts";
 export { testingEndpoints } from "./testing-endpoints.ts";
 export {
+  answerForError,
+  ContractViolation,
+  checkResponse,
+  type ErrorAnswer,
+  type HandlerResult,
   isJsonContentType,
+  parseRequest,
   type RequestParts,
   responseMismatch,
   type ValidatedRequest,

@@ -1,6 +1,13 @@
 import type { z } from "zod";
 import type { EndpointContract } from "./contract.ts";
-import type { FieldError } from "./problem.ts";
+import {
+  BODY_PROBLEM_DETAIL,
+  type FieldError,
+  HttpProblem,
+  type ProblemDetails,
+  problem,
+  validationProblem,
+} from "./problem.ts";
 
 /** The parts of a request as the framework parsed them. */
 export interface RequestParts {
@@ -76,4 +83,74 @@ export function responseMismatch(
 export function isJsonContentType(contentType: string | undefined): boolean {
   const type = (contentType ?? "").split(";", 1)[0]?.trim().toLowerCase() ?? "";
   return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+}
+
+/** What a handler answers, as an app reads it. */
+export interface HandlerResult {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** A response that breaks its contract: a bug in the handler, reported as a loud 500. */
+export class ContractViolation extends Error {
+  override readonly name = "ContractViolation";
+}
+
+/**
+ * The request's parts as the handler gets them, or the problem to answer instead: 415 when a
+ * declared body is not JSON, 400 listing every failing field. Both apps run exactly this.
+ */
+export function parseRequest(
+  endpoint: EndpointContract,
+  parts: RequestParts,
+  contentType: string | undefined,
+): RequestParts {
+  if (endpoint.body && !isJsonContentType(contentType)) {
+    throw new HttpProblem(415, BODY_PROBLEM_DETAIL.mediaType);
+  }
+  const validated = validateRequest(endpoint, parts);
+  if (!validated.ok) {
+    const body = validationProblem(validated.errors);
+    throw new HttpProblem(400, body.detail, body);
+  }
+  return validated.value;
+}
+
+/** Throws a ContractViolation naming the contract when a handler's answer breaks it. */
+export function checkResponse(where: string, endpoint: EndpointContract, result: HandlerResult): void {
+  const mismatch = responseMismatch(where, endpoint, result.status, result.body);
+  if (mismatch) throw new ContractViolation(mismatch);
+}
+
+export interface ErrorAnswer {
+  readonly body: ProblemDetails;
+  readonly headers: Readonly<Record<string, string>>;
+  /** A bug rather than the client's mistake: log it whole. */
+  readonly unexpected: boolean;
+}
+
+/**
+ * The problem both apps answer for anything thrown while handling a request: an HttpProblem as it
+ * is; a framework's or parser's error with a 4xx status as the client's mistake (`clientDetail`
+ * words it); anything else a 500 that names a broken contract but hides other internals unless
+ * `exposeErrors` is on.
+ */
+export function answerForError(
+  error: unknown,
+  { exposeErrors, clientDetail }: { exposeErrors: boolean; clientDetail?: (error: unknown) => string | undefined },
+): ErrorAnswer {
+  if (error instanceof HttpProblem) return { body: error.body, headers: error.headers, unexpected: false };
+  const { status, statusCode } = (error ?? {}) as { status?: unknown; statusCode?: unknown };
+  const code = typeof status === "number" ? status : statusCode;
+  if (typeof code === "number" && code >= 400 && code < 500) {
+    const detail = clientDetail?.(error) ?? (error instanceof Error ? error.message : undefined);
+    return { body: problem({ status: code, detail }), headers: {}, unexpected: false };
+  }
+  const show = error instanceof ContractViolation || (exposeErrors && error instanceof Error);
+  return {
+    body: problem({ status: 500, detail: show ? (error as Error).message : undefined }),
+    headers: {},
+    unexpected: true,
+  };
 }

@@ -1,8 +1,8 @@
-import { BODY_PROBLEM_DETAIL, HttpProblem, problem, REQUEST_ID_HEADER, requestIdFrom } from "@repo/contracts";
+import { answerForError, BODY_PROBLEM_DETAIL, problem, REQUEST_ID_HEADER, requestIdFrom } from "@repo/contracts";
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { AsyncApiSettings } from "../settings/index.ts";
-import { ContractViolation, mountRouteTable, sendProblem } from "./mount.ts";
+import { mountRouteTable, sendProblem } from "./mount.ts";
 import type { AsyncRoute } from "./route.ts";
 
 const FASTIFY_BODY_ERRORS: Readonly<Record<string, string>> = {
@@ -34,25 +34,14 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
     sendProblem(request, reply, problem({ status: 404, detail: `No route for ${request.method} ${request.url}` })),
   );
   app.setErrorHandler((error, request, reply) => {
-    if (error instanceof HttpProblem) {
-      reply.headers(error.headers);
-      return sendProblem(request, reply, error.body);
-    }
-    // Fastify's own errors for the client's mistakes (malformed JSON, body too large, media type),
-    // told in the same words as sync-api's.
-    const { statusCode: status, code } = error as { statusCode?: unknown; code?: unknown };
-    if (typeof status === "number" && status >= 400 && status < 500) {
-      const detail = (typeof code === "string" && FASTIFY_BODY_ERRORS[code]) || (error as Error).message;
-      return sendProblem(request, reply, problem({ status, detail }));
-    }
-    // Anything else is a bug: log it whole; the answer names a broken contract (only checked in
-    // development and test) but hides other internals unless settings expose them.
-    request.log.error({ err: error }, "unhandled error");
-    const detail =
-      error instanceof ContractViolation || (settings.http.exposeErrors && error instanceof Error)
-        ? (error as Error).message
-        : undefined;
-    return sendProblem(request, reply, problem({ status: 500, detail }));
+    const answer = answerForError(error, {
+      exposeErrors: settings.http.exposeErrors,
+      // Fastify's errors for a body it cannot take, by their `code`, in sync-api's words.
+      clientDetail: (e) => FASTIFY_BODY_ERRORS[String((e as { code?: unknown }).code)],
+    });
+    if (answer.unexpected) request.log.error({ err: error }, "unhandled error");
+    reply.headers(answer.headers);
+    return sendProblem(request, reply, answer.body);
   });
 
   app.register(

@@ -1,18 +1,15 @@
 import {
   ANSWERED_METHODS,
   allowHeader,
-  BODY_PROBLEM_DETAIL,
-  HttpProblem,
+  checkResponse,
+  type HandlerResult,
   implementedEndpoints,
-  isJsonContentType,
   methodsByPath,
   PROBLEM_CONTENT_TYPE,
   type ProblemDetails,
+  parseRequest,
   problem,
   type RequestParts,
-  responseMismatch,
-  validateRequest,
-  validationProblem,
 } from "@repo/contracts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AsyncRoute } from "./route.ts";
@@ -20,11 +17,6 @@ import type { AsyncRoute } from "./route.ts";
 export interface MountOptions {
   /** Check every answer against its contract (development and test). */
   readonly responseValidation: boolean;
-}
-
-/** A response that breaks its contract: a bug in the handler, reported as a loud 500. */
-export class ContractViolation extends Error {
-  override readonly name = "ContractViolation";
 }
 
 declare module "fastify" {
@@ -49,32 +41,16 @@ export function mountRouteTable(app: FastifyInstance, routes: readonly AsyncRout
         method: endpoint.method,
         url: endpoint.path,
         preValidation: async (request) => {
-          if (endpoint.body && !isJsonContentType(request.headers["content-type"])) {
-            throw new HttpProblem(415, BODY_PROBLEM_DETAIL.mediaType);
-          }
-          const validated = validateRequest(endpoint, {
-            params: request.params,
-            query: request.query,
-            headers: request.headers,
-            body: request.body,
-          });
-          if (!validated.ok) {
-            const body = validationProblem(validated.errors);
-            throw new HttpProblem(400, body.detail, body);
-          }
-          request.contract = validated.value;
+          request.contract = parseRequest(
+            endpoint,
+            { params: request.params, query: request.query, headers: request.headers, body: request.body },
+            request.headers["content-type"],
+          );
         },
         handler: async (request, reply) => {
           const parts = request.contract as RequestParts;
-          const result = (await handler({ id: request.id, ...parts })) as {
-            status: number;
-            body?: unknown;
-            headers?: Record<string, string>;
-          };
-          if (options.responseValidation) {
-            const mismatch = responseMismatch(where, endpoint, result.status, result.body);
-            if (mismatch) throw new ContractViolation(mismatch);
-          }
+          const result = (await handler({ id: request.id, ...parts })) as HandlerResult;
+          if (options.responseValidation) checkResponse(where, endpoint, result);
           if (result.headers) reply.headers(result.headers);
           if (result.status >= 400 && result.body !== undefined) {
             return sendProblem(request, reply, result.body as ProblemDetails);

@@ -1,6 +1,6 @@
 import {
+  answerForError,
   BODY_PROBLEM_DETAIL,
-  HttpProblem,
   openApiDocument,
   problem,
   REQUEST_ID_HEADER,
@@ -11,7 +11,7 @@ import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import type { SyncApiSettings } from "../settings/index.ts";
 import { docsRouter } from "./docs.ts";
-import { ContractViolation, mountRouteTable, sendProblem } from "./mount.ts";
+import { mountRouteTable, sendProblem } from "./mount.ts";
 import type { SyncRoute } from "./route.ts";
 
 /** body-parser's errors, by its `type`, as the client should read them. */
@@ -55,27 +55,14 @@ export function createApp(settings: SyncApiSettings, routes: readonly SyncRoute[
     sendProblem(req, res, problem({ status: 404, detail: `No route for ${req.method} ${req.path}` }));
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (error instanceof HttpProblem) {
-      res.set(error.headers);
-      sendProblem(req, res, error.body);
-      return;
-    }
-    // body-parser's and http-errors' errors carry a 4xx status: they are the client's.
-    const { status, type } = error as { status?: unknown; type?: unknown };
-    if (typeof status === "number" && status >= 400 && status < 500) {
-      const detail =
-        (typeof type === "string" && BODY_ERRORS[type]) || (error instanceof Error ? error.message : undefined);
-      sendProblem(req, res, problem({ status, detail }));
-      return;
-    }
-    // Anything else is a bug: log it whole; the answer names a broken contract (only checked in
-    // development and test) but hides other internals unless settings expose them.
-    req.log.error({ err: error }, "unhandled error");
-    const detail =
-      error instanceof ContractViolation || (settings.http.exposeErrors && error instanceof Error)
-        ? (error as Error).message
-        : undefined;
-    sendProblem(req, res, problem({ status: 500, detail }));
+    const answer = answerForError(error, {
+      exposeErrors: settings.http.exposeErrors,
+      // body-parser's errors, by their `type`, in the words async-api uses too.
+      clientDetail: (e) => BODY_ERRORS[String((e as { type?: unknown }).type)],
+    });
+    if (answer.unexpected) req.log.error({ err: error }, "unhandled error");
+    res.set(answer.headers);
+    sendProblem(req, res, answer.body);
   });
   return app;
 }

@@ -1,16 +1,14 @@
 import {
   allowHeader,
-  BODY_PROBLEM_DETAIL,
-  HttpProblem,
+  ContractViolation,
+  checkResponse,
+  type HandlerResult,
   implementedEndpoints,
-  isJsonContentType,
   methodsByPath,
   PROBLEM_CONTENT_TYPE,
   type ProblemDetails,
+  parseRequest,
   problem,
-  responseMismatch,
-  validateRequest,
-  validationProblem,
 } from "@repo/contracts";
 import type { Request, Response, Router } from "express";
 import type { SyncRoute } from "./route.ts";
@@ -20,11 +18,6 @@ const LOWER = { GET: "get", POST: "post", PUT: "put", PATCH: "patch", DELETE: "d
 export interface MountOptions {
   /** Check every answer against its contract (development and test). */
   readonly responseValidation: boolean;
-}
-
-/** A response that breaks its contract: a bug in the handler, reported as a loud 500. */
-export class ContractViolation extends Error {
-  override readonly name = "ContractViolation";
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -41,31 +34,16 @@ export function mountRouteTable(router: Router, routes: readonly SyncRoute[], op
     for (const { name, endpoint, handler } of implementedEndpoints("sync", controller, handlers)) {
       const where = `${controller.name}.${name} (${endpoint.method} ${endpoint.path})`;
       router[LOWER[endpoint.method]](endpoint.path, (req: Request, res: Response) => {
-        if (endpoint.body && !isJsonContentType(req.headers["content-type"])) {
-          throw new HttpProblem(415, BODY_PROBLEM_DETAIL.mediaType);
-        }
-        const validated = validateRequest(endpoint, {
-          params: req.params,
-          query: req.query,
-          headers: req.headers,
-          body: req.body,
-        });
-        if (!validated.ok) {
-          const body = validationProblem(validated.errors);
-          throw new HttpProblem(400, body.detail, body);
-        }
-        const result = handler({ id: String(req.id), ...validated.value }) as {
-          status: number;
-          body?: unknown;
-          headers?: Record<string, string>;
-        };
+        const parts = parseRequest(
+          endpoint,
+          { params: req.params, query: req.query, headers: req.headers, body: req.body },
+          req.headers["content-type"],
+        );
+        const result = handler({ id: String(req.id), ...parts }) as HandlerResult;
         if (isThenable(result)) {
           throw new ContractViolation(`${where} returned a Promise; sync-api handlers must be synchronous`);
         }
-        if (options.responseValidation) {
-          const mismatch = responseMismatch(where, endpoint, result.status, result.body);
-          if (mismatch) throw new ContractViolation(mismatch);
-        }
+        if (options.responseValidation) checkResponse(where, endpoint, result);
         if (result.headers) res.set(result.headers);
         if (result.body === undefined) res.status(result.status).end();
         else if (result.status >= 400) sendProblem(req, res, result.body as ProblemDetails);
