@@ -6,7 +6,7 @@
 import cluster from "node:cluster";
 import { loadOrExit, loggerOptions, redact, secretValues } from "@repo/shared-settings";
 import { pino } from "pino";
-import { runPrimary } from "./cluster/primary.ts";
+import { Supervisor } from "./cluster/supervisor.ts";
 import { runWorker } from "./cluster/worker.ts";
 import { migrate, openDatabase } from "./notes/database.ts";
 import { syncApiSettings } from "./settings/index.ts";
@@ -26,7 +26,7 @@ if (cluster.isPrimary) {
     logger.fatal({ err: error, path: settings.database.path }, "cannot open or migrate the database");
     process.exit(1);
   }
-  runPrimary(settings, logger);
+  new Supervisor(settings, logger).start();
 } else {
   runWorker(settings, logger);
 }

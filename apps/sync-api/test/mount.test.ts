@@ -14,7 +14,11 @@ import { syncApiSettings } from "../src/settings/index.ts";
 
 const db = openDatabase(":memory:", { busyTimeoutMs: 0 });
 migrate(db);
-const dependencies = { settings: syncApiSettings.load({ NODE_ENV: "test" }), notes: new NotesStore(db) };
+const dependencies = {
+  settings: syncApiSettings.load({ NODE_ENV: "test" }),
+  notes: new NotesStore(db),
+  lifecycle: { draining: false },
+};
 const mount = (routes: Parameters<typeof mountRouteTable>[1]) =>
   mountRouteTable(express.Router(), routes, { responseValidation: true });
 const ok = { status: 200, body: { status: "ok", runtime: "sync", pid: 1 } } as const;

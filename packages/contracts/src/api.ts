@@ -1,3 +1,4 @@
+import { compute } from "./compute.ts";
 import { asyncHealth, syncHealth } from "./health.ts";
 import { notes } from "./notes.ts";
 
@@ -6,6 +7,6 @@ import { notes } from "./notes.ts";
  * exactly these, and each app's main route table serves exactly its half (a test holds them to it).
  */
 export const api = {
-  sync: [syncHealth, notes],
+  sync: [syncHealth, notes, compute],
   async: [asyncHealth],
 } as const;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { controller } from "./contract.ts";
+import { ProblemDetails } from "./problem.ts";
 
 /** Liveness answer: which runtime answered, and which process (a sync worker's pid changes). */
 export const HealthStatus = z
@@ -11,12 +12,27 @@ export const HealthStatus = z
   .meta({ id: "HealthStatus" });
 export type HealthStatus = z.infer<typeof HealthStatus>;
 
+/** Readiness: this process takes new requests (not while it drains). */
+export const ReadyStatus = z
+  .strictObject({
+    status: z.literal("ready"),
+    runtime: z.enum(["sync", "async"]),
+    pid: z.int().positive(),
+  })
+  .meta({ id: "ReadyStatus" });
+
 export const syncHealth = controller("syncHealth", "sync", {
   health: {
     method: "GET",
     path: "/healthz",
     summary: "Liveness of sync-api: answered by one of its workers",
     responses: { 200: HealthStatus },
+  },
+  ready: {
+    method: "GET",
+    path: "/readyz",
+    summary: "Readiness of the worker that answers: 503 while it drains, so proxies stop sending to it",
+    responses: { 200: ReadyStatus, 503: ProblemDetails },
   },
 });
 

@@ -7,6 +7,7 @@ export {
   type ControllerClient,
   createClient,
 } from "./client.ts";
+export { compute, PrimeCount } from "./compute.ts";
 export {
   type AsyncHandlers,
   type Controller,
@@ -20,7 +21,7 @@ export {
   type Runtime,
   type SyncHandlers,
 } from "./contract.ts";
-export { asyncHealth, HealthStatus, syncHealth } from "./health.ts";
+export { asyncHealth, HealthStatus, ReadyStatus, syncHealth } from "./health.ts";
 export {
   ANSWERED_METHODS,
   allowHeader,

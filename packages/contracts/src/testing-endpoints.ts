@@ -31,6 +31,19 @@ export const testingEndpoints = {
     body: z.strictObject({ email: z.email(), age: z.int().min(0) }),
     responses: { 200: Echo },
   },
+  hang: {
+    method: "GET",
+    path: "/_test/hang",
+    summary: "Never answers: sync-api's worker timeout must kill the worker running it",
+    responses: { 200: z.object({}) },
+  },
+  slow: {
+    method: "GET",
+    path: "/_test/slow",
+    summary: "Answers after `ms` milliseconds (blocking the worker in sync-api): for graceful shutdown",
+    query: z.object({ ms: z.coerce.number().int().min(0).max(60_000) }),
+    responses: { 200: z.object({ sleptMs: z.int(), pid: z.int() }) },
+  },
   brokenResponse: {
     method: "GET",
     path: "/_test/broken-response",

@@ -26,6 +26,8 @@ describe("the OpenAPI document", () => {
     expect(operations.sort()).toEqual(
       [
         "GET /healthz sync",
+        "GET /readyz sync",
+        "GET /compute/primes sync",
         "GET /notes sync",
         "POST /notes sync",
         "GET /notes/{id} sync",

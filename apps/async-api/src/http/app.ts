@@ -24,6 +24,11 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
     genReqId: (req) => requestIdFrom(req.headers[REQUEST_ID_HEADER]),
     logController: new OneLinePerRequest(),
     bodyLimit: settings.http.bodyLimitBytes,
+    // X-Forwarded-For/-Proto count only from the proxy hop; `request.ip` is then the client's.
+    trustProxy: [...settings.http.trustProxy],
+    // Behind a proxy: never close an idle connection the proxy may be about to reuse.
+    keepAliveTimeout: settings.http.keepAliveTimeoutMs,
+    requestTimeout: settings.http.requestTimeoutMs,
   });
 
   app.addHook("onRequest", async (request, reply) => {

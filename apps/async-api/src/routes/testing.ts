@@ -1,4 +1,5 @@
 /** Test-only routes, in the `test` route table only (served under NODE_ENV=test alone). */
+import { setTimeout } from "node:timers/promises";
 import { controller, testingEndpoints } from "@repo/contracts";
 import { route } from "../http/route.ts";
 
@@ -12,6 +13,12 @@ export const testingRoutes = route(asyncTesting, {
     status: 200,
     body: { params, query, headers: { "x-tenant": headers["x-tenant"] }, body },
   }),
+  // Waits forever without blocking: the event loop keeps serving everyone else.
+  hang: async () => new Promise(() => {}),
+  slow: async ({ query }) => {
+    await setTimeout(query.ms);
+    return { status: 200, body: { sleptMs: query.ms, pid: process.pid } };
+  },
   // Breaks its contract on purpose, past the compiler, as a bug would.
   brokenResponse: async () => ({ status: 200, body: { ok: "yes" as unknown as true } }),
 });

@@ -18,6 +18,8 @@ const LOWER = { GET: "get", POST: "post", PUT: "put", PATCH: "patch", DELETE: "d
 export interface MountOptions {
   /** Check every answer against its contract (development and test). */
   readonly responseValidation: boolean;
+  /** Called as a handler starts, with the request it runs for (the supervisor's timeout log names it). */
+  readonly onHandlerStart?: (request: { id: string; method: string; url: string }) => void;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -39,6 +41,7 @@ export function mountRouteTable(router: Router, routes: readonly SyncRoute[], op
           { params: req.params, query: req.query, headers: req.headers, body: req.body },
           req.headers["content-type"],
         );
+        options.onHandlerStart?.({ id: String(req.id), method: req.method, url: req.originalUrl });
         const result = handler({ id: String(req.id), ...parts }) as HandlerResult;
         if (isThenable(result)) {
           throw new ContractViolation(`${where} returned a Promise; sync-api handlers must be synchronous`);

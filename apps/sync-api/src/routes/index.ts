@@ -3,9 +3,11 @@
  * the way Django's ROOT_URLCONF does, so a test can start the app with another one. A table is
  * built per worker from what its handlers need (the worker's database connection, settings).
  */
+import type { Lifecycle } from "../cluster/worker.ts";
 import type { SyncRoute } from "../http/route.ts";
 import type { NotesStore } from "../notes/store.ts";
 import type { SyncApiSettings } from "../settings/index.ts";
+import { computeRoutes } from "./compute.ts";
 import { healthRoutes } from "./health.ts";
 import { notesRoutes } from "./notes.ts";
 import { testingRoutes } from "./testing.ts";
@@ -14,11 +16,12 @@ import { testingRoutes } from "./testing.ts";
 export interface RouteDependencies {
   readonly settings: SyncApiSettings;
   readonly notes: NotesStore;
+  readonly lifecycle: Lifecycle;
 }
 
 /** Every controller sync-api serves, in the order they are mounted. */
-export function mainRoutes({ settings, notes }: RouteDependencies): readonly SyncRoute[] {
-  return [healthRoutes, notesRoutes({ store: notes, secretKey: settings.secretKey })];
+export function mainRoutes({ settings, notes, lifecycle }: RouteDependencies): readonly SyncRoute[] {
+  return [healthRoutes(lifecycle), notesRoutes({ store: notes, secretKey: settings.secretKey }), computeRoutes];
 }
 
 export const routeTables = {

@@ -4,6 +4,11 @@ import { route } from "../http/route.ts";
 
 export const syncTesting = controller("syncTesting", "sync", testingEndpoints);
 
+/** Blocks this worker's only thread, as a blocking driver call would (no CPU spent meanwhile). */
+function blockFor(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
 export const testingRoutes = route(syncTesting, {
   crash: () => {
     throw new Error("test-only failure: internals that must not reach the client");
@@ -12,6 +17,14 @@ export const testingRoutes = route(syncTesting, {
     status: 200,
     body: { params, query, headers: { "x-tenant": headers["x-tenant"] }, body },
   }),
+  hang: () => {
+    blockFor(Number.POSITIVE_INFINITY);
+    return { status: 200, body: {} };
+  },
+  slow: ({ query }) => {
+    blockFor(query.ms);
+    return { status: 200, body: { sleptMs: query.ms, pid: process.pid } };
+  },
   // Breaks its contract on purpose, past the compiler, as a bug would.
   brokenResponse: () => ({ status: 200, body: { ok: "yes" as unknown as true } }),
 });

@@ -25,13 +25,31 @@ export const ROUTE_TABLES = ["main", "test"] as const;
 export const syncApiSchema = sharedSchema.extend({
   /** Pre-forked worker processes, like gunicorn's `workers`. */
   workers: z.int().min(1).max(512),
-  /**
-   * Who hands new connections to workers. `os` (gunicorn's model): every worker accepts on the
-   * shared socket, so a worker stuck in a blocking handler takes no new connection and a killed
-   * worker leaves none stranded. `round-robin`: the supervisor deals connections out in turn
-   * (Node's default), which spreads load evenly but also queues them behind a busy worker.
-   */
-  scheduling: z.enum(["os", "round-robin"]),
+  /** The process model, gunicorn's knobs: each one a setting with a default. */
+  cluster: z.strictObject({
+    /**
+     * Who hands new connections to workers. `os` (gunicorn's model): every worker accepts on the
+     * shared socket, so a worker stuck in a blocking handler takes no new connection and a killed
+     * worker leaves none stranded. `round-robin`: the supervisor deals connections out in turn
+     * (Node's default), which spreads load evenly but also queues them behind a busy worker.
+     */
+    scheduling: z.enum(["os", "round-robin"]),
+    /**
+     * gunicorn's `timeout`: a worker whose event loop has sent no heartbeat for this long is
+     * killed and replaced (the log names the request it was serving). 0 turns it off.
+     */
+    workerTimeoutMs: z.int().min(0),
+    /** gunicorn's `max_requests`: a worker is replaced after this many requests. 0 turns it off. */
+    maxRequests: z.int().min(0),
+    /** gunicorn's `max_requests_jitter`: up to this many more, at random, so workers do not all go at once. */
+    maxRequestsJitter: z.int().min(0),
+    /** PM2's exponential restart delay: a crashed worker is replaced after `initialMs`, doubling per crash up to `maxMs`, reset once a worker has run `resetAfterMs`. */
+    restartBackoff: z.strictObject({
+      initialMs: z.int().min(0),
+      maxMs: z.int().min(0),
+      resetAfterMs: z.int().min(0),
+    }),
+  }),
   /** Which route table to serve: Django's ROOT_URLCONF. `test` adds test-only routes. */
   routeTable: z.enum(ROUTE_TABLES),
   database: z.strictObject({
@@ -56,7 +74,13 @@ export const syncApiSettings = defineSettings({
     layer("sync-api", {
       port: 3001,
       workers: availableParallelism(),
-      scheduling: "os",
+      cluster: {
+        scheduling: "os",
+        workerTimeoutMs: 30_000,
+        maxRequests: 0,
+        maxRequestsJitter: 0,
+        restartBackoff: { initialMs: 100, maxMs: 15_000, resetAfterMs: 30_000 },
+      },
       routeTable: "main",
       database: { path: fileURLToPath(new URL("data/sync-api.sqlite", appDir)), busyTimeoutMs: 5_000 },
     }),

@@ -13,11 +13,32 @@ export const httpSchema = {
     responseValidation: z.boolean(),
     /** Put an unexpected error's message in its 500 problem (never in production). */
     exposeErrors: z.boolean(),
+    /**
+     * Which peers may set X-Forwarded-For/-Proto: the proxy hop only. Addresses, CIDRs, or the
+     * names `loopback`, `linklocal`, `uniquelocal` (as Express's `trust proxy` and Fastify's
+     * `trustProxy` take them). Compose sets the proxy's network.
+     */
+    trustProxy: z.array(z.string().min(1)),
+    /**
+     * How long an idle keep-alive connection stays open. Above the proxy's own upstream idle
+     * timeout (nginx: 60 s), so the app never closes a connection the proxy is about to reuse:
+     * Node's default of 5 s causes intermittent 502s behind nginx.
+     */
+    keepAliveTimeoutMs: z.int().positive(),
+    /** The longest a request may take to arrive in full (Node's `requestTimeout`). */
+    requestTimeoutMs: z.int().positive(),
   }),
 };
 
 export const httpLayer = layer("shared/http", {
-  http: { bodyLimitBytes: 1_048_576, responseValidation: false, exposeErrors: false },
+  http: {
+    bodyLimitBytes: 1_048_576,
+    responseValidation: false,
+    exposeErrors: false,
+    trustProxy: ["loopback"],
+    keepAliveTimeoutMs: 65_000,
+    requestTimeoutMs: 60_000,
+  },
 });
 
 /** Response checks on while developing and testing; error details only on a developer's machine. */

@@ -9,10 +9,15 @@ export const serverSchema = {
   shutdown: z.strictObject({
     /** How long in-flight requests get to finish after SIGTERM before the process stops anyway. */
     gracefulTimeoutMs: z.int().positive(),
+    /**
+     * Once draining, how long a keep-alive connection that was idle may still send one more
+     * request (answered with `Connection: close`) before it is closed.
+     */
+    idleConnectionGraceMs: z.int().min(0),
   }),
 };
 
 export const serverLayer = layer("shared/server", {
   host: "127.0.0.1",
-  shutdown: { gracefulTimeoutMs: 30_000 },
+  shutdown: { gracefulTimeoutMs: 30_000, idleConnectionGraceMs: 1_000 },
 });
