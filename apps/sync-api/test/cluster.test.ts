@@ -2,46 +2,13 @@
  * sync-api as it really runs: the supervisor process forking workers that share one port,
  * talked to over HTTP. Each test starts its own process on a free port.
  */
-import { get } from "node:http";
 import { createServer } from "node:net";
 import { HealthStatus } from "@repo/contracts";
-import { descendantsOf, freePort, isAlive, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
+import { descendantsOf, freePort, httpGet, isAlive, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { startSyncApi } from "./support.ts";
 
 afterEach(stopAll);
-
-/** One request on a fresh connection, so that no keep-alive socket ties it to one worker. */
-function fetchFresh(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    get(url, { agent: false, timeout: 5_000 }, (res) => {
-      let body = "";
-      res.on("data", (chunk: Buffer) => {
-        body += chunk.toString();
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on("timeout", function (this: ReturnType<typeof get>) {
-        this.destroy(new Error(`no answer from ${url} within 5 s`));
-      })
-      .on("error", reject);
-  });
-}
-
-async function startSyncApi(workers: number) {
-  const port = await freePort();
-  const app = startApp("sync-api", {
-    env: { SYNC_API_PORT: String(port), SYNC_API_WORKERS: String(workers), SYNC_API_LOG__LEVEL: "debug" },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  // Every worker is up once the supervisor has logged each one listening.
-  await waitFor(
-    "all workers listening",
-    async () => (app.output().split('"msg":"worker listening"').length - 1 === workers ? true : undefined),
-    { abortIf: app.exitReason },
-  );
-  await waitForHttp(`${url}/healthz`, { abortIf: app.exitReason });
-  return { app, url, port };
-}
 
 describe("sync-api under its supervisor", () => {
   it("answers /healthz from a worker, naming the sync runtime and the worker's pid", async () => {
@@ -62,7 +29,7 @@ describe("sync-api under its supervisor", () => {
 
     // Requests made while the worker is being replaced are all answered by a live worker.
     for (let i = 0; i < 20; i++) {
-      const { status, body } = await fetchFresh(`${url}/healthz`);
+      const { status, body } = await httpGet(`${url}/healthz`);
       expect(status).toBe(200);
       expect(HealthStatus.parse(JSON.parse(body)).pid).not.toBe(victim);
     }

@@ -1,3 +1,4 @@
+export { httpGet, type PlainResponse } from "./http.ts";
 export { validateOpenApi } from "./openapi.ts";
 export { freePort } from "./ports.ts";
 export {

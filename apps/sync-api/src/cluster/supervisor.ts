@@ -109,7 +109,7 @@ export class Supervisor {
     worker.once("listening", () => {
       state.listening = true;
       state.lastBeat = Date.now();
-      this.#logger.debug({ workerPid: worker.process.pid }, "worker listening");
+      this.#logger.info({ workerPid: worker.process.pid }, "worker listening");
       settle(true);
     });
     worker.once("exit", () => settle(false));

@@ -1,0 +1,76 @@
+/** sync-api's HTTP behaviour behind a proxy, its CPU-bound endpoint, and concurrent SQLite writes. */
+import { createClient, notes } from "@repo/contracts";
+import { stopAll, waitFor } from "@repo/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { logLines, startSyncApi } from "./support.ts";
+
+afterEach(stopAll);
+
+describe("behind a proxy", () => {
+  it("keeps idle connections open longer than the proxy does (Keep-Alive: timeout=65)", async () => {
+    const { url } = await startSyncApi(1);
+    const response = await fetch(`${url}/healthz`);
+    expect(response.headers.get("keep-alive")).toBe("timeout=65");
+  });
+
+  it("takes the client's address from X-Forwarded-For only from a trusted hop", async () => {
+    const trusted = await startSyncApi(1, { SYNC_API_LOG__LEVEL: "info" });
+    await fetch(`${trusted.url}/healthz`, { headers: { "x-forwarded-for": "203.0.113.9", "x-request-id": "ip-1" } });
+    const untrusted = await startSyncApi(1, { SYNC_API_LOG__LEVEL: "info", SYNC_API_HTTP__TRUST_PROXY: "[]" });
+    await fetch(`${untrusted.url}/healthz`, { headers: { "x-forwarded-for": "203.0.113.9", "x-request-id": "ip-2" } });
+    const ipOf = async (app: typeof trusted.app, id: string) =>
+      (await waitFor("the log line", async () => logLines(app).find((l) => l.reqId === id))).req as { ip: string };
+    expect((await ipOf(trusted.app, "ip-1")).ip).toBe("203.0.113.9");
+    expect((await ipOf(untrusted.app, "ip-2")).ip).toBe("127.0.0.1");
+  });
+});
+
+describe("the CPU-bound endpoint", () => {
+  it("counts primes, within the bound its contract sets", async () => {
+    const { url } = await startSyncApi(1);
+    const ok = await fetch(`${url}/compute/primes?below=100`);
+    expect(await ok.json()).toMatchObject({ below: 100, count: 25, largest: 97 });
+    const tooBig = await fetch(`${url}/compute/primes?below=20000001`);
+    expect(tooBig.status).toBe(400);
+    expect(await tooBig.json()).toMatchObject({ errors: [{ location: "query.below", code: "too_big" }] });
+  });
+});
+
+describe("several workers writing notes at once", () => {
+  it("keeps every write and lets no SQLITE_BUSY reach a client", async () => {
+    const { app, url } = await startSyncApi(3, { SYNC_API_LOG__LEVEL: "info" });
+    const api = createClient({ baseUrl: url }).controller(notes);
+    const total = 300;
+    const statuses: number[] = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 30 }, async () => {
+        while (next < total) {
+          const i = next++;
+          const created = await api.create({ body: { title: `concurrent ${i}`, body: "x".repeat(200) } });
+          statuses.push(created.status);
+        }
+      }),
+    );
+    expect(statuses.filter((s) => s !== 201)).toEqual([]);
+    expect(statuses).toHaveLength(total);
+
+    let count = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await api.list({ query: { limit: 100, ...(cursor ? { cursor } : {}) } });
+      count += page.body.items.length;
+      cursor = page.body.next ?? undefined;
+    } while (cursor);
+    expect(count).toBe(total);
+
+    // The writes really came from several processes.
+    const writers = new Set(
+      logLines(app)
+        .filter((l) => l.msg === "request completed" && (l.req as { method?: string } | undefined)?.method === "POST")
+        .map((l) => l.pid),
+    );
+    expect(writers.size).toBeGreaterThan(1);
+    expect(app.output()).not.toContain("SQLITE_BUSY");
+  });
+});

@@ -1,0 +1,38 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type AppProcess, freePort, startApp, waitFor, waitForHttp } from "@repo/testing";
+
+/** The log lines a process wrote, parsed (pino's JSON lines; anything else is skipped). */
+export function logLines(app: AppProcess): Record<string, unknown>[] {
+  return app
+    .output()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/**
+ * sync-api on a free port with its own SQLite file, once every worker listens (the supervisor
+ * logs each at info level; these runs log at debug unless told otherwise).
+ */
+export async function startSyncApi(workers: number, env: Record<string, string> = {}) {
+  const port = await freePort();
+  const app = startApp("sync-api", {
+    env: {
+      SYNC_API_PORT: String(port),
+      SYNC_API_WORKERS: String(workers),
+      SYNC_API_LOG__LEVEL: "debug",
+      SYNC_API_DATABASE__PATH: join(mkdtempSync(join(tmpdir(), "sync-api-")), "notes.sqlite"),
+      ...env,
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    "all workers listening",
+    async () => (logLines(app).filter((l) => l.msg === "worker listening").length >= workers ? true : undefined),
+    { abortIf: app.exitReason },
+  );
+  await waitForHttp(`${url}/healthz`, { abortIf: app.exitReason });
+  return { app, url, port };
+}
