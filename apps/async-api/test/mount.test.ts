@@ -7,20 +7,27 @@ import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
 import { mountRouteTable } from "../src/http/mount.ts";
 import { route } from "../src/http/route.ts";
+import { Lifecycle } from "../src/lifecycle.ts";
+import { Outbound } from "../src/outbound/client.ts";
 import { routeTables } from "../src/routes/index.ts";
+import { asyncApiSettings } from "../src/settings/index.ts";
+
+const settings = asyncApiSettings.load({ NODE_ENV: "test" });
+const dependencies = { settings, lifecycle: new Lifecycle(), outbound: new Outbound(settings.outbound) };
 
 const mount = (routes: Parameters<typeof mountRouteTable>[1]) =>
   mountRouteTable(Fastify(), routes, { responseValidation: true });
 const ok = { status: 200, body: { status: "ok", runtime: "async", pid: 1 } } as const;
 
 describe("the async route tables", () => {
-  it.each(Object.entries(routeTables))("%s mounts, with async controllers only", (_name, routes) => {
+  it.each(Object.entries(routeTables))("%s mounts, with async controllers only", (_name, table) => {
+    const routes = table(dependencies);
     expect(routes.map((r) => r.controller.runtime)).toEqual(routes.map(() => "async"));
     expect(() => mount(routes)).not.toThrow();
   });
 
   it("main serves exactly the async half of the public API (the OpenAPI document)", () => {
-    expect(routeTables.main.map((r) => r.controller)).toEqual(api.async);
+    expect(routeTables.main(dependencies).map((r) => r.controller)).toEqual(api.async);
   });
 });
 

@@ -1,6 +1,7 @@
 import { compute } from "./compute.ts";
 import { asyncHealth, syncHealth } from "./health.ts";
 import { notes } from "./notes.ts";
+import { status } from "./status.ts";
 
 /**
  * The public API: every controller, by the app that serves it. The OpenAPI document describes
@@ -8,5 +9,5 @@ import { notes } from "./notes.ts";
  */
 export const api = {
   sync: [syncHealth, notes, compute],
-  async: [asyncHealth],
+  async: [asyncHealth, status],
 } as const;

@@ -56,6 +56,8 @@ type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 export interface HandlerRequest<E extends EndpointContract = EndpointContract> {
   /** The request id (the client's `X-Request-ID` if sane, otherwise made for this request). */
   readonly id: string;
+  /** Aborted when the client goes away before the answer: pass it to outbound calls. */
+  readonly signal: AbortSignal;
   readonly params: Parsed<E["params"]>;
   readonly query: Parsed<E["query"]>;
   readonly headers: Parsed<E["headers"]>;

@@ -43,4 +43,10 @@ export const asyncHealth = controller("asyncHealth", "async", {
     summary: "Liveness of async-api",
     responses: { 200: HealthStatus },
   },
+  ready: {
+    method: "GET",
+    path: "/readyz",
+    summary: "Readiness of async-api: 503 while it drains",
+    responses: { 200: ReadyStatus, 503: ProblemDetails },
+  },
 });

@@ -5,7 +5,7 @@ export interface ImplementedEndpoint {
   readonly name: string;
   readonly endpoint: EndpointContract;
   /** The handler, as an app calls it: with the request id and the validated parts. */
-  readonly handler: (request: { readonly id: string } & RequestParts) => unknown;
+  readonly handler: (request: { readonly id: string; readonly signal: AbortSignal } & RequestParts) => unknown;
 }
 
 const APP_OF: Record<Runtime, string> = { sync: "sync-api", async: "async-api" };

@@ -29,7 +29,7 @@ export {
   implementedEndpoints,
   methodsByPath,
 } from "./implementation.ts";
-export { NewNote, Note, NoteChanges, notes } from "./notes.ts";
+export { NewNote, Note, NoteChanges, NoteEvent, notes } from "./notes.ts";
 export { type OpenApiDocument, openApiDocument } from "./openapi.ts";
 export { decodeCursor, encodeCursor, PageQuery, page } from "./pagination.ts";
 export {
@@ -43,6 +43,8 @@ export {
   validationProblem,
 } from "./problem.ts";
 export { REQUEST_ID_HEADER, requestIdFrom, saneRequestId } from "./request-id.ts";
+export { StatusReport, status, UpstreamProblem, UpstreamStatus } from "./status.ts";
+export { noteEventsStream, SocketClientMessage, SocketServerMessage, socketChannel } from "./streams.ts";
 export { testingEndpoints } from "./testing-endpoints.ts";
 export {
   answerForError,

@@ -30,6 +30,21 @@ export const NoteChanges = z
   .refine((changes) => changes.title !== undefined || changes.body !== undefined, "give title, body or both")
   .meta({ id: "NoteChanges" });
 
+/**
+ * A change to a note, from sync-api's outbox: written in the same transaction as the change, so
+ * the feed misses nothing and its ids are in commit order. async-api relays them as SSE.
+ */
+export const NoteEvent = z
+  .object({
+    id: z.int().positive().meta({ description: "Increasing; the SSE event id, for Last-Event-ID resume" }),
+    type: z.enum(["created", "updated", "deleted"]),
+    noteId: z.int().positive(),
+    note: Note.nullable().meta({ description: "The note after the change; null when deleted" }),
+    at: z.iso.datetime(),
+  })
+  .meta({ id: "NoteEvent" });
+export type NoteEvent = z.infer<typeof NoteEvent>;
+
 const NoteId = z.object({ id: z.coerce.number().int().positive().meta({ description: "The note's id" }) });
 
 export const notes = controller("notes", "sync", {
@@ -61,6 +76,16 @@ export const notes = controller("notes", "sync", {
     params: NoteId,
     body: NoteChanges,
     responses: { 200: Note, 404: ProblemDetails },
+  },
+  changes: {
+    method: "GET",
+    path: "/note-events",
+    summary: "The changes to notes after an event id, oldest first (the feed async-api relays as SSE)",
+    query: z.object({
+      after: z.coerce.number().int().min(0).default(0),
+      limit: z.coerce.number().int().min(1).max(1_000).default(100),
+    }),
+    responses: { 200: z.object({ events: z.array(NoteEvent) }).meta({ id: "NoteEvents" }) },
   },
   remove: {
     method: "DELETE",

@@ -1,8 +1,10 @@
 import { DEFAULT_ASYNC_PREFIX } from "@repo/shared-settings";
+import { z } from "zod";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from "zod-openapi";
 import { api } from "./api.ts";
 import { type Controller, type EndpointContract, openApiPath } from "./contract.ts";
 import { PROBLEM_CONTENT_TYPE, ProblemDetails } from "./problem.ts";
+import { noteEventsStream } from "./streams.ts";
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: "OK",
@@ -13,6 +15,9 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   413: "The body is larger than the server accepts",
   415: "The body is not JSON",
   500: "Unexpected error; its details are hidden in production",
+  502: "An upstream failed",
+  503: "Not ready: the process is draining",
+  504: "An upstream did not answer in time",
 };
 
 function problemResponse(status: number) {
@@ -27,7 +32,8 @@ function operation(ctrl: Controller, name: string, endpoint: EndpointContract): 
   for (const [status, schema] of Object.entries(endpoint.responses)) {
     const code = Number(status);
     if (schema === null) responses[status] = { description: STATUS_TEXT[code] ?? `HTTP ${status}` };
-    else if (schema === ProblemDetails) responses[status] = problemResponse(code);
+    else if (code >= 400)
+      responses[status] = { ...problemResponse(code), content: { [PROBLEM_CONTENT_TYPE]: { schema } } };
     else
       responses[status] = {
         description: STATUS_TEXT[code] ?? `HTTP ${status}`,
@@ -78,6 +84,28 @@ export function openApiDocument({
       paths[path][endpoint.method.toLowerCase()] = operation(ctrl, name, endpoint);
     }
   }
+  paths[`${asyncPrefix}${noteEventsStream.path}`] = {
+    get: {
+      operationId: "noteEvents.stream",
+      summary: noteEventsStream.summary,
+      tags: ["noteEvents"],
+      "x-runtime": "async",
+      requestParams: {
+        header: z.object({
+          "last-event-id": z.string().optional().meta({ description: "Resume after this event id" }),
+        }),
+        query: z.object({
+          lastEventId: z.string().optional().meta({ description: "The same, for clients that cannot set headers" }),
+        }),
+      },
+      responses: {
+        "200": {
+          description: "An endless stream of `note` events (and `: heartbeat` comments)",
+          content: { "text/event-stream": { schema: noteEventsStream.event } },
+        },
+      },
+    },
+  };
   const document = createDocument({
     openapi: "3.1.0",
     info: {

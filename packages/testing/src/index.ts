@@ -12,4 +12,5 @@ export {
   stopAll,
 } from "./process.ts";
 export { descendantsOf, isAlive } from "./process-tree.ts";
+export { readSse, type SseMessage } from "./sse.ts";
 export { waitFor, waitForHttp } from "./wait.ts";

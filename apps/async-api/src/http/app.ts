@@ -1,7 +1,12 @@
 import { answerForError, BODY_PROBLEM_DETAIL, problem, REQUEST_ID_HEADER, requestIdFrom } from "@repo/contracts";
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
+import type { Lifecycle } from "../lifecycle.ts";
+import { CallCancelled } from "../outbound/client.ts";
 import type { AsyncApiSettings } from "../settings/index.ts";
+import type { NoteEventsRelay } from "../streams/relay.ts";
+import { registerSocket } from "../streams/socket.ts";
+import { registerNoteEvents } from "../streams/sse.ts";
 import { mountRouteTable, sendProblem } from "./mount.ts";
 import type { AsyncRoute } from "./route.ts";
 
@@ -16,7 +21,17 @@ const FASTIFY_BODY_ERRORS: Readonly<Record<string, string>> = {
  * The Fastify app: request ids and logging, JSON bodies up to the limit, the route table under
  * the async prefix, and problem+json for everything that goes wrong.
  */
-export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute[], logger: Logger) {
+export interface AppParts {
+  readonly lifecycle: Lifecycle;
+  readonly relay: NoteEventsRelay;
+}
+
+export function buildApp(
+  settings: AsyncApiSettings,
+  routes: readonly AsyncRoute[],
+  logger: Logger,
+  { lifecycle, relay }: AppParts,
+) {
   const app = Fastify({
     loggerInstance: logger,
     // The request id: the client's X-Request-ID if sane (the proxy makes one otherwise).
@@ -33,12 +48,30 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    // Draining: in-flight requests finish, new ones are refused so the proxy sends them elsewhere.
+    if (lifecycle.draining) {
+      reply.header("connection", "close");
+      const ready = request.url.split("?", 1)[0] === `${settings.asyncPrefix}/readyz`;
+      return sendProblem(
+        request,
+        reply,
+        problem({
+          status: 503,
+          detail: ready ? `async-api ${process.pid} is draining` : "async-api is restarting; retry",
+        }),
+      );
+    }
   });
 
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, problem({ status: 404, detail: `No route for ${request.method} ${request.url}` })),
   );
   app.setErrorHandler((error, request, reply) => {
+    if (error instanceof CallCancelled) {
+      // The client left; its upstream calls were cancelled. There is no one to answer.
+      request.log.info("client went away: its outbound calls were cancelled");
+      return;
+    }
     const answer = answerForError(error, {
       exposeErrors: settings.http.exposeErrors,
       // Fastify's errors for a body it cannot take, by their `code`, in sync-api's words.
@@ -50,7 +83,11 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
   });
 
   app.register(
-    async (scope) => mountRouteTable(scope, routes, { responseValidation: settings.http.responseValidation }),
+    async (scope) => {
+      mountRouteTable(scope, routes, { responseValidation: settings.http.responseValidation });
+      registerNoteEvents(scope, { relay, lifecycle, settings: settings.sse });
+      await registerSocket(scope, { relay, lifecycle, settings: settings.websocket });
+    },
     { prefix: settings.asyncPrefix },
   );
   return app;

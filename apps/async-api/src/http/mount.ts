@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import {
   ANSWERED_METHODS,
   allowHeader,
@@ -49,7 +50,7 @@ export function mountRouteTable(app: FastifyInstance, routes: readonly AsyncRout
         },
         handler: async (request, reply) => {
           const parts = request.contract as RequestParts;
-          const result = (await handler({ id: request.id, ...parts })) as HandlerResult;
+          const result = (await handler({ id: request.id, signal: clientGone(reply.raw), ...parts })) as HandlerResult;
           if (options.responseValidation) checkResponse(where, endpoint, result);
           if (result.headers) reply.headers(result.headers);
           if (result.status >= 400 && result.body !== undefined) {
@@ -76,6 +77,15 @@ export function mountRouteTable(app: FastifyInstance, routes: readonly AsyncRout
       },
     });
   }
+}
+
+/** A signal aborted if the connection closes before the answer is sent. */
+function clientGone(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort(new Error("the client went away"));
+  });
+  return controller.signal;
 }
 
 /** Sends a problem+json answer, filling in the request's path and id. */

@@ -1,16 +1,29 @@
 /**
  * The async route tables, every route mounted under the async prefix. `main` is the app; the
- * `routeTable` setting picks the table to serve, the way Django's ROOT_URLCONF does.
+ * `routeTable` setting picks the table to serve, the way Django's ROOT_URLCONF does. A table is
+ * built from what its handlers need. (The SSE and WebSocket streams are in src/streams/.)
  */
 import type { AsyncRoute } from "../http/route.ts";
+import type { Lifecycle } from "../lifecycle.ts";
+import type { Outbound } from "../outbound/client.ts";
 import type { AsyncApiSettings } from "../settings/index.ts";
 import { healthRoutes } from "./health.ts";
+import { statusRoutes } from "./status.ts";
 import { testingRoutes } from "./testing.ts";
 
+/** What the handlers of a table are built with. */
+export interface RouteDependencies {
+  readonly settings: AsyncApiSettings;
+  readonly lifecycle: Lifecycle;
+  readonly outbound: Outbound;
+}
+
 /** Every controller async-api serves, in the order they are mounted. */
-export const mainRoutes: readonly AsyncRoute[] = [healthRoutes];
+export function mainRoutes({ settings, lifecycle, outbound }: RouteDependencies): readonly AsyncRoute[] {
+  return [healthRoutes(lifecycle), statusRoutes({ outbound, upstreams: settings.upstreams })];
+}
 
 export const routeTables = {
   main: mainRoutes,
-  test: [...mainRoutes, testingRoutes],
-} satisfies Record<AsyncApiSettings["routeTable"], readonly AsyncRoute[]>;
+  test: (dependencies: RouteDependencies) => [...mainRoutes(dependencies), testingRoutes],
+} satisfies Record<AsyncApiSettings["routeTable"], (dependencies: RouteDependencies) => readonly AsyncRoute[]>;

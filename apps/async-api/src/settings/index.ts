@@ -23,6 +23,39 @@ export const ROUTE_TABLES = ["main", "test"] as const;
 export const asyncApiSchema = sharedSchema.extend({
   /** Which route table to serve: Django's ROOT_URLCONF. `test` adds test-only routes. */
   routeTable: z.enum(ROUTE_TABLES),
+  /** The undici client every outbound call goes through. */
+  outbound: z.strictObject({
+    connectTimeoutMs: z.int().positive(),
+    /** Per call, headers and body each: a slower upstream is a timeout (504). */
+    requestTimeoutMs: z.int().positive(),
+    /** Keep-alive connections kept per upstream origin. */
+    connections: z.int().positive(),
+  }),
+  /** The services async-api calls, by name: a base URL and the path that tells its status. */
+  upstreams: z.record(
+    z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "a lower-case name"),
+    z.strictObject({ url: z.url(), statusPath: z.string().startsWith("/") }),
+  ),
+  /** Where note changes come from (sync-api's outbox feed), and how they are relayed. */
+  noteEvents: z.strictObject({
+    /** The upstream whose `/note-events` feed is polled. */
+    upstream: z.string(),
+    pollIntervalMs: z.int().positive(),
+    /** Recent events kept for Last-Event-ID resume without asking the upstream. */
+    bufferSize: z.int().positive(),
+  }),
+  sse: z.strictObject({
+    /** A comment line this often keeps proxies and clients from timing the stream out. */
+    heartbeatIntervalMs: z.int().positive(),
+    /** Events queued for a client that does not read; past this it is dropped (it may resume). */
+    maxQueuedEvents: z.int().positive(),
+  }),
+  websocket: z.strictObject({
+    /** Larger messages close the connection with 1009. */
+    maxMessageBytes: z.int().positive(),
+    /** A ping this often; a client that has not answered the previous one is dropped. */
+    pingIntervalMs: z.int().positive(),
+  }),
 });
 
 /** This app's folder (src/settings/ and dist/settings/ are both two levels down). */
@@ -36,7 +69,15 @@ export const asyncApiSettings = defineSettings({
     // 1. the shared components (server, logging, http, routing, security), 2. what NODE_ENV changes in them
     ...sharedLayers(),
     // 3. this app's own layer, and what NODE_ENV changes in it
-    layer("async-api", { port: 3002, routeTable: "main" }),
+    layer("async-api", {
+      port: 3002,
+      routeTable: "main",
+      outbound: { connectTimeoutMs: 2_000, requestTimeoutMs: 5_000, connections: 16 },
+      upstreams: { "sync-api": { url: "http://127.0.0.1:3001", statusPath: "/readyz" } },
+      noteEvents: { upstream: "sync-api", pollIntervalMs: 500, bufferSize: 1_000 },
+      sse: { heartbeatIntervalMs: 15_000, maxQueuedEvents: 1_000 },
+      websocket: { maxMessageBytes: 16_384, pingIntervalMs: 30_000 },
+    }),
     byEnvironment("async-api", { development: {}, test: { routeTable: "test" }, production: {} }),
     // 4. the developer's own, git-ignored file (see settings.local.example.json)
     jsonFile(new URL("settings.local.json", appDir), { optional: true, name: "settings.local.json" }),
@@ -44,7 +85,18 @@ export const asyncApiSettings = defineSettings({
     dotenvFiles(appDir),
     envVars(),
   ],
-  checks: [testRoutesOnlyUnderTest],
+  checks: [
+    testRoutesOnlyUnderTest,
+    (settings) =>
+      settings.upstreams[settings.noteEvents.upstream]
+        ? []
+        : [
+            {
+              key: "noteEvents.upstream",
+              message: `names no upstream; the upstreams are ${Object.keys(settings.upstreams).join(", ")}`,
+            },
+          ],
+  ],
 });
 
 export type AsyncApiSettings = Settings<typeof asyncApiSchema>;

@@ -22,6 +22,15 @@ export interface MountOptions {
   readonly onHandlerStart?: (request: { id: string; method: string; url: string }) => void;
 }
 
+/** A signal aborted if the connection closes before the answer is sent. */
+function clientGone(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort(new Error("the client went away"));
+  });
+  return controller.signal;
+}
+
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === "function";
 }
@@ -42,7 +51,7 @@ export function mountRouteTable(router: Router, routes: readonly SyncRoute[], op
           req.headers["content-type"],
         );
         options.onHandlerStart?.({ id: String(req.id), method: req.method, url: req.originalUrl });
-        const result = handler({ id: String(req.id), ...parts }) as HandlerResult;
+        const result = handler({ id: String(req.id), signal: clientGone(res), ...parts }) as HandlerResult;
         if (isThenable(result)) {
           throw new ContractViolation(`${where} returned a Promise; sync-api handlers must be synchronous`);
         }

@@ -26,6 +26,14 @@ const MIGRATIONS: readonly string[] = [
      created_at TEXT NOT NULL,
      updated_at TEXT NOT NULL
    )`,
+  // The outbox: one row per change, written in the change's transaction (see NotesStore).
+  `CREATE TABLE note_events (
+     id      INTEGER PRIMARY KEY AUTOINCREMENT,
+     type    TEXT NOT NULL CHECK (type IN ('created', 'updated', 'deleted')),
+     note_id INTEGER NOT NULL,
+     note    TEXT,
+     at      TEXT NOT NULL
+   )`,
 ];
 
 /**
@@ -40,6 +48,23 @@ export function migrate(db: DatabaseSync): { from: number; to: number } {
     db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
     db.exec("COMMIT");
     return { from, to: MIGRATIONS.length };
+  } catch (error) {
+    db.exec("ROLLBACK");
+    throw error;
+  }
+}
+
+/**
+ * Runs `work` in one write transaction. BEGIN IMMEDIATE takes the write lock up front, so two
+ * workers never both read and then fail to upgrade to writing (SQLITE_BUSY mid-transaction): the
+ * second waits for the lock, up to the busy timeout.
+ */
+export function transaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    const result = work();
+    db.exec("COMMIT");
+    return result;
   } catch (error) {
     db.exec("ROLLBACK");
     throw error;

@@ -1,5 +1,6 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import type { Note } from "@repo/contracts";
+import type { Note, NoteEvent } from "@repo/contracts";
+import { transaction } from "./database.ts";
 
 interface NoteRow {
   id: number;
@@ -7,6 +8,14 @@ interface NoteRow {
   body: string;
   created_at: string;
   updated_at: string;
+}
+
+interface EventRow {
+  id: number;
+  type: NoteEvent["type"];
+  note_id: number;
+  note: string | null;
+  at: string;
 }
 
 const toNote = (row: NoteRow): Note => ({
@@ -17,15 +26,30 @@ const toNote = (row: NoteRow): Note => ({
   updatedAt: row.updated_at,
 });
 
-/** The notes table, through synchronous statements prepared once per worker. */
+const toEvent = (row: EventRow): NoteEvent => ({
+  id: row.id,
+  type: row.type,
+  noteId: row.note_id,
+  note: row.note === null ? null : (JSON.parse(row.note) as Note),
+  at: row.at,
+});
+
+/**
+ * The notes table, through synchronous statements prepared once per worker. Every change writes
+ * its event to the `note_events` outbox in the same transaction.
+ */
 export class NotesStore {
+  readonly #db: DatabaseSync;
   readonly #insert: StatementSync;
   readonly #get: StatementSync;
   readonly #page: StatementSync;
   readonly #update: StatementSync;
   readonly #remove: StatementSync;
+  readonly #record: StatementSync;
+  readonly #events: StatementSync;
 
   constructor(db: DatabaseSync) {
+    this.#db = db;
     this.#insert = db.prepare(
       "INSERT INTO notes (title, body, created_at, updated_at) VALUES (:title, :body, :now, :now) RETURNING *",
     );
@@ -36,10 +60,16 @@ export class NotesStore {
        WHERE id = :id RETURNING *`,
     );
     this.#remove = db.prepare("DELETE FROM notes WHERE id = :id");
+    this.#record = db.prepare("INSERT INTO note_events (type, note_id, note, at) VALUES (:type, :noteId, :note, :at)");
+    this.#events = db.prepare("SELECT * FROM note_events WHERE id > :after ORDER BY id LIMIT :limit");
   }
 
   create(fields: { title: string; body: string }): Note {
-    return toNote(this.#insert.get({ ...fields, now: new Date().toISOString() }) as unknown as NoteRow);
+    return transaction(this.#db, () => {
+      const note = toNote(this.#insert.get({ ...fields, now: new Date().toISOString() }) as unknown as NoteRow);
+      this.#recordEvent("created", note.id, note);
+      return note;
+    });
   }
 
   get(id: number): Note | undefined {
@@ -57,16 +87,34 @@ export class NotesStore {
   }
 
   update(id: number, changes: { title?: string | undefined; body?: string | undefined }): Note | undefined {
-    const row = this.#update.get({
-      id,
-      title: changes.title ?? null,
-      body: changes.body ?? null,
-      now: new Date().toISOString(),
-    }) as NoteRow | undefined;
-    return row && toNote(row);
+    return transaction(this.#db, () => {
+      const row = this.#update.get({
+        id,
+        title: changes.title ?? null,
+        body: changes.body ?? null,
+        now: new Date().toISOString(),
+      }) as NoteRow | undefined;
+      if (!row) return undefined;
+      const note = toNote(row);
+      this.#recordEvent("updated", id, note);
+      return note;
+    });
   }
 
   remove(id: number): boolean {
-    return Number(this.#remove.run({ id }).changes) > 0;
+    return transaction(this.#db, () => {
+      const removed = Number(this.#remove.run({ id }).changes) > 0;
+      if (removed) this.#recordEvent("deleted", id, null);
+      return removed;
+    });
+  }
+
+  /** The changes after event `after`, oldest first. */
+  events({ after, limit }: { after: number; limit: number }): NoteEvent[] {
+    return (this.#events.all({ after, limit }) as unknown as EventRow[]).map(toEvent);
+  }
+
+  #recordEvent(type: NoteEvent["type"], noteId: number, note: Note | null): void {
+    this.#record.run({ type, noteId, note: note && JSON.stringify(note), at: new Date().toISOString() });
   }
 }

@@ -31,5 +31,6 @@ export function notesRoutes({ store, secretKey }: { store: NotesStore; secretKey
       return note ? { status: 200, body: note } : notFound(params.id);
     },
     remove: ({ params }) => (store.remove(params.id) ? { status: 204 } : notFound(params.id)),
+    changes: ({ query }) => ({ status: 200, body: { events: store.events(query) } }),
   });
 }

@@ -1,0 +1,35 @@
+import { problem, status, type UpstreamStatus } from "@repo/contracts";
+import { route } from "../http/route.ts";
+import type { Outbound } from "../outbound/client.ts";
+import type { AsyncApiSettings } from "../settings/index.ts";
+
+/**
+ * Fans out to every upstream at once and aggregates the answers: 200 when all are up, 504 when
+ * one timed out, 502 when one failed or could not be reached. The client leaving cancels them all.
+ */
+export function statusRoutes({
+  outbound,
+  upstreams,
+}: {
+  outbound: Outbound;
+  upstreams: AsyncApiSettings["upstreams"];
+}) {
+  return route(status, {
+    status: async ({ signal }) => {
+      const results: UpstreamStatus[] = await Promise.all(
+        Object.entries(upstreams).map(async ([name, upstream]) => {
+          const url = `${upstream.url.replace(/\/+$/, "")}${upstream.statusPath}`;
+          const call = await outbound.getJson(url, { signal });
+          return "httpStatus" in call
+            ? { name, url, outcome: call.outcome, httpStatus: call.httpStatus, elapsedMs: call.elapsedMs }
+            : { name, url, outcome: call.outcome, httpStatus: null, elapsedMs: call.elapsedMs, detail: call.detail };
+        }),
+      );
+      const down = results.filter((r) => r.outcome !== "ok");
+      if (down.length === 0) return { status: 200, body: { upstreams: results } };
+      const code = down.some((r) => r.outcome === "timeout") ? 504 : 502;
+      const detail = down.map((r) => `${r.name}: ${r.outcome}${r.httpStatus ? ` (${r.httpStatus})` : ""}`).join("; ");
+      return { status: code, body: { ...problem({ status: code, detail }), upstreams: results } };
+    },
+  });
+}

@@ -1,0 +1,93 @@
+import websocket from "@fastify/websocket";
+import {
+  problem,
+  REQUEST_ID_HEADER,
+  SocketClientMessage,
+  type SocketServerMessage,
+  socketChannel,
+  validationProblem,
+} from "@repo/contracts";
+import type { FastifyInstance } from "fastify";
+import type { WebSocket } from "ws";
+import type { Lifecycle } from "../lifecycle.ts";
+import type { AsyncApiSettings } from "../settings/index.ts";
+import type { NoteEventsRelay } from "./relay.ts";
+
+const { closeCodes } = socketChannel;
+
+function send(socket: WebSocket, message: SocketServerMessage): void {
+  if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+}
+
+/**
+ * `GET <prefix>/ws`: a WebSocket channel. Every message is checked against its zod contract:
+ * malformed JSON or an invalid message gets an `error` frame naming the fields (the connection
+ * stays); a binary frame closes with 1003, an oversized one with 1009. Pings keep it alive and
+ * find dead peers; a drain closes every socket with 1012 (reconnect).
+ */
+export async function registerSocket(
+  app: FastifyInstance,
+  {
+    relay,
+    lifecycle,
+    settings,
+  }: { relay: NoteEventsRelay; lifecycle: Lifecycle; settings: AsyncApiSettings["websocket"] },
+): Promise<void> {
+  await app.register(websocket, { options: { maxPayload: settings.maxMessageBytes } });
+  app.get(socketChannel.path, { websocket: true }, (socket, request) => {
+    const log = request.log.child({ channel: socketChannel.path });
+    let alive = true;
+    socket.on("pong", () => {
+      alive = true;
+    });
+    const ping = setInterval(() => {
+      if (!alive) {
+        socket.close(closeCodes.goingAway, "no pong");
+        socket.terminate();
+        return;
+      }
+      alive = false;
+      socket.ping();
+    }, settings.pingIntervalMs);
+
+    let unsubscribe: (() => void) | undefined;
+    const forget = lifecycle.track(() => socket.close(closeCodes.serviceRestart, "server restarting; reconnect"));
+    socket.on("close", () => {
+      clearInterval(ping);
+      unsubscribe?.();
+      forget();
+    });
+
+    socket.on("message", (data, isBinary) => {
+      if (isBinary) {
+        socket.close(closeCodes.unsupportedData, "text frames of JSON only");
+        return;
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(String(data));
+      } catch {
+        send(socket, { type: "error", problem: problem({ status: 400, detail: "The message is not valid JSON" }) });
+        return;
+      }
+      const parsed = SocketClientMessage.safeParse(json);
+      if (!parsed.success) {
+        const errors = parsed.error.issues.map((i) => ({
+          location: ["message", ...i.path.map(String)].join("."),
+          message: i.message,
+          code: i.code,
+        }));
+        send(socket, { type: "error", problem: validationProblem(errors), errors });
+        return;
+      }
+      const message = parsed.data;
+      if (message.type === "echo") {
+        send(socket, { type: "echo", text: message.text, at: new Date().toISOString() });
+      } else if (!unsubscribe) {
+        unsubscribe = relay.subscribe((event) => send(socket, { type: "note", event }));
+        send(socket, { type: "subscribed", topic: "notes" });
+      }
+    });
+    log.debug({ reqId: request.id, [REQUEST_ID_HEADER]: request.id }, "websocket open");
+  });
+}

@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { NoteEvent } from "./notes.ts";
+import { FieldError, ProblemDetails } from "./problem.ts";
+
+/**
+ * The second reason to be async: Server-Sent Events. async-api relays sync-api's note changes;
+ * each event's `id` is the change's id, so a client resumes with Last-Event-ID.
+ */
+export const noteEventsStream = {
+  path: "/events/notes",
+  summary: "Changes to notes as Server-Sent Events (event `note`), resumable with Last-Event-ID",
+  event: NoteEvent,
+} as const;
+
+/** Messages a WebSocket client sends on `/ws`. */
+export const SocketClientMessage = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("echo"), text: z.string().max(1_000) }),
+  z.strictObject({ type: z.literal("subscribe"), topic: z.literal("notes") }),
+]);
+export type SocketClientMessage = z.infer<typeof SocketClientMessage>;
+
+/** Messages async-api sends on `/ws`. */
+export const SocketServerMessage = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("echo"), text: z.string(), at: z.iso.datetime() }),
+  z.object({ type: z.literal("subscribed"), topic: z.literal("notes") }),
+  z.object({ type: z.literal("note"), event: NoteEvent }),
+  z.object({ type: z.literal("error"), problem: ProblemDetails, errors: z.array(FieldError).optional() }),
+]);
+export type SocketServerMessage = z.infer<typeof SocketServerMessage>;
+
+/**
+ * The third reason to be async: WebSockets. The channel, its message contracts, and the close
+ * codes it uses.
+ */
+export const socketChannel = {
+  path: "/ws",
+  client: SocketClientMessage,
+  server: SocketServerMessage,
+  closeCodes: {
+    /** The server is draining: reconnect (to another instance). */
+    serviceRestart: 1012,
+    /** A binary frame: the channel speaks JSON text only. */
+    unsupportedData: 1003,
+    /** A message over the size limit (sent by the ws library itself). */
+    messageTooBig: 1009,
+    /** No pong to our ping in time. */
+    goingAway: 1001,
+  },
+} as const;
