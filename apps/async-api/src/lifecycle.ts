@@ -4,7 +4,29 @@
  */
 export class Lifecycle {
   #draining = false;
+  #inFlight = 0;
+  #onIdle: (() => void) | undefined;
   readonly #streams = new Set<() => void>();
+
+  /** Counts a request from its arrival until its connection is done with it. */
+  begin(): () => void {
+    this.#inFlight++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.#inFlight--;
+      if (this.#inFlight === 0) this.#onIdle?.();
+    };
+  }
+
+  /** Resolves once no request is in flight. */
+  idle(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#onIdle = resolve;
+    });
+  }
 
   get draining(): boolean {
     return this.#draining;
@@ -12,8 +34,16 @@ export class Lifecycle {
 
   /** Registers a stream's closer; returns the function that forgets it (call it when the stream ends). */
   track(close: () => void): () => void {
+    if (this.#draining) {
+      close();
+      return () => {};
+    }
     this.#streams.add(close);
     return () => this.#streams.delete(close);
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
   }
 
   get openStreams(): number {

@@ -1,8 +1,8 @@
 /**
  * async-api's entry point: one process, one event loop. Reads its settings first, so invalid
  * settings stop it before it listens. On SIGTERM/SIGINT it drains: readiness fails, new requests
- * get 503, SSE and WebSocket clients are told to reconnect, in-flight requests finish; it exits
- * within the graceful timeout.
+ * get 503, SSE and WebSocket clients are told to reconnect, in-flight requests finish; then it
+ * closes, within the graceful timeout.
  */
 import { loadOrExit, loggerOptions, redact, secretValues } from "@repo/shared-settings";
 import { pino } from "pino";
@@ -33,13 +33,17 @@ let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
-  app.log.info({ signal, streams: lifecycle.openStreams }, "stopping: draining");
+  app.log.info({ signal, streams: lifecycle.openStreams, inFlight: lifecycle.inFlight }, "stopping: draining");
   setTimeout(() => {
     app.log.warn("graceful timeout reached: exiting with requests still open");
     process.exit(1);
   }, settings.shutdown.gracefulTimeoutMs).unref();
+  // Keep listening while in-flight requests finish: readiness fails and new requests get 503, so
+  // the proxy and orchestrators move traffic elsewhere. Then close.
   lifecycle.drain();
   relay.stop();
+  await lifecycle.idle();
+  app.log.info("no request in flight: closing");
   await app.close();
   await outbound.close();
   process.exit(0);

@@ -61,6 +61,8 @@ export function buildApp(
         }),
       );
     }
+    // Counted until its connection is done with it (SSE included); a WebSocket lives on apart.
+    if (request.headers.upgrade !== "websocket") reply.raw.once("close", lifecycle.begin());
   });
 
   app.setNotFoundHandler((request, reply) =>

@@ -95,7 +95,8 @@ export function registerNoteEvents(
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache, no-transform",
-      connection: "keep-alive",
+      // An endless response: its connection is never reused, so no client pools it.
+      connection: "close",
       // nginx: do not buffer this response.
       "x-accel-buffering": "no",
       [REQUEST_ID_HEADER]: request.id,
