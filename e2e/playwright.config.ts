@@ -2,6 +2,8 @@
  * End-to-end tests in a real Chromium through the proxy's one origin. The three processes of
  * `pnpm dev` are started from source on free ports (so a running `pnpm dev` is never disturbed).
  */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
 import { freePort } from "@repo/testing";
 import { chooseBrowser } from "./browser.ts";
@@ -16,7 +18,13 @@ const env = {
   PORT: process.env.E2E_PROXY_PORT as string,
   SYNC_API_PORT: process.env.E2E_SYNC_PORT as string,
   SYNC_API_WORKERS: "2",
+  SYNC_API_DATABASE__PATH: join(tmpdir(), `e2e-${process.env.E2E_SYNC_PORT}.sqlite`),
   ASYNC_API_PORT: process.env.E2E_ASYNC_PORT as string,
+  // async-api reads only its own variables: tell it where this run's sync-api is.
+  ASYNC_API_UPSTREAMS: JSON.stringify({
+    "sync-api": { url: `http://127.0.0.1:${process.env.E2E_SYNC_PORT}`, statusPath: "/readyz" },
+  }),
+  ASYNC_API_NOTE_EVENTS__POLL_INTERVAL_MS: "100",
 };
 const origin = `http://localhost:${env.PORT}`;
 
