@@ -58,3 +58,18 @@ export function methodsByPath(controllers: readonly Controller[]): Map<string, H
 export function allowHeader(methods: readonly HttpMethod[]): string {
   return [...methods, ...(methods.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
 }
+
+/**
+ * A signal aborted when the connection closes before the answer is sent (the client went away),
+ * for the handler's `signal`. Takes Node's ServerResponse or Express's Response.
+ */
+export function clientGone(res: {
+  once(event: "close", listener: () => void): unknown;
+  readonly writableFinished: boolean;
+}): AbortSignal {
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort(new Error("the client went away"));
+  });
+  return controller.signal;
+}

@@ -25,6 +25,7 @@ export { asyncHealth, HealthStatus, ReadyStatus, syncHealth } from "./health.ts"
 export {
   ANSWERED_METHODS,
   allowHeader,
+  clientGone,
   type ImplementedEndpoint,
   implementedEndpoints,
   methodsByPath,

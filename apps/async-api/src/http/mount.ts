@@ -1,8 +1,8 @@
-import type { ServerResponse } from "node:http";
 import {
   ANSWERED_METHODS,
   allowHeader,
   checkResponse,
+  clientGone,
   type HandlerResult,
   implementedEndpoints,
   methodsByPath,
@@ -77,15 +77,6 @@ export function mountRouteTable(app: FastifyInstance, routes: readonly AsyncRout
       },
     });
   }
-}
-
-/** A signal aborted if the connection closes before the answer is sent. */
-function clientGone(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort(new Error("the client went away"));
-  });
-  return controller.signal;
 }
 
 /** Sends a problem+json answer, filling in the request's path and id. */

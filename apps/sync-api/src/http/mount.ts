@@ -2,6 +2,7 @@ import {
   allowHeader,
   ContractViolation,
   checkResponse,
+  clientGone,
   type HandlerResult,
   implementedEndpoints,
   methodsByPath,
@@ -20,15 +21,6 @@ export interface MountOptions {
   readonly responseValidation: boolean;
   /** Called as a handler starts, with the request it runs for (the supervisor's timeout log names it). */
   readonly onHandlerStart?: (request: { id: string; method: string; url: string }) => void;
-}
-
-/** A signal aborted if the connection closes before the answer is sent. */
-function clientGone(res: Response): AbortSignal {
-  const controller = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort(new Error("the client went away"));
-  });
-  return controller.signal;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
