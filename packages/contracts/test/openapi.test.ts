@@ -33,11 +33,16 @@ describe("the OpenAPI document", () => {
         "GET /notes/{id} sync",
         "PATCH /notes/{id} sync",
         "DELETE /notes/{id} sync",
+        "GET /note-events sync",
         "GET /async/healthz async",
+        "GET /async/readyz async",
+        "GET /async/status async",
+        "GET /async/events/notes async",
       ].sort(),
     );
+    // Every controller endpoint, plus the SSE stream (which is not a controller endpoint).
     const count = [...api.sync, ...api.async].reduce((n, c) => n + Object.keys(c.endpoints).length, 0);
-    expect(operations).toHaveLength(count);
+    expect(operations).toHaveLength(count + 1);
   });
 
   it("carries the prefix it is given", () => {
