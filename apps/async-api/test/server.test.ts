@@ -107,3 +107,28 @@ describe("the route table setting", () => {
     );
   });
 });
+
+describe("behind a proxy", () => {
+  it("keeps idle connections open longer than the proxy does, and trusts X-Forwarded-For only from its hop", async () => {
+    const trusted = await startAsyncApi({ ASYNC_API_LOG__LEVEL: "info" });
+    const response = await fetch(`${trusted.url}/async/healthz`, {
+      headers: { "x-forwarded-for": "203.0.113.7", "x-request-id": "aip-1" },
+    });
+    expect(response.headers.get("keep-alive")).toBe("timeout=65");
+    const untrusted = await startAsyncApi({ ASYNC_API_LOG__LEVEL: "info", ASYNC_API_HTTP__TRUST_PROXY: "[]" });
+    await fetch(`${untrusted.url}/async/healthz`, {
+      headers: { "x-forwarded-for": "203.0.113.7", "x-request-id": "aip-2" },
+    });
+    const addressOf = async (app: typeof trusted.app, id: string) => {
+      const line = await waitFor("the log line", async () =>
+        app
+          .output()
+          .split("\n")
+          .find((l) => l.includes(`"${id}"`)),
+      );
+      return (JSON.parse(line) as { req: { remoteAddress: string } }).req.remoteAddress;
+    };
+    expect(await addressOf(trusted.app, "aip-1")).toBe("203.0.113.7");
+    expect(await addressOf(untrusted.app, "aip-2")).toBe("127.0.0.1");
+  });
+});
