@@ -1,4 +1,5 @@
 export { httpGet, type PlainResponse } from "./http.ts";
+export { NGINX_TEMPLATE, nginxBinary, renderTemplate, startNginx, testNginxConfig } from "./nginx.ts";
 export { validateOpenApi } from "./openapi.ts";
 export { freePort } from "./ports.ts";
 export {

@@ -1,0 +1,73 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type AppProcess, repoRoot, startProcess } from "./process.ts";
+
+/** The infra template, as the official nginx image finds it in /etc/nginx/templates. */
+export const NGINX_TEMPLATE = join(repoRoot, "infra/nginx/templates/default.conf.template");
+
+/** Debian's nginx, or $NGINX_PATH; undefined when the machine has none. */
+export function nginxBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return [env.NGINX_PATH, "/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].find(
+    (path): path is string => Boolean(path) && existsSync(path as string),
+  );
+}
+
+/**
+ * The official image's envsubst step: every `${NAME}` whose NAME is defined is replaced; nginx's
+ * own `$variables` (and undefined names) are left alone.
+ */
+export function renderTemplate(template: string, variables: Readonly<Record<string, string>>): string {
+  return template.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (whole, name: string) => variables[name] ?? whole);
+}
+
+function requireNginx(): string {
+  const binary = nginxBinary();
+  if (!binary) throw new Error("no nginx: install Debian's nginx or set NGINX_PATH");
+  return binary;
+}
+
+/**
+ * A scratch nginx prefix whose nginx.conf includes the rendered infra template as its only
+ * server, the way the image's default nginx.conf includes /etc/nginx/conf.d/*.conf.
+ */
+function writeNginxPrefix(variables: Readonly<Record<string, string>>): string {
+  const prefix = mkdtempSync(join(tmpdir(), "nginx-"));
+  mkdirSync(join(prefix, "conf.d"));
+  mkdirSync(join(prefix, "logs"));
+  writeFileSync(join(prefix, "conf.d/default.conf"), renderTemplate(readFileSync(NGINX_TEMPLATE, "utf8"), variables));
+  writeFileSync(
+    join(prefix, "nginx.conf"),
+    [
+      "worker_processes 1;",
+      `pid ${join(prefix, "nginx.pid")};`,
+      "error_log stderr warn;",
+      "events { worker_connections 1024; }",
+      "http {",
+      "  include /etc/nginx/mime.types;",
+      "  default_type application/octet-stream;",
+      "  access_log off;",
+      `  client_body_temp_path ${join(prefix, "client_body")};`,
+      `  proxy_temp_path ${join(prefix, "proxy")};`,
+      `  fastcgi_temp_path ${join(prefix, "fastcgi")};`,
+      `  uwsgi_temp_path ${join(prefix, "uwsgi")};`,
+      `  scgi_temp_path ${join(prefix, "scgi")};`,
+      `  include ${join(prefix, "conf.d")}/*.conf;`,
+      "}",
+      "",
+    ].join("\n"),
+  );
+  return prefix;
+}
+
+/** Runs nginx in the foreground (as the image does) on the rendered infra template. */
+export function startNginx(variables: Readonly<Record<string, string>>): AppProcess {
+  const prefix = writeNginxPrefix(variables);
+  return startProcess(requireNginx(), ["-p", prefix, "-c", join(prefix, "nginx.conf"), "-g", "daemon off;"]);
+}
+
+/** `nginx -t` on the rendered template: nginx's own verdict on the configuration. */
+export function testNginxConfig(variables: Readonly<Record<string, string>>): AppProcess {
+  const prefix = writeNginxPrefix(variables);
+  return startProcess(requireNginx(), ["-t", "-p", prefix, "-c", join(prefix, "nginx.conf")]);
+}
