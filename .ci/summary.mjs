@@ -21,12 +21,17 @@ if (vitest) {
   );
 }
 
-const playwright = readJson("reports/playwright.json");
-if (playwright) {
-  const { expected, unexpected, flaky, skipped } = playwright.stats;
+// One Playwright report per proxy the end-to-end suite ran through (reports/playwright-<proxy>.json).
+const playwright = {};
+for (const file of existsSync("reports") ? readdirSync("reports").sort() : []) {
+  const match = /^playwright-(.+)\.json$/.exec(file);
+  if (!match) continue;
+  const report = readJson(`reports/${file}`);
+  playwright[match[1]] = report;
+  const { expected, unexpected, flaky, skipped } = report.stats;
   passed += expected + flaky;
   failed += unexpected;
-  lines.push(`playwright: ${expected + flaky} passed, ${unexpected} failed, ${skipped} skipped`);
+  lines.push(`playwright via ${match[1]}: ${expected + flaky} passed, ${unexpected} failed, ${skipped} skipped`);
 }
 
 // turbo's summary of the run: each task's exit code.
@@ -42,9 +47,9 @@ for (const task of tasks) {
   const code = task.execution?.exitCode;
   const ok = code === 0;
   const name = task.taskId;
-  const isTestRunner = task.task === "test:unit" || task.task === "test:e2e";
-  if (isTestRunner) {
-    const wrote = task.task === "test:unit" ? vitest : playwright;
+  const reportOf = { "test:unit": vitest, "test:e2e": playwright.dev, "test:e2e:nginx": playwright.nginx };
+  if (task.task in reportOf) {
+    const wrote = reportOf[task.task];
     if (!ok && !wrote) {
       failed += 1;
       lines.push(`${name}: failed (exit ${code}) without a report`);
@@ -56,7 +61,7 @@ for (const task of tasks) {
   lines.push(`${name}: ${ok ? "passed" : `failed (exit ${code})`}`);
 }
 
-if (!vitest && !playwright && tasks.length === 0) {
+if (!vitest && Object.keys(playwright).length === 0 && tasks.length === 0) {
   failed += 1;
   lines.push("no runner reported anything");
 }

@@ -1,11 +1,14 @@
 /**
- * End-to-end tests in a real Chromium through the proxy's one origin. The three processes of
- * `pnpm dev` are started from source on free ports (so a running `pnpm dev` is never disturbed).
+ * End-to-end tests in a real Chromium through the proxy's one origin, run twice by `pnpm test`
+ * so the two proxies cannot drift:
+ * - `E2E_PROXY=dev` (default): the three processes of `pnpm dev`, from source;
+ * - `E2E_PROXY=nginx`: the production builds behind Debian's nginx with the infra template.
+ * Everything listens on free ports, so a running `pnpm dev` is never disturbed.
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
-import { freePort } from "@repo/testing";
+import { freePort, nginxBinary } from "@repo/testing";
 import { chooseBrowser } from "./browser.ts";
 
 // The config is loaded again in every worker process: ports chosen once here reach them through
@@ -27,6 +30,14 @@ const env = {
   ASYNC_API_NOTE_EVENTS__POLL_INTERVAL_MS: "100",
 };
 const origin = `http://localhost:${env.PORT}`;
+
+const proxy = process.env.E2E_PROXY === "nginx" ? "nginx" : "dev";
+if (proxy === "nginx" && !nginxBinary()) {
+  const reason = "no nginx: install Debian's nginx (apt-get install nginx) or set NGINX_PATH";
+  if (process.env.CI) throw new Error(`e2e: ${reason}`);
+  process.env.E2E_SKIP_REASON = reason;
+  console.warn(`\n  ⚠  e2e tests through nginx SKIPPED: ${reason}\n`);
+}
 
 const browser = chooseBrowser();
 if (browser.kind === "missing") {
@@ -55,7 +66,7 @@ export default defineConfig({
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
   workers: 2,
-  reporter: process.env.CI ? [["list"], ["json", { outputFile: "../reports/playwright.json" }]] : [["list"]],
+  reporter: process.env.CI ? [["list"], ["json", { outputFile: `../reports/playwright-${proxy}.json` }]] : [["list"]],
   use: {
     baseURL: origin,
     trace: "retain-on-failure",
@@ -63,10 +74,14 @@ export default defineConfig({
       ? { launchOptions: { executablePath: browser.executablePath, args: [...browser.args] } }
       : {}),
   },
-  projects: [{ name: "chromium" }],
-  webServer: [
-    server("sync-api", "apps/sync-api/src/main.ts", `http://127.0.0.1:${env.SYNC_API_PORT}/healthz`),
-    server("async-api", "apps/async-api/src/main.ts", `http://127.0.0.1:${env.ASYNC_API_PORT}/async/healthz`),
-    server("dev-proxy", "packages/dev-proxy/src/main.ts", `http://127.0.0.1:${env.PORT}/healthz`),
-  ],
+  projects: [{ name: `chromium via ${proxy}` }],
+  webServer: process.env.E2E_SKIP_REASON
+    ? []
+    : proxy === "nginx"
+      ? [{ ...server("nginx", "e2e/stack/nginx.ts", `http://127.0.0.1:${env.PORT}/async/healthz`), timeout: 180_000 }]
+      : [
+          server("sync-api", "apps/sync-api/src/main.ts", `http://127.0.0.1:${env.SYNC_API_PORT}/healthz`),
+          server("async-api", "apps/async-api/src/main.ts", `http://127.0.0.1:${env.ASYNC_API_PORT}/async/healthz`),
+          server("dev-proxy", "packages/dev-proxy/src/main.ts", `http://127.0.0.1:${env.PORT}/healthz`),
+        ],
 });

@@ -119,7 +119,7 @@ describe("the worker timeout", () => {
     });
     const timeout = logLines(app).find((l) => String(l.msg).startsWith("worker timeout")) as Record<string, unknown>;
     expect(timeout.msg).toMatch(
-      /^worker timeout: no heartbeat for \d+ ms while serving GET \/_test\/hang \(request [0-9a-f-]{36}\): killing it$/,
+      /^worker timeout: no heartbeat for \d+ ms while serving GET \/_test\/hang \(request [0-9a-f]{32}\): killing it$/,
     );
     expect(timeout.serving).toMatchObject({ method: "GET", url: "/_test/hang" });
     expect(await stuck).toMatch(/^failed: /);

@@ -10,7 +10,10 @@ export function saneRequestId(value: string | readonly string[] | undefined): st
   return typeof id === "string" && SANE_REQUEST_ID.test(id) ? id : undefined;
 }
 
-/** The request id to use: the client's, if sane, or a new UUID. */
+/**
+ * The request id to use: the client's, if sane, or a new one: 32 random hex digits, the form
+ * nginx's `$request_id` takes, so ids look alike whichever hop made them.
+ */
 export function requestIdFrom(value: string | readonly string[] | undefined): string {
-  return saneRequestId(value) ?? globalThis.crypto.randomUUID();
+  return saneRequestId(value) ?? globalThis.crypto.randomUUID().replaceAll("-", "");
 }

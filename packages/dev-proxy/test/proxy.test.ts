@@ -91,9 +91,9 @@ describe("request headers", () => {
   it("makes a request id when the client sent none, and keeps a sane one", async () => {
     const get = await startProxy();
     const made = (await get("/healthz")).body.headers["x-request-id"];
-    expect(made).toMatch(/^[0-9a-f-]{36}$/);
+    expect(made).toMatch(/^[0-9a-f]{32}$/);
     expect((await get("/async/x", { "x-request-id": "client-7" })).body.headers["x-request-id"]).toBe("client-7");
-    expect((await get("/x", { "x-request-id": "has space" })).body.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await get("/x", { "x-request-id": "has space" })).body.headers["x-request-id"]).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it("sets X-Forwarded-* itself, dropping what the client claimed", async () => {

@@ -13,5 +13,14 @@ export {
   stopAll,
 } from "./process.ts";
 export { descendantsOf, isAlive } from "./process-tree.ts";
+export {
+  type ComposeFile,
+  type ComposeService,
+  composeFile,
+  imageCommand,
+  type ProductionStack,
+  serviceEnv,
+  startProductionStack,
+} from "./production-stack.ts";
 export { readSse, type SseMessage } from "./sse.ts";
 export { waitFor, waitForHttp } from "./wait.ts";

@@ -1,0 +1,120 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseEnv } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { startNginx } from "./nginx.ts";
+import { freePort } from "./ports.ts";
+import { type AppProcess, repoRoot, startProcess } from "./process.ts";
+import { waitForHttp } from "./wait.ts";
+
+const APPS = ["sync-api", "async-api"] as const;
+type App = (typeof APPS)[number];
+
+/** The final stage's CMD of infra/docker/Dockerfile: how every app image starts. */
+export function imageCommand(): string[] {
+  const dockerfile = readFileSync(join(repoRoot, "infra/docker/Dockerfile"), "utf8");
+  const cmd = [...dockerfile.matchAll(/^CMD (\[.*\])$/gm)].at(-1)?.[1];
+  if (!cmd) throw new Error("infra/docker/Dockerfile has no CMD in exec form");
+  return JSON.parse(cmd) as string[];
+}
+
+export interface ComposeService {
+  readonly image?: string;
+  readonly build?: { readonly context: string; readonly dockerfile: string; readonly args?: Record<string, string> };
+  readonly ports?: readonly string[];
+  readonly expose?: readonly string[];
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly env_file?: string;
+  readonly healthcheck?: { readonly test: readonly string[] };
+  readonly depends_on?: Readonly<Record<string, { readonly condition: string }>>;
+  readonly volumes?: readonly string[];
+  readonly secrets?: readonly string[];
+  readonly restart?: string;
+  readonly deploy?: { readonly resources?: { readonly limits?: Readonly<Record<string, string>> } };
+}
+
+export interface ComposeFile {
+  readonly services: Readonly<Record<string, ComposeService>>;
+  readonly volumes?: Readonly<Record<string, unknown>>;
+  readonly secrets?: Readonly<Record<string, unknown>>;
+}
+
+export function composeFile(): ComposeFile {
+  return parseYaml(readFileSync(join(repoRoot, "infra/docker-compose.yml"), "utf8")) as ComposeFile;
+}
+
+/** A service's env file, as compose reads it (relative to infra/). */
+export function serviceEnv(service: ComposeService): Record<string, string> {
+  if (!service.env_file) return {};
+  return parseEnv(readFileSync(join(repoRoot, "infra", service.env_file), "utf8")) as Record<string, string>;
+}
+
+export interface ProductionStack {
+  /** The proxy's origin: nginx with the infra template, in front of both apps. */
+  readonly url: string;
+  readonly processes: Readonly<Record<App | "nginx", AppProcess>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The docker-compose topology without Docker: each app's production build deployed with only its
+ * production dependencies (`pnpm deploy --prod`, as the image does), started with the image's CMD
+ * and its compose env file, and Debian's nginx running the rendered infra template in front with
+ * the proxy service's environment. What differs from compose is only what a machine without
+ * containers must change: loopback addresses, free ports, a scratch SQLite file, the secret's
+ * path.
+ */
+export async function startProductionStack({ proxyPort }: { proxyPort?: number } = {}): Promise<ProductionStack> {
+  const workdir = mkdtempSync(join(tmpdir(), "production-stack-"));
+  const compose = composeFile();
+  execFileSync("pnpm", ["build", ...APPS.map((app) => `--filter=@repo/${app}`)], { cwd: repoRoot, stdio: "ignore" });
+  for (const app of APPS) {
+    execFileSync("pnpm", ["--filter", `@repo/${app}`, "deploy", "--prod", join(workdir, app)], {
+      cwd: repoRoot,
+      stdio: "ignore",
+    });
+  }
+  const secretFile = join(workdir, "secret_key");
+  writeFileSync(secretFile, "production-stack-secret-key-0123456789abcdef\n");
+  const [syncPort, asyncPort, nginxPort] = await Promise.all([freePort(), freePort(), proxyPort ?? freePort()]);
+  const [command, ...args] = imageCommand() as [string, ...string[]];
+  const start = (app: App, overrides: Record<string, string>) =>
+    startProcess(command === "node" ? process.execPath : command, args, {
+      cwd: join(workdir, app),
+      // Nothing from the test runner's own Node options (the source condition): as in the image.
+      env: { ...serviceEnv(compose.services[app] as ComposeService), ...overrides, NODE_OPTIONS: undefined },
+    });
+
+  const sync = start("sync-api", {
+    SYNC_API_HOST: "127.0.0.1",
+    SYNC_API_PORT: String(syncPort),
+    SYNC_API_DATABASE__PATH: join(workdir, "sync-api.sqlite"),
+    SYNC_API_SECRET_KEY_FILE: secretFile,
+  });
+  const async = start("async-api", {
+    ASYNC_API_HOST: "127.0.0.1",
+    ASYNC_API_PORT: String(asyncPort),
+    ASYNC_API_SECRET_KEY_FILE: secretFile,
+    ASYNC_API_UPSTREAMS: JSON.stringify({ "sync-api": { url: `http://127.0.0.1:${syncPort}`, statusPath: "/readyz" } }),
+  });
+  const nginx = startNginx({
+    ...compose.services.proxy?.environment,
+    NGINX_PORT: String(nginxPort),
+    SYNC_API_UPSTREAM: `127.0.0.1:${syncPort}`,
+    ASYNC_API_UPSTREAM: `127.0.0.1:${asyncPort}`,
+  });
+  const processes = { "sync-api": sync, "async-api": async, nginx };
+  const anyExited = () => sync.exitReason() ?? async.exitReason() ?? nginx.exitReason();
+  const url = `http://127.0.0.1:${nginxPort}`;
+  await waitForHttp(`${url}/healthz`, { timeoutMs: 60_000, abortIf: anyExited });
+  await waitForHttp(`${url}/async/healthz`, { timeoutMs: 60_000, abortIf: anyExited });
+  return {
+    url,
+    processes,
+    async stop() {
+      await Promise.all([nginx.stop("SIGQUIT"), sync.stop("SIGTERM"), async.stop("SIGTERM")]);
+    },
+  };
+}

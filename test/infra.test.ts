@@ -1,0 +1,129 @@
+/**
+ * infra/ without a Docker engine: the nginx template checked by a real nginx, the compose file and
+ * the Dockerfile parsed and held to the topology and to the harness that stands in for them.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  composeFile,
+  imageCommand,
+  NGINX_TEMPLATE,
+  nginxBinary,
+  renderTemplate,
+  repoRoot,
+  testNginxConfig,
+} from "@repo/testing";
+import { describe, expect, it } from "vitest";
+
+const compose = composeFile();
+if (!nginxBinary())
+  console.warn("\n  ⚠  no nginx on this machine: `nginx -t` of the template is SKIPPED (CI fails instead)\n");
+const proxyEnv = compose.services.proxy?.environment ?? {};
+const dockerfile = readFileSync(join(repoRoot, "infra/docker/Dockerfile"), "utf8");
+
+describe("the nginx template", () => {
+  it("is rendered completely by the proxy service's environment", () => {
+    const rendered = renderTemplate(readFileSync(NGINX_TEMPLATE, "utf8"), proxyEnv);
+    expect(rendered).not.toMatch(/\$\{[A-Z_]+\}/);
+    expect(rendered).toContain("location /async/ {");
+    expect(rendered).toContain("client_max_body_size 1m;");
+    expect(rendered).toContain("server sync-api:3001;");
+  });
+
+  it.skipIf(!nginxBinary() && !process.env.CI)("passes `nginx -t` in a real nginx", async () => {
+    // Compose's service names do not resolve here: the harness's loopback addresses stand in.
+    const check = testNginxConfig({
+      ...proxyEnv,
+      SYNC_API_UPSTREAM: "127.0.0.1:3001",
+      ASYNC_API_UPSTREAM: "127.0.0.1:3002",
+    });
+    const exit = await check.exited;
+    expect(check.output()).toContain("syntax is ok");
+    expect(exit.code).toBe(0);
+  });
+});
+
+describe("docker-compose.yml", () => {
+  const services = compose.services;
+
+  it("has the proxy and both apps, and only the proxy publishes a port", () => {
+    expect(Object.keys(services).sort()).toEqual(["async-api", "proxy", "sync-api"]);
+    // "${PORT:-8080}:8080": compose interpolates PORT (default 8080) at `up`.
+    expect(services.proxy?.ports).toEqual([["$", "{PORT:-8080}:8080"].join("")]);
+    expect(services["sync-api"]?.ports).toBeUndefined();
+    expect(services["async-api"]?.ports).toBeUndefined();
+  });
+
+  it("gives every service a health check, a restart policy and resource limits", () => {
+    for (const [name, service] of Object.entries(services)) {
+      expect(service.healthcheck?.test.length, name).toBeGreaterThan(1);
+      expect(service.restart, name).toBe("unless-stopped");
+      expect(Object.keys(service.deploy?.resources?.limits ?? {}).sort(), name).toEqual(["cpus", "memory"]);
+    }
+  });
+
+  it("starts the proxy only once both apps are healthy", () => {
+    expect(services.proxy?.depends_on).toEqual({
+      "sync-api": { condition: "service_healthy" },
+      "async-api": { condition: "service_healthy" },
+    });
+  });
+
+  it("builds each app from the one Dockerfile, with its own env file that exists", () => {
+    for (const app of ["sync-api", "async-api"]) {
+      const service = services[app];
+      expect(service?.build).toMatchObject({
+        context: "..",
+        dockerfile: "infra/docker/Dockerfile",
+        args: { APP: app },
+      });
+      expect(existsSync(join(repoRoot, "infra", service?.env_file ?? "missing"))).toBe(true);
+      expect(service?.secrets).toEqual(["secret_key"]);
+    }
+    expect(services["sync-api"]?.volumes).toEqual(["sync-data:/data"]);
+    expect(Object.keys(compose.volumes ?? {})).toEqual(["sync-data"]);
+  });
+
+  it("points the proxy at the apps' ports, with the async prefix and body limit the apps use", () => {
+    expect(proxyEnv).toMatchObject({
+      ASYNC_PREFIX: "/async",
+      BODY_LIMIT: "1m",
+      SYNC_API_UPSTREAM: "sync-api:3001",
+      ASYNC_API_UPSTREAM: "async-api:3002",
+    });
+    const syncEnv = readFileSync(join(repoRoot, "infra/env/sync-api.env"), "utf8");
+    const asyncEnv = readFileSync(join(repoRoot, "infra/env/async-api.env"), "utf8");
+    expect(syncEnv).toContain("SYNC_API_PORT=3001");
+    expect(asyncEnv).toContain("ASYNC_API_PORT=3002");
+    expect(asyncEnv).toContain('"url":"http://sync-api:3001"');
+  });
+});
+
+describe("the Dockerfile", () => {
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+  const final = stages.at(-1) ?? "";
+
+  it("is multi-stage on Node 24, the final stage without pnpm or the build's sources", () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    for (const stage of stages) expect(stage).toMatch(/^node:\$\{NODE_VERSION\}-bookworm-slim/);
+    expect(dockerfile).toContain("ARG NODE_VERSION=24");
+    expect(final).not.toMatch(/pnpm|npm install|COPY \. /);
+    expect(final).toContain("COPY --from=build --chown=node:node /out ./");
+    expect(stages[0]).toContain("deploy --prod /out");
+  });
+
+  it("runs as a non-root user with a health check", () => {
+    expect(final).toMatch(/^USER node$/m);
+    expect(final).toMatch(/^HEALTHCHECK /m);
+  });
+
+  it("starts the app as `pnpm --filter <app> start` and the test harness do: node dist/main.js", () => {
+    expect(imageCommand()).toEqual(["node", "dist/main.js"]);
+    for (const app of ["sync-api", "async-api"]) {
+      const pkg = JSON.parse(readFileSync(join(repoRoot, "apps", app, "package.json"), "utf8")) as {
+        scripts: Record<string, string>;
+      };
+      expect(pkg.scripts.start).toBe(imageCommand().join(" "));
+    }
+  });
+});
