@@ -6,12 +6,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   composeFile,
+  freePort,
   imageCommand,
   NGINX_TEMPLATE,
   nginxBinary,
   renderTemplate,
   repoRoot,
+  startNginx,
   testNginxConfig,
+  waitFor,
 } from "@repo/testing";
 import { describe, expect, it } from "vitest";
 
@@ -41,6 +44,49 @@ describe("the nginx template", () => {
     expect(check.output()).toContain("syntax is ok");
     expect(exit.code).toBe(0);
   });
+});
+
+describe("nginx's own errors", () => {
+  it.skipIf(!nginxBinary() && !process.env.CI)(
+    "are problem details with a request id: 502 when an app is down",
+    async () => {
+      const [port, deadSync, deadAsync] = await Promise.all([freePort(), freePort(), freePort()]);
+      const nginx = startNginx({
+        ...proxyEnv,
+        NGINX_PORT: String(port),
+        SYNC_API_UPSTREAM: `127.0.0.1:${deadSync}`,
+        ASYNC_API_UPSTREAM: `127.0.0.1:${deadAsync}`,
+      });
+      try {
+        const answer = await waitFor(
+          "nginx to listen",
+          async () => {
+            try {
+              return await fetch(`http://127.0.0.1:${port}/async/healthz`, {
+                headers: { "x-request-id": "nginx-502" },
+              });
+            } catch {
+              return undefined;
+            }
+          },
+          { abortIf: nginx.exitReason },
+        );
+        expect(answer.status).toBe(502);
+        expect(answer.headers.get("content-type")).toBe("application/problem+json");
+        expect(answer.headers.get("x-request-id")).toBe("nginx-502");
+        expect(answer.headers.get("server")).toBe("nginx");
+        expect(await answer.json()).toEqual({
+          type: "about:blank",
+          title: "Bad Gateway",
+          status: 502,
+          detail: "The app behind the proxy is not reachable",
+          requestId: "nginx-502",
+        });
+      } finally {
+        await nginx.stop("SIGQUIT");
+      }
+    },
+  );
 });
 
 describe("docker-compose.yml", () => {
