@@ -1,7 +1,5 @@
 import { expect, test } from "@playwright/test";
 
-test.skip(Boolean(process.env.E2E_SKIP_REASON), process.env.E2E_SKIP_REASON ?? "");
-
 test("/docs renders the OpenAPI document of both apps", async ({ page }) => {
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(error.message));

@@ -1,8 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { HealthStatus } from "@repo/contracts";
 
-test.skip(Boolean(process.env.E2E_SKIP_REASON), process.env.E2E_SKIP_REASON ?? "");
-
 test("the proxy's origin serves the sync and the async health answers", async ({ page }) => {
   const syncResponse = await page.goto("/healthz");
   expect(syncResponse?.status()).toBe(200);

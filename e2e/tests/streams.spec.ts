@@ -1,7 +1,5 @@
 import { expect, test } from "@playwright/test";
 
-test.skip(Boolean(process.env.E2E_SKIP_REASON), process.env.E2E_SKIP_REASON ?? "");
-
 test("a page on the proxy's origin receives SSE note events and a WebSocket echo from async-api", async ({ page }) => {
   await page.goto("/healthz");
   const result = await page.evaluate(async () => {
