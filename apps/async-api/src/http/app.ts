@@ -48,18 +48,12 @@ export function buildApp(
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
-    // Draining: in-flight requests finish, new ones are refused so the proxy sends them elsewhere.
+    // Draining: in-flight requests finish; new ones are refused so the proxy sends them
+    // elsewhere, except readiness, which answers for itself (503 while draining).
     if (lifecycle.draining) {
       reply.header("connection", "close");
-      const ready = request.url.split("?", 1)[0] === `${settings.asyncPrefix}/readyz`;
-      return sendProblem(
-        request,
-        reply,
-        problem({
-          status: 503,
-          detail: ready ? `async-api ${process.pid} is draining` : "async-api is restarting; retry",
-        }),
-      );
+      if (request.routeOptions.url === `${settings.asyncPrefix}/readyz`) return;
+      return sendProblem(request, reply, problem({ status: 503, detail: "async-api is restarting; retry" }));
     }
     // Counted until its connection is done with it (SSE included); a WebSocket lives on apart.
     if (request.headers.upgrade !== "websocket") reply.raw.once("close", lifecycle.begin());

@@ -1,7 +1,6 @@
 import websocket from "@fastify/websocket";
 import {
   problem,
-  REQUEST_ID_HEADER,
   SocketClientMessage,
   type SocketServerMessage,
   socketChannel,
@@ -35,7 +34,6 @@ export async function registerSocket(
 ): Promise<void> {
   await app.register(websocket, { options: { maxPayload: settings.maxMessageBytes } });
   app.get(socketChannel.path, { websocket: true }, (socket, request) => {
-    const log = request.log.child({ channel: socketChannel.path });
     let alive = true;
     socket.on("pong", () => {
       alive = true;
@@ -88,6 +86,6 @@ export async function registerSocket(
         send(socket, { type: "subscribed", topic: "notes" });
       }
     });
-    log.debug({ reqId: request.id, [REQUEST_ID_HEADER]: request.id }, "websocket open");
+    request.log.debug("websocket open");
   });
 }
