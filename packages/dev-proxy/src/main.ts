@@ -18,6 +18,7 @@ const server = createDevProxy({
   asyncPrefix: async.asyncPrefix,
   syncTarget: targetOf(sync),
   asyncTarget: targetOf(async),
+  bodyLimitBytes: { sync: sync.http.bodyLimitBytes, async: async.http.bodyLimitBytes },
   onUpstreamError: (error, upstream, url) => logger.warn({ err: error, upstream, url }, `${upstream} is not reachable`),
 });
 

@@ -1,6 +1,6 @@
 import { Agent, createServer, type IncomingMessage, type Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { PROBLEM_CONTENT_TYPE, problem, REQUEST_ID_HEADER, requestIdFrom } from "@repo/contracts";
+import { BODY_PROBLEM_DETAIL, PROBLEM_CONTENT_TYPE, problem, REQUEST_ID_HEADER, requestIdFrom } from "@repo/contracts";
 import { createProxyServer } from "http-proxy-3";
 
 export interface ProxyOptions {
@@ -8,6 +8,12 @@ export interface ProxyOptions {
   readonly asyncPrefix: string;
   readonly syncTarget: string;
   readonly asyncTarget: string;
+  /**
+   * Largest request body each app takes (its `http.bodyLimitBytes`). A larger declared body gets
+   * the 413 here, as nginx's `client_max_body_size` does, instead of racing the app's early 413
+   * against the proxy still sending the body (which would surface as a 502).
+   */
+  readonly bodyLimitBytes?: { readonly sync: number; readonly async: number };
   /** Called when an upstream cannot be reached; the client gets a 502 problem. */
   readonly onUpstreamError?: (error: Error, upstream: "sync-api" | "async-api", url: string) => void;
 }
@@ -42,12 +48,24 @@ export function createDevProxy(options: ProxyOptions): Server {
 
   const upstreamOf = (url: string) =>
     isAsyncPath(url, options.asyncPrefix)
-      ? { name: "async-api" as const, target: options.asyncTarget }
-      : { name: "sync-api" as const, target: options.syncTarget };
+      ? { name: "async-api" as const, target: options.asyncTarget, bodyLimit: options.bodyLimitBytes?.async }
+      : { name: "sync-api" as const, target: options.syncTarget, bodyLimit: options.bodyLimitBytes?.sync };
 
   const server = createServer((req, res) => {
     const id = prepare(req);
     const upstream = upstreamOf(req.url ?? "/");
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (upstream.bodyLimit !== undefined && declared > upstream.bodyLimit) {
+      // Answer now; Node reads and discards the rest of the body, so the client can finish
+      // sending and read this.
+      res.writeHead(413, { "content-type": PROBLEM_CONTENT_TYPE, [REQUEST_ID_HEADER]: id });
+      res.end(
+        JSON.stringify(
+          problem({ status: 413, detail: BODY_PROBLEM_DETAIL.tooLarge, instance: req.url, requestId: id }),
+        ),
+      );
+      return;
+    }
     proxy.web(req, res, { target: upstream.target }, (error: Error) => {
       options.onUpstreamError?.(error, upstream.name, req.url ?? "/");
       if (!(res instanceof ServerResponse) || res.headersSent) {

@@ -156,3 +156,32 @@ describe("an upstream that is down", () => {
     });
   });
 });
+
+describe("request bodies over the app's limit", () => {
+  it("get the 413 problem at the proxy, as nginx gives it, without reaching the app", async () => {
+    const seen: string[] = [];
+    const upstream = createServer((req, res) => {
+      seen.push(req.url ?? "");
+      req.resume();
+      req.on("end", () => res.end("{}"));
+    });
+    const target = await listen(upstream);
+    const proxyUrl = await listen(
+      createDevProxy({
+        asyncPrefix: "/async",
+        syncTarget: target,
+        asyncTarget: target,
+        bodyLimitBytes: { sync: 1_000, async: 2_000 },
+      }),
+    );
+    const post = (path: string, bytes: number) =>
+      fetch(`${proxyUrl}${path}`, { method: "POST", headers: { "x-request-id": "big-1" }, body: "x".repeat(bytes) });
+    const tooBig = await post("/async/x", 2_001);
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.headers.get("content-type")).toBe(PROBLEM_CONTENT_TYPE);
+    expect(await tooBig.json()).toMatchObject({ status: 413, title: "Content Too Large", requestId: "big-1" });
+    expect((await post("/sync", 1_001)).status).toBe(413);
+    expect((await post("/async/x", 2_000)).status).toBe(200);
+    expect(seen).toEqual(["/async/x"]);
+  });
+});
