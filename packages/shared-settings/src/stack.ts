@@ -73,7 +73,7 @@ export function defineSettings<S extends z.ZodObject>(definition: SettingsStackD
   const stack: SettingsStack<S> = {
     ...definition,
     secrets: secretKeys(definition.schema),
-    resolve: (env = process.env) => resolveSettings(definition, env),
+    resolve: (env = process.env) => resolveSettings(definition, stack.secrets, env),
     load(env = process.env) {
       const resolution = stack.resolve(env);
       if (!resolution.ok) throw new SettingsError(definition.app, resolution.problems);
@@ -83,7 +83,11 @@ export function defineSettings<S extends z.ZodObject>(definition: SettingsStackD
   return stack;
 }
 
-function resolveSettings<S extends z.ZodObject>(definition: SettingsStackDefinition<S>, env: Env): Resolution<S> {
+function resolveSettings<S extends z.ZodObject>(
+  definition: SettingsStackDefinition<S>,
+  secrets: readonly string[],
+  env: Env,
+): Resolution<S> {
   const context: LoadContext = {
     app: definition.app,
     env,
@@ -102,7 +106,6 @@ function resolveSettings<S extends z.ZodObject>(definition: SettingsStackDefinit
     }
   }
   const { values, provenance } = mergeLayers(layers);
-  const secrets = secretKeys(definition.schema);
   const parsed = definition.schema.safeParse(values);
   if (!parsed.success) {
     const reported = new Set(problems.map((p) => p.key));
