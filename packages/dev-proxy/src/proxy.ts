@@ -37,6 +37,12 @@ function prepare(req: IncomingMessage): string {
   return id;
 }
 
+/** The proxy's own answers are problem details too, with the request id, as nginx's are. */
+function sendProblem(res: ServerResponse, fields: Parameters<typeof problem>[0] & { requestId: string }): void {
+  res.writeHead(fields.status, { "content-type": PROBLEM_CONTENT_TYPE, [REQUEST_ID_HEADER]: fields.requestId });
+  res.end(JSON.stringify(problem(fields)));
+}
+
 /**
  * The one-origin proxy: `asyncPrefix/*` to async-api, WebSocket upgrades included, and everything
  * else to sync-api. The routing is the nginx template's, so tests can hold the two to each other.
@@ -58,12 +64,7 @@ export function createDevProxy(options: ProxyOptions): Server {
     if (upstream.bodyLimit !== undefined && declared > upstream.bodyLimit) {
       // Answer now; Node reads and discards the rest of the body, so the client can finish
       // sending and read this.
-      res.writeHead(413, { "content-type": PROBLEM_CONTENT_TYPE, [REQUEST_ID_HEADER]: id });
-      res.end(
-        JSON.stringify(
-          problem({ status: 413, detail: BODY_PROBLEM_DETAIL.tooLarge, instance: req.url, requestId: id }),
-        ),
-      );
+      sendProblem(res, { status: 413, detail: BODY_PROBLEM_DETAIL.tooLarge, instance: req.url, requestId: id });
       return;
     }
     proxy.web(req, res, { target: upstream.target }, (error: Error) => {
@@ -72,12 +73,7 @@ export function createDevProxy(options: ProxyOptions): Server {
         res.destroy();
         return;
       }
-      res.writeHead(502, { "content-type": PROBLEM_CONTENT_TYPE, [REQUEST_ID_HEADER]: id });
-      res.end(
-        JSON.stringify(
-          problem({ status: 502, detail: `${upstream.name} is not reachable`, instance: req.url, requestId: id }),
-        ),
-      );
+      sendProblem(res, { status: 502, detail: `${upstream.name} is not reachable`, instance: req.url, requestId: id });
     });
   });
 
