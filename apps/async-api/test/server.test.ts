@@ -1,6 +1,6 @@
 /** async-api as it really runs: its own process, talked to over HTTP on a free port. */
 import { HealthStatus } from "@repo/contracts";
-import { freePort, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
+import { freePort, logLines, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 
 afterEach(stopAll);
@@ -120,13 +120,8 @@ describe("behind a proxy", () => {
       headers: { "x-forwarded-for": "203.0.113.7", "x-request-id": "aip-2" },
     });
     const addressOf = async (app: typeof trusted.app, id: string) => {
-      const line = await waitFor("the log line", async () =>
-        app
-          .output()
-          .split("\n")
-          .find((l) => l.includes(`"${id}"`)),
-      );
-      return (JSON.parse(line) as { req: { remoteAddress: string } }).req.remoteAddress;
+      const line = await waitFor("the log line", async () => logLines(app).find((l) => l.reqId === id));
+      return (line.req as { remoteAddress: string }).remoteAddress;
     };
     expect(await addressOf(trusted.app, "aip-1")).toBe("203.0.113.7");
     expect(await addressOf(untrusted.app, "aip-2")).toBe("127.0.0.1");

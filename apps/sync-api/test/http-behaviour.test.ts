@@ -1,8 +1,8 @@
 /** sync-api's HTTP behaviour behind a proxy, its CPU-bound endpoint, and concurrent SQLite writes. */
 import { createClient, notes } from "@repo/contracts";
-import { stopAll, waitFor } from "@repo/testing";
+import { logLines, stopAll, waitFor } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { logLines, startSyncApi } from "./support.ts";
+import { startSyncApi } from "./support.ts";
 
 afterEach(stopAll);
 

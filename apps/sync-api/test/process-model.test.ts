@@ -4,11 +4,11 @@
  */
 import { Agent } from "node:http";
 import { HealthStatus } from "@repo/contracts";
-import { descendantsOf, httpGet, isAlive, stopAll, waitFor } from "@repo/testing";
+import { descendantsOf, httpGet, isAlive, logLines, stopAll, waitFor } from "@repo/testing";
 import autocannon from "autocannon";
 import { afterEach, describe, expect, it } from "vitest";
 import { RestartBackoff } from "../src/cluster/backoff.ts";
-import { logLines, startSyncApi } from "./support.ts";
+import { startSyncApi } from "./support.ts";
 
 afterEach(stopAll);
 

@@ -1,16 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AppProcess, freePort, startApp, waitFor, waitForHttp } from "@repo/testing";
-
-/** The log lines a process wrote, parsed (pino's JSON lines; anything else is skipped). */
-export function logLines(app: AppProcess): Record<string, unknown>[] {
-  return app
-    .output()
-    .split("\n")
-    .filter((line) => line.startsWith("{"))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+import { freePort, logLines, startApp, waitFor, waitForHttp } from "@repo/testing";
 
 /**
  * sync-api on a free port with its own SQLite file, once every worker listens (the supervisor

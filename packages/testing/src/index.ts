@@ -6,6 +6,7 @@ export {
   type AppName,
   type AppProcess,
   type Exit,
+  logLines,
   repoRoot,
   type StartOptions,
   startApp,

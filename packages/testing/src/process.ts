@@ -107,3 +107,12 @@ export function startApp(name: AppName, options: StartOptions = {}): AppProcess 
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((app) => app.stop("SIGKILL")));
 }
+
+/** The log lines a process wrote, parsed (pino's JSON lines; anything else is skipped). */
+export function logLines(app: AppProcess): Record<string, unknown>[] {
+  return app
+    .output()
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
