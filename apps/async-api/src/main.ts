@@ -4,8 +4,7 @@
  * get 503, SSE and WebSocket clients are told to reconnect, in-flight requests finish; then it
  * closes, within the graceful timeout.
  */
-import { loadOrExit, loggerOptions, redact, secretValues } from "@repo/shared-settings";
-import { pino } from "pino";
+import { createLogger, exitWhenLogged, loadOrExit, redact, secretValues } from "@repo/shared-settings";
 import { buildApp } from "./http/app.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Outbound } from "./outbound/client.ts";
@@ -14,7 +13,7 @@ import { asyncApiSettings } from "./settings/index.ts";
 import { NoteEventsRelay } from "./streams/relay.ts";
 
 const settings = loadOrExit(asyncApiSettings);
-const logger = pino(loggerOptions("async-api", settings.log, secretValues(settings, asyncApiSettings.secrets)));
+const logger = createLogger("async-api", settings.log, secretValues(settings, asyncApiSettings.secrets));
 logger.debug({ settings: redact(settings, asyncApiSettings.secrets) }, "settings resolved");
 
 const lifecycle = new Lifecycle();
@@ -36,7 +35,7 @@ async function shutdown(signal: string) {
   app.log.info({ signal, streams: lifecycle.openStreams, inFlight: lifecycle.inFlight }, "stopping: draining");
   setTimeout(() => {
     app.log.warn("graceful timeout reached: exiting with requests still open");
-    process.exit(1);
+    exitWhenLogged(logger, 1);
   }, settings.shutdown.gracefulTimeoutMs).unref();
   // Keep listening while in-flight requests finish: readiness fails and new requests get 503, so
   // the proxy and orchestrators move traffic elsewhere. Then close.
@@ -46,7 +45,7 @@ async function shutdown(signal: string) {
   app.log.info("no request in flight: closing");
   await app.close();
   await outbound.close();
-  process.exit(0);
+  exitWhenLogged(logger, 0);
 }
 process.on("SIGTERM", () => void shutdown("SIGTERM"));
 process.on("SIGINT", () => void shutdown("SIGINT"));
@@ -56,5 +55,5 @@ try {
   relay.start();
 } catch (error) {
   app.log.fatal({ err: error }, "cannot listen");
-  process.exit(1);
+  exitWhenLogged(logger, 1);
 }

@@ -4,29 +4,30 @@
  * listens.
  */
 import cluster from "node:cluster";
-import { loadOrExit, loggerOptions, redact, secretValues } from "@repo/shared-settings";
-import { pino } from "pino";
+import { createLogger, exitWhenLogged, loadOrExit, redact, secretValues } from "@repo/shared-settings";
 import { Supervisor } from "./cluster/supervisor.ts";
 import { runWorker } from "./cluster/worker.ts";
 import { migrate, openDatabase } from "./notes/database.ts";
 import { syncApiSettings } from "./settings/index.ts";
 
 const settings = loadOrExit(syncApiSettings);
-const logger = pino(loggerOptions("sync-api", settings.log, secretValues(settings, syncApiSettings.secrets)));
+const logger = createLogger("sync-api", settings.log, secretValues(settings, syncApiSettings.secrets));
 
 if (cluster.isPrimary) {
   logger.debug({ settings: redact(settings, syncApiSettings.secrets) }, "settings resolved");
   // Migrations run once, here, before any worker opens the database.
+  let migrated = false;
   try {
     const db = openDatabase(settings.database.path, settings.database);
     const { from, to } = migrate(db);
     db.close();
     if (from !== to) logger.info({ path: settings.database.path, from, to }, "database migrated");
+    migrated = true;
   } catch (error) {
     logger.fatal({ err: error, path: settings.database.path }, "cannot open or migrate the database");
-    process.exit(1);
+    exitWhenLogged(logger, 1);
   }
-  new Supervisor(settings, logger).start();
+  if (migrated) new Supervisor(settings, logger).start();
 } else {
   runWorker(settings, logger);
 }

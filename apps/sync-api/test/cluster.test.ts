@@ -106,7 +106,8 @@ describe("sync-api HTTP behaviour", () => {
       env: { SYNC_API_PORT: String(port), SYNC_API_WORKERS: "1", SYNC_API_LOG__LEVEL: "info" },
     });
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, { abortIf: app.exitReason });
-    await fetch(`http://127.0.0.1:${port}/healthz`, { headers: { "x-request-id": "trace-me-1" } });
+    // Not a probe: those are logged at debug.
+    await fetch(`http://127.0.0.1:${port}/compute/primes?below=10`, { headers: { "x-request-id": "trace-me-1" } });
     const line = await waitFor("the request's log line", async () =>
       app
         .output()

@@ -15,9 +15,11 @@ describe("behind a proxy", () => {
 
   it("takes the client's address from X-Forwarded-For only from a trusted hop", async () => {
     const trusted = await startSyncApi(1, { SYNC_API_LOG__LEVEL: "info" });
-    await fetch(`${trusted.url}/healthz`, { headers: { "x-forwarded-for": "203.0.113.9", "x-request-id": "ip-1" } });
+    // Any route but a probe (those are logged at debug).
+    const route = "/compute/primes?below=10";
+    await fetch(`${trusted.url}${route}`, { headers: { "x-forwarded-for": "203.0.113.9", "x-request-id": "ip-1" } });
     const untrusted = await startSyncApi(1, { SYNC_API_LOG__LEVEL: "info", SYNC_API_HTTP__TRUST_PROXY: "[]" });
-    await fetch(`${untrusted.url}/healthz`, { headers: { "x-forwarded-for": "203.0.113.9", "x-request-id": "ip-2" } });
+    await fetch(`${untrusted.url}${route}`, { headers: { "x-forwarded-for": "203.0.113.9", "x-request-id": "ip-2" } });
     const ipOf = async (app: typeof trusted.app, id: string) =>
       (await waitFor("the log line", async () => logLines(app).find((l) => l.reqId === id))).req as { ip: string };
     expect((await ipOf(trusted.app, "ip-1")).ip).toBe("203.0.113.9");

@@ -38,7 +38,8 @@ function freshConnectionLoad(url: string, clients: number) {
 
 describe("rolling restart on SIGHUP", () => {
   it("replaces every worker under steady load with zero failed requests", async () => {
-    const { app, url } = await startSyncApi(2, { SYNC_API_LOG__LEVEL: "info" });
+    // At debug, so the probes it loads the workers with are logged (counted below).
+    const { app, url } = await startSyncApi(2, { SYNC_API_LOG__LEVEL: "debug" });
     await waitFor("workers listening", async () => (descendantsOf(app.pid).length === 2 ? true : undefined));
     const before = descendantsOf(app.pid);
 
@@ -104,7 +105,7 @@ describe("a worker killed with SIGKILL under load", () => {
 });
 
 describe("the worker timeout", () => {
-  it("kills a worker stuck in a handler, names its request, replaces it, and others keep serving", async () => {
+  it("kills a worker stuck in a handler, names its request and where it was stuck, replaces it, and others keep serving", async () => {
     const { app, url } = await startSyncApi(2, { SYNC_API_CLUSTER__WORKER_TIMEOUT_MS: "1500" });
     const before = descendantsOf(app.pid);
     const stuck = httpGet(`${url}/_test/hang`, { timeoutMs: 30_000 }).then(
@@ -119,15 +120,32 @@ describe("the worker timeout", () => {
     });
     const timeout = logLines(app).find((l) => String(l.msg).startsWith("worker timeout")) as Record<string, unknown>;
     expect(timeout.msg).toMatch(
-      /^worker timeout: no heartbeat for \d+ ms while serving GET \/_test\/hang \(request [0-9a-f]{32}\): killing it$/,
+      /^worker timeout: event loop blocked for \d+ ms while serving GET \/_test\/hang \(request [0-9a-f]{32}\): killing it$/,
     );
     expect(timeout.serving).toMatchObject({ method: "GET", url: "/_test/hang" });
+    // The JavaScript stack of the stuck worker, innermost first: the blocking call, in the test route.
+    const stack = String(timeout.stack).split("\n");
+    expect(stack[0]).toMatch(/^ {4}at blockFor \(file:\/\/.*\/src\/routes\/testing\.ts:\d+:\d+\)$/);
+    expect(stack[1]).toMatch(/^ {4}at hang \(file:\/\/.*\/src\/routes\/testing\.ts:\d+:\d+\)$/);
     expect(await stuck).toMatch(/^failed: /);
     const after = await waitFor("a replacement", async () => {
       const now = descendantsOf(app.pid);
       return now.length === 2 && before.some((pid) => !now.includes(pid)) ? now : undefined;
     });
     expect(after.filter((pid) => !before.includes(pid))).toHaveLength(1);
+  });
+});
+
+describe("the worker and the supervisor", () => {
+  it("exchange no message per request", async () => {
+    const preload = new URL("./fixtures/count-ipc.mjs", import.meta.url).href;
+    const { app, url } = await startSyncApi(1, { NODE_OPTIONS: `--import=${preload}` });
+    for (let i = 0; i < 300; i++) expect((await fetch(`${url}/compute/primes?below=10`)).status).toBe(200);
+    await app.stop("SIGTERM");
+    const counts = [...app.output().matchAll(/ipc messages sent by worker \d+: (\d+)/g)].map((m) => Number(m[1]));
+    expect(counts).toHaveLength(1);
+    // The cluster's own start-up and shutdown messages only: a message per request would be 300 or more.
+    expect(counts[0]).toBeLessThan(10);
   });
 });
 

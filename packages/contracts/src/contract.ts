@@ -27,7 +27,14 @@ export interface EndpointContract {
   /** JSON request body. */
   readonly body?: z.ZodType;
   readonly responses: Responses;
+  /**
+   * The level of this endpoint's access log line; `info` when left out. Probes and polls, which
+   * would otherwise fill the log with lines nobody reads, say `debug`.
+   */
+  readonly accessLogLevel?: AccessLogLevel;
 }
+
+export type AccessLogLevel = "debug" | "info";
 
 export interface Controller<
   R extends Runtime = Runtime,

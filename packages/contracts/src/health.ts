@@ -27,12 +27,14 @@ export const syncHealth = controller("syncHealth", "sync", {
     path: "/healthz",
     summary: "Liveness of sync-api: answered by one of its workers",
     responses: { 200: HealthStatus },
+    accessLogLevel: "debug",
   },
   ready: {
     method: "GET",
     path: "/readyz",
     summary: "Readiness of the worker that answers: 503 while it drains, so proxies stop sending to it",
     responses: { 200: ReadyStatus, 503: ProblemDetails },
+    accessLogLevel: "debug",
   },
 });
 
@@ -42,11 +44,13 @@ export const asyncHealth = controller("asyncHealth", "async", {
     path: "/healthz",
     summary: "Liveness of async-api",
     responses: { 200: HealthStatus },
+    accessLogLevel: "debug",
   },
   ready: {
     method: "GET",
     path: "/readyz",
     summary: "Readiness of async-api: 503 while it drains",
     responses: { 200: ReadyStatus, 503: ProblemDetails },
+    accessLogLevel: "debug",
   },
 });

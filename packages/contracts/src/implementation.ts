@@ -59,17 +59,47 @@ export function allowHeader(methods: readonly HttpMethod[]): string {
   return [...methods, ...(methods.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");
 }
 
-/**
- * A signal aborted when the connection closes before the answer is sent (the client went away),
- * for the handler's `signal`. Takes Node's ServerResponse or Express's Response.
- */
-export function clientGone(res: {
+/** A response as `clientGone` watches it: Node's ServerResponse or Express's Response. */
+interface WatchedResponse {
   once(event: "close", listener: () => void): unknown;
   readonly writableFinished: boolean;
-}): AbortSignal {
+  readonly closed: boolean;
+}
+
+/**
+ * A signal aborted when the connection closes before the answer is sent (the client went away),
+ * for the handler's `signal`.
+ */
+export function clientGone(res: WatchedResponse): AbortSignal {
+  const gone = () => new Error("the client went away");
+  if (res.closed) return res.writableFinished ? new AbortController().signal : AbortSignal.abort(gone());
   const controller = new AbortController();
   res.once("close", () => {
-    if (!res.writableFinished) controller.abort(new Error("the client went away"));
+    if (!res.writableFinished) controller.abort(gone());
   });
   return controller.signal;
+}
+
+/**
+ * What an app passes its handler: the request id, the validated parts and `signal`. The signal
+ * is made when the handler first reads it: most handlers never do, and an AbortController and a
+ * listener per request is a cost every request would pay.
+ */
+export function handlerRequest(
+  id: string,
+  parts: RequestParts,
+  res: WatchedResponse,
+): { readonly id: string; readonly signal: AbortSignal } & RequestParts {
+  let signal: AbortSignal | undefined;
+  return {
+    id,
+    params: parts.params,
+    query: parts.query,
+    headers: parts.headers,
+    body: parts.body,
+    get signal() {
+      signal ??= clientGone(res);
+      return signal;
+    },
+  };
 }

@@ -9,6 +9,7 @@ export {
 } from "./client.ts";
 export { compute, PrimeCount } from "./compute.ts";
 export {
+  type AccessLogLevel,
   type AsyncHandlers,
   type Controller,
   controller,
@@ -26,6 +27,7 @@ export {
   ANSWERED_METHODS,
   allowHeader,
   clientGone,
+  handlerRequest,
   type ImplementedEndpoint,
   implementedEndpoints,
   methodsByPath,

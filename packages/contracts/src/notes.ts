@@ -86,6 +86,8 @@ export const notes = controller("notes", "sync", {
       limit: z.coerce.number().int().min(1).max(1_000).default(100),
     }),
     responses: { 200: z.object({ events: z.array(NoteEvent) }).meta({ id: "NoteEvents" }) },
+    // async-api polls it twice a second.
+    accessLogLevel: "debug",
   },
   remove: {
     method: "DELETE",

@@ -3,16 +3,15 @@
  * sends requests exactly where the apps listen, with the same SYNC_API_* / ASYNC_API_* variables.
  */
 import { asyncApiSettings } from "@repo/async-api/settings";
-import { loadOrExit, loggerOptions } from "@repo/shared-settings";
+import { createLogger, exitWhenLogged, loadOrExit } from "@repo/shared-settings";
 import { syncApiSettings } from "@repo/sync-api/settings";
-import { pino } from "pino";
 import { createDevProxy } from "./proxy.ts";
 import { proxySettings, targetOf } from "./settings.ts";
 
 const settings = loadOrExit(proxySettings);
 const sync = loadOrExit(syncApiSettings);
 const async = loadOrExit(asyncApiSettings);
-const logger = pino(loggerOptions("dev-proxy", settings.log));
+const logger = createLogger("dev-proxy", settings.log);
 
 const server = createDevProxy({
   asyncPrefix: async.asyncPrefix,
@@ -24,7 +23,7 @@ const server = createDevProxy({
 
 server.on("error", (error) => {
   logger.fatal({ err: error }, "cannot listen");
-  process.exit(1);
+  exitWhenLogged(logger, 1);
 });
 server.listen(settings.port, settings.host, () => {
   const shown = ["127.0.0.1", "0.0.0.0", "::", "::1"].includes(settings.host) ? "localhost" : settings.host;
@@ -38,9 +37,9 @@ let closing = false;
 function shutdown() {
   if (closing) return;
   closing = true;
-  server.close(() => process.exit(0));
+  server.close(() => exitWhenLogged(logger, 0));
   server.closeIdleConnections();
-  setTimeout(() => process.exit(0), settings.shutdown.gracefulTimeoutMs).unref();
+  setTimeout(() => exitWhenLogged(logger, 0), settings.shutdown.gracefulTimeoutMs).unref();
 }
 process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);

@@ -7,9 +7,12 @@ export { formatProblems, SettingsError } from "./problems.ts";
 export { formatSettingsReport, type ResolvedSettings, type SettingRow, settingRows } from "./report.ts";
 export { REDACTED, redact, secret, secretKeys, secretValues } from "./secrets.ts";
 export {
+  createLogger,
   DEFAULT_ASYNC_PREFIX,
+  exitWhenLogged,
   LOG_LEVELS,
   loggerOptions,
+  logSerializers,
   type SharedComponent,
   sharedLayers,
   sharedSchema,

@@ -7,7 +7,7 @@ import type { AsyncApiSettings } from "../settings/index.ts";
 import type { NoteEventsRelay } from "../streams/relay.ts";
 import { registerSocket } from "../streams/socket.ts";
 import { registerNoteEvents } from "../streams/sse.ts";
-import { mountRouteTable, sendProblem } from "./mount.ts";
+import { mountRouteTable, type RouteLogConfig, sendProblem } from "./mount.ts";
 import type { AsyncRoute } from "./route.ts";
 
 const FASTIFY_BODY_ERRORS: Readonly<Record<string, string>> = {
@@ -89,15 +89,26 @@ export function buildApp(
   return app;
 }
 
-/** One log line per request, when it completes, with the request and the response (as pino-http does). */
+/**
+ * One log line per request, when it completes, in the same shape as sync-api's: the request id
+ * (bound to `reply.log`), method, URL and client address, status, and time taken. A route's
+ * contract may lower its line to `debug` (probes, polls).
+ */
 class OneLinePerRequest extends LogController {
   constructor() {
     super({ requestIdLogLabel: "reqId" });
   }
   override incomingRequest(): void {}
   override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
-    const fields = { req: request, res: reply, responseTime: reply.elapsedTime };
-    if (error) reply.log.error({ ...fields, err: error }, "request errored");
-    else reply.log.info(fields, "request completed");
+    const failed = Boolean(error) || reply.statusCode >= 500;
+    const level = failed ? "error" : ((request.routeOptions.config as RouteLogConfig).accessLogLevel ?? "info");
+    // `req` and `res` as the shared serializers show them: method, URL, client address, status.
+    const fields = {
+      req: request,
+      res: reply,
+      responseTime: Math.round(reply.elapsedTime * 100) / 100,
+      ...(error ? { err: error } : {}),
+    };
+    reply.log[level](fields, failed ? "request errored" : "request completed");
   }
 }

@@ -1,9 +1,10 @@
 import {
+  type AccessLogLevel,
   ANSWERED_METHODS,
   allowHeader,
   checkResponse,
-  clientGone,
   type HandlerResult,
+  handlerRequest,
   implementedEndpoints,
   methodsByPath,
   PROBLEM_CONTENT_TYPE,
@@ -14,6 +15,11 @@ import {
 } from "@repo/contracts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AsyncRoute } from "./route.ts";
+
+/** What a route tells the access log (Fastify's route `config`). */
+export interface RouteLogConfig {
+  readonly accessLogLevel?: AccessLogLevel;
+}
 
 export interface MountOptions {
   /** Check every answer against its contract (development and test). */
@@ -41,6 +47,7 @@ export function mountRouteTable(app: FastifyInstance, routes: readonly AsyncRout
       app.route({
         method: endpoint.method,
         url: endpoint.path,
+        config: (endpoint.accessLogLevel ? { accessLogLevel: endpoint.accessLogLevel } : {}) satisfies RouteLogConfig,
         preValidation: async (request) => {
           request.contract = parseRequest(
             endpoint,
@@ -50,7 +57,7 @@ export function mountRouteTable(app: FastifyInstance, routes: readonly AsyncRout
         },
         handler: async (request, reply) => {
           const parts = request.contract as RequestParts;
-          const result = (await handler({ id: request.id, signal: clientGone(reply.raw), ...parts })) as HandlerResult;
+          const result = (await handler(handlerRequest(request.id, parts, reply.raw))) as HandlerResult;
           if (options.responseValidation) checkResponse(where, endpoint, result);
           if (result.headers) reply.headers(result.headers);
           if (result.status >= 400 && result.body !== undefined) {

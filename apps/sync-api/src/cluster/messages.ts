@@ -1,9 +1,10 @@
 /**
- * What a worker and the supervisor tell each other over the cluster's IPC channel. Any message
- * from a worker also proves its event loop is turning (a heartbeat).
+ * What a worker and the supervisor tell each other. The cluster's IPC channel carries rare
+ * events only (never a message per request); the watchdog's reports travel on a pipe of their
+ * own, written from the watchdog's thread, so they arrive while the worker's event loop is stuck.
  */
 
-/** The request a worker is running a handler for, as the supervisor logs it on a timeout. */
+/** The request a worker's handler was running when its event loop stopped, as the timeout log names it. */
 export interface ServingRequest {
   readonly id: string;
   readonly method: string;
@@ -11,22 +12,38 @@ export interface ServingRequest {
 }
 
 export type WorkerMessage =
-  /** Sent every heartbeat interval from the event loop. */
-  | { readonly type: "heartbeat" }
-  /** Sent as a handler starts: if the worker then stops beating, this is the request that hung. */
-  | { readonly type: "serving"; readonly request: ServingRequest }
   /** The worker reached max requests: replace it (the supervisor starts the replacement first). */
-  | { readonly type: "retire"; readonly served: number };
+  { readonly type: "retire"; readonly served: number };
 
 export type SupervisorMessage =
   /** Stop accepting, finish in-flight requests, exit (rolling restarts and retirement). */
   { readonly type: "drain" };
 
+/** One line (JSON) on the watchdog pipe. */
+export type WatchdogReport =
+  /** The watchdog is alive; the event loop last turned `blockedMs` ago. */
+  | { readonly type: "beat"; readonly blockedMs: number }
+  /** The event loop has not turned for `blockedMs`, past the worker timeout: kill this worker. */
+  | {
+      readonly type: "stuck";
+      readonly blockedMs: number;
+      readonly serving: ServingRequest | null;
+      /** Where the JavaScript was, innermost frame first, as `at fn (url:line:column)`; null if it could not be taken. */
+      readonly stack: string | null;
+    };
+
+/** The worker's file descriptor of the watchdog pipe: stdin, stdout, stderr, the cluster's IPC, then this. */
+export const WATCHDOG_FD = 4;
+
 export function isWorkerMessage(message: unknown): message is WorkerMessage {
-  const type = (message as { type?: unknown } | null)?.type;
-  return type === "heartbeat" || type === "serving" || type === "retire";
+  return (message as { type?: unknown } | null)?.type === "retire";
 }
 
 export function isSupervisorMessage(message: unknown): message is SupervisorMessage {
   return (message as { type?: unknown } | null)?.type === "drain";
+}
+
+export function isWatchdogReport(value: unknown): value is WatchdogReport {
+  const type = (value as { type?: unknown } | null)?.type;
+  return type === "beat" || type === "stuck";
 }

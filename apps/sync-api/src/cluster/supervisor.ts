@@ -1,8 +1,18 @@
 import cluster, { type Worker } from "node:cluster";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import { exitWhenLogged } from "@repo/shared-settings";
 import type { Logger } from "pino";
 import type { SyncApiSettings } from "../settings/index.ts";
 import { RestartBackoff } from "./backoff.ts";
-import { isWorkerMessage, type ServingRequest, type SupervisorMessage } from "./messages.ts";
+import {
+  isWatchdogReport,
+  isWorkerMessage,
+  type SupervisorMessage,
+  WATCHDOG_FD,
+  type WatchdogReport,
+} from "./messages.ts";
+import { beatInterval } from "./watchdog.ts";
 
 interface WorkerState {
   readonly worker: Worker;
@@ -10,8 +20,8 @@ interface WorkerState {
   /** Resolves true once the worker listens, false if it exits before. */
   readonly ready: Promise<boolean>;
   listening: boolean;
-  lastBeat: number;
-  serving: ServingRequest | undefined;
+  /** When its watchdog last reported: a silent watchdog means the whole process is stuck. */
+  lastReport: number;
   /** Asked to go (rolling restart, retirement, stop): its exit is expected, not a crash. */
   leaving: boolean;
 }
@@ -20,8 +30,9 @@ interface WorkerState {
  * The supervisor, like gunicorn's arbiter: it serves no request itself. It forks `workers`
  * processes that share the listening socket and keeps that many running:
  * - a worker that crashes is replaced after an exponential backoff (reset by stable uptime);
- * - a worker whose event loop sends no heartbeat within `workerTimeoutMs` is killed and replaced,
- *   and the log names the request it was serving;
+ * - a worker whose event loop is stuck for longer than `workerTimeoutMs` is killed and replaced;
+ *   its watchdog thread reports the request it was serving and the JavaScript stack where it
+ *   was stuck, and the log shows both;
  * - a worker that reached `maxRequests` (+ jitter) is replaced, the replacement started first;
  * - SIGHUP replaces every worker, one at a time, each new one listening before an old one drains;
  * - SIGTERM/SIGINT drain every worker within the graceful timeout, then kill what is left;
@@ -47,6 +58,8 @@ export class Supervisor {
   start(): void {
     const { cluster: knobs, host, port, workers } = this.#settings;
     cluster.schedulingPolicy = knobs.scheduling === "round-robin" ? cluster.SCHED_RR : cluster.SCHED_NONE;
+    // A pipe per worker for its watchdog's reports, after the cluster's IPC channel (WATCHDOG_FD).
+    cluster.setupPrimary({ stdio: ["inherit", "inherit", "inherit", "ipc", "pipe"] });
     cluster.on("exit", (worker, code, signal) => this.#onExit(worker, code, signal));
     cluster.on("message", (worker, message: unknown) => this.#onMessage(worker, message));
     process.on("SIGTERM", () => this.stop(0));
@@ -58,7 +71,7 @@ export class Supervisor {
       if (ready.every(Boolean)) this.#booted = true;
     });
     if (knobs.workerTimeoutMs > 0) {
-      setInterval(() => this.#checkHeartbeats(), Math.min(1_000, knobs.workerTimeoutMs / 4)).unref();
+      setInterval(() => this.#checkWatchdogs(), beatInterval(knobs.workerTimeoutMs)).unref();
     }
     this.#logger.info(
       { host, port, workers, scheduling: knobs.scheduling },
@@ -89,7 +102,7 @@ export class Supervisor {
     this.#exitCode = code;
     this.#logger.info({ workers: this.#states.size }, "stopping: draining workers");
     for (const state of this.#states.values()) this.#drain(state);
-    if (this.#states.size === 0) process.exit(code);
+    if (this.#states.size === 0) exitWhenLogged(this.#logger, code);
   }
 
   #fork(): WorkerState {
@@ -102,13 +115,16 @@ export class Supervisor {
         settle = resolve;
       }),
       listening: false,
-      lastBeat: Date.now(),
-      serving: undefined,
+      lastReport: Date.now(),
       leaving: false,
     };
+    const reports = worker.process.stdio[WATCHDOG_FD] as Readable | null | undefined;
+    if (reports) {
+      createInterface({ input: reports }).on("line", (line) => this.#onWatchdogReport(state, line));
+    }
     worker.once("listening", () => {
       state.listening = true;
-      state.lastBeat = Date.now();
+      state.lastReport = Date.now();
       this.#logger.info({ workerPid: worker.process.pid }, "worker listening");
       settle(true);
     });
@@ -156,24 +172,44 @@ export class Supervisor {
   #onMessage(worker: Worker, message: unknown): void {
     const state = this.#states.get(worker.id);
     if (!state || !isWorkerMessage(message)) return;
-    state.lastBeat = Date.now();
-    if (message.type === "serving") state.serving = message.request;
     if (message.type === "retire") void this.#replace(state, `served ${message.served} requests`);
   }
 
-  #checkHeartbeats(): void {
+  #onWatchdogReport(state: WorkerState, line: string): void {
+    let report: WatchdogReport;
+    try {
+      const parsed: unknown = JSON.parse(line);
+      if (!isWatchdogReport(parsed)) return;
+      report = parsed;
+    } catch {
+      return;
+    }
+    state.lastReport = Date.now();
+    if (report.type !== "stuck" || state.worker.isDead()) return;
+    const { blockedMs, serving, stack } = report;
+    const what = serving ? ` while serving ${serving.method} ${serving.url} (request ${serving.id})` : "";
+    this.#logger.error(
+      { workerPid: state.worker.process.pid, blockedMs, serving, stack },
+      `worker timeout: event loop blocked for ${blockedMs} ms${what}: killing it`,
+    );
+    state.worker.process.kill("SIGKILL");
+  }
+
+  /** The watchdog thread itself fell silent: the process is frozen as a whole (stopped, or stuck in native code). */
+  #checkWatchdogs(): void {
     const now = Date.now();
+    // The watchdog reports every beat, and may spend up to a second taking a stack.
+    const silentLimit =
+      this.#settings.cluster.workerTimeoutMs + 2 * beatInterval(this.#settings.cluster.workerTimeoutMs) + 1_000;
     for (const state of this.#states.values()) {
       if (!state.listening || state.worker.isDead()) continue;
-      const silentMs = now - state.lastBeat;
-      if (silentMs <= this.#settings.cluster.workerTimeoutMs) continue;
+      const silentMs = now - state.lastReport;
+      if (silentMs <= silentLimit) continue;
       this.#logger.error(
-        { workerPid: state.worker.process.pid, silentMs, serving: state.serving },
-        state.serving
-          ? `worker timeout: no heartbeat for ${silentMs} ms while serving ${state.serving.method} ${state.serving.url} (request ${state.serving.id}): killing it`
-          : `worker timeout: no heartbeat for ${silentMs} ms: killing it`,
+        { workerPid: state.worker.process.pid, silentMs },
+        `worker timeout: no word from its watchdog for ${silentMs} ms: killing it`,
       );
-      state.lastBeat = now;
+      state.lastReport = now;
       state.worker.process.kill("SIGKILL");
     }
   }
@@ -185,7 +221,7 @@ export class Supervisor {
     if (this.#stopping) {
       if (this.#states.size === 0) {
         this.#logger.info("all workers stopped");
-        process.exit(this.#exitCode);
+        exitWhenLogged(this.#logger, this.#exitCode);
       }
       return;
     }

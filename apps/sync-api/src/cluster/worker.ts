@@ -1,13 +1,15 @@
 import { randomInt } from "node:crypto";
 import type { Server } from "node:http";
 import { Server as NetServer } from "node:net";
+import { exitWhenLogged } from "@repo/shared-settings";
 import type { Logger } from "pino";
 import { createApp } from "../http/app.ts";
 import { openDatabase } from "../notes/database.ts";
 import { NotesStore } from "../notes/store.ts";
 import { routeTables } from "../routes/index.ts";
 import type { SyncApiSettings } from "../settings/index.ts";
-import { isSupervisorMessage, type WorkerMessage } from "./messages.ts";
+import { isSupervisorMessage, WATCHDOG_FD, type WorkerMessage } from "./messages.ts";
+import { beatInterval, Watchdog } from "./watchdog.ts";
 
 /** What the rest of the worker may ask about its life: readiness reads it. */
 export interface Lifecycle {
@@ -19,9 +21,9 @@ function send(message: WorkerMessage): void {
 }
 
 /**
- * One worker: the Express app on the shared listening socket. It beats a heartbeat from its event
- * loop, tells the supervisor which request a handler is running, retires after `maxRequests`, and
- * drains on the supervisor's word or on SIGTERM/SIGINT.
+ * One worker: the Express app on the shared listening socket. Its watchdog thread reports a
+ * stuck event loop to the supervisor; it retires after `maxRequests`, and drains on the
+ * supervisor's word or on SIGTERM/SIGINT.
  */
 export function runWorker(settings: SyncApiSettings, logger: Logger): void {
   // Each worker has its own connection: node:sqlite's DatabaseSync is synchronous, one per process.
@@ -30,31 +32,37 @@ export function runWorker(settings: SyncApiSettings, logger: Logger): void {
   const routes = routeTables[settings.routeTable]({ settings, notes: new NotesStore(db), lifecycle });
 
   const { maxRequests, maxRequestsJitter, workerTimeoutMs } = settings.cluster;
-  const retireAfter = maxRequests > 0 ? maxRequests + randomInt(0, maxRequestsJitter + 1) : Number.POSITIVE_INFINITY;
+  const watchdog =
+    workerTimeoutMs > 0
+      ? new Watchdog({ timeoutMs: workerTimeoutMs, beatMs: beatInterval(workerTimeoutMs), fd: WATCHDOG_FD })
+      : undefined;
   let served = 0;
+  const retireAfter = maxRequests + randomInt(0, maxRequestsJitter + 1);
 
   const app = createApp(settings, routes, logger, {
     isDraining: () => lifecycle.draining,
-    onHandlerStart: (request) => send({ type: "serving", request }),
-    onResponseFinished: () => {
-      served++;
-      if (served === retireAfter) send({ type: "retire", served });
-    },
+    ...(watchdog
+      ? { onHandlerStart: watchdog.serving.bind(watchdog), onHandlerEnd: watchdog.idle.bind(watchdog) }
+      : {}),
+    ...(maxRequests > 0
+      ? {
+          onResponseFinished: () => {
+            served++;
+            if (served === retireAfter) send({ type: "retire", served });
+          },
+        }
+      : {}),
   });
   const server: Server = app.listen(settings.port, settings.host, (error?: Error) => {
     if (error) {
       logger.fatal({ err: error }, "worker cannot listen");
-      process.exit(1);
+      exitWhenLogged(logger, 1);
     }
   });
   // Behind a proxy: never close an idle connection the proxy may be about to reuse.
   server.keepAliveTimeout = settings.http.keepAliveTimeoutMs;
   server.headersTimeout = settings.http.keepAliveTimeoutMs + 1_000;
   server.requestTimeout = settings.http.requestTimeoutMs;
-
-  if (workerTimeoutMs > 0) {
-    setInterval(() => send({ type: "heartbeat" }), Math.max(50, Math.min(1_000, workerTimeoutMs / 4))).unref();
-  }
 
   const drain = () => {
     if (lifecycle.draining) return;
@@ -64,14 +72,14 @@ export function runWorker(settings: SyncApiSettings, logger: Logger): void {
     // net.Server's close does exactly that; http.Server's would also drop idle connections at once.
     NetServer.prototype.close.call(server, () => {
       db.close();
-      process.exit(0);
+      exitWhenLogged(logger, 0);
     });
     // Connections idle since before the drain get a moment to send one more request, then close.
     setTimeout(() => server.closeIdleConnections(), settings.shutdown.idleConnectionGraceMs).unref();
     setTimeout(() => {
       logger.warn("graceful timeout reached: closing open connections");
       server.closeAllConnections();
-      process.exit(0);
+      exitWhenLogged(logger, 0);
     }, settings.shutdown.gracefulTimeoutMs).unref();
   };
   process.on("message", (message: unknown) => {

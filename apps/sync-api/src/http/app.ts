@@ -1,17 +1,10 @@
-import {
-  answerForError,
-  BODY_PROBLEM_DETAIL,
-  openApiDocument,
-  problem,
-  REQUEST_ID_HEADER,
-  requestIdFrom,
-} from "@repo/contracts";
+import { answerForError, BODY_PROBLEM_DETAIL, openApiDocument, problem } from "@repo/contracts";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
-import { pinoHttp } from "pino-http";
 import type { SyncApiSettings } from "../settings/index.ts";
 import { docsRouter } from "./docs.ts";
 import { type MountOptions, mountRouteTable, sendProblem } from "./mount.ts";
+import { requestLogging } from "./request-log.ts";
 import type { SyncRoute } from "./route.ts";
 
 /** body-parser's errors, by its `type`, as the client should read them. */
@@ -31,6 +24,8 @@ export interface AppHooks {
   /** While true, every answer carries `Connection: close`, so clients move to other workers. */
   readonly isDraining?: () => boolean;
   readonly onHandlerStart?: MountOptions["onHandlerStart"];
+  readonly onHandlerEnd?: MountOptions["onHandlerEnd"];
+  /** Called once per request when its response is done (max-requests counting). */
   readonly onResponseFinished?: () => void;
 }
 
@@ -45,34 +40,22 @@ export function createApp(
   // X-Forwarded-For/-Proto count only from the proxy hop; `req.ip` is then the client's address.
   app.set("trust proxy", settings.http.trustProxy);
 
-  app.use((_req: Request, res: Response, next: NextFunction) => {
-    if (hooks.isDraining?.()) res.setHeader("connection", "close");
-    if (hooks.onResponseFinished) res.once("finish", hooks.onResponseFinished);
-    next();
-  });
-
   // One JSON line per request, carrying the request id; the id is echoed to the client too.
-  app.use(
-    pinoHttp({
-      logger,
-      // Every line logged for a request carries `reqId`, named as in async-api's logs.
-      quietReqLogger: true,
-      customAttributeKeys: { reqId: "reqId" },
-      // The client's address as `trust proxy` resolves it, beside the socket's (the proxy's).
-      serializers: { req: (req: { raw: Request } & Record<string, unknown>) => ({ ...req, ip: req.raw.ip }) },
-      genReqId: (req, res) => {
-        const id = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
-        res.setHeader(REQUEST_ID_HEADER, id);
-        return id;
-      },
-    }),
-  );
+  app.use(requestLogging(app, logger, hooks.onResponseFinished));
+  if (hooks.isDraining) {
+    const isDraining = hooks.isDraining;
+    app.use((_req: Request, res: Response, next: NextFunction) => {
+      if (isDraining()) res.setHeader("connection", "close");
+      next();
+    });
+  }
   app.use(express.json({ limit: settings.http.bodyLimitBytes, type: ["application/json", "application/*+json"] }));
 
   const router = express.Router();
   mountRouteTable(router, routes, {
     responseValidation: settings.http.responseValidation,
     ...(hooks.onHandlerStart ? { onHandlerStart: hooks.onHandlerStart } : {}),
+    ...(hooks.onHandlerEnd ? { onHandlerEnd: hooks.onHandlerEnd } : {}),
   });
   app.use(router);
   app.use(docsRouter(openApiDocument({ asyncPrefix: settings.asyncPrefix })));

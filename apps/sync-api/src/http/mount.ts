@@ -2,8 +2,8 @@ import {
   allowHeader,
   ContractViolation,
   checkResponse,
-  clientGone,
   type HandlerResult,
+  handlerRequest,
   implementedEndpoints,
   methodsByPath,
   PROBLEM_CONTENT_TYPE,
@@ -19,8 +19,10 @@ const LOWER = { GET: "get", POST: "post", PUT: "put", PATCH: "patch", DELETE: "d
 export interface MountOptions {
   /** Check every answer against its contract (development and test). */
   readonly responseValidation: boolean;
-  /** Called as a handler starts, with the request it runs for (the supervisor's timeout log names it). */
-  readonly onHandlerStart?: (request: { id: string; method: string; url: string }) => void;
+  /** Called as a handler starts, with the request it runs for (the worker timeout's report names it). */
+  readonly onHandlerStart?: (id: string, method: string, url: string) => void;
+  /** Called as the handler returns or throws. */
+  readonly onHandlerEnd?: () => void;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -36,14 +38,21 @@ export function mountRouteTable(router: Router, routes: readonly SyncRoute[], op
   for (const { controller, handlers } of routes) {
     for (const { name, endpoint, handler } of implementedEndpoints("sync", controller, handlers)) {
       const where = `${controller.name}.${name} (${endpoint.method} ${endpoint.path})`;
+      const { accessLogLevel } = endpoint;
       router[LOWER[endpoint.method]](endpoint.path, (req: Request, res: Response) => {
+        if (accessLogLevel) req.accessLogLevel = accessLogLevel;
         const parts = parseRequest(
           endpoint,
           { params: req.params, query: req.query, headers: req.headers, body: req.body },
           req.headers["content-type"],
         );
-        options.onHandlerStart?.({ id: String(req.id), method: req.method, url: req.originalUrl });
-        const result = handler({ id: String(req.id), signal: clientGone(res), ...parts }) as HandlerResult;
+        options.onHandlerStart?.(req.id, req.method, req.originalUrl);
+        let result: HandlerResult;
+        try {
+          result = handler(handlerRequest(req.id, parts, res)) as HandlerResult;
+        } finally {
+          options.onHandlerEnd?.();
+        }
         if (isThenable(result)) {
           throw new ContractViolation(`${where} returned a Promise; sync-api handlers must be synchronous`);
         }
@@ -74,5 +83,5 @@ export function sendProblem(req: Request, res: Response, body: ProblemDetails): 
   res
     .status(body.status)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify({ ...body, instance: body.instance ?? req.originalUrl, requestId: String(req.id) }));
+    .send(JSON.stringify({ ...body, instance: body.instance ?? req.originalUrl, requestId: req.id }));
 }

@@ -1,3 +1,5 @@
+import { type Logger, pino } from "pino";
+import sonicBoom from "sonic-boom";
 import { z } from "zod";
 import { layer } from "../layer.ts";
 
@@ -21,13 +23,29 @@ export const loggingByEnvironment = {
   production: { log: { level: "info" } },
 };
 
-/** Headers whose values never reach a log line. */
-const SECRET_LOG_PATHS = [
-  "req.headers.authorization",
-  "req.headers.cookie",
-  'req.headers["proxy-authorization"]',
-  'res.headers["set-cookie"]',
-];
+/** A request as both apps' frameworks give it: Node's, Express's or Fastify's. */
+interface LoggedRequest {
+  readonly method?: string;
+  readonly url?: string;
+  /** Express: the URL as received, before routers rewrote `url`. */
+  readonly originalUrl?: string;
+  /** The client's address as the framework's `trust proxy` resolved it. */
+  readonly ip?: string;
+  readonly socket?: { readonly remoteAddress?: string };
+}
+
+/**
+ * What a log line shows of a request and a response, in every app: method, URL, client address,
+ * status. Never headers, so no credential or cookie reaches a log through them.
+ */
+export const logSerializers = {
+  req: (req: LoggedRequest) => ({
+    method: req.method,
+    url: req.originalUrl ?? req.url,
+    ip: req.ip ?? req.socket?.remoteAddress,
+  }),
+  res: (res: { readonly statusCode?: number }) => ({ statusCode: res.statusCode }),
+};
 
 /**
  * pino's options for an app, from its `log` settings: the same shape of log line in every app.
@@ -44,7 +62,7 @@ export function loggerOptions(
   return {
     name,
     level: log.level,
-    redact: { paths: SECRET_LOG_PATHS, censor: "[redacted]" },
+    serializers: logSerializers,
     ...(censored.length > 0
       ? {
           hooks: {
@@ -53,4 +71,58 @@ export function loggerOptions(
         }
       : {}),
   };
+}
+
+/**
+ * An app's logger: pino with `loggerOptions`, writing to stdout through a buffered asynchronous
+ * destination. A request's log line costs the handler no system call: lines queue while one
+ * write is in flight and go out together, and whatever is queued is written at exit.
+ */
+export function createLogger(
+  name: string,
+  log: { readonly level: (typeof LOG_LEVELS)[number] },
+  secrets: readonly string[] = [],
+): Logger {
+  return pino(loggerOptions(name, log, secrets), stdoutDestination());
+}
+
+// A CommonJS module: its class is a property of what it exports.
+const { SonicBoom } = sonicBoom;
+
+/**
+ * Exits once the log lines written so far have reached stdout. The exit handler could only write
+ * what is still queued, not wait for a write already under way, so lines could come out of order.
+ * Gives up after `timeoutMs`: a full pipe nobody reads must not hold the exit.
+ */
+export function exitWhenLogged(logger: Logger, code: number, timeoutMs = 1_000): void {
+  setTimeout(() => process.exit(code), timeoutMs).unref();
+  logger.flush(() => process.exit(code));
+}
+
+/** Write errors that mean nobody reads the log any more: the reader exited, the fd was closed. */
+const READER_GONE = new Set(["EPIPE", "EBADF", "ECONNRESET"]);
+
+/**
+ * stdout as a sonic-boom stream that never holds up the process's exit. pino's own destination
+ * flushes synchronously at exit and, on a pipe whose reader has gone, retries that write forever:
+ * a SIGTERM'd app would never exit. Here a dead reader turns logging off, and the exit flush gives
+ * up at the first error, whatever it is.
+ */
+function stdoutDestination(): InstanceType<typeof SonicBoom> {
+  const stream = new SonicBoom({ fd: 1, sync: false });
+  let readerGone = false;
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (!READER_GONE.has(error.code ?? "")) throw error;
+    readerGone = true;
+    stream.write = () => true;
+  });
+  process.once("exit", () => {
+    if (readerGone) return;
+    try {
+      stream.flushSync();
+    } catch {
+      // Nobody is left to read it.
+    }
+  });
+  return stream;
 }
