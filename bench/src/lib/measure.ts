@@ -1,0 +1,67 @@
+/** Loads against several targets, interleaved round by round, summarized by their medians. */
+import { setTimeout as sleep } from "node:timers/promises";
+import { fmt } from "./format.ts";
+import { interleave, type LoadOptions, type LoadResult, load } from "./load.ts";
+import { countLines, fileSize } from "./logs.ts";
+import type { BenchContext } from "./scenario.ts";
+import { median } from "./stats.ts";
+
+export interface LoadItem {
+  readonly label: string;
+  readonly load: Omit<LoadOptions, "seconds">;
+  /** A log file to count the lines of that each run adds (about one per request with logs on). */
+  readonly logFile?: string;
+}
+
+export interface LoadSummary {
+  /** Medians over the rounds. */
+  readonly requestsPerSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+  /** Each round's requests per second, in order. */
+  readonly rounds: readonly number[];
+  readonly errors: number;
+  /** Lines the item's log gained per 2xx answer (median over the rounds), when it has a log file. */
+  readonly logLinesPerRequest?: number;
+}
+
+interface Measured extends LoadResult {
+  readonly logLines?: number;
+}
+
+async function measureOne(item: LoadItem, seconds: number): Promise<Measured> {
+  if (!item.logFile) return load({ ...item.load, seconds });
+  const from = fileSize(item.logFile);
+  const result = await load({ ...item.load, seconds });
+  // The last lines may still be on their way to the file.
+  await sleep(250);
+  return { ...result, logLines: countLines(item.logFile, from) };
+}
+
+export async function measureLoads<T extends LoadItem>(
+  context: BenchContext,
+  items: readonly T[],
+): Promise<{ item: T; summary: LoadSummary }[]> {
+  const { plan } = context;
+  const results = await interleave(items, plan, measureOne, (item, r, round) =>
+    context.log(
+      `  round ${round}/${plan.rounds}  ${item.label}: ${fmt.rps(r.requestsPerSecond)}, p50 ${fmt.ms(r.p50)}, p99 ${fmt.ms(r.p99)}` +
+        (r.logLines === undefined ? "" : `, ${fmt.count(r.logLines)} log lines`),
+    ),
+  );
+  return items.map((item, index) => {
+    const runs = results[index] ?? [];
+    const lines = runs.flatMap((r) => (r.logLines === undefined ? [] : [r.logLines / Math.max(1, r.requests)]));
+    return {
+      item,
+      summary: {
+        requestsPerSecond: median(runs.map((r) => r.requestsPerSecond)),
+        p50: median(runs.map((r) => r.p50)),
+        p99: median(runs.map((r) => r.p99)),
+        rounds: runs.map((r) => Math.round(r.requestsPerSecond)),
+        errors: runs.reduce((sum, r) => sum + r.errors, 0),
+        ...(lines.length ? { logLinesPerRequest: median(lines) } : {}),
+      },
+    };
+  });
+}

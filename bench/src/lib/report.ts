@@ -1,0 +1,116 @@
+/** The report: README.md (tables, embedded charts), one SVG per scenario, and results.json. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Background, describeBackground, isBusy } from "./background.ts";
+import { type Machine, machineLines } from "./machine.ts";
+import type { ScenarioReport, Table } from "./scenario.ts";
+import { barChartSvg } from "./svg.ts";
+
+export interface ScenarioOutcome {
+  readonly name: string;
+  readonly title: string;
+  readonly seconds: number;
+  /** What else the machine did meanwhile. */
+  readonly background: Background;
+  readonly report?: ScenarioReport;
+  readonly error?: string;
+}
+
+export interface Run {
+  readonly command: string;
+  readonly quick: boolean;
+  readonly machine: Machine;
+  readonly seconds: number;
+  readonly background: Background;
+  readonly plan: { readonly rounds: number; readonly seconds: number; readonly warmupSeconds: number };
+  readonly scenarios: readonly ScenarioOutcome[];
+}
+
+const cell = (text: string) => text.replace(/\|/g, "\\|");
+
+/** What else ran, flagged when it was enough to disturb the figures. */
+const cores = (b: Background) => `${describeBackground(b)}${isBusy(b) ? " (**busy machine: disturbed figures**)" : ""}`;
+
+export function markdownTable(table: Table): string {
+  const lines = [
+    `| ${table.columns.map(cell).join(" | ")} |`,
+    `| ${table.columns.map((_, i) => (i === 0 ? "---" : "--:")).join(" | ")} |`,
+    ...table.rows.map((row) => `| ${row.map(cell).join(" | ")} |`),
+  ];
+  return [...(table.caption ? [`**${table.caption}**`, ""] : []), ...lines].join("\n");
+}
+
+/** The same table for a terminal: columns padded, the first left-aligned and the rest right-aligned. */
+export function consoleTable(table: Table): string {
+  const widths = table.columns.map((column, i) =>
+    Math.max(column.length, ...table.rows.map((row) => (row[i] ?? "").length)),
+  );
+  const line = (row: readonly string[]) =>
+    row.map((text, i) => (i === 0 ? text.padEnd(widths[i] ?? 0) : text.padStart(widths[i] ?? 0))).join("  ");
+  return [...(table.caption ? [table.caption] : []), line(table.columns), ...table.rows.map(line)].join("\n");
+}
+
+function markdown(run: Run): string {
+  const out: string[] = [
+    "# Benchmarks",
+    "",
+    "Every speed figure of this project comes from `pnpm bench` (`bench/`), and these pages are its",
+    "output. The load generator (autocannon) runs on the same machine as the servers, over loopback, so",
+    "the figures compare with each other, not with other machines. Nothing here is asserted: a",
+    "benchmark does not fail on speed.",
+    "",
+    "## Machine and command",
+    "",
+    "| | |",
+    "| --- | --- |",
+    ...machineLines(run.machine).map(([key, value]) => `| ${key} | ${cell(value)} |`),
+    `| command | \`${run.command}\` |`,
+    `| plan | ${run.plan.rounds} round(s) of ${run.plan.seconds} s per measurement, interleaved, ${run.plan.warmupSeconds} s warm-up each; medians reported |`,
+    `| total time | ${Math.round(run.seconds)} s |`,
+    `| other load | ${cores(run.background)} |`,
+    "",
+  ];
+  for (const scenario of run.scenarios) {
+    out.push(`## ${scenario.title} (\`${scenario.name}\`)`, "");
+    if (!scenario.report) {
+      out.push(`**Failed** after ${Math.round(scenario.seconds)} s:`, "", "```", scenario.error ?? "", "```", "");
+      continue;
+    }
+    const { report } = scenario;
+    out.push(report.method, "", `![${scenario.title}](${scenario.name}.svg)`, "");
+    for (const table of report.tables) out.push(markdownTable(table), "");
+    for (const note of report.notes ?? []) out.push(`- ${note}`);
+    if (report.notes?.length) out.push("");
+    out.push(`_${Math.round(scenario.seconds)} s; ${cores(scenario.background)}._`, "");
+  }
+  return out.join("\n");
+}
+
+export function writeReport(dir: string, run: Run): void {
+  mkdirSync(dir, { recursive: true });
+  for (const scenario of run.scenarios) {
+    if (scenario.report) writeFileSync(join(dir, `${scenario.name}.svg`), barChartSvg(scenario.report.chart));
+  }
+  writeFileSync(join(dir, "README.md"), markdown(run));
+  const results = {
+    command: run.command,
+    quick: run.quick,
+    machine: run.machine,
+    plan: run.plan,
+    seconds: run.seconds,
+    background: run.background,
+    scenarios: Object.fromEntries(
+      run.scenarios.map((s) => [
+        s.name,
+        {
+          title: s.title,
+          seconds: s.seconds,
+          background: s.background,
+          ...(s.error === undefined ? {} : { error: s.error }),
+          ...(s.report ? { measurements: s.report.measurements, details: s.report.details } : {}),
+        },
+      ]),
+    ),
+  };
+  writeFileSync(join(dir, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+}

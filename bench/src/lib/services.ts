@@ -1,0 +1,197 @@
+/**
+ * Everything a scenario starts, through the apps' external interface only: the production builds'
+ * start commands (`node dist/main.js`), documented environment variables, and HTTP. Nothing here
+ * imports an app, so the bench can measure another checkout's builds (`--apps`) as they are.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { composeFile, freePort, nginxBinary, startNginx, waitForHttp } from "@repo/testing";
+import type { Processes, Started } from "./processes.ts";
+import type { BenchContext } from "./scenario.ts";
+
+/** This bench's own checkout (bench/src/lib is three levels down). */
+export const benchRoot = fileURLToPath(new URL("../../../", import.meta.url));
+
+/** Production has no default secret key; every app started here gets this one. */
+const SECRET_KEY = "bench-only-secret-key-0123456789abcdef";
+
+export type LogLevel = "info" | "warn";
+
+export interface Service {
+  readonly name: string;
+  /** Where it listens: http://127.0.0.1:<port> */
+  readonly origin: string;
+  /** Its liveness route, a full URL. */
+  readonly health: string;
+  readonly process: Started;
+  /** performance.now() at spawn. */
+  readonly spawnedAt: number;
+}
+
+/** Waits for a service's health route to answer 2xx (a minute at most). */
+export async function ready(...services: Service[]): Promise<void> {
+  await Promise.all(services.map((s) => waitForHttp(s.health, { timeoutMs: 60_000, abortIf: s.process.exitReason })));
+}
+
+function build(context: BenchContext, relative: string): string {
+  const file = join(context.appsRoot, relative);
+  if (!existsSync(file)) {
+    throw new Error(`no production build at ${file}: run \`pnpm build\` there first (\`pnpm bench\` builds it)`);
+  }
+  return file;
+}
+
+function spawnService(
+  processes: Processes,
+  spec: {
+    name: string;
+    port: number;
+    healthPath: string;
+    command: string;
+    args: string[];
+    cwd: string;
+    env: Record<string, string>;
+  },
+): Service {
+  const spawnedAt = performance.now();
+  const started = processes.start({
+    name: spec.name,
+    command: spec.command,
+    args: spec.args,
+    cwd: spec.cwd,
+    env: { NODE_ENV: "production", ...spec.env },
+  });
+  const origin = `http://127.0.0.1:${spec.port}`;
+  return { name: spec.name, origin, health: `${origin}${spec.healthPath}`, process: started, spawnedAt };
+}
+
+export interface SyncApiOptions {
+  readonly name?: string;
+  readonly workers: number;
+  readonly logLevel?: LogLevel;
+  /** The SQLite file (a new one in the work dir by default). */
+  readonly database?: string;
+}
+
+/** sync-api's production build, as its image starts it: `node dist/main.js` in the app's folder. */
+export async function startSyncApi(context: BenchContext, options: SyncApiOptions): Promise<Service> {
+  const port = await freePort();
+  const name = options.name ?? "sync-api";
+  return spawnService(context.processes, {
+    name,
+    port,
+    healthPath: "/healthz",
+    command: process.execPath,
+    args: [build(context, "apps/sync-api/dist/main.js")],
+    cwd: join(context.appsRoot, "apps/sync-api"),
+    env: {
+      SYNC_API_SECRET_KEY: SECRET_KEY,
+      SYNC_API_PORT: String(port),
+      SYNC_API_WORKERS: String(options.workers),
+      SYNC_API_LOG__LEVEL: options.logLevel ?? "info",
+      SYNC_API_DATABASE__PATH: options.database ?? join(context.workDir, `${name}-${port}.sqlite`),
+    },
+  });
+}
+
+export interface AsyncApiOptions {
+  readonly name?: string;
+  readonly logLevel?: LogLevel;
+  /** The sync-api it polls for note events and reports in /async/status. */
+  readonly syncApi: Service;
+  readonly heartbeatMs?: number;
+}
+
+/** async-api's production build, as its image starts it. */
+export async function startAsyncApi(context: BenchContext, options: AsyncApiOptions): Promise<Service> {
+  const port = await freePort();
+  return spawnService(context.processes, {
+    name: options.name ?? "async-api",
+    port,
+    healthPath: "/async/healthz",
+    command: process.execPath,
+    args: [build(context, "apps/async-api/dist/main.js")],
+    cwd: join(context.appsRoot, "apps/async-api"),
+    env: {
+      ASYNC_API_SECRET_KEY: SECRET_KEY,
+      ASYNC_API_PORT: String(port),
+      ASYNC_API_LOG__LEVEL: options.logLevel ?? "info",
+      ASYNC_API_UPSTREAMS: JSON.stringify({ "sync-api": { url: options.syncApi.origin, statusPath: "/readyz" } }),
+      ...(options.heartbeatMs ? { ASYNC_API_SSE__HEARTBEAT_INTERVAL_MS: String(options.heartbeatMs) } : {}),
+    },
+  });
+}
+
+/**
+ * The dev proxy's build (`pnpm start` runs it so), in front of both apps. It reads the apps'
+ * settings stacks for their ports, so it gets their variables too.
+ */
+export async function startDevProxy(context: BenchContext, apps: { sync: Service; async: Service }): Promise<Service> {
+  const port = await freePort();
+  return spawnService(context.processes, {
+    name: "dev-proxy",
+    port,
+    healthPath: "/healthz",
+    command: process.execPath,
+    args: [build(context, "packages/dev-proxy/dist/main.js")],
+    cwd: join(context.appsRoot, "packages/dev-proxy"),
+    env: {
+      PORT: String(port),
+      SYNC_API_PORT: new URL(apps.sync.origin).port,
+      ASYNC_API_PORT: new URL(apps.async.origin).port,
+      SYNC_API_SECRET_KEY: SECRET_KEY,
+      ASYNC_API_SECRET_KEY: SECRET_KEY,
+    },
+  });
+}
+
+/** Is nginx installed (Debian's, or $NGINX_PATH)? */
+export const hasNginx = () => nginxBinary() !== undefined;
+
+/**
+ * nginx on the infra template, rendered with the compose proxy service's environment, as
+ * @repo/testing's production stack runs it (one worker process, access log off).
+ */
+export async function startNginxProxy(
+  context: BenchContext,
+  apps: { sync: Service; async: Service },
+): Promise<Service> {
+  const port = await freePort();
+  const spawnedAt = performance.now();
+  const nginx = startNginx({
+    ...composeFile().services.proxy?.environment,
+    NGINX_PORT: String(port),
+    SYNC_API_UPSTREAM: new URL(apps.sync.origin).host,
+    ASYNC_API_UPSTREAM: new URL(apps.async.origin).host,
+  });
+  const started = context.processes.adopt({
+    name: "nginx",
+    pid: nginx.pid,
+    logFile: "(kept in memory by @repo/testing)",
+    exitReason: nginx.exitReason,
+    stop: (signal = "SIGQUIT", timeoutMs = 10_000) => nginx.stop(signal, timeoutMs),
+  });
+  const origin = `http://127.0.0.1:${port}`;
+  return { name: "nginx", origin, health: `${origin}/healthz`, process: started, spawnedAt };
+}
+
+/** The bare servers of bench/src/targets, from source (as `pnpm dev` runs the apps). */
+export type TargetName = "node-http" | "express-hello" | "fastify-hello" | "express-notes";
+
+export async function startTarget(
+  context: BenchContext,
+  target: TargetName,
+  env: Readonly<Record<string, string>> = {},
+): Promise<Service> {
+  const port = await freePort();
+  return spawnService(context.processes, {
+    name: target,
+    port,
+    healthPath: target === "fastify-hello" ? "/async/healthz" : "/healthz",
+    command: process.execPath,
+    args: ["--conditions=@repo/source", join(benchRoot, "bench/src/targets", `${target}.ts`)],
+    cwd: benchRoot,
+    env: { BENCH_PORT: String(port), ...env },
+  });
+}

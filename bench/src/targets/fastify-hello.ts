@@ -1,0 +1,6 @@
+/** Bare Fastify 5 (logger off) answering hello JSON: what async-api's /async/healthz costs without the starter. */
+import fastify from "fastify";
+
+const app = fastify({ logger: false });
+app.get("/async/healthz", async () => ({ status: "ok", runtime: "async", pid: process.pid }));
+await app.listen({ port: Number(process.env.BENCH_PORT), host: "127.0.0.1" });
