@@ -1,0 +1,202 @@
+/**
+ * What the starter costs per request: each app against the bare framework it is built on and
+ * against node:http, with its request log on and off, and the contract-validated note routes
+ * against the same routes written by hand.
+ */
+import { join } from "node:path";
+import { fmt } from "../lib/format.ts";
+import { type LoadItem, type LoadSummary, measureLoads } from "../lib/measure.ts";
+import type { Measurement, Scenario } from "../lib/scenario.ts";
+import { ready, type Service, startAsyncApi, startSyncApi, startTarget } from "../lib/services.ts";
+
+const CONNECTIONS = 50;
+const NEW_NOTE = JSON.stringify({ title: "bench note", body: "written by pnpm bench" });
+const JSON_HEADERS = { "content-type": "application/json" };
+
+type Key =
+  | "node"
+  | "express"
+  | "syncOn"
+  | "syncOff"
+  | "fastify"
+  | "asyncOn"
+  | "asyncOff"
+  | "getApp"
+  | "getAppLogsOn"
+  | "getTwin"
+  | "postApp"
+  | "postTwin";
+
+interface Item extends LoadItem {
+  readonly key: Key;
+  readonly group: string;
+}
+
+/** The ratios the report prints: numerator, denominator, what it says. */
+const RATIOS: readonly [Key, Key, string][] = [
+  ["syncOn", "express", "sync-api /healthz ÷ bare Express, logs on"],
+  ["syncOff", "express", "sync-api /healthz ÷ bare Express, logs off"],
+  ["asyncOn", "fastify", "async-api /async/healthz ÷ bare Fastify, logs on"],
+  ["asyncOff", "fastify", "async-api /async/healthz ÷ bare Fastify, logs off"],
+  ["getApp", "getTwin", "sync-api GET /notes/:id ÷ hand-written twin, logs off"],
+  ["getAppLogsOn", "getTwin", "sync-api GET /notes/:id ÷ hand-written twin, logs on"],
+  ["postApp", "postTwin", "sync-api POST /notes ÷ hand-written twin, logs off"],
+  ["express", "node", "bare Express ÷ node:http"],
+  ["fastify", "node", "bare Fastify ÷ node:http"],
+];
+
+/** Creates a note through the API and returns its id. */
+async function createNote(origin: string): Promise<number> {
+  const created = await fetch(`${origin}/notes`, { method: "POST", headers: JSON_HEADERS, body: NEW_NOTE });
+  if (created.status !== 201)
+    throw new Error(`POST ${origin}/notes answered ${created.status}: ${await created.text()}`);
+  return ((await created.json()) as { id: number }).id;
+}
+
+export const overhead: Scenario = {
+  name: "overhead",
+  title: "Per-request overhead",
+  async run(context) {
+    const database = join(context.workDir, "notes.sqlite");
+    const [node, express, fastify, syncOn, syncOff] = await Promise.all([
+      startTarget(context, "node-http"),
+      startTarget(context, "express-hello"),
+      startTarget(context, "fastify-hello"),
+      startSyncApi(context, { name: "sync-api-logs-on", workers: 1, logLevel: "info" }),
+      startSyncApi(context, { name: "sync-api-logs-off", workers: 1, logLevel: "warn", database }),
+    ]);
+    // Both async-apis poll the feed of the sync-api whose log is off, so no poll adds a log line
+    // to the instance whose lines are counted.
+    const [asyncOn, asyncOff] = await Promise.all([
+      startAsyncApi(context, { name: "async-api-logs-on", logLevel: "info", syncApi: syncOff }),
+      startAsyncApi(context, { name: "async-api-logs-off", logLevel: "warn", syncApi: syncOff }),
+    ]);
+    await ready(node, express, fastify, syncOn, syncOff, asyncOn, asyncOff);
+    // The twin opens the database sync-api's migrations created, and reads the same note.
+    const twin = await startTarget(context, "express-notes", { BENCH_DATABASE: database });
+    await ready(twin);
+    const id = await createNote(syncOff.origin);
+    const idLogsOn = await createNote(syncOn.origin);
+    for (const url of [
+      `${syncOff.origin}/notes/${id}`,
+      `${twin.origin}/notes/${id}`,
+      `${syncOn.origin}/notes/${idLogsOn}`,
+    ]) {
+      const response = await fetch(url);
+      if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
+    }
+
+    const get = (url: string) => ({ url, connections: CONNECTIONS });
+    const post = (url: string) => ({
+      url,
+      connections: CONNECTIONS,
+      method: "POST" as const,
+      body: NEW_NOTE,
+      headers: JSON_HEADERS,
+    });
+    const hello = "hello JSON";
+    const contract = "contract-validated routes (sync-api, 1 worker)";
+    // An app's rows count the lines its log file gains.
+    const app = (key: Key, group: string, label: string, service: Service, url: string): Item => ({
+      key,
+      group,
+      label,
+      load: get(url),
+      logFile: service.process.logFile,
+    });
+    const items: Item[] = [
+      { key: "node", group: hello, label: "node:http (ceiling)", load: get(`${node.origin}/healthz`) },
+      { key: "express", group: hello, label: "bare Express 5", load: get(`${express.origin}/healthz`) },
+      app("syncOn", hello, "sync-api /healthz, logs on", syncOn, syncOn.health),
+      app("syncOff", hello, "sync-api /healthz, logs off", syncOff, syncOff.health),
+      { key: "fastify", group: hello, label: "bare Fastify 5", load: get(fastify.health) },
+      app("asyncOn", hello, "async-api /async/healthz, logs on", asyncOn, asyncOn.health),
+      app("asyncOff", hello, "async-api /async/healthz, logs off", asyncOff, asyncOff.health),
+      app("getAppLogsOn", contract, "sync-api GET /notes/:id, logs on", syncOn, `${syncOn.origin}/notes/${idLogsOn}`),
+      app("getApp", contract, "sync-api GET /notes/:id, logs off", syncOff, `${syncOff.origin}/notes/${id}`),
+      {
+        key: "getTwin",
+        group: contract,
+        label: "hand-written GET /notes/:id",
+        load: get(`${twin.origin}/notes/${id}`),
+      },
+      {
+        ...app("postApp", contract, "sync-api POST /notes, logs off", syncOff, `${syncOff.origin}/notes`),
+        load: post(`${syncOff.origin}/notes`),
+      },
+      { key: "postTwin", group: contract, label: "hand-written POST /notes", load: post(`${twin.origin}/notes`) },
+    ];
+    const measured = await measureLoads(context, items);
+    const by = new Map<Key, LoadSummary>(measured.map(({ item, summary }) => [item.key, summary]));
+    const rps = (key: Key) => by.get(key)?.requestsPerSecond ?? Number.NaN;
+    const ceiling = rps("node");
+    const ratios = RATIOS.map(([a, b, label]) => ({ label, ratio: rps(a) / rps(b) }));
+
+    const measurements: Measurement[] = [
+      ...measured.flatMap(({ item, summary }) => [
+        { label: item.label, metric: "requests per second", unit: "req/s", value: summary.requestsPerSecond },
+        { label: item.label, metric: "p50 latency", unit: "ms", value: summary.p50 },
+        { label: item.label, metric: "p99 latency", unit: "ms", value: summary.p99 },
+      ]),
+      ...ratios.map(({ label, ratio }) => ({ label, metric: "throughput ratio", unit: "×", value: ratio })),
+    ];
+    // The sanity check of "logs on": about one line per request. A route may log its request line
+    // below info (health probes often do), and then its two rows measure the same thing.
+    const notes = measured
+      .filter(({ item, summary }) => item.label.endsWith("logs on") && (summary.logLinesPerRequest ?? 0) < 0.5)
+      .map(
+        ({ item, summary }) =>
+          `${item.label}: ${summary.logLinesPerRequest?.toFixed(2)} log lines per request at level info: this route logs its request line below info (or not at all), so its "logs on" and "logs off" rows measure the same thing.`,
+      );
+    return {
+      method: [
+        `autocannon, ${CONNECTIONS} connections, ${context.plan.seconds} s per measurement × ${context.plan.rounds} round(s), interleaved`,
+        "(round 1 of every target, then round 2 …); the median of the rounds. Every target is its own process:",
+        "node:http, bare Express 5 and bare Fastify 5 (logger off) answering hello JSON (`bench/src/targets/`);",
+        "sync-api with 1 worker and async-api, production builds with production settings, their request log",
+        "line on (`LOG__LEVEL=info`, the production default) and off (`warn`). The contract-validated note",
+        "routes run on the sync-api whose log is off (`GET` also on the one whose log is on), against a",
+        "hand-written Express twin that validates with the contract's own zod schemas and does the same SQLite",
+        "work on the same database file. Each app's log goes to a file, and the lines it gained per answer are",
+        "counted (about 1.00 when every request logs its line).",
+      ].join("\n"),
+      tables: [
+        {
+          columns: ["target", "req/s", "× node:http", "p50", "p99", "log lines / request", "req/s per round"],
+          rows: measured.map(({ item, summary }) => [
+            item.label,
+            fmt.count(summary.requestsPerSecond),
+            fmt.ratio(summary.requestsPerSecond / ceiling),
+            fmt.ms(summary.p50),
+            fmt.ms(summary.p99),
+            summary.logLinesPerRequest === undefined ? "" : summary.logLinesPerRequest.toFixed(2),
+            summary.rounds.map(fmt.count).join(", "),
+          ]),
+        },
+        {
+          caption: "Ratios (throughput; 1.00× = as fast)",
+          columns: ["comparison", "ratio"],
+          rows: ratios.map(({ label, ratio }) => [label, fmt.ratio(ratio)]),
+        },
+      ],
+      chart: {
+        title: `Requests per second, ${CONNECTIONS} connections (median of ${context.plan.rounds})`,
+        unit: "requests/s",
+        series: ["req/s"],
+        rows: measured.map(({ item, summary }) => ({
+          label: item.label,
+          group: item.group,
+          values: [summary.requestsPerSecond],
+        })),
+        format: fmt.count,
+      },
+      notes,
+      measurements,
+      details: {
+        connections: CONNECTIONS,
+        targets: Object.fromEntries(measured.map(({ item, summary }) => [item.key, { label: item.label, ...summary }])),
+        ratios,
+      },
+    };
+  },
+};
