@@ -1,6 +1,7 @@
 /**
  * One Vitest run for the whole workspace (`pnpm test:unit`, part of `pnpm test`): every package
- * with a test/ folder is a project named after its folder, plus the workspace-level tests in test/.
+ * with a test/ folder is a project named after its folder, plus the workspace-level tests in test/,
+ * then the bench's smoke test, last and alone.
  */
 import { existsSync, globSync } from "node:fs";
 import { basename, dirname } from "node:path";
@@ -21,6 +22,16 @@ export default defineConfig({
         test: { name: basename(dir), root: dir, include: ["test/**/*.test.ts"] },
       })),
       { extends: true as const, test: { name: "workspace", include: ["test/**/*.test.ts"] } },
+      {
+        extends: true as const,
+        test: {
+          name: "bench",
+          root: "bench",
+          include: ["test/**/*.test.ts"],
+          // The quick bench loads the machine's cores: it runs after every other project, alone.
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
     // Tests start real processes on real ports; give them room on a 2-core machine.
     testTimeout: 60_000,

@@ -1,0 +1,72 @@
+/**
+ * `pnpm bench --quick` runs end to end: every scenario measures something and the report is
+ * written. No speed is asserted, ever: only that each figure is a finite positive number.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scenarios } from "../src/scenarios/index.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const out = mkdtempSync(join(tmpdir(), "bench-quick-"));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+interface Results {
+  readonly scenarios: Record<
+    string,
+    { error?: string; measurements?: { label: string; metric: string; value: number }[] }
+  >;
+}
+
+/** Runs a command to its end, its output kept for the failure message. */
+function run(command: string, args: readonly string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => resolve({ code, output }));
+  });
+}
+
+describe("pnpm bench --quick", () => {
+  // The scenarios start the production builds: build them (and only them) as `pnpm bench` does.
+  beforeAll(() => {
+    execFileSync("pnpm", ["build", "--filter=@repo/bench^..."], { cwd: root, stdio: "ignore" });
+  }, 300_000);
+
+  it("runs every scenario and writes the Markdown report, one SVG per scenario and results.json", async () => {
+    const { code, output } = await run(process.execPath, [
+      "--conditions=@repo/source",
+      "bench/src/main.ts",
+      "--quick",
+      "--out",
+      out,
+    ]);
+    expect(code, output).toBe(0);
+
+    const results = JSON.parse(readFileSync(join(out, "results.json"), "utf8")) as Results;
+    expect(Object.keys(results.scenarios)).toEqual(scenarios.map((s) => s.name));
+    const markdown = readFileSync(join(out, "README.md"), "utf8");
+    for (const [name, scenario] of Object.entries(results.scenarios)) {
+      expect(scenario.error, name).toBeUndefined();
+      expect(scenario.measurements?.length, name).toBeGreaterThan(0);
+      for (const { label, metric, value } of scenario.measurements ?? []) {
+        expect(Number.isFinite(value) && value > 0, `${name}: ${label}, ${metric} = ${value}`).toBe(true);
+      }
+      expect(markdown).toContain(`](${name}.svg)`);
+      expect(existsSync(join(out, `${name}.svg`)), name).toBe(true);
+      expect(readFileSync(join(out, `${name}.svg`), "utf8")).toMatch(
+        /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/,
+      );
+    }
+  }, 600_000);
+});
