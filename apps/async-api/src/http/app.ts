@@ -82,7 +82,11 @@ export function buildApp(
     async (scope) => {
       mountRouteTable(scope, routes, { responseValidation: settings.http.responseValidation });
       registerNoteEvents(scope, { relay, lifecycle, settings: settings.sse });
-      await registerSocket(scope, { relay, lifecycle, settings: settings.websocket });
+      // In a scope of its own: @fastify/websocket's hooks then run for the WebSocket route only,
+      // not for every HTTP request.
+      await scope.register((socketScope) =>
+        registerSocket(socketScope, { relay, lifecycle, settings: settings.websocket }),
+      );
     },
     { prefix: settings.asyncPrefix },
   );
