@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Background, describeBackground, isBusy } from "./background.ts";
+import type { Rounds } from "./load.ts";
 import { type Machine, machineLines } from "./machine.ts";
 import type { ScenarioReport, Table } from "./scenario.ts";
 import { barChartSvg } from "./svg.ts";
@@ -22,7 +23,7 @@ export interface Run {
   readonly machine: Machine;
   readonly seconds: number;
   readonly background: Background;
-  readonly plan: { readonly rounds: number; readonly seconds: number; readonly warmupSeconds: number };
+  readonly plan: Rounds;
   readonly scenarios: readonly ScenarioOutcome[];
 }
 
@@ -58,6 +59,12 @@ function markdown(run: Run): string {
     "output. The load generator (autocannon) runs on the same machine as the servers, over loopback, so",
     "the figures compare with each other, not with other machines. Nothing here is asserted: a",
     "benchmark does not fail on speed.",
+    "",
+    "`pnpm bench` builds the apps (turbo's `^build`) and writes this page; `pnpm bench --quick` runs every",
+    "scenario for a second or so into a temporary directory; `--only overhead,proxy-cost` runs some. To",
+    "compare with another commit, check it out beside this one and build it (`git worktree add ../before",
+    "<commit> && cd ../before && pnpm install && pnpm build`), then run `pnpm bench --apps ../before --out",
+    "<dir>` here: the bench only starts the production builds and speaks HTTP to them.",
     "",
     "## Machine and command",
     "",

@@ -150,8 +150,9 @@ export async function startDevProxy(context: BenchContext, apps: { sync: Service
 export const hasNginx = () => nginxBinary() !== undefined;
 
 /**
- * nginx on the infra template, rendered with the compose proxy service's environment, as
- * @repo/testing's production stack runs it (one worker process, access log off).
+ * nginx on the infra template (this checkout's, also under `--apps`), rendered with the compose
+ * proxy service's environment, as @repo/testing's production stack runs it (one worker process,
+ * access log off).
  */
 export async function startNginxProxy(
   context: BenchContext,
