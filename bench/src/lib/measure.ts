@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fmt } from "./format.ts";
 import { interleave, type LoadOptions, type LoadResult, load } from "./load.ts";
 import { countLines, fileSize } from "./logs.ts";
+import { probe } from "./probe.ts";
 import type { BenchContext } from "./scenario.ts";
 import { median } from "./stats.ts";
 
@@ -11,6 +12,8 @@ export interface LoadItem {
   readonly load: Omit<LoadOptions, "seconds">;
   /** A log file to count the lines of that each run adds (about one per request with logs on). */
   readonly logFile?: string;
+  /** One request at a time on one connection, timed by lib/probe.ts instead of autocannon. */
+  readonly sequential?: boolean;
 }
 
 export interface LoadSummary {
@@ -30,9 +33,10 @@ interface Measured extends LoadResult {
 }
 
 async function measureOne(item: LoadItem, seconds: number): Promise<Measured> {
-  if (!item.logFile) return load({ ...item.load, seconds });
+  const run = () => (item.sequential ? probe(item.load.url, seconds) : load({ ...item.load, seconds }));
+  if (!item.logFile) return run();
   const from = fileSize(item.logFile);
-  const result = await load({ ...item.load, seconds });
+  const result = await run();
   // The last lines may still be on their way to the file.
   await sleep(250);
   return { ...result, logLines: countLines(item.logFile, from) };

@@ -27,13 +27,16 @@ interface Item {
   readonly connections: number;
   readonly label: string;
   readonly load: { readonly url: string; readonly connections: number };
+  readonly sequential: boolean;
 }
 
 export const proxyCost: Scenario = {
   name: "proxy-cost",
   title: "Proxy cost",
   async run(context) {
-    const notes: string[] = [];
+    const notes: string[] = [
+      "nginx keeps at most 32 idle connections to each app (`keepalive 32` in the template): behind it an app serves fewer, busier connections than the 50 the load generator opens directly.",
+    ];
     const sync = await startSyncApi(context, { workers: 1 });
     const async = await startAsyncApi(context, { syncApi: sync });
     const devProxy = await startDevProxy(context, { sync, async });
@@ -61,8 +64,8 @@ export const proxyCost: Scenario = {
         const body = (await (await fetch(url)).json()) as { runtime?: string };
         if (body.runtime !== runtime) throw new Error(`${url} reached ${body.runtime ?? "nothing"}, not ${app}`);
         for (const connections of [CONNECTIONS, 1]) {
-          const label = `${app} ${hop === "direct" ? "direct" : `via ${hop}`}, ${connections} connection${connections === 1 ? "" : "s"}`;
-          items.push({ app, hop, connections, label, load: { url, connections } });
+          const label = `${app} ${hop === "direct" ? "direct" : `via ${hop}`}, ${connections === 1 ? "one at a time" : `${connections} connections`}`;
+          items.push({ app, hop, connections, label, load: { url, connections }, sequential: connections === 1 });
         }
       }
     }
@@ -105,11 +108,11 @@ export const proxyCost: Scenario = {
           { label, metric: "throughput ratio to direct", unit: "×", value: ratio },
           { label, metric: `p50 latency, ${CONNECTIONS} connections`, unit: "ms", value: busy.p50 },
           { label, metric: `p99 latency, ${CONNECTIONS} connections`, unit: "ms", value: busy.p99 },
-          { label, metric: "p50 latency, 1 connection", unit: "ms", value: one.p50 },
-          { label, metric: "p99 latency, 1 connection", unit: "ms", value: one.p99 },
+          { label, metric: "p50 latency, one request at a time", unit: "ms", value: one.p50 },
+          { label, metric: "p99 latency, one request at a time", unit: "ms", value: one.p99 },
         );
         rows.push({ label: hop, group: app, values: [busy.requestsPerSecond] });
-        details[label] = { [`${CONNECTIONS} connections`]: busy, "1 connection": one, addedP50Ms: added };
+        details[label] = { [`${CONNECTIONS} connections`]: busy, "one at a time": one, addedP50Ms: added };
       }
       tables.push({
         caption: `${app} (${APPS.find((a) => a.app === app)?.path})`,
@@ -131,8 +134,10 @@ export const proxyCost: Scenario = {
         "Each app's health route, production builds with production settings (sync-api with 1 worker), reached",
         "directly, through the dev proxy (`packages/dev-proxy`, its production build) and through nginx running",
         "`infra/nginx/templates/default.conf.template` rendered with the compose proxy service's variables (one",
-        `worker process, as the e2e harness runs it). Two loads per path: ${CONNECTIONS} connections (throughput,`,
-        "latency under saturation) and 1 connection (one request at a time: the latency a hop adds).",
+        `worker process, as the e2e harness runs it). Two loads per path: autocannon with ${CONNECTIONS} connections`,
+        "(throughput, latency under saturation), and one request at a time on one kept-alive connection, timed",
+        "by a raw-socket client (`bench/src/lib/probe.ts`: the latency a hop adds; autocannon's own client",
+        "waits about a millisecond more per request through nginx at one connection, a client artifact).",
         `${context.plan.seconds} s × ${context.plan.rounds} round(s), interleaved, medians. The proxy, the app and the`,
         "load generator share the machine's cores, so a hop costs throughput twice: its own work, and the CPU it",
         "takes from the app.",
