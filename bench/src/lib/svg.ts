@@ -23,9 +23,11 @@ export interface BarChart {
 }
 
 const COLORS = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2"];
-const WIDTH = 800;
-const LABEL_WIDTH = 270;
 const PLOT_WIDTH = 400;
+/** Room for the value written after the longest bar. */
+const VALUE_WIDTH = 110;
+/** About how wide a character of the 12 px labels is. */
+const CHAR_WIDTH = 6.8;
 const BAR = 14;
 const ROW_GAP = 10;
 const HEADING = 22;
@@ -41,15 +43,17 @@ function tickStep(max: number): number {
 }
 
 export function barChartSvg(chart: BarChart): string {
+  const labelWidth = Math.ceil(Math.max(120, ...chart.rows.map((row) => row.label.length * CHAR_WIDTH)) + 16);
+  const width = labelWidth + PLOT_WIDTH + VALUE_WIDTH;
   const max = Math.max(...chart.rows.flatMap((row) => row.values).filter(Number.isFinite), 0) || 1;
   const step = tickStep(max);
   const top = Math.ceil(max / step) * step;
-  const x = (value: number) => LABEL_WIDTH + (Math.max(0, value) / top) * PLOT_WIDTH;
+  const x = (value: number) => labelWidth + (Math.max(0, value) / top) * PLOT_WIDTH;
   const parts: string[] = [];
   let y = 30;
   parts.push(`<text x="10" y="20" class="title">${xml(chart.title)}</text>`);
   if (chart.series.length > 1) {
-    let legendX = LABEL_WIDTH;
+    let legendX = labelWidth;
     for (const [index, name] of chart.series.entries()) {
       parts.push(`<rect x="${legendX}" y="${y}" width="12" height="12" fill="${COLORS[index % COLORS.length]}"/>`);
       parts.push(`<text x="${legendX + 16}" y="${y + 10}">${xml(name)}</text>`);
@@ -67,11 +71,11 @@ export function barChartSvg(chart: BarChart): string {
       y += HEADING - 4;
     }
     const rowHeight = row.values.length * BAR;
-    parts.push(`<text x="${LABEL_WIDTH - 8}" y="${y + rowHeight / 2 + 4}" text-anchor="end">${xml(row.label)}</text>`);
+    parts.push(`<text x="${labelWidth - 8}" y="${y + rowHeight / 2 + 4}" text-anchor="end">${xml(row.label)}</text>`);
     for (const [index, value] of row.values.entries()) {
       const barY = y + index * BAR;
       parts.push(
-        `<rect x="${LABEL_WIDTH}" y="${barY + 1}" width="${(x(value) - LABEL_WIDTH).toFixed(1)}" height="${BAR - 2}" fill="${COLORS[index % COLORS.length]}"/>`,
+        `<rect x="${labelWidth}" y="${barY + 1}" width="${(x(value) - labelWidth).toFixed(1)}" height="${BAR - 2}" fill="${COLORS[index % COLORS.length]}"/>`,
       );
       parts.push(
         `<text x="${(x(value) + 4).toFixed(1)}" y="${barY + BAR - 3}" class="value">${xml(chart.format(value))}</text>`,
@@ -85,13 +89,13 @@ export function barChartSvg(chart: BarChart): string {
     axis.push(`<text x="${x(tick)}" y="${y + 14}" text-anchor="middle" class="tick">${xml(compact(tick))}</text>`);
   }
   axis.push(
-    `<text x="${LABEL_WIDTH + PLOT_WIDTH / 2}" y="${y + 30}" text-anchor="middle" class="tick">${xml(chart.unit)}</text>`,
+    `<text x="${labelWidth + PLOT_WIDTH / 2}" y="${y + 30}" text-anchor="middle" class="tick">${xml(chart.unit)}</text>`,
   );
   const height = y + 40;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="12">`,
     "<style>.title{font-size:15px;font-weight:600}.group{font-weight:600;fill:#444}.value{fill:#222}.tick{fill:#666;font-size:11px}.grid{stroke:#ddd;stroke-width:1}</style>",
-    `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
     ...axis,
     ...parts,
     "</svg>",
