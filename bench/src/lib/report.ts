@@ -32,23 +32,41 @@ const cell = (text: string) => text.replace(/\|/g, "\\|");
 /** What else ran, flagged when it was enough to disturb the figures. */
 const cores = (b: Background) => `${describeBackground(b)}${isBusy(b) ? " (**busy machine: disturbed figures**)" : ""}`;
 
-export function markdownTable(table: Table): string {
-  const lines = [
-    `| ${table.columns.map(cell).join(" | ")} |`,
-    `| ${table.columns.map((_, i) => (i === 0 ? "---" : "--:")).join(" | ")} |`,
-    ...table.rows.map((row) => `| ${row.map(cell).join(" | ")} |`),
-  ];
-  return [...(table.caption ? [`**${table.caption}**`, ""] : []), ...lines].join("\n");
+/** A table's rows, header first, each cell padded to its column's width (numbers align right). */
+function padded(table: Table, written: (text: string) => string, minWidth: number) {
+  const rows = [table.columns, ...table.rows].map((row) => row.map(written));
+  const widths = table.columns.map((_, i) => Math.max(minWidth, ...rows.map((row) => (row[i] ?? "").length)));
+  const left = (i: number) => i === 0 || table.leftAligned === true;
+  const pad = (row: readonly string[]) =>
+    widths.map((width, i) => (left(i) ? (row[i] ?? "").padEnd(width) : (row[i] ?? "").padStart(width)));
+  return { rows: rows.map(pad), widths, left };
 }
 
-/** The same table for a terminal: columns padded, the first left-aligned and the rest right-aligned. */
-export function consoleTable(table: Table): string {
-  const widths = table.columns.map((column, i) =>
-    Math.max(column.length, ...table.rows.map((row) => (row[i] ?? "").length)),
+/** A Markdown table as Biome formats one, so `pnpm lint` passes on the committed report. */
+export function markdownTable(table: Table): string {
+  const { rows, widths, left } = padded(table, cell, 3);
+  const line = (row: readonly string[]) => `| ${row.join(" | ")} |`;
+  const rule = widths.map((width, i) => (left(i) ? "-".repeat(width) : `${"-".repeat(width - 1)}:`));
+  const [header = [], ...body] = rows;
+  return [...(table.caption ? [`**${table.caption}**`, ""] : []), line(header), line(rule), ...body.map(line)].join(
+    "\n",
   );
-  const line = (row: readonly string[]) =>
-    row.map((text, i) => (i === 0 ? text.padEnd(widths[i] ?? 0) : text.padStart(widths[i] ?? 0))).join("  ");
-  return [...(table.caption ? [table.caption] : []), line(table.columns), ...table.rows.map(line)].join("\n");
+}
+
+/** JSON as Biome formats it: two-space indents, and an array of plain values on one line when it fits. */
+export function formatJson(value: unknown): string {
+  const text = JSON.stringify(value, null, 2);
+  return `${text.replace(/\[\n\s+([^[\]{}]*?)\n\s*\]/g, (whole, items: string, offset: number) => {
+    const oneLine = `[${items.split(/,\n\s+/).join(", ")}]`;
+    const column = offset - (text.lastIndexOf("\n", offset) + 1);
+    return column + oneLine.length <= 120 ? oneLine : whole;
+  })}\n`;
+}
+
+/** The same table for a terminal. */
+export function consoleTable(table: Table): string {
+  const { rows } = padded(table, (text) => text, 0);
+  return [...(table.caption ? [table.caption] : []), ...rows.map((row) => row.join("  ").trimEnd())].join("\n");
 }
 
 function markdown(run: Run): string {
@@ -73,13 +91,20 @@ function markdown(run: Run): string {
     "",
     "## Machine and command",
     "",
-    "| | |",
-    "| --- | --- |",
-    ...machineLines(run.machine).map(([key, value]) => `| ${key} | ${cell(value)} |`),
-    `| command | \`${run.command}\` |`,
-    `| plan | ${run.plan.rounds} round(s) of ${run.plan.seconds} s per measurement, interleaved, ${run.plan.warmupSeconds} s warm-up each; medians reported |`,
-    `| total time | ${Math.round(run.seconds)} s |`,
-    `| other load | ${cores(run.background)} |`,
+    markdownTable({
+      columns: ["", ""],
+      leftAligned: true,
+      rows: [
+        ...machineLines(run.machine),
+        ["command", `\`${run.command}\``],
+        [
+          "plan",
+          `${run.plan.rounds} round(s) of ${run.plan.seconds} s per measurement, interleaved, ${run.plan.warmupSeconds} s warm-up each; medians reported`,
+        ],
+        ["total time", `${Math.round(run.seconds)} s`],
+        ["other load", cores(run.background)],
+      ],
+    }),
     "",
   ];
   for (const scenario of run.scenarios) {
@@ -124,5 +149,5 @@ export function writeReport(dir: string, run: Run): void {
       ]),
     ),
   };
-  writeFileSync(join(dir, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(dir, "results.json"), formatJson(results));
 }

@@ -22,6 +22,8 @@ export interface Table {
   readonly caption?: string;
   readonly columns: readonly string[];
   readonly rows: readonly (readonly string[])[];
+  /** Every column left-aligned (by default only the first is; numbers align right). */
+  readonly leftAligned?: boolean;
 }
 
 /** One measured quantity. Only quantities that are positive by nature go here. */

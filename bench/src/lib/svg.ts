@@ -94,6 +94,7 @@ export function barChartSvg(chart: BarChart): string {
   const height = y + 40;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, 'Segoe UI', sans-serif" font-size="12">`,
+    `<title>${xml(chart.title)}</title>`,
     "<style>.title{font-size:15px;font-weight:600}.group{font-weight:600;fill:#444}.value{fill:#222}.tick{fill:#666;font-size:11px}.grid{stroke:#ddd;stroke-width:1}</style>",
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     ...axis,
