@@ -46,17 +46,20 @@ export function buildApp(
     requestTimeout: settings.http.requestTimeoutMs,
   });
 
-  app.addHook("onRequest", async (request, reply) => {
+  // Callback-style hooks here and in mount.ts: an async hook costs a promise per request.
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     // Draining: in-flight requests finish; new ones are refused so the proxy sends them
     // elsewhere, except readiness, which answers for itself (503 while draining).
     if (lifecycle.draining) {
       reply.header("connection", "close");
-      if (request.routeOptions.url === `${settings.asyncPrefix}/readyz`) return;
-      return sendProblem(request, reply, problem({ status: 503, detail: "async-api is restarting; retry" }));
+      if (request.routeOptions.url === `${settings.asyncPrefix}/readyz`) return done();
+      sendProblem(request, reply, problem({ status: 503, detail: "async-api is restarting; retry" }));
+      return;
     }
     // Counted until its connection is done with it (SSE included); a WebSocket lives on apart.
     if (request.headers.upgrade !== "websocket") reply.raw.once("close", lifecycle.begin());
+    done();
   });
 
   app.setNotFoundHandler((request, reply) =>
@@ -106,6 +109,7 @@ class OneLinePerRequest extends LogController {
   override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
     const failed = Boolean(error) || reply.statusCode >= 500;
     const level = failed ? "error" : ((request.routeOptions.config as RouteLogConfig).accessLogLevel ?? "info");
+    if (!(reply.log as Logger).isLevelEnabled(level)) return;
     // `req` and `res` as the shared serializers show them: method, URL, client address, status.
     const fields = {
       req: request,

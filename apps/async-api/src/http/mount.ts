@@ -48,12 +48,18 @@ export function mountRouteTable(app: FastifyInstance, routes: readonly AsyncRout
         method: endpoint.method,
         url: endpoint.path,
         config: (endpoint.accessLogLevel ? { accessLogLevel: endpoint.accessLogLevel } : {}) satisfies RouteLogConfig,
-        preValidation: async (request) => {
-          request.contract = parseRequest(
-            endpoint,
-            { params: request.params, query: request.query, headers: request.headers, body: request.body },
-            request.headers["content-type"],
-          );
+        preValidation: (request, _reply, done) => {
+          try {
+            request.contract = parseRequest(
+              endpoint,
+              { params: request.params, query: request.query, headers: request.headers, body: request.body },
+              request.headers["content-type"],
+            );
+          } catch (error) {
+            done(error as Error);
+            return;
+          }
+          done();
         },
         handler: async (request, reply) => {
           const parts = request.contract as RequestParts;
