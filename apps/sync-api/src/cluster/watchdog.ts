@@ -12,10 +12,15 @@ export interface WatchdogMemory {
 
 export interface WatchdogOptions {
   readonly timeoutMs: number;
-  /** How often the event loop beats and the watchdog looks. */
-  readonly beatMs: number;
   /** Where the thread writes its reports. */
   readonly fd: number;
+}
+
+/** What the thread is started with. */
+export interface WatchdogThreadData extends WatchdogOptions {
+  /** How often the event loop beats and the watchdog looks. */
+  readonly beatMs: number;
+  readonly memory: WatchdogMemory;
 }
 
 const SERVING_BYTES = 2_048;
@@ -45,8 +50,10 @@ export class Watchdog {
 
   constructor(options: WatchdogOptions) {
     const { control } = this.#memory;
-    setInterval(() => Atomics.add(control, 0, 1), options.beatMs).unref();
-    new Worker(THREAD_FILE, { workerData: { ...options, memory: this.#memory } }).unref();
+    const beatMs = beatInterval(options.timeoutMs);
+    setInterval(() => Atomics.add(control, 0, 1), beatMs).unref();
+    const workerData: WatchdogThreadData = { ...options, beatMs, memory: this.#memory };
+    new Worker(THREAD_FILE, { workerData }).unref();
   }
 
   /** A handler starts running for this request. */

@@ -9,7 +9,7 @@ import { NotesStore } from "../notes/store.ts";
 import { routeTables } from "../routes/index.ts";
 import type { SyncApiSettings } from "../settings/index.ts";
 import { isSupervisorMessage, WATCHDOG_FD, type WorkerMessage } from "./messages.ts";
-import { beatInterval, Watchdog } from "./watchdog.ts";
+import { Watchdog } from "./watchdog.ts";
 
 /** What the rest of the worker may ask about its life: readiness reads it. */
 export interface Lifecycle {
@@ -32,10 +32,7 @@ export function runWorker(settings: SyncApiSettings, logger: Logger): void {
   const routes = routeTables[settings.routeTable]({ settings, notes: new NotesStore(db), lifecycle });
 
   const { maxRequests, maxRequestsJitter, workerTimeoutMs } = settings.cluster;
-  const watchdog =
-    workerTimeoutMs > 0
-      ? new Watchdog({ timeoutMs: workerTimeoutMs, beatMs: beatInterval(workerTimeoutMs), fd: WATCHDOG_FD })
-      : undefined;
+  const watchdog = workerTimeoutMs > 0 ? new Watchdog({ timeoutMs: workerTimeoutMs, fd: WATCHDOG_FD }) : undefined;
   let served = 0;
   const retireAfter = maxRequests + randomInt(0, maxRequestsJitter + 1);
 
