@@ -66,13 +66,17 @@ describe.each(["sync-api", "async-api"] as const)("%s logs", (name) => {
     });
   });
 
-  it("logs probes at debug, not info", async () => {
+  it("logs probes (and the outbox feed async-api polls) at debug, not info", async () => {
     const { app, url } = await startLogging(name);
     await fetch(`${url}/healthz`, { headers: { "x-request-id": "probe-1" } });
     await fetch(`${url}/readyz`, { headers: { "x-request-id": "probe-2" } });
+    if (name === "sync-api") {
+      expect((await fetch(`${url}/note-events`, { headers: { "x-request-id": "probe-3" } })).status).toBe(200);
+    }
     await fetch(`${url}/nope`, { headers: { "x-request-id": "after-probes" } });
     await waitFor("the last request's line", async () => (app.output().includes('"after-probes"') ? true : undefined));
     expect(app.output()).not.toContain('"probe-1"');
     expect(app.output()).not.toContain('"probe-2"');
+    expect(app.output()).not.toContain('"probe-3"');
   });
 });

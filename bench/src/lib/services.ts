@@ -16,7 +16,7 @@ export const benchRoot = fileURLToPath(new URL("../../../", import.meta.url));
 /** Production has no default secret key; every app started here gets this one. */
 const SECRET_KEY = "bench-only-secret-key-0123456789abcdef";
 
-export type LogLevel = "info" | "warn";
+export type LogLevel = "debug" | "info" | "warn";
 
 export interface Service {
   readonly name: string;
@@ -72,6 +72,8 @@ export interface SyncApiOptions {
   readonly logLevel?: LogLevel;
   /** The SQLite file (a new one in the work dir by default). */
   readonly database?: string;
+  /** More SYNC_API_* settings. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** sync-api's production build, as its image starts it: `node dist/main.js` in the app's folder. */
@@ -91,6 +93,7 @@ export async function startSyncApi(context: BenchContext, options: SyncApiOption
       SYNC_API_WORKERS: String(options.workers),
       SYNC_API_LOG__LEVEL: options.logLevel ?? "info",
       SYNC_API_DATABASE__PATH: options.database ?? join(context.workDir, `${name}-${port}.sqlite`),
+      ...options.env,
     },
   });
 }
