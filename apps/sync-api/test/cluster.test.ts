@@ -85,6 +85,19 @@ describe("sync-api HTTP behaviour", () => {
     expect(replaced.headers.get("x-request-id")).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  it("reads a body only for a route whose contract takes one", async () => {
+    const { url } = await startSyncApi(1);
+    const broken = { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" };
+    // No route takes it: a 404, its body never parsed (once a 400 about the JSON).
+    expect((await fetch(`${url}/nowhere`, broken)).status).toBe(404);
+    // GET /healthz takes no body: 405, not a JSON error.
+    expect((await fetch(`${url}/healthz`, broken)).status).toBe(405);
+    // POST /notes does: the JSON error.
+    const notes = await fetch(`${url}/notes`, broken);
+    expect(notes.status).toBe(400);
+    expect(await notes.json()).toMatchObject({ detail: "The body is not valid JSON" });
+  });
+
   it("answers an unknown route with a 404 problem", async () => {
     const { url } = await startSyncApi(1);
     const response = await fetch(`${url}/nowhere?x=1`, { headers: { "x-request-id": "abc" } });

@@ -20,7 +20,7 @@ const dependencies = {
   lifecycle: { draining: false },
 };
 const mount = (routes: Parameters<typeof mountRouteTable>[1]) =>
-  mountRouteTable(express.Router(), routes, { responseValidation: true });
+  mountRouteTable(express.Router(), routes, { responseValidation: true, bodyParser: express.json() });
 const ok = { status: 200, body: { status: "ok", runtime: "sync", pid: 1 } } as const;
 
 describe("the sync route tables", () => {

@@ -49,11 +49,11 @@ export function createApp(
       next();
     });
   }
-  app.use(express.json({ limit: settings.http.bodyLimitBytes, type: ["application/json", "application/*+json"] }));
-
   const router = express.Router();
   mountRouteTable(router, routes, {
     responseValidation: settings.http.responseValidation,
+    // Only on the routes whose contract takes a body: no other request has its body read.
+    bodyParser: express.json({ limit: settings.http.bodyLimitBytes, type: ["application/json", "application/*+json"] }),
     ...(hooks.onHandlerStart ? { onHandlerStart: hooks.onHandlerStart } : {}),
     ...(hooks.onHandlerEnd ? { onHandlerEnd: hooks.onHandlerEnd } : {}),
   });

@@ -11,12 +11,14 @@ import {
   parseRequest,
   problem,
 } from "@repo/contracts";
-import type { Request, Response, Router } from "express";
+import type { Request, RequestHandler, Response, Router } from "express";
 import type { SyncRoute } from "./route.ts";
 
 const LOWER = { GET: "get", POST: "post", PUT: "put", PATCH: "patch", DELETE: "delete" } as const;
 
 export interface MountOptions {
+  /** Reads a JSON body, for the routes whose contract declares one. */
+  readonly bodyParser: RequestHandler;
   /** Check every answer against its contract (development and test). */
   readonly responseValidation: boolean;
   /** Called as a handler starts, with the request it runs for (the worker timeout's report names it). */
@@ -39,7 +41,8 @@ export function mountRouteTable(router: Router, routes: readonly SyncRoute[], op
     for (const { name, endpoint, handler } of implementedEndpoints("sync", controller, handlers)) {
       const where = `${controller.name}.${name} (${endpoint.method} ${endpoint.path})`;
       const { accessLogLevel } = endpoint;
-      router[LOWER[endpoint.method]](endpoint.path, (req: Request, res: Response) => {
+      const before: RequestHandler[] = endpoint.body ? [options.bodyParser] : [];
+      router[LOWER[endpoint.method]](endpoint.path, ...before, (req: Request, res: Response) => {
         if (accessLogLevel) req.accessLogLevel = accessLogLevel;
         const parts = parseRequest(
           endpoint,
