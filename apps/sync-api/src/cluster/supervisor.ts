@@ -12,7 +12,7 @@ import {
   WATCHDOG_FD,
   type WatchdogReport,
 } from "./messages.ts";
-import { beatInterval } from "./watchdog.ts";
+import { beatInterval, watchdogSilenceLimit } from "./watchdog.ts";
 
 interface WorkerState {
   readonly worker: Worker;
@@ -198,9 +198,7 @@ export class Supervisor {
   /** The watchdog thread itself fell silent: the process is frozen as a whole (stopped, or stuck in native code). */
   #checkWatchdogs(): void {
     const now = Date.now();
-    // The watchdog reports every beat, and may spend up to a second taking a stack.
-    const silentLimit =
-      this.#settings.cluster.workerTimeoutMs + 2 * beatInterval(this.#settings.cluster.workerTimeoutMs) + 1_000;
+    const silentLimit = watchdogSilenceLimit(this.#settings.cluster.workerTimeoutMs);
     for (const state of this.#states.values()) {
       if (!state.listening || state.worker.isDead()) continue;
       const silentMs = now - state.lastReport;

@@ -6,11 +6,9 @@ import { writeSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { workerData } from "node:worker_threads";
 import type { ServingRequest, WatchdogReport } from "./messages.ts";
-import type { WatchdogThreadData } from "./watchdog.ts";
+import { STACK_TIMEOUT_MS, type WatchdogThreadData } from "./watchdog.ts";
 
 const { memory, timeoutMs, beatMs, fd } = workerData as WatchdogThreadData;
-/** How long taking the stack may take: code stuck in a native call never pauses for it. */
-const STACK_TIMEOUT_MS = 1_000;
 const MAX_FRAMES = 30;
 const decoder = new TextDecoder();
 

@@ -25,6 +25,17 @@ export interface WatchdogThreadData extends WatchdogOptions {
 
 const SERVING_BYTES = 2_048;
 
+/** How long taking the stack may take: code stuck in a native call never pauses for it. */
+export const STACK_TIMEOUT_MS = 1_000;
+
+/**
+ * How long a watchdog may stay silent before the supervisor takes its whole process for frozen:
+ * it reports every beat, and may spend up to STACK_TIMEOUT_MS taking a stack past the timeout.
+ */
+export function watchdogSilenceLimit(workerTimeoutMs: number): number {
+  return workerTimeoutMs + 2 * beatInterval(workerTimeoutMs) + STACK_TIMEOUT_MS;
+}
+
 /** How often the event loop beats and the watchdog looks: a quarter of the timeout, within 50 ms to 1 s. */
 export function beatInterval(workerTimeoutMs: number): number {
   return Math.max(50, Math.min(1_000, Math.round(workerTimeoutMs / 4)));
