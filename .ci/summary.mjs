@@ -47,7 +47,12 @@ for (const task of tasks) {
   const code = task.execution?.exitCode;
   const ok = code === 0;
   const name = task.taskId;
-  const reportOf = { "test:unit": vitest, "test:e2e": playwright.dev, "test:e2e:nginx": playwright.nginx };
+  const reportOf = {
+    "test:unit": vitest,
+    "test:e2e": playwright.dev,
+    "test:e2e:nginx": playwright.nginx,
+    "test:e2e:combined": playwright.combined,
+  };
   if (task.task in reportOf) {
     const wrote = reportOf[task.task];
     if (!ok && !wrote) {

@@ -1,8 +1,9 @@
 /**
- * End-to-end tests in a real Chromium through the proxy's one origin, run twice by `pnpm test`
- * so the two proxies cannot drift:
+ * End-to-end tests in a real Chromium through the API's one origin, run three times by `pnpm test`
+ * so the two proxies and the two modes cannot drift:
  * - `E2E_PROXY=dev` (default): the three processes of `pnpm dev`, from source;
- * - `E2E_PROXY=nginx`: the production builds behind Debian's nginx with the infra template.
+ * - `E2E_PROXY=nginx`: the production builds behind Debian's nginx with the infra template;
+ * - `E2E_PROXY=combined`: combined mode (`pnpm dev:combined`), the whole API in one process.
  * Everything listens on free ports, so a running `pnpm dev` is never disturbed.
  */
 import { tmpdir } from "node:os";
@@ -28,10 +29,13 @@ const env = {
     "sync-api": { url: `http://127.0.0.1:${process.env.E2E_SYNC_PORT}`, statusPath: "/readyz" },
   }),
   ASYNC_API_NOTE_EVENTS__POLL_INTERVAL_MS: "100",
+  // Combined mode listens where the proxy would.
+  ASYNC_API_COMBINED__PORT: process.env.E2E_PROXY_PORT as string,
+  ASYNC_API_COMBINED__THREADS: "2",
 };
 const origin = `http://localhost:${env.PORT}`;
 
-const proxy = process.env.E2E_PROXY === "nginx" ? "nginx" : "dev";
+const proxy = process.env.E2E_PROXY === "nginx" || process.env.E2E_PROXY === "combined" ? process.env.E2E_PROXY : "dev";
 if (proxy === "nginx" && !nginxBinary()) {
   const reason = "no nginx: install Debian's nginx (apt-get install nginx) or set NGINX_PATH";
   if (process.env.CI) throw new Error(`e2e: ${reason}`);
@@ -82,9 +86,11 @@ export default defineConfig({
     ? []
     : proxy === "nginx"
       ? [{ ...server("nginx", "e2e/stack/nginx.ts", `http://127.0.0.1:${env.PORT}/async/healthz`), timeout: 180_000 }]
-      : [
-          server("sync-api", "apps/sync-api/src/main.ts", `http://127.0.0.1:${env.SYNC_API_PORT}/healthz`),
-          server("async-api", "apps/async-api/src/main.ts", `http://127.0.0.1:${env.ASYNC_API_PORT}/async/healthz`),
-          server("dev-proxy", "packages/dev-proxy/src/main.ts", `http://127.0.0.1:${env.PORT}/healthz`),
-        ],
+      : proxy === "combined"
+        ? [server("combined", "apps/combined/src/main.ts", `http://127.0.0.1:${env.PORT}/healthz`)]
+        : [
+            server("sync-api", "apps/sync-api/src/main.ts", `http://127.0.0.1:${env.SYNC_API_PORT}/healthz`),
+            server("async-api", "apps/async-api/src/main.ts", `http://127.0.0.1:${env.ASYNC_API_PORT}/async/healthz`),
+            server("dev-proxy", "packages/dev-proxy/src/main.ts", `http://127.0.0.1:${env.PORT}/healthz`),
+          ],
 });

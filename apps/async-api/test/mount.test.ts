@@ -5,18 +5,24 @@
 import { api, asyncHealth, controller, HealthStatus, syncHealth } from "@repo/contracts";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
-import { mountRouteTable } from "../src/http/mount.ts";
-import { route } from "../src/http/route.ts";
+import { EventLoopDelay } from "../src/http/event-loop.ts";
+import { asyncEndpoints, mountEndpoints } from "../src/http/mount.ts";
+import { type AsyncRoute, route } from "../src/http/route.ts";
 import { Lifecycle } from "../src/lifecycle.ts";
 import { Outbound } from "../src/outbound/client.ts";
 import { routeTables } from "../src/routes/index.ts";
 import { asyncApiSettings } from "../src/settings/index.ts";
 
 const settings = asyncApiSettings.load({ NODE_ENV: "test" });
-const dependencies = { settings, lifecycle: new Lifecycle(), outbound: new Outbound(settings.outbound) };
+const dependencies = {
+  settings,
+  lifecycle: new Lifecycle(),
+  outbound: new Outbound(settings.outbound),
+  loop: new EventLoopDelay(settings.eventLoop),
+};
 
-const mount = (routes: Parameters<typeof mountRouteTable>[1]) =>
-  mountRouteTable(Fastify(), routes, { responseValidation: true });
+const mount = (routes: readonly AsyncRoute[]) =>
+  mountEndpoints(Fastify(), asyncEndpoints(routes), { responseValidation: true });
 const ok = { status: 200, body: { status: "ok", runtime: "async", pid: 1 } } as const;
 
 describe("the async route tables", () => {

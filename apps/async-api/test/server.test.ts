@@ -130,3 +130,52 @@ describe("behind a proxy", () => {
     expect(await addressOf(untrusted.app, "aip-2")).toBe("127.0.0.1");
   });
 });
+
+describe("the event-loop guard", () => {
+  it("names the route and the request of a handler that blocked the event loop", async () => {
+    const { app, url } = await startAsyncApi({ ASYNC_API_EVENT_LOOP__BLOCK_WARN_MS: "100" });
+    const quick = await fetch(`${url}/async/_test/block?ms=0`);
+    expect(quick.status).toBe(200);
+    const slow = await fetch(`${url}/async/_test/block?ms=250`, { headers: { "x-request-id": "blocker-1" } });
+    expect(slow.status).toBe(200);
+    const warning = await waitFor("the guard's warning", async () =>
+      logLines(app).find((line) => line.reqId === "blocker-1" && line.level === 40),
+    );
+    expect(warning).toMatchObject({ route: "GET /async/_test/block", blockedMs: expect.any(Number) });
+    expect(warning.blockedMs).toBeGreaterThanOrEqual(250);
+    expect(warning.msg).toMatch(
+      /^GET \/async\/_test\/block blocked the event loop for \d+ ms — blocking work belongs in a sync controller$/,
+    );
+    // The quick one was not reported.
+    expect(logLines(app).filter((line) => String(line.msg).includes("blocked the event loop"))).toHaveLength(1);
+  });
+
+  it("is off at 0", async () => {
+    const { app, url } = await startAsyncApi({ ASYNC_API_EVENT_LOOP__BLOCK_WARN_MS: "0" });
+    await fetch(`${url}/async/_test/block?ms=150`, { headers: { "x-request-id": "blocker-2" } });
+    await fetch(`${url}/async/healthz`);
+    expect(logLines(app).some((line) => String(line.msg).includes("blocked the event loop"))).toBe(false);
+  });
+});
+
+describe("readiness", () => {
+  it("reports the event loop's delay, and sheds load while it lags past eventLoop.maxDelayMs", async () => {
+    const { url } = await startAsyncApi({
+      ASYNC_API_EVENT_LOOP__DELAY_WINDOW_MS: "200",
+      ASYNC_API_EVENT_LOOP__MAX_DELAY_MS: "100",
+    });
+    const calm = await waitFor("a window measured", async () => {
+      const body = (await (await fetch(`${url}/async/readyz`)).json()) as { eventLoopDelayMs?: { p99: number } };
+      return body.eventLoopDelayMs && body.eventLoopDelayMs.p99 > 0 ? body : undefined;
+    });
+    expect(calm.eventLoopDelayMs?.p99).toBeLessThan(100);
+    // Block the loop for most of a window, several times: the window's p99 delay goes past 100 ms.
+    for (let i = 0; i < 3; i++) await fetch(`${url}/async/_test/block?ms=300`);
+    const lagging = await fetch(`${url}/async/readyz`);
+    expect(lagging.status).toBe(503);
+    expect(lagging.headers.get("retry-after")).toBe("1");
+    expect(await lagging.json()).toMatchObject({ status: 503, detail: expect.stringContaining("event loop lags") });
+    // Once the loop is calm for a window, readiness recovers.
+    await waitFor("readiness to recover", async () => ((await fetch(`${url}/async/readyz`)).ok ? true : undefined));
+  });
+});

@@ -7,7 +7,7 @@ import cluster from "node:cluster";
 import { createLogger, exitWhenLogged, loadOrExit, redact, secretValues } from "@repo/shared-settings";
 import { Supervisor } from "./cluster/supervisor.ts";
 import { runWorker } from "./cluster/worker.ts";
-import { migrate, openDatabase } from "./notes/database.ts";
+import { prepareDatabase } from "./host.ts";
 import { syncApiSettings } from "./settings/index.ts";
 
 const settings = loadOrExit(syncApiSettings);
@@ -18,9 +18,7 @@ if (cluster.isPrimary) {
   // Migrations run once, here, before any worker opens the database.
   let migrated = false;
   try {
-    const db = openDatabase(settings.database.path, settings.database);
-    const { from, to } = migrate(db);
-    db.close();
+    const { from, to } = prepareDatabase(settings);
     if (from !== to) logger.info({ path: settings.database.path, from, to }, "database migrated");
     migrated = true;
   } catch (error) {

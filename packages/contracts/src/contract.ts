@@ -82,10 +82,18 @@ export type ResponseOf<E extends EndpointContract> = {
     : { readonly status: S; readonly body?: undefined; readonly headers?: Readonly<Record<string, string>> };
 }[keyof E["responses"] & number];
 
+/**
+ * What a sync handler is given: the request's validated parts and its id, all plain data, so that
+ * the same handler runs in a cluster worker, in a pool thread (combined mode) or inline. No
+ * `signal`: a synchronous handler cannot be interrupted by one, and a live connection cannot
+ * cross to another thread.
+ */
+export type SyncHandlerRequest<E extends EndpointContract = EndpointContract> = Omit<HandlerRequest<E>, "signal">;
+
 /** A sync controller's handlers return their response directly: never a Promise. */
 export type SyncHandlers<C extends Controller<"sync">> = {
   readonly [K in keyof C["endpoints"]]: (
-    request: HandlerRequest<C["endpoints"][K]>,
+    request: SyncHandlerRequest<C["endpoints"][K]>,
   ) => ResponseOf<C["endpoints"][K]> & { readonly then?: never };
 };
 

@@ -18,6 +18,10 @@ export const ReadyStatus = z
     status: z.literal("ready"),
     runtime: z.enum(["sync", "async"]),
     pid: z.int().positive(),
+    eventLoopDelayMs: z
+      .strictObject({ p50: z.number().min(0), p99: z.number().min(0), max: z.number().min(0) })
+      .optional()
+      .meta({ description: "async-api: its event loop's delay over the last window (`eventLoop.delayWindowMs`)" }),
   })
   .meta({ id: "ReadyStatus" });
 
@@ -49,7 +53,7 @@ export const asyncHealth = controller("asyncHealth", "async", {
   ready: {
     method: "GET",
     path: "/readyz",
-    summary: "Readiness of async-api: 503 while it drains",
+    summary: "Readiness of async-api: 503 while it drains, or while its event loop lags (`eventLoop.maxDelayMs`)",
     responses: { 200: ReadyStatus, 503: ProblemDetails },
     accessLogLevel: "debug",
   },

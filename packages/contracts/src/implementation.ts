@@ -3,9 +3,14 @@ import type { RequestParts } from "./validation.ts";
 
 export interface ImplementedEndpoint {
   readonly name: string;
+  /** `controller.name (METHOD /path)`, for messages. */
+  readonly where: string;
   readonly endpoint: EndpointContract;
-  /** The handler, as an app calls it: with the request id and the validated parts. */
-  readonly handler: (request: { readonly id: string; readonly signal: AbortSignal } & RequestParts) => unknown;
+  /**
+   * The handler, as an app calls it: with the request id and the validated parts (and, for an
+   * async handler, the signal of the client going away).
+   */
+  readonly handler: (request: { readonly id: string; readonly signal?: AbortSignal } & RequestParts) => unknown;
 }
 
 const APP_OF: Record<Runtime, string> = { sync: "sync-api", async: "async-api" };
@@ -28,6 +33,7 @@ export function implementedEndpoints(
   return Object.entries(controller.endpoints).map(([name, endpoint]) => {
     const handler = handlers[name];
     const where = `${controller.name}.${name}`;
+    const described = `${where} (${endpoint.method} ${endpoint.path})`;
     if (typeof handler !== "function") throw new Error(`${where} has no handler`);
     const isAsync = handler.constructor.name === "AsyncFunction";
     if (runtime === "sync" && isAsync) {
@@ -36,21 +42,17 @@ export function implementedEndpoints(
     if (runtime === "async" && !isAsync) {
       throw new Error(`${where} is not an async function; ${app} handlers must be async`);
     }
-    return { name, endpoint, handler: handler as ImplementedEndpoint["handler"] };
+    return { name, where: described, endpoint, handler: handler as ImplementedEndpoint["handler"] };
   });
 }
 
 /** Methods a path (or OPTIONS) may be asked with; the rest get 405 with an `Allow` header. */
 export const ANSWERED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
-/** The methods declared for each path across controllers, for 405 answers and `Allow` headers. */
-export function methodsByPath(controllers: readonly Controller[]): Map<string, HttpMethod[]> {
+/** The methods declared for each path, for 405 answers and `Allow` headers. */
+export function methodsByPath(endpoints: Iterable<EndpointContract>): Map<string, HttpMethod[]> {
   const byPath = new Map<string, HttpMethod[]>();
-  for (const ctrl of controllers) {
-    for (const endpoint of Object.values(ctrl.endpoints)) {
-      byPath.set(endpoint.path, [...(byPath.get(endpoint.path) ?? []), endpoint.method]);
-    }
-  }
+  for (const endpoint of endpoints) byPath.set(endpoint.path, [...(byPath.get(endpoint.path) ?? []), endpoint.method]);
   return byPath;
 }
 

@@ -20,6 +20,7 @@ export {
   type ResponseOf,
   type Responses,
   type Runtime,
+  type SyncHandlerRequest,
   type SyncHandlers,
 } from "./contract.ts";
 export { asyncHealth, HealthStatus, ReadyStatus, syncHealth } from "./health.ts";

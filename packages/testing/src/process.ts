@@ -90,11 +90,12 @@ export function startProcess(command: string, args: readonly string[], options: 
   return app;
 }
 
-export type AppName = "sync-api" | "async-api" | "dev-proxy";
+export type AppName = "sync-api" | "async-api" | "dev-proxy" | "combined";
 
 const ENTRY: Record<AppName, string> = {
   "sync-api": "apps/sync-api/src/main.ts",
   "async-api": "apps/async-api/src/main.ts",
+  combined: "apps/combined/src/main.ts",
   "dev-proxy": "packages/dev-proxy/src/main.ts",
 };
 

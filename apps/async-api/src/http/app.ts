@@ -1,5 +1,5 @@
 import { answerForError, BODY_PROBLEM_DETAIL, problem, REQUEST_ID_HEADER, requestIdFrom } from "@repo/contracts";
-import Fastify, { type FastifyReply, type FastifyRequest, LogController } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { Lifecycle } from "../lifecycle.ts";
 import { CallCancelled } from "../outbound/client.ts";
@@ -7,7 +7,8 @@ import type { AsyncApiSettings } from "../settings/index.ts";
 import type { NoteEventsRelay } from "../streams/relay.ts";
 import { registerSocket } from "../streams/socket.ts";
 import { registerNoteEvents } from "../streams/sse.ts";
-import { mountRouteTable, type RouteLogConfig, sendProblem } from "./mount.ts";
+import type { EventLoopGuard } from "./event-loop.ts";
+import { asyncEndpoints, mountEndpoints, type RouteLogConfig, sendProblem } from "./mount.ts";
 import type { AsyncRoute } from "./route.ts";
 
 const FASTIFY_BODY_ERRORS: Readonly<Record<string, string>> = {
@@ -24,14 +25,23 @@ const FASTIFY_BODY_ERRORS: Readonly<Record<string, string>> = {
 export interface AppParts {
   readonly lifecycle: Lifecycle;
   readonly relay: NoteEventsRelay;
+  readonly guard?: EventLoopGuard;
+  /**
+   * Registers more routes at the root, outside the async prefix: combined mode serves sync-api's
+   * half of the API there. Its readiness paths go in `readinessPaths`.
+   */
+  readonly root?: (app: FastifyInstance, parts: { readonly guard?: EventLoopGuard }) => void;
+  /** Paths of readiness routes outside the prefix: while draining they answer for themselves. */
+  readonly readinessPaths?: readonly string[];
 }
 
 export function buildApp(
   settings: AsyncApiSettings,
   routes: readonly AsyncRoute[],
   logger: Logger,
-  { lifecycle, relay }: AppParts,
+  { lifecycle, relay, guard, root, readinessPaths = [] }: AppParts,
 ) {
+  const readiness = new Set([`${settings.asyncPrefix}/readyz`, ...readinessPaths]);
   const app = Fastify({
     loggerInstance: logger,
     // The request id: the client's X-Request-ID if sane (the proxy makes one otherwise).
@@ -53,7 +63,7 @@ export function buildApp(
     // elsewhere, except readiness, which answers for itself (503 while draining).
     if (lifecycle.draining) {
       reply.header("connection", "close");
-      if (request.routeOptions.url === `${settings.asyncPrefix}/readyz`) return done();
+      if (readiness.has(request.routeOptions.url ?? "")) return done();
       sendProblem(request, reply, problem({ status: 503, detail: "async-api is restarting; retry" }));
       return;
     }
@@ -83,7 +93,10 @@ export function buildApp(
 
   app.register(
     async (scope) => {
-      mountRouteTable(scope, routes, { responseValidation: settings.http.responseValidation });
+      mountEndpoints(scope, asyncEndpoints(routes), {
+        responseValidation: settings.http.responseValidation,
+        ...(guard ? { guard } : {}),
+      });
       registerNoteEvents(scope, { relay, lifecycle, settings: settings.sse });
       // In a scope of its own: @fastify/websocket's hooks then run for the WebSocket route only,
       // not for every HTTP request.
@@ -93,6 +106,7 @@ export function buildApp(
     },
     { prefix: settings.asyncPrefix },
   );
+  if (root) app.register(async (scope) => root(scope, guard ? { guard } : {}));
   return app;
 }
 

@@ -5,6 +5,7 @@ import {
   checkResponse,
   type HandlerResult,
   handlerRequest,
+  type ImplementedEndpoint,
   implementedEndpoints,
   methodsByPath,
   PROBLEM_CONTENT_TYPE,
@@ -14,6 +15,7 @@ import {
   type RequestParts,
 } from "@repo/contracts";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { EventLoopGuard } from "./event-loop.ts";
 import type { AsyncRoute } from "./route.ts";
 
 /** What a route tells the access log (Fastify's route `config`). */
@@ -24,6 +26,19 @@ export interface RouteLogConfig {
 export interface MountOptions {
   /** Check every answer against its contract (development and test). */
   readonly responseValidation: boolean;
+  /** Times each handler's synchronous stretch; off when left out. */
+  readonly guard?: EventLoopGuard;
+}
+
+/**
+ * An endpoint ready to mount: its contract and what answers it. async-api's own handlers
+ * (`asyncEndpoints`), or, in combined mode, a dispatch of a sync handler to a pool thread.
+ */
+export type MountedEndpoint = Pick<ImplementedEndpoint, "where" | "endpoint" | "handler">;
+
+/** A route table's endpoints, checked to be async controllers whose every handler is async. */
+export function asyncEndpoints(routes: readonly AsyncRoute[]): MountedEndpoint[] {
+  return routes.flatMap(({ controller, handlers }) => implementedEndpoints("async", controller, handlers));
 }
 
 declare module "fastify" {
@@ -34,47 +49,56 @@ declare module "fastify" {
 }
 
 /**
- * Registers a route table as native Fastify routes: a `preValidation` hook validates every part
- * of the request against the contract (so user `preHandler` hooks see validated data), the
- * handler runs the async handler and checks its answer. Then, per path, OPTIONS answers with
- * `Allow` and any other method with a 405 problem.
+ * Registers endpoints as native Fastify routes: a `preValidation` hook validates every part of
+ * the request against the contract (so user `preHandler` hooks see validated data), the handler
+ * runs and its answer is checked. Then, per path, OPTIONS answers with `Allow` and any other
+ * method with a 405 problem.
  */
-export function mountRouteTable(app: FastifyInstance, routes: readonly AsyncRoute[], options: MountOptions): void {
-  app.decorateRequest("contract", null);
-  for (const { controller, handlers } of routes) {
-    for (const { name, endpoint, handler } of implementedEndpoints("async", controller, handlers)) {
-      const where = `${controller.name}.${name} (${endpoint.method} ${endpoint.path})`;
-      app.route({
-        method: endpoint.method,
-        url: endpoint.path,
-        config: (endpoint.accessLogLevel ? { accessLogLevel: endpoint.accessLogLevel } : {}) satisfies RouteLogConfig,
-        preValidation: (request, _reply, done) => {
-          try {
-            request.contract = parseRequest(
-              endpoint,
-              { params: request.params, query: request.query, headers: request.headers, body: request.body },
-              request.headers["content-type"],
-            );
-          } catch (error) {
-            done(error as Error);
-            return;
-          }
-          done();
-        },
-        handler: async (request, reply) => {
-          const parts = request.contract as RequestParts;
-          const result = (await handler(handlerRequest(request.id, parts, reply.raw))) as HandlerResult;
-          if (options.responseValidation) checkResponse(where, endpoint, result);
-          if (result.headers) reply.headers(result.headers);
-          if (result.status >= 400 && result.body !== undefined) {
-            return sendProblem(request, reply, result.body as ProblemDetails);
-          }
-          return reply.code(result.status).send(result.body);
-        },
-      });
-    }
+export function mountEndpoints(
+  app: FastifyInstance,
+  endpoints: readonly MountedEndpoint[],
+  { responseValidation, guard }: MountOptions,
+): void {
+  if (!app.hasRequestDecorator("contract")) app.decorateRequest("contract", null);
+  const timed = guard?.enabled ? guard : undefined;
+  for (const { where, endpoint, handler } of endpoints) {
+    app.route({
+      method: endpoint.method,
+      url: endpoint.path,
+      config: (endpoint.accessLogLevel ? { accessLogLevel: endpoint.accessLogLevel } : {}) satisfies RouteLogConfig,
+      preValidation: (request, _reply, done) => {
+        try {
+          request.contract = parseRequest(
+            endpoint,
+            { params: request.params, query: request.query, headers: request.headers, body: request.body },
+            request.headers["content-type"],
+          );
+        } catch (error) {
+          done(error as Error);
+          return;
+        }
+        done();
+      },
+      handler: async (request, reply) => {
+        const parts = request.contract as RequestParts;
+        const started = timed ? performance.now() : 0;
+        const answer = handler(handlerRequest(request.id, parts, reply.raw));
+        timed?.check(started, {
+          method: request.method,
+          url: request.routeOptions.url ?? request.url,
+          requestId: request.id,
+        });
+        const result = (await answer) as HandlerResult;
+        if (responseValidation) checkResponse(where, endpoint, result);
+        if (result.headers) reply.headers(result.headers);
+        if (result.status >= 400 && result.body !== undefined) {
+          return sendProblem(request, reply, result.body as ProblemDetails);
+        }
+        return reply.code(result.status).send(result.body);
+      },
+    });
   }
-  for (const [path, methods] of methodsByPath(routes.map((r) => r.controller))) {
+  for (const [path, methods] of methodsByPath(endpoints.map(({ endpoint }) => endpoint))) {
     const allow = allowHeader(methods);
     app.route({
       method: ANSWERED_METHODS.filter((method) => !(methods as string[]).includes(method)),

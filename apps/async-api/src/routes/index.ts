@@ -3,6 +3,7 @@
  * `routeTable` setting picks the table to serve, the way Django's ROOT_URLCONF does. A table is
  * built from what its handlers need. (The SSE and WebSocket streams are in src/streams/.)
  */
+import type { EventLoopDelay } from "../http/event-loop.ts";
 import type { AsyncRoute } from "../http/route.ts";
 import type { Lifecycle } from "../lifecycle.ts";
 import type { Outbound } from "../outbound/client.ts";
@@ -16,11 +17,12 @@ export interface RouteDependencies {
   readonly settings: AsyncApiSettings;
   readonly lifecycle: Lifecycle;
   readonly outbound: Outbound;
+  readonly loop: EventLoopDelay;
 }
 
 /** Every controller async-api serves, in the order they are mounted. */
-export function mainRoutes({ settings, lifecycle, outbound }: RouteDependencies): readonly AsyncRoute[] {
-  return [healthRoutes(lifecycle), statusRoutes({ outbound, upstreams: settings.upstreams })];
+export function mainRoutes({ settings, lifecycle, outbound, loop }: RouteDependencies): readonly AsyncRoute[] {
+  return [healthRoutes(lifecycle, loop), statusRoutes({ outbound, upstreams: settings.upstreams })];
 }
 
 export const routeTables = {

@@ -1,9 +1,19 @@
 /** Test-only routes, in the `test` route table only (served under NODE_ENV=test alone). */
 import { setTimeout } from "node:timers/promises";
 import { controller, testingEndpoints } from "@repo/contracts";
+import { z } from "zod";
 import { route } from "../http/route.ts";
 
-export const asyncTesting = controller("asyncTesting", "async", testingEndpoints);
+export const asyncTesting = controller("asyncTesting", "async", {
+  ...testingEndpoints,
+  block: {
+    method: "GET",
+    path: "/_test/block",
+    summary: "Blocks the event loop for `ms` milliseconds, as blocking work in an async handler would",
+    query: z.object({ ms: z.coerce.number().int().min(0).max(10_000) }),
+    responses: { 200: z.object({ blockedMs: z.int() }) },
+  },
+});
 
 export const testingRoutes = route(asyncTesting, {
   crash: async () => {
@@ -18,6 +28,11 @@ export const testingRoutes = route(asyncTesting, {
   slow: async ({ query }) => {
     await setTimeout(query.ms);
     return { status: 200, body: { sleptMs: query.ms, pid: process.pid } };
+  },
+  // The mistake the event-loop guard exists for: synchronous waiting in an async handler.
+  block: async ({ query }) => {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, query.ms);
+    return { status: 200, body: { blockedMs: query.ms } };
   },
   // Breaks its contract on purpose, past the compiler, as a bug would.
   brokenResponse: async () => ({ status: 200, body: { ok: "yes" as unknown as true } }),

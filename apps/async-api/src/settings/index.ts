@@ -3,6 +3,7 @@
  * layers win; the merged result is validated once by `asyncApiSchema`. `pnpm settings async-api`
  * prints every resolved value with the layer it came from.
  */
+import { availableParallelism } from "node:os";
 import {
   byEnvironment,
   defineSettings,
@@ -56,6 +57,40 @@ export const asyncApiSchema = sharedSchema.extend({
     /** A ping this often; a client that has not answered the previous one is dropped. */
     pingIntervalMs: z.int().positive(),
   }),
+  /** The event loop's guard and delay monitor (src/http/event-loop.ts). */
+  eventLoop: z.strictObject({
+    /**
+     * asyncio's `slow_callback_duration`: a handler whose synchronous stretch (from its call to
+     * its first `await`) takes longer is logged with its route and request id. 0 turns it off.
+     */
+    blockWarnMs: z.int().min(0),
+    /** The window over which readiness reports the loop's delay (p50, p99, max). */
+    delayWindowMs: z.int().positive(),
+    /** Readiness answers 503 while the last window's p99 delay is above this: load shedding. 0 turns it off. */
+    maxDelayMs: z.int().min(0),
+  }),
+  /**
+   * Combined mode (`pnpm start:combined`, apps/combined): this server also serves sync-api's
+   * routes, its handlers on a pool of worker threads. Read only in combined mode.
+   */
+  combined: z.strictObject({
+    /** Combined mode's one port: the public entry, where the proxy would otherwise listen. */
+    port: z.int().min(0).max(65_535),
+    /** Worker threads running sync handlers, each with its own resources (database connection). */
+    threads: z.int().min(1).max(512),
+    /** Sync requests waiting for a thread; past this they are answered 503 with Retry-After. */
+    maxQueue: z.int().min(0),
+    /**
+     * A sync handler still running after this is answered 504 and its thread replaced (a thread
+     * cannot be interrupted, as the cluster's worker timeout replaces a process). 0 turns it off.
+     */
+    taskTimeoutMs: z.int().min(0),
+    /**
+     * `pool` (the mode): sync handlers on the threads. `inline`: on the event loop itself, the naive
+     * monolith that blocks every stream while one runs, for the benchmark's comparison only.
+     */
+    syncHandlers: z.enum(["pool", "inline"]),
+  }),
 });
 
 /** This app's folder (src/settings/ and dist/settings/ are both two levels down). */
@@ -77,6 +112,14 @@ export const asyncApiSettings = defineSettings({
       noteEvents: { upstream: "sync-api", pollIntervalMs: 500, bufferSize: 1_000 },
       sse: { heartbeatIntervalMs: 15_000, maxQueuedEvents: 1_000 },
       websocket: { maxMessageBytes: 16_384, pingIntervalMs: 30_000 },
+      eventLoop: { blockWarnMs: 100, delayWindowMs: 5_000, maxDelayMs: 0 },
+      combined: {
+        port: 8080,
+        threads: availableParallelism(),
+        maxQueue: 256,
+        taskTimeoutMs: 30_000,
+        syncHandlers: "pool",
+      },
     }),
     byEnvironment("async-api", { development: {}, test: { routeTable: "test" }, production: {} }),
     // 4. the developer's own, git-ignored file (see settings.local.example.json)

@@ -3,10 +3,8 @@ import type { Server } from "node:http";
 import { Server as NetServer } from "node:net";
 import { exitWhenLogged } from "@repo/shared-settings";
 import type { Logger } from "pino";
+import { openSyncRouteTable } from "../host.ts";
 import { createApp } from "../http/app.ts";
-import { openDatabase } from "../notes/database.ts";
-import { NotesStore } from "../notes/store.ts";
-import { routeTables } from "../routes/index.ts";
 import type { SyncApiSettings } from "../settings/index.ts";
 import { isSupervisorMessage, WATCHDOG_FD, type WorkerMessage } from "./messages.ts";
 import { Watchdog } from "./watchdog.ts";
@@ -26,10 +24,8 @@ function send(message: WorkerMessage): void {
  * supervisor's word or on SIGTERM/SIGINT.
  */
 export function runWorker(settings: SyncApiSettings, logger: Logger): void {
-  // Each worker has its own connection: node:sqlite's DatabaseSync is synchronous, one per process.
-  const db = openDatabase(settings.database.path, settings.database);
   const lifecycle = { draining: false };
-  const routes = routeTables[settings.routeTable]({ settings, notes: new NotesStore(db), lifecycle });
+  const { routes, close } = openSyncRouteTable(settings, lifecycle);
 
   const { maxRequests, maxRequestsJitter, workerTimeoutMs } = settings.cluster;
   const watchdog = workerTimeoutMs > 0 ? new Watchdog({ timeoutMs: workerTimeoutMs, fd: WATCHDOG_FD }) : undefined;
@@ -68,7 +64,7 @@ export function runWorker(settings: SyncApiSettings, logger: Logger): void {
     // `Connection: close` (see createApp), so no client has its request cut by a closing socket.
     // net.Server's close does exactly that; http.Server's would also drop idle connections at once.
     NetServer.prototype.close.call(server, () => {
-      db.close();
+      close();
       exitWhenLogged(logger, 0);
     });
     // Connections idle since before the drain get a moment to send one more request, then close.

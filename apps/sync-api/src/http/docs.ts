@@ -25,6 +25,12 @@ const PAGE = `<!doctype html>
 const INIT = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true, validatorUrl: null });\n`;
 
 /**
+ * The API reference page's parts, framework-free: sync-api serves them with Express (below),
+ * combined mode with Fastify.
+ */
+export const API_REFERENCE = { page: PAGE, init: INIT, assetsDir: swaggerUiDir } as const;
+
+/**
  * The whole API's OpenAPI document at `/openapi.json` (both apps: sync-api answers every path the
  * proxy does not send to async-api), and an API reference page rendering it at `/docs`.
  */

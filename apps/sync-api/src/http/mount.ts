@@ -3,7 +3,6 @@ import {
   ContractViolation,
   checkResponse,
   type HandlerResult,
-  handlerRequest,
   implementedEndpoints,
   methodsByPath,
   PROBLEM_CONTENT_TYPE,
@@ -38,8 +37,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 export function mountRouteTable(router: Router, routes: readonly SyncRoute[], options: MountOptions): void {
   for (const { controller, handlers } of routes) {
-    for (const { name, endpoint, handler } of implementedEndpoints("sync", controller, handlers)) {
-      const where = `${controller.name}.${name} (${endpoint.method} ${endpoint.path})`;
+    for (const { where, endpoint, handler } of implementedEndpoints("sync", controller, handlers)) {
       const { accessLogLevel } = endpoint;
       const before: RequestHandler[] = endpoint.body ? [options.bodyParser] : [];
       router[LOWER[endpoint.method]](endpoint.path, ...before, (req: Request, res: Response) => {
@@ -52,7 +50,8 @@ export function mountRouteTable(router: Router, routes: readonly SyncRoute[], op
         options.onHandlerStart?.(req.id, req.method, req.originalUrl);
         let result: HandlerResult;
         try {
-          result = handler(handlerRequest(req.id, parts, res)) as HandlerResult;
+          // Plain data only, as in a pool thread: the same handler runs in either host.
+          result = handler({ id: req.id, ...parts }) as HandlerResult;
         } finally {
           options.onHandlerEnd?.();
         }
@@ -67,8 +66,7 @@ export function mountRouteTable(router: Router, routes: readonly SyncRoute[], op
       });
     }
   }
-  const controllers = routes.map((r) => r.controller);
-  for (const [path, methods] of methodsByPath(controllers)) {
+  for (const [path, methods] of methodsByPath(routes.flatMap((r) => Object.values(r.controller.endpoints)))) {
     const allow = allowHeader(methods);
     router.all(path, (req: Request, res: Response) => {
       res.set("allow", allow);

@@ -1,0 +1,92 @@
+/**
+ * async-api's server and its life: the app, its parts, listening, and the drain on SIGTERM/SIGINT
+ * (readiness fails, new requests get 503, SSE and WebSocket clients are told to reconnect,
+ * in-flight requests finish; then it closes, within the graceful timeout). async-api's entry point
+ * runs it as it is; combined mode (apps/combined) adds sync-api's half of the API at the root.
+ */
+import { createLogger, exitWhenLogged, redact, secretValues } from "@repo/shared-settings";
+import { type AppParts, buildApp } from "./http/app.ts";
+import { EventLoopDelay, EventLoopGuard } from "./http/event-loop.ts";
+import { Lifecycle } from "./lifecycle.ts";
+import { Outbound } from "./outbound/client.ts";
+import { routeTables } from "./routes/index.ts";
+import { type AsyncApiSettings, asyncApiSettings } from "./settings/index.ts";
+import { NoteEventsRelay } from "./streams/relay.ts";
+
+export interface AsyncServerOptions {
+  /** The process's name in its log lines. */
+  readonly name?: string;
+  /** Where to listen; the `host` and `port` settings when left out. */
+  readonly listen?: { readonly host: string; readonly port: number };
+  /** More routes at the root, outside the async prefix (combined mode's sync half). */
+  readonly root?: AppParts["root"];
+  /** Their readiness paths, which answer for themselves while draining. */
+  readonly readinessPaths?: readonly string[];
+  /** Runs as the drain begins (combined mode: sync-api's readiness fails too). */
+  readonly onDrain?: () => void;
+  /** Runs once in-flight requests are done, before the server closes (combined mode's pool). */
+  readonly onDrained?: () => Promise<void>;
+}
+
+/** Builds the server, listens, and drains on SIGTERM/SIGINT. Exits the process when done. */
+export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncServerOptions = {}): Promise<void> {
+  const logger = createLogger(
+    options.name ?? "async-api",
+    settings.log,
+    secretValues(settings, asyncApiSettings.secrets),
+  );
+  logger.debug({ settings: redact(settings, asyncApiSettings.secrets) }, "settings resolved");
+
+  const lifecycle = new Lifecycle();
+  const outbound = new Outbound(settings.outbound);
+  const loop = new EventLoopDelay(settings.eventLoop);
+  const guard = new EventLoopGuard(settings.eventLoop, logger);
+  const relay = new NoteEventsRelay({
+    baseUrl: settings.upstreams[settings.noteEvents.upstream]?.url ?? "",
+    outbound,
+    logger: logger.child({ component: "note-events" }),
+    pollIntervalMs: settings.noteEvents.pollIntervalMs,
+    bufferSize: settings.noteEvents.bufferSize,
+  });
+  const routes = routeTables[settings.routeTable]({ settings, lifecycle, outbound, loop });
+  const app = buildApp(settings, routes, logger, {
+    lifecycle,
+    relay,
+    guard,
+    ...(options.root ? { root: options.root } : {}),
+    ...(options.readinessPaths ? { readinessPaths: options.readinessPaths } : {}),
+  });
+
+  let closing = false;
+  async function shutdown(signal: string) {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal, streams: lifecycle.openStreams, inFlight: lifecycle.inFlight }, "stopping: draining");
+    setTimeout(() => {
+      app.log.warn("graceful timeout reached: exiting with requests still open");
+      exitWhenLogged(logger, 1);
+    }, settings.shutdown.gracefulTimeoutMs).unref();
+    // Keep listening while in-flight requests finish: readiness fails and new requests get 503, so
+    // the proxy and orchestrators move traffic elsewhere. Then close.
+    lifecycle.drain();
+    options.onDrain?.();
+    relay.stop();
+    await lifecycle.idle();
+    app.log.info("no request in flight: closing");
+    await options.onDrained?.();
+    await app.close();
+    await outbound.close();
+    loop.stop();
+    exitWhenLogged(logger, 0);
+  }
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+
+  try {
+    await app.listen(options.listen ?? { host: settings.host, port: settings.port });
+    relay.start();
+  } catch (error) {
+    app.log.fatal({ err: error }, "cannot listen");
+    exitWhenLogged(logger, 1);
+  }
+}

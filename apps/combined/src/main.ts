@@ -1,0 +1,75 @@
+/**
+ * Combined mode's entry point: the whole API in one process, on one port. async-api's server runs
+ * its own controllers on its event loop, as in split mode; sync-api's controllers are mounted at
+ * the root and their handlers run on a pool of worker threads (`combined.*` settings), each thread
+ * with its own database connection. The analogue of Django under ASGI with its thread pool:
+ * simpler to run than two apps behind a proxy, at the cost `pnpm bench` measures.
+ *
+ * Settings: the server's from async-api's stack (`ASYNC_API_*`), the sync handlers' own (database,
+ * secret key, route table) from sync-api's (`SYNC_API_*`).
+ */
+import { runAsyncServer } from "@repo/async-api/server";
+import { asyncApiSettings } from "@repo/async-api/settings";
+import { openApiDocument } from "@repo/contracts";
+import { loadOrExit } from "@repo/shared-settings";
+import { openSyncRouteTable, prepareDatabase } from "@repo/sync-api/host";
+import { syncApiSettings } from "@repo/sync-api/settings";
+import { SyncPool } from "./pool/sync-pool.ts";
+import { handlerKey } from "./pool/task.ts";
+import { syncEndpoints, syncHalf } from "./sync-half.ts";
+
+const loaded = loadOrExit(asyncApiSettings);
+const syncSettings = loadOrExit(syncApiSettings);
+const { combined } = loaded;
+
+// The sync routes are served here: the upstream async-api reads the note-events feed from (and
+// `/async/status` asks) is this process.
+const self = `http://${loaded.host === "0.0.0.0" || loaded.host === "::" ? "127.0.0.1" : loaded.host}:${combined.port}`;
+const settings = {
+  ...loaded,
+  upstreams: Object.fromEntries(
+    Object.entries(loaded.upstreams).map(([name, upstream]) => [
+      name,
+      name === loaded.noteEvents.upstream ? { ...upstream, url: self } : upstream,
+    ]),
+  ),
+};
+
+function fail(message: string, error: unknown): never {
+  process.stderr.write(`combined: ${message}: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}
+
+try {
+  prepareDatabase(syncSettings);
+} catch (error) {
+  fail(`cannot open or migrate the database at ${syncSettings.database.path}`, error);
+}
+
+// The route table as the threads will build it: its contracts are mounted here. Inline (the
+// benchmark's monolith) its handlers run here too, on the event loop.
+const lifecycle = { draining: false };
+const table = openSyncRouteTable(syncSettings, lifecycle);
+const pool = combined.syncHandlers === "pool" ? new SyncPool(combined) : undefined;
+if (pool) {
+  table.close();
+  const expected = table.routes.flatMap(({ controller }) =>
+    Object.keys(controller.endpoints).map((name) => handlerKey(controller.name, name)),
+  );
+  await pool.start(expected).catch((error: unknown) => fail("the sync thread pool cannot start", error));
+}
+
+await runAsyncServer(settings, {
+  name: "combined",
+  listen: { host: settings.host, port: combined.port },
+  root: syncHalf(syncEndpoints(table.routes, pool), openApiDocument({ asyncPrefix: settings.asyncPrefix }), settings),
+  readinessPaths: ["/readyz"],
+  onDrain: () => {
+    lifecycle.draining = true;
+    pool?.drain();
+  },
+  onDrained: async () => {
+    await pool?.close();
+    if (!pool) table.close();
+  },
+});

@@ -1,0 +1,58 @@
+/**
+ * sync-api's half of the API on combined mode's Fastify server: every sync endpoint with the same
+ * contract layer as async-api's own (validation, problems, request ids, access log), its handler
+ * run on a pool thread (or, for the benchmark's naive monolith, inline on the event loop); and the
+ * API reference, which sync-api serves in split mode.
+ */
+import fastifyStatic from "@fastify/static";
+import { type MountedEndpoint, mountEndpoints } from "@repo/async-api/mount";
+import type { AsyncServerOptions } from "@repo/async-api/server";
+import type { AsyncApiSettings } from "@repo/async-api/settings";
+import { implementedEndpoints, type OpenApiDocument } from "@repo/contracts";
+import { API_REFERENCE } from "@repo/sync-api/docs";
+import type { SyncRoute } from "@repo/sync-api/host";
+import type { SyncPool } from "./pool/sync-pool.ts";
+import { handlerKey } from "./pool/task.ts";
+
+/** The sync endpoints, each answered by `pool` (or inline when there is no pool). */
+export function syncEndpoints(routes: readonly SyncRoute[], pool: SyncPool | undefined): MountedEndpoint[] {
+  return routes.flatMap(({ controller, handlers }) =>
+    implementedEndpoints("sync", controller, handlers).map(({ name, where, endpoint, handler }) => {
+      if (!pool) return { where, endpoint, handler };
+      const key = handlerKey(controller.name, name);
+      return {
+        where,
+        endpoint,
+        // Plain data crosses to the thread: the id and the validated parts, never the request.
+        handler: ({ id, params, query, headers, body }) =>
+          pool.run({ handler: key, request: { id, params, query, headers, body } }),
+      };
+    }),
+  );
+}
+
+/** The plugin that serves them, and the OpenAPI document and `/docs`, at the root. */
+export function syncHalf(
+  endpoints: readonly MountedEndpoint[],
+  document: OpenApiDocument,
+  settings: AsyncApiSettings,
+): NonNullable<AsyncServerOptions["root"]> {
+  const json = JSON.stringify(document);
+  return (app, { guard }) => {
+    // The guard times the sync handlers too: inline, they are what blocks the event loop.
+    mountEndpoints(app, endpoints, {
+      responseValidation: settings.http.responseValidation,
+      ...(guard ? { guard } : {}),
+    });
+    app.get("/openapi.json", (_request, reply) => reply.type("application/json").send(json));
+    app.get("/docs", (_request, reply) => reply.type("text/html; charset=utf-8").send(API_REFERENCE.page));
+    app.get("/docs/init.js", (_request, reply) => reply.type("text/javascript").send(API_REFERENCE.init));
+    app.register(fastifyStatic, {
+      root: API_REFERENCE.assetsDir,
+      prefix: "/docs/assets/",
+      decorateReply: false,
+      index: false,
+      maxAge: "1h",
+    });
+  };
+}

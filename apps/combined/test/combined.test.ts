@@ -1,0 +1,201 @@
+/**
+ * Combined mode as it really runs: one process, talked to over HTTP, sync handlers on its thread
+ * pool. Nothing here is timed: "does not stall" is shown by order (the async answers all arrive
+ * while the blocking sync request is still running).
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { HealthStatus, Note, ReadyStatus } from "@repo/contracts";
+import { freePort, logLines, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
+import { afterEach, describe, expect, it } from "vitest";
+
+afterEach(stopAll);
+
+async function startCombined(env: Record<string, string> = {}) {
+  const port = await freePort();
+  const database = join(mkdtempSync(join(tmpdir(), "combined-")), "notes.sqlite");
+  const app = startApp("combined", {
+    env: {
+      ASYNC_API_COMBINED__PORT: String(port),
+      ASYNC_API_COMBINED__THREADS: "2",
+      SYNC_API_DATABASE__PATH: database,
+      ...env,
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, { abortIf: app.exitReason });
+  return { app, url };
+}
+
+const json = (body: unknown) => ({
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
+
+describe("combined mode", () => {
+  it("serves both halves of the API on one port, in one process", async () => {
+    const { app, url } = await startCombined();
+    const sync = HealthStatus.parse(await (await fetch(`${url}/healthz`)).json());
+    const async = HealthStatus.parse(await (await fetch(`${url}/async/healthz`)).json());
+    expect(sync).toEqual({ status: "ok", runtime: "sync", pid: app.pid });
+    expect(async).toEqual({ status: "ok", runtime: "async", pid: app.pid });
+
+    // A sync handler with its database, on a thread: the note is stored and read back.
+    const created = await fetch(`${url}/notes`, json({ title: "from a thread" }));
+    expect(created.status).toBe(201);
+    const note = Note.parse(await created.json());
+    expect(created.headers.get("location")).toBe(`/notes/${note.id}`);
+    expect(Note.parse(await (await fetch(`${url}/notes/${note.id}`)).json())).toEqual(note);
+
+    // The same contract layer: validation problems, 404 and 405 problems, request ids.
+    const invalid = await fetch(`${url}/notes`, json({ title: "" }));
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(await invalid.json()).toMatchObject({
+      status: 400,
+      errors: [expect.objectContaining({ location: "body.title" })],
+    });
+    const missing = await fetch(`${url}/notes/999999`, { headers: { "x-request-id": "find-me-1" } });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ status: 404, requestId: "find-me-1", instance: "/notes/999999" });
+    const wrongMethod = await fetch(`${url}/healthz`, { method: "DELETE" });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
+
+    // The whole API's document and its reference page, as sync-api serves them in split mode.
+    const document = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(["/notes/{id}", "/async/healthz"]));
+    expect(await (await fetch(`${url}/docs`)).text()).toContain("swagger-ui");
+    expect((await fetch(`${url}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
+
+    // The relay reads the note-events feed from this same process: the status route sees it up.
+    const status = await fetch(`${url}/async/status`);
+    expect(status.status).toBe(200);
+  });
+
+  it("relays a note created on a thread to SSE clients of the event loop", async () => {
+    const { url } = await startCombined({ ASYNC_API_NOTE_EVENTS__POLL_INTERVAL_MS: "50" });
+    const stream = await fetch(`${url}/async/events/notes`);
+    const reader = (stream.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+    await fetch(`${url}/notes`, json({ title: "relayed" }));
+    let seen = "";
+    while (!seen.includes('"relayed"')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      seen += value;
+    }
+    await reader.cancel();
+    expect(seen).toContain('"type":"created"');
+  });
+
+  it("keeps answering async routes while a sync handler blocks its thread for seconds", async () => {
+    const { url } = await startCombined();
+    let slowDone = false;
+    const slow = fetch(`${url}/_test/slow?ms=3000`).then(async (response) => {
+      slowDone = true;
+      return response;
+    });
+    // Once the slow request has reached its thread, every async answer must arrive before it ends
+    // (inline, on the event loop, none could).
+    await sleep(300);
+    for (let i = 0; i < 20; i++) {
+      const response = await fetch(`${url}/async/healthz`);
+      expect(response.status).toBe(200);
+      // The other thread keeps serving sync routes too.
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    }
+    expect(slowDone).toBe(false);
+    expect((await slow).status).toBe(200);
+  });
+
+  it("inline, as the benchmark's naive monolith runs them, the same blocking handler stalls the event loop", async () => {
+    const { app, url } = await startCombined({ ASYNC_API_COMBINED__SYNC_HANDLERS: "inline" });
+    let slowDone = false;
+    const slow = fetch(`${url}/_test/slow?ms=1500`).then((response) => {
+      slowDone = true;
+      return response;
+    });
+    await sleep(300);
+    const health = await fetch(`${url}/async/healthz`);
+    expect(health.status).toBe(200);
+    // The async answer could only come once the blocking handler had finished.
+    expect(slowDone).toBe(true);
+    expect((await slow).status).toBe(200);
+    // And the event-loop guard named it.
+    const warning = await waitFor("the guard's warning", async () =>
+      logLines(app).find((line) => String(line.msg).startsWith("GET /_test/slow blocked the event loop")),
+    );
+    expect(warning).toMatchObject({ level: 40, route: "GET /_test/slow" });
+  });
+
+  it("answers 503 with Retry-After when every thread is busy and the queue is full", async () => {
+    const { url } = await startCombined({ ASYNC_API_COMBINED__THREADS: "1", ASYNC_API_COMBINED__MAX_QUEUE: "1" });
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        fetch(`${url}/_test/slow?ms=1000`).then(async (r) => ({ r, body: await r.text() })),
+      ),
+    );
+    const statuses = answers.map(({ r }) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 503, 503]);
+    const refused = answers.find(({ r }) => r.status === 503);
+    expect(refused?.r.headers.get("retry-after")).toBe("1");
+    expect(refused?.r.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(JSON.parse(refused?.body ?? "{}")).toMatchObject({ status: 503 });
+  });
+
+  it("answers 504 for a handler past its timeout, replaces its thread, and keeps serving", async () => {
+    const { url } = await startCombined({
+      ASYNC_API_COMBINED__THREADS: "1",
+      ASYNC_API_COMBINED__TASK_TIMEOUT_MS: "500",
+    });
+    const stuck = await fetch(`${url}/_test/hang`);
+    expect(stuck.status).toBe(504);
+    expect(await stuck.json()).toMatchObject({
+      status: 504,
+      detail: expect.stringContaining("combined.taskTimeoutMs"),
+    });
+    // The one thread was stuck for good: only a new thread can answer this.
+    const after = await fetch(`${url}/notes`, json({ title: "after the timeout" }));
+    expect(after.status).toBe(201);
+  });
+
+  it("finishes queued and running sync requests on SIGTERM, and fails readiness meanwhile", async () => {
+    const { app, url } = await startCombined({ ASYNC_API_COMBINED__THREADS: "1" });
+    // One running on the only thread, one queued behind it.
+    const running = [fetch(`${url}/_test/slow?ms=1500`), fetch(`${url}/_test/slow?ms=200`)];
+    await sleep(300);
+    app.child.kill("SIGTERM");
+    await waitFor("readiness to fail", async () => {
+      const ready = await fetch(`${url}/async/readyz`).catch(() => undefined);
+      return ready?.status === 503 ? true : undefined;
+    });
+    const refused = await fetch(`${url}/notes`);
+    expect(refused.status).toBe(503);
+    const answers = await Promise.all(running);
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    expect(await app.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it("reports the event loop's delay on readiness", async () => {
+    const { url } = await startCombined({ ASYNC_API_EVENT_LOOP__DELAY_WINDOW_MS: "100" });
+    await sleep(300);
+    const ready = ReadyStatus.parse(await (await fetch(`${url}/async/readyz`)).json());
+    expect(ready.eventLoopDelayMs).toEqual({
+      p50: expect.any(Number),
+      p99: expect.any(Number),
+      max: expect.any(Number),
+    });
+  });
+
+  it("refuses to start, naming the key, when a setting is invalid", async () => {
+    const port = await freePort();
+    const app = startApp("combined", {
+      env: { ASYNC_API_COMBINED__PORT: String(port), ASYNC_API_COMBINED__THREADS: "0" },
+    });
+    expect((await app.exited).code).toBe(1);
+    expect(app.output()).toContain("combined.threads");
+  });
+});
