@@ -25,10 +25,17 @@ export class EventLoopGuard {
     return this.#blockWarnMs > 0;
   }
 
-  /** Logs the handler's synchronous stretch, begun at `started` (performance.now()), if it was too long. */
-  check(started: number, route: { method: string; url: string; requestId: string }): void {
+  /**
+   * How long the stretch begun at `started` (performance.now()) blocked the loop, when that is
+   * too long to let pass; undefined otherwise (the cheap path every request takes).
+   */
+  blocked(started: number): number | undefined {
     const blockedMs = performance.now() - started;
-    if (blockedMs < this.#blockWarnMs) return;
+    return blockedMs >= this.#blockWarnMs ? blockedMs : undefined;
+  }
+
+  /** Logs a stretch `blocked` found too long, naming the route and the request. */
+  report(blockedMs: number, route: { method: string; url: string; requestId: string }): void {
     const ms = Math.round(blockedMs);
     this.#logger.warn(
       { reqId: route.requestId, route: `${route.method} ${route.url}`, blockedMs: ms },

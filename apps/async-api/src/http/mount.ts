@@ -83,11 +83,12 @@ export function mountEndpoints(
         const parts = request.contract as RequestParts;
         const started = timed ? performance.now() : 0;
         const answer = handler(handlerRequest(request.id, parts, reply.raw));
-        timed?.check(started, {
-          method: request.method,
-          url: request.routeOptions.url ?? request.url,
-          requestId: request.id,
-        });
+        // The route is described only for a report: Fastify builds `routeOptions` on each read.
+        const blockedMs = timed?.blocked(started);
+        if (blockedMs !== undefined) {
+          const url = request.routeOptions.url ?? request.url;
+          timed?.report(blockedMs, { method: request.method, url, requestId: request.id });
+        }
         const result = (await answer) as HandlerResult;
         if (responseValidation) checkResponse(where, endpoint, result);
         if (result.headers) reply.headers(result.headers);
