@@ -162,6 +162,16 @@ describe("combined mode", () => {
     expect(after.status).toBe(201);
   });
 
+  it("replaces a thread that crashes, answering its request with a 500 problem", async () => {
+    const { app, url } = await startCombined({ ASYNC_API_COMBINED__THREADS: "1" });
+    const crashed = await fetch(`${url}/_test/exit`, { method: "POST" });
+    expect(crashed.status).toBe(500);
+    expect(crashed.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    // The process lives on, and a new thread serves the sync routes.
+    expect((await fetch(`${url}/notes`, json({ title: "after the crash" }))).status).toBe(201);
+    expect(app.exitReason()).toBeUndefined();
+  });
+
   it("finishes queued and running sync requests on SIGTERM, and fails readiness meanwhile", async () => {
     const { app, url } = await startCombined({ ASYNC_API_COMBINED__THREADS: "1" });
     // One running on the only thread, one queued behind it.

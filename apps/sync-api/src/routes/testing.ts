@@ -1,8 +1,16 @@
 /** Test-only routes, in the `test` route table only (served under NODE_ENV=test alone). */
-import { controller, testingEndpoints } from "@repo/contracts";
+import { controller, ProblemDetails, testingEndpoints } from "@repo/contracts";
 import { route } from "../http/route.ts";
 
-export const syncTesting = controller("syncTesting", "sync", testingEndpoints);
+export const syncTesting = controller("syncTesting", "sync", {
+  ...testingEndpoints,
+  exit: {
+    method: "POST",
+    path: "/_test/exit",
+    summary: "Ends whatever runs it mid-request (a cluster worker's process, a pool thread): a crash",
+    responses: { 500: ProblemDetails },
+  },
+});
 
 /** Blocks this worker's only thread, as a blocking driver call would (no CPU spent meanwhile). */
 function blockFor(ms: number): void {
@@ -24,6 +32,9 @@ export const testingRoutes = route(syncTesting, {
   slow: ({ query }) => {
     blockFor(query.ms);
     return { status: 200, body: { sleptMs: query.ms, pid: process.pid } };
+  },
+  exit: () => {
+    process.exit(3);
   },
   // Breaks its contract on purpose, past the compiler, as a bug would.
   brokenResponse: () => ({ status: 200, body: { ok: "yes" as unknown as true } }),
