@@ -4,7 +4,7 @@
  */
 import { api, asyncHealth, controller, HealthStatus, syncHealth } from "@repo/contracts";
 import express from "express";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { mountRouteTable } from "../src/http/mount.ts";
 import { route } from "../src/http/route.ts";
 import { migrate, openDatabase } from "../src/notes/database.ts";
@@ -62,5 +62,23 @@ describe("mistakes refused by the compiler and at start-up", () => {
     // @ts-expect-error every endpoint needs its handler
     const routes = [route(syncHealth, {})];
     expect(() => mount(routes)).toThrow("syncHealth.health has no handler");
+  });
+
+  it("a sync handler reaching for what cannot cross to a pool thread", () => {
+    // The same handler runs in a cluster worker and in a combined-mode pool thread: its request is
+    // plain data, with no signal (nothing could abort a synchronous call) and no live objects.
+    const handler = vi.fn(() => ok);
+    const routes = [
+      route(syncHealth, {
+        // @ts-expect-error a sync handler's request has no `signal`
+        health: ({ signal }) => (signal ? ok : handler()),
+        ready: (request) => {
+          // @ts-expect-error nor the framework's request or response objects
+          void request.res;
+          return { status: 200, body: { status: "ready", runtime: "sync", pid: 1 } };
+        },
+      }),
+    ];
+    expect(() => mount(routes)).not.toThrow();
   });
 });
