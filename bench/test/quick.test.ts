@@ -38,9 +38,13 @@ function run(command: string, args: readonly string[]): Promise<{ code: number |
 }
 
 describe("pnpm bench --quick", () => {
-  // The scenarios start the production builds: build them (and only them) as `pnpm bench` does.
+  // The scenarios start the production builds: build them (and only them) as `pnpm bench` does
+  // (combined mode through bench/turbo.json: nothing of the bench imports it).
   beforeAll(() => {
-    execFileSync("pnpm", ["build", "--filter=@repo/bench^..."], { cwd: root, stdio: "ignore" });
+    execFileSync("pnpm", ["build", "--filter=@repo/bench^...", "--filter=@repo/combined"], {
+      cwd: root,
+      stdio: "ignore",
+    });
   }, 300_000);
 
   it("runs every scenario and writes the Markdown report, one SVG per scenario and results.json", async () => {
@@ -68,5 +72,29 @@ describe("pnpm bench --quick", () => {
         /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/,
       );
     }
+
+    // The rows that compare ways of running the API are there, each with its figure.
+    const has = (scenario: string, label: RegExp, metric: string) =>
+      expect(
+        results.scenarios[scenario]?.measurements?.some((m) => label.test(m.label) && m.metric === metric),
+        `${scenario}: ${label} ${metric}`,
+      ).toBe(true);
+    for (const mode of ["split", "combined", "inline"]) {
+      for (const probe of [/^GET \/async\/healthz/, /^WebSocket echo round trip/]) {
+        has("isolation", new RegExp(`${probe.source}, ${mode}, at rest$`), "p99");
+        has("isolation", new RegExp(`${probe.source}, ${mode}, sync side saturated$`), "p99");
+        has("isolation", new RegExp(`${probe.source}, ${mode}$`), "saturated p99 ÷ at-rest p99");
+      }
+      has("isolation", /^SSE heartbeat jitter/, "p99");
+      has("isolation", new RegExp(`^sync side under load, ${mode}$`), "CPU-bound requests per second");
+    }
+    has("isolation", /inline ÷ split$/, "saturated p99 ratio");
+    for (const runner of [/^sync-api, 1 worker:/, /^combined, 2 threads:/, /^combined, inline/]) {
+      has("combined-cost", runner, "requests per second");
+      has("combined-cost", runner, "server CPU per request");
+    }
+    has("combined-cost", /^GET \/notes\/:id: combined \(1 thread\) ÷ sync-api \(1 worker\)$/, "throughput ratio");
+    has("combined-cost", /the pool's hop$/, "throughput ratio");
+    has("overhead", /^async-api without ÷ with its event-loop guard/, "throughput ratio");
   }, 600_000);
 });

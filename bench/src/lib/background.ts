@@ -35,11 +35,18 @@ function processTicks(pid: number): number {
   return [11, 12, 13, 14].reduce((sum, i) => sum + (Number(fields[i]) || 0), 0);
 }
 
+/** Ticks of a process tree: each live process's own time (all its threads) and that of children it reaped. */
+function treeTicks(pid: number): number {
+  return [pid, ...descendantsOf(pid)].reduce((sum, each) => sum + processTicks(each), 0);
+}
+
+/** CPU time used so far by a process and everything it forked (sync-api's supervisor and workers), in seconds. */
+export const treeCpuSeconds = (pid: number) => treeTicks(pid) / TICKS_PER_SECOND;
+
 export function snapshot(): Snapshot {
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] =
     read("/proc/stat").split("\n", 1)[0]?.split(/\s+/).slice(1).map(Number) ?? [];
-  const tree = [process.pid, ...descendantsOf(process.pid)].reduce((sum, pid) => sum + processTicks(pid), 0);
-  return { at: performance.now(), busy: user + nice + system + irq + softirq, steal, tree };
+  return { at: performance.now(), busy: user + nice + system + irq + softirq, steal, tree: treeTicks(process.pid) };
 }
 
 export interface Background {

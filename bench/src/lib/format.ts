@@ -7,6 +7,11 @@ export const fmt = {
   count: (n: number) => grouped.format(n),
   /** 0.42 ms, 100.4 ms, 1,234 ms */
   ms: (n: number) => `${n < 1000 ? n.toFixed(n < 10 ? 2 : 1) : grouped.format(n)} ms`,
+  /** 42.1 µs, 1,234 µs */
+  us: (n: number) => `${Math.abs(n) < 100 ? n.toFixed(1) : grouped.format(n)} µs`,
+  /** +12.3 µs */
+  deltaUs: (n: number) =>
+    `${n >= 0 ? "+" : "−"}${Math.abs(n) < 100 ? Math.abs(n).toFixed(1) : grouped.format(Math.abs(n))} µs`,
   /** +0.13 ms */
   deltaMs: (n: number) => `${n >= 0 ? "+" : "−"}${Math.abs(n).toFixed(2)} ms`,
   /** 0.45× */

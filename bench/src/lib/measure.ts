@@ -1,5 +1,6 @@
 /** Loads against several targets, interleaved round by round, summarized by their medians. */
 import { setTimeout as sleep } from "node:timers/promises";
+import { treeCpuSeconds } from "./background.ts";
 import { fmt } from "./format.ts";
 import { interleave, type LoadOptions, type LoadResult, load } from "./load.ts";
 import { countLines, fileSize } from "./logs.ts";
@@ -14,6 +15,8 @@ export interface LoadItem {
   readonly logFile?: string;
   /** One request at a time on one connection, timed by lib/probe.ts instead of autocannon. */
   readonly sequential?: boolean;
+  /** A server process whose CPU time (its own, its threads' and its descendants') per 2xx answer is measured. */
+  readonly cpuPid?: number;
 }
 
 export interface LoadSummary {
@@ -26,20 +29,30 @@ export interface LoadSummary {
   readonly errors: number;
   /** Lines the item's log gained per 2xx answer (median over the rounds), when it has a log file. */
   readonly logLinesPerRequest?: number;
+  /** CPU microseconds the `cpuPid` process tree spent per 2xx answer (median over the rounds); Linux only. */
+  readonly cpuMicrosPerRequest?: number;
 }
 
 interface Measured extends LoadResult {
   readonly logLines?: number;
+  readonly cpuSeconds?: number;
 }
 
 async function measureOne(item: LoadItem, seconds: number): Promise<Measured> {
   const run = () => (item.sequential ? probe(item.load.url, seconds) : load({ ...item.load, seconds }));
-  if (!item.logFile) return run();
-  const from = fileSize(item.logFile);
+  const cpuFrom = item.cpuPid === undefined ? 0 : treeCpuSeconds(item.cpuPid);
+  const logFrom = item.logFile ? fileSize(item.logFile) : 0;
   const result = await run();
+  const cpu = item.cpuPid === undefined ? {} : { cpuSeconds: treeCpuSeconds(item.cpuPid) - cpuFrom };
+  if (!item.logFile) return { ...result, ...cpu };
   // The last lines may still be on their way to the file.
   await sleep(250);
-  return { ...result, logLines: countLines(item.logFile, from) };
+  return { ...result, ...cpu, logLines: countLines(item.logFile, logFrom) };
+}
+
+/** CPU microseconds per 2xx answer; none without a CPU reading (or off Linux, where it reads 0). */
+function cpuPerRequest(r: Measured): number | undefined {
+  return r.cpuSeconds === undefined || r.cpuSeconds <= 0 ? undefined : (r.cpuSeconds * 1e6) / Math.max(1, r.requests);
 }
 
 export async function measureLoads<T extends LoadItem>(
@@ -50,12 +63,14 @@ export async function measureLoads<T extends LoadItem>(
   const results = await interleave(items, plan, measureOne, (item, r, round) =>
     context.log(
       `  round ${round}/${plan.rounds}  ${item.label}: ${fmt.rps(r.requestsPerSecond)}, p50 ${fmt.ms(r.p50)}, p99 ${fmt.ms(r.p99)}` +
-        (r.logLines === undefined ? "" : `, ${fmt.count(r.logLines)} log lines`),
+        (r.logLines === undefined ? "" : `, ${fmt.count(r.logLines)} log lines`) +
+        (r.cpuSeconds === undefined ? "" : `, ${fmt.us(cpuPerRequest(r) ?? Number.NaN)} CPU per request`),
     ),
   );
   return items.map((item, index) => {
     const runs = results[index] ?? [];
     const lines = runs.flatMap((r) => (r.logLines === undefined ? [] : [r.logLines / Math.max(1, r.requests)]));
+    const cpu = runs.flatMap((r) => cpuPerRequest(r) ?? []);
     return {
       item,
       summary: {
@@ -65,6 +80,7 @@ export async function measureLoads<T extends LoadItem>(
         rounds: runs.map((r) => Math.round(r.requestsPerSecond)),
         errors: runs.reduce((sum, r) => sum + r.errors, 0),
         ...(lines.length ? { logLinesPerRequest: median(lines) } : {}),
+        ...(cpu.length ? { cpuMicrosPerRequest: median(cpu) } : {}),
       },
     };
   });

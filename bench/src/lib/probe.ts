@@ -17,8 +17,11 @@ interface Answer {
   readonly close: boolean;
 }
 
+/** No answer within the time allowed. */
+class NoAnswer extends Error {}
+
 /** Sends `request` and resolves once the whole answer (its Content-Length) is in. */
-function exchange(socket: Socket, request: Buffer): Promise<Answer> {
+function exchange(socket: Socket, request: Buffer, timeoutMs: number): Promise<Answer> {
   return new Promise((resolve, reject) => {
     let received = Buffer.alloc(0);
     const done = (error?: Error, answer?: Answer) => {
@@ -40,7 +43,7 @@ function exchange(socket: Socket, request: Buffer): Promise<Answer> {
       if (received.length < end + 4 + Number(length)) return;
       done(undefined, { status: Number(head.slice(9, 12)), close: /\r\nconnection:\s*close/i.test(head) });
     };
-    const timer = setTimeout(() => done(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    const timer = setTimeout(() => done(new NoAnswer(`no answer within ${timeoutMs} ms`)), timeoutMs);
     socket.on("data", onData);
     socket.once("error", done);
     socket.once("close", onClose);
@@ -56,22 +59,53 @@ function open(target: URL): Promise<Socket> {
   });
 }
 
-/** Sequential GETs of `url` for `seconds`; a new connection (not timed) when the server closes one. */
-export async function probe(url: string, seconds: number): Promise<LoadResult> {
+export interface ProbeLimits {
+  /** Stop sending after this long (a request in flight then still gets its answer). */
+  readonly seconds: number;
+  /** Stop after this many answers. */
+  readonly maxRequests?: number;
+  /** How long one answer may take (10 s by default); past it the probe ends, `timedOut`. */
+  readonly timeoutMs?: number;
+}
+
+export interface Probed {
+  /** Each answer's latency, in milliseconds, in order. */
+  readonly latencies: readonly number[];
+  readonly non2xx: number;
+  readonly seconds: number;
+  /** The last request got no answer within `timeoutMs`, which ended the probe. */
+  readonly timedOut: boolean;
+}
+
+/**
+ * Sequential GETs of `url` until `seconds` have passed or `maxRequests` were answered; a new
+ * connection (not timed) when the server closes one. A request that gets no answer within
+ * `timeoutMs` ends the probe with what was measured so far (`timedOut`).
+ */
+export async function probeLatencies(url: string, limits: ProbeLimits): Promise<Probed> {
+  const { seconds, maxRequests = Number.POSITIVE_INFINITY, timeoutMs = TIMEOUT_MS } = limits;
   const target = new URL(url);
   let socket = await open(target);
   const request = Buffer.from(`GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n\r\n`);
   const latencies: number[] = [];
   let non2xx = 0;
+  let timedOut = false;
   const started = performance.now();
   const deadline = started + seconds * 1000;
   try {
-    while (performance.now() < deadline) {
+    while (performance.now() < deadline && latencies.length < maxRequests) {
       const sent = performance.now();
-      const { status, close } = await exchange(socket, request);
+      let answer: Answer;
+      try {
+        answer = await exchange(socket, request, timeoutMs);
+      } catch (error) {
+        if (!(error instanceof NoAnswer)) throw error;
+        timedOut = true;
+        break;
+      }
       latencies.push(performance.now() - sent);
-      if (status < 200 || status >= 300) non2xx++;
-      if (close) {
+      if (answer.status < 200 || answer.status >= 300) non2xx++;
+      if (answer.close) {
         socket.destroy();
         socket = await open(target);
       }
@@ -79,8 +113,14 @@ export async function probe(url: string, seconds: number): Promise<LoadResult> {
   } finally {
     socket.destroy();
   }
+  return { latencies, non2xx, seconds: (performance.now() - started) / 1000, timedOut };
+}
+
+/** Sequential GETs of `url` for `seconds`, every one answered 2xx within 10 s or it throws. */
+export async function probe(url: string, seconds: number): Promise<LoadResult> {
+  const { latencies, non2xx, seconds: elapsed, timedOut } = await probeLatencies(url, { seconds });
+  if (timedOut) throw new Error(`GET ${url}: no answer within ${TIMEOUT_MS} ms`);
   if (non2xx > 0) throw new Error(`GET ${url}: ${non2xx} answers were not 2xx`);
-  const elapsed = (performance.now() - started) / 1000;
   return {
     requestsPerSecond: latencies.length / elapsed,
     requests: latencies.length,

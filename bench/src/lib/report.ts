@@ -36,7 +36,7 @@ const cores = (b: Background) => `${describeBackground(b)}${isBusy(b) ? " (**bus
 function padded(table: Table, written: (text: string) => string, minWidth: number) {
   const rows = [table.columns, ...table.rows].map((row) => row.map(written));
   const widths = table.columns.map((_, i) => Math.max(minWidth, ...rows.map((row) => (row[i] ?? "").length)));
-  const left = (i: number) => i === 0 || table.leftAligned === true;
+  const left = (i: number) => i < (table.textColumns ?? 1) || table.leftAligned === true;
   const pad = (row: readonly string[]) =>
     widths.map((width, i) => (left(i) ? (row[i] ?? "").padEnd(width) : (row[i] ?? "").padStart(width)));
   return { rows: rows.map(pad), widths, left };

@@ -24,6 +24,8 @@ export interface Table {
   readonly rows: readonly (readonly string[])[];
   /** Every column left-aligned (by default only the first is; numbers align right). */
   readonly leftAligned?: boolean;
+  /** How many leading columns hold text and are left-aligned (1 by default). */
+  readonly textColumns?: number;
 }
 
 /** One measured quantity. Only quantities that are positive by nature go here. */

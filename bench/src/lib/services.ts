@@ -24,6 +24,8 @@ export interface Service {
   readonly origin: string;
   /** Its liveness route, a full URL. */
   readonly health: string;
+  /** More liveness routes that must answer too before it is ready (combined mode's async half). */
+  readonly otherHealth?: readonly string[];
   readonly process: Started;
   /** performance.now() at spawn. */
   readonly spawnedAt: number;
@@ -31,7 +33,13 @@ export interface Service {
 
 /** Waits for a service's health route to answer 2xx (a minute at most). */
 export async function ready(...services: Service[]): Promise<void> {
-  await Promise.all(services.map((s) => waitForHttp(s.health, { timeoutMs: 60_000, abortIf: s.process.exitReason })));
+  await Promise.all(
+    services.flatMap((s) =>
+      [s.health, ...(s.otherHealth ?? [])].map((url) =>
+        waitForHttp(url, { timeoutMs: 60_000, abortIf: s.process.exitReason }),
+      ),
+    ),
+  );
 }
 
 function build(context: BenchContext, relative: string): string {
@@ -104,6 +112,8 @@ export interface AsyncApiOptions {
   /** The sync-api it polls for note events and reports in /async/status. */
   readonly syncApi: Service;
   readonly heartbeatMs?: number;
+  /** More ASYNC_API_* settings. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** async-api's production build, as its image starts it. */
@@ -122,8 +132,69 @@ export async function startAsyncApi(context: BenchContext, options: AsyncApiOpti
       ASYNC_API_LOG__LEVEL: options.logLevel ?? "info",
       ASYNC_API_UPSTREAMS: JSON.stringify({ "sync-api": { url: options.syncApi.origin, statusPath: "/readyz" } }),
       ...(options.heartbeatMs ? { ASYNC_API_SSE__HEARTBEAT_INTERVAL_MS: String(options.heartbeatMs) } : {}),
+      ...options.env,
     },
   });
+}
+
+export interface CombinedOptions {
+  readonly name?: string;
+  /** Worker threads for the sync handlers (`combined.threads`); ignored inline. */
+  readonly threads?: number;
+  /** `inline`: the sync handlers on the event loop itself, the naive monolith (`combined.syncHandlers`). */
+  readonly syncHandlers?: "pool" | "inline";
+  readonly logLevel?: LogLevel;
+  readonly heartbeatMs?: number;
+  /** The SQLite file (a new one in the work dir by default). */
+  readonly database?: string;
+}
+
+/** Does the measured checkout have combined mode (apps/combined)? Older commits do not. */
+export const hasCombined = (context: BenchContext) => existsSync(join(context.appsRoot, "apps/combined/package.json"));
+
+/**
+ * Combined mode's production build (`pnpm start:combined`: `node dist/main.js` in apps/combined):
+ * the whole API on one port, sync routes at the root, async ones under /async. Its server reads
+ * async-api's settings (`ASYNC_API_*`), its sync handlers sync-api's (`SYNC_API_*`).
+ */
+export async function startCombined(context: BenchContext, options: CombinedOptions = {}): Promise<Service> {
+  const port = await freePort();
+  const name = options.name ?? "combined";
+  const logLevel = options.logLevel ?? "info";
+  const service = spawnService(context.processes, {
+    name,
+    port,
+    healthPath: "/healthz",
+    command: process.execPath,
+    args: [build(context, "apps/combined/dist/main.js")],
+    cwd: join(context.appsRoot, "apps/combined"),
+    env: {
+      ASYNC_API_SECRET_KEY: SECRET_KEY,
+      SYNC_API_SECRET_KEY: SECRET_KEY,
+      ASYNC_API_COMBINED__PORT: String(port),
+      ASYNC_API_LOG__LEVEL: logLevel,
+      SYNC_API_LOG__LEVEL: logLevel,
+      SYNC_API_DATABASE__PATH: options.database ?? join(context.workDir, `${name}-${port}.sqlite`),
+      ...(options.threads ? { ASYNC_API_COMBINED__THREADS: String(options.threads) } : {}),
+      ...(options.syncHandlers ? { ASYNC_API_COMBINED__SYNC_HANDLERS: options.syncHandlers } : {}),
+      ...(options.heartbeatMs ? { ASYNC_API_SSE__HEARTBEAT_INTERVAL_MS: String(options.heartbeatMs) } : {}),
+    },
+  });
+  return { ...service, otherHealth: [`${service.origin}/async/healthz`] };
+}
+
+const NEW_NOTE = JSON.stringify({ title: "bench note", body: "written by pnpm bench" });
+const JSON_HEADERS = { "content-type": "application/json" };
+
+/** A `POST /notes` request: its body and headers, for a load. */
+export const newNoteRequest = { method: "POST" as const, body: NEW_NOTE, headers: JSON_HEADERS };
+
+/** Creates a note through the API at `origin` (sync-api, or combined mode's root) and returns its id. */
+export async function createNote(origin: string): Promise<number> {
+  const created = await fetch(`${origin}/notes`, { method: "POST", headers: JSON_HEADERS, body: NEW_NOTE });
+  if (created.status !== 201)
+    throw new Error(`POST ${origin}/notes answered ${created.status}: ${await created.text()}`);
+  return ((await created.json()) as { id: number }).id;
 }
 
 /**

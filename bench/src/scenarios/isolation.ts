@@ -1,165 +1,503 @@
 /**
- * Does blocking work in sync-api leave async-api's event loop alone? Measures async-api's
- * WebSocket round trips and its SSE heartbeat intervals twice: at rest, and while autocannon
- * saturates every sync-api worker with CPU-bound requests (`/compute/primes`).
+ * Does blocking work on the sync side leave the async side's event loop alone? Three ways to run
+ * the API, each measured at rest and while autocannon saturates its sync side with CPU-bound
+ * requests (`/compute/primes`):
+ *
+ * - split: sync-api's cluster beside async-api (two processes, as `pnpm start` runs them);
+ * - combined: combined mode, the sync handlers on its pool of worker threads;
+ * - inline: combined mode with the sync handlers on the event loop itself (the naive monolith).
+ *
+ * The async side is probed one request at a time: `GET /async/healthz`, WebSocket echo round
+ * trips, and the jitter of the SSE heartbeat. Every probe stops at a count or at a time budget,
+ * whichever comes first, so a blocked event loop (inline) cannot make the scenario hang.
  */
 import { availableParallelism } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { readSse } from "@repo/testing";
 import WebSocket from "ws";
 import { fmt } from "../lib/format.ts";
-import { startLoad } from "../lib/load.ts";
-import type { Scenario } from "../lib/scenario.ts";
-import { ready, startAsyncApi, startSyncApi } from "../lib/services.ts";
+import { type LoadResult, startLoad } from "../lib/load.ts";
+import { probeLatencies } from "../lib/probe.ts";
+import type { BenchContext, Measurement, Scenario, Table } from "../lib/scenario.ts";
+import { hasCombined, ready, type Service, startAsyncApi, startCombined, startSyncApi } from "../lib/services.ts";
 import { type Spread, spread } from "../lib/stats.ts";
 
-const HEARTBEAT_MS = 100;
-/** A sieve below two million: about 10 ms of CPU per request. */
+/** Often, so that even a short measurement has dozens of heartbeat intervals (production sends one every 15 s). */
+const HEARTBEAT_MS = 25;
+/** A sieve below two million: about 10 to 30 ms of CPU per request, depending on the machine. */
 const BELOW = 2_000_000;
+/** How long one HTTP answer or WebSocket echo may take before its probe ends (reported, not thrown). */
+const ANSWER_TIMEOUT_MS = 10_000;
+/** The load runs this long before the saturated measurement begins. */
+const SETTLE_MS = 1_000;
+/** The targets, printed with the figures and never asserted. */
+const SPLIT_MAX_RATIO = 1.5;
+const INLINE_MIN_RATIO = 10;
 
-async function roundTrips(url: string, count: number): Promise<number[]> {
+type ModeName = "split" | "combined" | "inline";
+type ProbeName = "http" | "ws" | "sse";
+
+const PROBES: readonly { readonly key: ProbeName; readonly label: string }[] = [
+  { key: "http", label: "GET /async/healthz" },
+  { key: "ws", label: "WebSocket echo round trip" },
+  { key: "sse", label: "SSE heartbeat jitter" },
+];
+
+interface Limits {
+  /** The time budget of one measurement (every probe runs during it, side by side). */
+  readonly seconds: number;
+  /** At most this many HTTP answers and as many WebSocket round trips. */
+  readonly requests: number;
+  /** At most this many heartbeat intervals. */
+  readonly heartbeats: number;
+}
+
+/** One probe's samples, in milliseconds. */
+interface Sampled {
+  readonly values: readonly number[];
+  /** The probe reached its count (otherwise its time budget or a timeout ended it). */
+  readonly complete: boolean;
+  /** An answer did not come within ANSWER_TIMEOUT_MS, which ended the probe. */
+  readonly timedOut: boolean;
+}
+
+interface ProbeSummary {
+  readonly samples: number;
+  /** Undefined when the probe got no sample at all. */
+  readonly spread?: Spread;
+  readonly complete: boolean;
+  readonly timedOut: boolean;
+}
+
+type Probes = Record<ProbeName, ProbeSummary>;
+
+interface Running {
+  /** Where the CPU-bound requests go. */
+  readonly syncOrigin: string;
+  /** Where /async/… is served. */
+  readonly asyncOrigin: string;
+  readonly services: readonly Service[];
+}
+
+interface Mode {
+  readonly name: ModeName;
+  /** What runs the sync handlers. */
+  readonly syncSide: string;
+  start(context: BenchContext): Promise<Running>;
+}
+
+interface ModeResult {
+  readonly mode: Mode;
+  readonly rest: Probes;
+  readonly saturated: Probes;
+  readonly load: LoadResult;
+}
+
+/** Echo round trips on one WebSocket, one at a time, until `count` or the time budget. */
+async function roundTrips(url: string, count: number, seconds: number): Promise<Sampled> {
+  const deadline = performance.now() + seconds * 1000;
   const socket = new WebSocket(url);
-  await new Promise((resolve, reject) => {
-    socket.once("open", resolve);
-    socket.once("error", reject);
-  });
   const times: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const started = performance.now();
-    await new Promise<void>((resolve) => {
-      socket.once("message", () => resolve());
-      socket.send(JSON.stringify({ type: "echo", text: `#${i}` }));
+  let timedOut = false;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${url}: not open within ${ANSWER_TIMEOUT_MS} ms`)),
+        ANSWER_TIMEOUT_MS,
+      );
+      socket.once("open", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once("error", (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
     });
-    times.push(performance.now() - started);
+    while (performance.now() < deadline && times.length < count) {
+      const text = `#${times.length}`;
+      const started = performance.now();
+      const answered = await new Promise<boolean>((resolve, reject) => {
+        const done = (result: boolean | Error) => {
+          clearTimeout(timer);
+          socket.off("message", onMessage);
+          socket.off("close", onClose);
+          if (result instanceof Error) reject(result);
+          else resolve(result);
+        };
+        const onMessage = (data: WebSocket.RawData) => {
+          const message = JSON.parse(String(data)) as { type?: string; text?: string };
+          if (message.type === "echo" && message.text === text) done(true);
+        };
+        const onClose = () => done(new Error(`${url}: the socket closed during a round trip`));
+        const timer = setTimeout(() => done(false), ANSWER_TIMEOUT_MS);
+        socket.on("message", onMessage);
+        socket.once("close", onClose);
+        socket.send(JSON.stringify({ type: "echo", text }));
+      });
+      if (!answered) {
+        timedOut = true;
+        break;
+      }
+      times.push(performance.now() - started);
+    }
+  } finally {
+    socket.terminate();
   }
-  socket.close();
-  return times;
+  return { values: times, complete: times.length >= count, timedOut };
 }
 
-async function heartbeatIntervals(url: string, count: number): Promise<number[]> {
+/**
+ * How far each SSE heartbeat interval strays from the interval the server was set to, until
+ * `count` intervals or the time budget (a hard one: the stream is cut when it is spent).
+ */
+async function heartbeatJitter(url: string, count: number, seconds: number): Promise<Sampled> {
   const stop = new AbortController();
-  const gaps: number[] = [];
+  const timer = setTimeout(() => stop.abort(), seconds * 1000);
+  const jitter: number[] = [];
   let last: number | undefined;
-  for await (const message of readSse(url, { signal: stop.signal })) {
-    if (message.comment !== "heartbeat") continue;
-    const now = performance.now();
-    if (last !== undefined) gaps.push(now - last);
-    last = now;
-    if (gaps.length >= count) stop.abort();
+  try {
+    for await (const message of readSse(url, { signal: stop.signal })) {
+      if (message.comment !== "heartbeat") continue;
+      const now = performance.now();
+      if (last !== undefined) jitter.push(Math.abs(now - last - HEARTBEAT_MS));
+      last = now;
+      if (jitter.length >= count) stop.abort();
+    }
+  } catch (error) {
+    // The budget ran out before the stream's first answer (fetch itself was aborted).
+    if (!stop.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
   }
-  return gaps;
+  return { values: jitter, complete: jitter.length >= count, timedOut: false };
 }
+
+function summarize({ values, complete, timedOut }: Sampled): ProbeSummary {
+  return { samples: values.length, ...(values.length ? { spread: spread(values) } : {}), complete, timedOut };
+}
+
+/** Every probe at once, against the async side at `origin`, within `limits`. */
+async function measureProbes(origin: string, limits: Limits): Promise<Probes> {
+  const healthz = `${origin}/async/healthz`;
+  const [http, ws, sse] = await Promise.all([
+    probeLatencies(healthz, { seconds: limits.seconds, maxRequests: limits.requests, timeoutMs: ANSWER_TIMEOUT_MS }),
+    roundTrips(`${origin.replace(/^http/, "ws")}/async/ws`, limits.requests, limits.seconds),
+    heartbeatJitter(`${origin}/async/events/notes`, limits.heartbeats, limits.seconds),
+  ]);
+  if (http.non2xx > 0) throw new Error(`GET ${healthz}: ${http.non2xx} answers were not 2xx`);
+  return {
+    http: summarize({
+      values: http.latencies,
+      complete: http.latencies.length >= limits.requests,
+      timedOut: http.timedOut,
+    }),
+    ws: summarize(ws),
+    sse: summarize(sse),
+  };
+}
+
+/** A few hundred unrecorded requests and round trips, so that the at-rest figures are not the JIT's. */
+async function warmUp(origin: string): Promise<void> {
+  await Promise.all([
+    probeLatencies(`${origin}/async/healthz`, { seconds: 0.5, maxRequests: 300 }),
+    roundTrips(`${origin.replace(/^http/, "ws")}/async/ws`, 300, 0.5),
+  ]);
+}
+
+/** The three ways to run the API, with `workers` sync workers (cluster processes or pool threads). */
+function everyMode(workers: number): Mode[] {
+  return [
+    {
+      name: "split",
+      syncSide: `sync-api, ${workers} cluster workers (own processes)`,
+      async start(context) {
+        const sync = await startSyncApi(context, { workers, logLevel: "warn" });
+        const async = await startAsyncApi(context, { syncApi: sync, logLevel: "warn", heartbeatMs: HEARTBEAT_MS });
+        return { syncOrigin: sync.origin, asyncOrigin: async.origin, services: [sync, async] };
+      },
+    },
+    {
+      name: "combined",
+      syncSide: `combined mode's pool, ${workers} worker threads`,
+      async start(context) {
+        const combined = await startCombined(context, {
+          threads: workers,
+          logLevel: "warn",
+          heartbeatMs: HEARTBEAT_MS,
+        });
+        return { syncOrigin: combined.origin, asyncOrigin: combined.origin, services: [combined] };
+      },
+    },
+    {
+      name: "inline",
+      syncSide: "combined mode's event loop itself (SYNC_HANDLERS=inline)",
+      async start(context) {
+        const inline = await startCombined(context, {
+          name: "combined-inline",
+          syncHandlers: "inline",
+          logLevel: "warn",
+          heartbeatMs: HEARTBEAT_MS,
+        });
+        return { syncOrigin: inline.origin, asyncOrigin: inline.origin, services: [inline] };
+      },
+    },
+  ];
+}
+
+const ratio = (a: ProbeSummary | undefined, b: ProbeSummary | undefined) =>
+  a?.spread && b?.spread ? a.spread.p99 / b.spread.p99 : Number.NaN;
+const ms = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? "–" : fmt.ms(value));
+const times = (value: number) => (Number.isFinite(value) ? fmt.ratio(value) : "–");
 
 export const isolation: Scenario = {
   name: "isolation",
-  title: "Isolation: async-api while sync-api is saturated",
+  title: "Isolation: the async side while the sync side is saturated (split, combined, inline)",
   async run(context) {
-    const roundTripCount = context.quick ? 100 : 300;
-    const heartbeatCount = context.quick ? 10 : 40;
+    const limits: Limits = context.quick
+      ? { seconds: 1.5, requests: 500, heartbeats: 40 }
+      : { seconds: 6, requests: 3_000, heartbeats: 200 };
     const workers = availableParallelism();
-    const sync = await startSyncApi(context, { workers, logLevel: "warn" });
-    const async = await startAsyncApi(context, { syncApi: sync, logLevel: "warn", heartbeatMs: HEARTBEAT_MS });
-    await ready(sync, async);
-    const asyncUrl = `${async.origin}/async`;
-    const measure = async () => {
-      const [rtt, gaps] = await Promise.all([
-        roundTrips(`${asyncUrl.replace("http", "ws")}/ws`, roundTripCount),
-        heartbeatIntervals(`${asyncUrl}/events/notes`, heartbeatCount),
-      ]);
-      return { rtt: spread(rtt), heartbeat: spread(gaps) };
-    };
+    const connections = workers * 4;
+    // A checkout from before combined mode (`--apps`) is measured split only.
+    const combinedHere = hasCombined(context);
+    const modes = everyMode(workers).filter((mode) => combinedHere || mode.name === "split");
 
-    const rest = await measure();
-    // Every sync-api worker busy with a sieve, all the time.
-    const load = startLoad({
-      url: `${sync.origin}/compute/primes?below=${BELOW}`,
-      connections: workers * 4,
-      seconds: 120,
-    });
-    let saturated: Awaited<ReturnType<typeof measure>>;
-    try {
-      await sleep(1_000);
-      saturated = await measure();
-    } finally {
-      load.stop();
+    const results: ModeResult[] = [];
+    for (const mode of modes) {
+      context.log(`  ${mode.name}: the sync handlers on ${mode.syncSide}`);
+      const running = await mode.start(context);
+      try {
+        await ready(...running.services);
+        await warmUp(running.asyncOrigin);
+        const rest = await measureProbes(running.asyncOrigin, limits);
+        context.log(`    at rest:   ${describeProbes(rest)}`);
+        // Every sync worker (thread, or the event loop inline) busy with a sieve, all the time.
+        const load = startLoad({
+          url: `${running.syncOrigin}/compute/primes?below=${BELOW}`,
+          connections,
+          seconds: 600,
+        });
+        // Awaited below; a probe that fails first must not leave its failure unhandled.
+        load.result.catch(() => {});
+        let saturated: Probes;
+        try {
+          await sleep(SETTLE_MS);
+          saturated = await measureProbes(running.asyncOrigin, limits);
+        } finally {
+          load.stop();
+        }
+        const result = await load.result;
+        context.log(`    saturated: ${describeProbes(saturated)}; sync side ${fmt.rps(result.requestsPerSecond)}`);
+        results.push({ mode, rest, saturated, load: result });
+      } finally {
+        // Its processes go before the next mode's start: every mode has the machine to itself.
+        await Promise.allSettled(running.services.map((service) => service.process.stop()));
+      }
     }
-    const result = await load.result;
 
-    const row = (label: string, a: Spread, b: Spread) => [
-      label,
-      fmt.ms(a.p50),
-      fmt.ms(a.p99),
-      fmt.ms(a.max),
-      fmt.ms(b.p50),
-      fmt.ms(b.p99),
-      fmt.ms(b.max),
-    ];
-    const measurements = (
-      [
-        ["WebSocket echo round trip", "at rest", rest.rtt],
-        ["WebSocket echo round trip", "sync-api saturated", saturated.rtt],
-        ["SSE heartbeat interval", "at rest", rest.heartbeat],
-        ["SSE heartbeat interval", "sync-api saturated", saturated.heartbeat],
-      ] as const
-    ).flatMap(([label, when, s]) =>
-      (["p50", "p99", "max"] as const).map((p) => ({ label: `${label}, ${when}`, metric: p, unit: "ms", value: s[p] })),
+    const by = (name: ModeName) => results.find((r) => r.mode.name === name);
+    const split = by("split");
+    const inline = by("inline");
+
+    const probeRows = PROBES.flatMap(({ key, label }) =>
+      results.map(({ mode, rest, saturated }) => {
+        const [r, s] = [rest[key], saturated[key]];
+        return [
+          label,
+          mode.name,
+          ms(r.spread?.p50),
+          ms(r.spread?.p99),
+          ms(r.spread?.max),
+          ms(s.spread?.p50),
+          ms(s.spread?.p99),
+          ms(s.spread?.max),
+          times(ratio(s, r)),
+          `${fmt.count(r.samples)}, ${fmt.count(s.samples)}`,
+        ];
+      }),
     );
-    return {
-      method: [
-        `Both production builds (sync-api with ${workers} workers, one per core; logs off); async-api sends an SSE`,
-        `heartbeat every ${HEARTBEAT_MS} ms. ${roundTripCount} WebSocket echo round trips one after the other and`,
-        `${heartbeatCount} heartbeat intervals, measured together, twice: at rest, and while autocannon keeps every`,
-        `sync-api worker busy with \`GET /compute/primes?below=${fmt.count(BELOW)}\` (${workers * 4} connections).`,
-        "The event loop never waits for the blocking work; it only shares the CPU with it.",
-      ].join("\n"),
-      tables: [
-        {
-          columns: ["async-api", "rest p50", "rest p99", "rest max", "saturated p50", "saturated p99", "saturated max"],
-          rows: [
-            row("WebSocket echo round trip", rest.rtt, saturated.rtt),
-            row("SSE heartbeat interval", rest.heartbeat, saturated.heartbeat),
-          ],
-        },
-        {
-          columns: ["sync-api under that load", "value"],
-          rows: [
-            ["CPU-bound requests/s", fmt.count(result.requestsPerSecond)],
-            ["p99 latency", fmt.ms(result.p99)],
-            ["errors", String(result.errors)],
-          ],
-        },
-      ],
-      chart: {
-        title: "async-api p99, at rest and while sync-api is saturated",
-        unit: "ms",
-        series: ["at rest", "sync-api saturated"],
-        rows: [
-          { label: "WebSocket echo round trip p99", values: [rest.rtt.p99, saturated.rtt.p99] },
-          {
-            label: `SSE heartbeat interval p99 (every ${HEARTBEAT_MS} ms)`,
-            values: [rest.heartbeat.p99, saturated.heartbeat.p99],
-          },
-        ],
-        format: fmt.ms,
+
+    const targets: { target: string; probe: string; value: number; met: boolean }[] = PROBES.flatMap(
+      ({ key, label }) => {
+        const rows = [];
+        if (split) {
+          const value = ratio(split.saturated[key], split.rest[key]);
+          rows.push({
+            target: `split: saturated p99 ≤ ${SPLIT_MAX_RATIO}× at rest`,
+            probe: label,
+            value,
+            met: value <= SPLIT_MAX_RATIO,
+          });
+        }
+        if (split && inline) {
+          const value = ratio(inline.saturated[key], split.saturated[key]);
+          rows.push({
+            target: `inline: saturated p99 ≥ ${INLINE_MIN_RATIO}× split's`,
+            probe: label,
+            value,
+            met: value >= INLINE_MIN_RATIO,
+          });
+        }
+        return rows;
       },
-      measurements: [
-        ...measurements,
+    );
+
+    const measurements: Measurement[] = [];
+    for (const { mode, rest, saturated, load } of results) {
+      for (const { key, label } of PROBES) {
+        for (const [state, probes] of [
+          ["at rest", rest],
+          ["sync side saturated", saturated],
+        ] as const) {
+          const s = probes[key].spread;
+          if (!s) continue;
+          for (const p of ["p50", "p99", "max"] as const) {
+            measurements.push({ label: `${label}, ${mode.name}, ${state}`, metric: p, unit: "ms", value: s[p] });
+          }
+        }
+        const value = ratio(saturated[key], rest[key]);
+        if (value > 0) {
+          measurements.push({
+            label: `${label}, ${mode.name}`,
+            metric: "saturated p99 ÷ at-rest p99",
+            unit: "×",
+            value,
+          });
+        }
+      }
+      measurements.push(
         {
-          label: "sync-api under load",
+          label: `sync side under load, ${mode.name}`,
           metric: "CPU-bound requests per second",
           unit: "req/s",
-          value: result.requestsPerSecond,
+          value: load.requestsPerSecond,
         },
-      ],
+        { label: `sync side under load, ${mode.name}`, metric: "p99 latency", unit: "ms", value: load.p99 },
+      );
+    }
+    for (const { key, label } of PROBES) {
+      const value = split && inline ? ratio(inline.saturated[key], split.saturated[key]) : Number.NaN;
+      if (value > 0) {
+        measurements.push({ label: `${label}, inline ÷ split`, metric: "saturated p99 ratio", unit: "×", value });
+      }
+    }
+
+    const short = results.flatMap(({ mode, rest, saturated }) =>
+      (
+        [
+          ["at rest", rest],
+          ["saturated", saturated],
+        ] as const
+      ).flatMap(([state, probes]) =>
+        PROBES.filter(({ key }) => !probes[key].complete).map(({ key, label }) =>
+          probes[key].timedOut
+            ? `${mode.name}, ${state}: ${label} ended after ${probes[key].samples} samples, one answer not coming within ${ANSWER_TIMEOUT_MS / 1000} s.`
+            : `${mode.name}, ${state}: ${label} got ${probes[key].samples} of ${key === "sse" ? limits.heartbeats : limits.requests} samples within its ${limits.seconds} s budget.`,
+        ),
+      ),
+    );
+    const splitRps = split?.load.requestsPerSecond ?? Number.NaN;
+
+    const tables: Table[] = [
+      {
+        caption: "The async side, one request at a time: at rest and while the sync side is saturated",
+        columns: [
+          "async probe",
+          "mode",
+          "rest p50",
+          "rest p99",
+          "rest max",
+          "saturated p50",
+          "saturated p99",
+          "saturated max",
+          "saturated ÷ rest p99",
+          "samples (rest, saturated)",
+        ],
+        textColumns: 2,
+        rows: probeRows,
+      },
+      {
+        caption: `The sync side under that load (${connections} connections of \`/compute/primes?below=${fmt.count(BELOW)}\`)`,
+        columns: ["mode", "sync handlers run on", "CPU-bound req/s", "÷ split", "p99 latency", "errors"],
+        textColumns: 2,
+        rows: results.map(({ mode, load }) => [
+          mode.name,
+          mode.syncSide,
+          fmt.count(load.requestsPerSecond),
+          times(load.requestsPerSecond / splitRps),
+          fmt.ms(load.p99),
+          String(load.errors),
+        ]),
+      },
+      {
+        caption: "Targets (printed, never asserted)",
+        columns: ["target", "async probe", "measured", "met"],
+        textColumns: 2,
+        rows: targets.map(({ target, probe, value, met }) => [
+          target,
+          probe,
+          times(value),
+          Number.isFinite(value) ? (met ? "yes" : "no") : "–",
+        ]),
+      },
+    ];
+
+    return {
+      method: [
+        "The same API run three ways, production builds, logs at `warn`: **split** (sync-api with",
+        `${workers} cluster workers, one per core, beside async-api), **combined** (combined mode, the sync handlers on`,
+        `its pool of ${workers} worker threads) and **inline** (combined mode with \`COMBINED__SYNC_HANDLERS=inline\`: the sync`,
+        "handlers on the event loop itself, the naive monolith, for this comparison only). Each mode runs alone on",
+        `the machine, an SSE heartbeat every ${HEARTBEAT_MS} ms. Its async side is probed three ways at once, each one`,
+        "request at a time: `GET /async/healthz` on a kept-alive connection (lib/probe.ts), WebSocket echo round trips,",
+        `and the SSE heartbeat's jitter (how far each interval between two heartbeats strays from ${HEARTBEAT_MS} ms). First`,
+        "at rest (after an unrecorded warm-up), then while autocannon keeps every sync worker busy with",
+        `\`GET /compute/primes?below=${fmt.count(BELOW)}\` (${connections} connections, measured from ${SETTLE_MS / 1000} s after it starts).`,
+        `Each measurement stops at ${fmt.count(limits.requests)} answers (round trips; ${limits.heartbeats} heartbeat intervals) or`,
+        `after ${limits.seconds} s, whichever comes first; the samples column says how many each got (inline, saturated, gets`,
+        "few: its event loop runs one sieve after another). The ratio column divides the saturated p99 by the",
+        "at-rest p99 of the same mode; the heartbeat jitter's at-rest value is close to zero, so its ratio magnifies",
+        "small changes: read its milliseconds too. The sync side's throughput counts every 2xx answer of the whole",
+        "load, its settling second included. The targets are printed, never asserted.",
+      ].join("\n"),
+      tables,
+      chart: {
+        title: "Async p99: at rest, and with the sync side saturated",
+        unit: "ms",
+        series: ["at rest", "sync side saturated"],
+        rows: PROBES.flatMap(({ key, label }) =>
+          results.map(({ mode, rest, saturated }) => ({
+            label: mode.name,
+            group: label,
+            values: [rest[key].spread?.p99 ?? 0, saturated[key].spread?.p99 ?? 0],
+          })),
+        ),
+        format: fmt.ms,
+      },
+      notes: [...(combinedHere ? [] : ["This checkout has no combined mode (apps/combined): split only."]), ...short],
+      measurements,
       details: {
         workers,
+        connections,
         heartbeatMs: HEARTBEAT_MS,
-        roundTrips: roundTripCount,
-        heartbeats: heartbeatCount,
-        rest,
-        saturated,
-        load: result,
+        below: BELOW,
+        limits,
+        modes: Object.fromEntries(
+          results.map(({ mode, rest, saturated, load }) => [
+            mode.name,
+            { syncSide: mode.syncSide, rest, saturated, load },
+          ]),
+        ),
+        targets,
       },
     };
   },
 };
+
+function describeProbes(probes: Probes): string {
+  return PROBES.map(({ key }) => {
+    const { spread: s, samples } = probes[key];
+    return `${key} p99 ${ms(s?.p99)} (${samples})`;
+  }).join(", ");
+}

@@ -7,11 +7,17 @@ import { join } from "node:path";
 import { fmt } from "../lib/format.ts";
 import { type LoadItem, type LoadSummary, measureLoads } from "../lib/measure.ts";
 import type { Measurement, Scenario } from "../lib/scenario.ts";
-import { ready, type Service, startAsyncApi, startSyncApi, startTarget } from "../lib/services.ts";
+import {
+  createNote,
+  newNoteRequest,
+  ready,
+  type Service,
+  startAsyncApi,
+  startSyncApi,
+  startTarget,
+} from "../lib/services.ts";
 
 const CONNECTIONS = 50;
-const NEW_NOTE = JSON.stringify({ title: "bench note", body: "written by pnpm bench" });
-const JSON_HEADERS = { "content-type": "application/json" };
 
 type Key =
   | "node"
@@ -22,6 +28,7 @@ type Key =
   | "fastify"
   | "asyncOn"
   | "asyncOff"
+  | "asyncNoGuard"
   | "getApp"
   | "getAppLogsOn"
   | "getTwin"
@@ -40,20 +47,13 @@ const RATIOS: readonly [Key, Key, string][] = [
   ["syncNoWatchdog", "syncOff", "sync-api without ÷ with its worker-timeout watchdog, logs off"],
   ["asyncOn", "fastify", "async-api /async/healthz ÷ bare Fastify, logs on"],
   ["asyncOff", "fastify", "async-api /async/healthz ÷ bare Fastify, logs off"],
+  ["asyncNoGuard", "asyncOff", "async-api without ÷ with its event-loop guard, logs off"],
   ["getApp", "getTwin", "sync-api GET /notes/:id ÷ hand-written twin, logs off"],
   ["getAppLogsOn", "getTwin", "sync-api GET /notes/:id ÷ hand-written twin, logs on"],
   ["postApp", "postTwin", "sync-api POST /notes ÷ hand-written twin, logs off"],
   ["express", "node", "bare Express ÷ node:http"],
   ["fastify", "node", "bare Fastify ÷ node:http"],
 ];
-
-/** Creates a note through the API and returns its id. */
-async function createNote(origin: string): Promise<number> {
-  const created = await fetch(`${origin}/notes`, { method: "POST", headers: JSON_HEADERS, body: NEW_NOTE });
-  if (created.status !== 201)
-    throw new Error(`POST ${origin}/notes answered ${created.status}: ${await created.text()}`);
-  return ((await created.json()) as { id: number }).id;
-}
 
 export const overhead: Scenario = {
   name: "overhead",
@@ -77,11 +77,17 @@ export const overhead: Scenario = {
     ]);
     // Both async-apis poll the feed of the sync-api whose log is off, so no poll adds a log line
     // to the instance whose lines are counted.
-    const [asyncOn, asyncOff] = await Promise.all([
+    const [asyncOn, asyncOff, asyncNoGuard] = await Promise.all([
       startAsyncApi(context, { name: "async-api-logs-on", logLevel: "debug", syncApi: syncOff }),
       startAsyncApi(context, { name: "async-api-logs-off", logLevel: "warn", syncApi: syncOff }),
+      startAsyncApi(context, {
+        name: "async-api-no-guard",
+        logLevel: "warn",
+        syncApi: syncOff,
+        env: { ASYNC_API_EVENT_LOOP__BLOCK_WARN_MS: "0" },
+      }),
     ]);
-    await ready(node, express, fastify, syncOn, syncOff, syncNoWatchdog, asyncOn, asyncOff);
+    await ready(node, express, fastify, syncOn, syncOff, syncNoWatchdog, asyncOn, asyncOff, asyncNoGuard);
     // The twin opens the database sync-api's migrations created, and reads the same note.
     const twin = await startTarget(context, "express-notes", { BENCH_DATABASE: database });
     await ready(twin);
@@ -97,13 +103,7 @@ export const overhead: Scenario = {
     }
 
     const get = (url: string) => ({ url, connections: CONNECTIONS });
-    const post = (url: string) => ({
-      url,
-      connections: CONNECTIONS,
-      method: "POST" as const,
-      body: NEW_NOTE,
-      headers: JSON_HEADERS,
-    });
+    const post = (url: string) => ({ url, connections: CONNECTIONS, ...newNoteRequest });
     const hello = "hello JSON";
     const contract = "contract-validated routes (sync-api, 1 worker)";
     // An app's rows count the lines its log file gains.
@@ -129,6 +129,13 @@ export const overhead: Scenario = {
       { key: "fastify", group: hello, label: "bare Fastify 5", load: get(fastify.health) },
       app("asyncOn", hello, "async-api /async/healthz, logs on", asyncOn, asyncOn.health),
       app("asyncOff", hello, "async-api /async/healthz, logs off", asyncOff, asyncOff.health),
+      app(
+        "asyncNoGuard",
+        hello,
+        "async-api /async/healthz, logs off, event-loop guard off",
+        asyncNoGuard,
+        asyncNoGuard.health,
+      ),
       app("getAppLogsOn", contract, "sync-api GET /notes/:id, logs on", syncOn, `${syncOn.origin}/notes/${idLogsOn}`),
       app("getApp", contract, "sync-api GET /notes/:id, logs off", syncOff, `${syncOff.origin}/notes/${id}`),
       {
@@ -173,7 +180,8 @@ export const overhead: Scenario = {
         "line on and off. On means `LOG__LEVEL=debug`: production's `info` logs every request but the health",
         "probes, which log at debug so they do not fill the log; at debug the probes too write their one line.",
         "Off means `warn`. One sync-api runs without its worker-timeout watchdog (`CLUSTER__WORKER_TIMEOUT_MS=0`),",
-        "to price the watchdog. The contract-validated note",
+        "to price the watchdog, and one async-api without its event-loop guard (`EVENT_LOOP__BLOCK_WARN_MS=0`:",
+        "no timing of each handler's synchronous stretch), to price the guard. The contract-validated note",
         "routes run on the sync-api whose log is off (`GET` also on the one whose log is on), against a",
         "hand-written Express twin that validates with the contract's own zod schemas and does the same SQLite",
         "work on the same database file. Each app's log goes to a file, and the lines it gained per answer are",
