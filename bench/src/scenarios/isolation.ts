@@ -20,7 +20,7 @@ import { type LoadResult, startLoad } from "../lib/load.ts";
 import { probeLatencies } from "../lib/probe.ts";
 import type { BenchContext, Measurement, Scenario, Table } from "../lib/scenario.ts";
 import { hasCombined, ready, type Service, startAsyncApi, startCombined, startSyncApi } from "../lib/services.ts";
-import { type Spread, spread } from "../lib/stats.ts";
+import { median, percentile, type Spread, spread } from "../lib/stats.ts";
 
 /** Often, so that even a short measurement has dozens of heartbeat intervals (production sends one every 15 s). */
 const HEARTBEAT_MS = 25;
@@ -30,6 +30,8 @@ const BELOW = 2_000_000;
 const ANSWER_TIMEOUT_MS = 10_000;
 /** The load runs this long before the saturated measurement begins. */
 const SETTLE_MS = 1_000;
+/** After the load stops, the requests it left in the server get this long to finish. */
+const DRAIN_MS = 500;
 /** The targets, printed with the figures and never asserted. */
 const SPLIT_MAX_RATIO = 1.5;
 const INLINE_MIN_RATIO = 10;
@@ -61,15 +63,20 @@ interface Sampled {
   readonly timedOut: boolean;
 }
 
+/** A probe over the rounds: p50 and p99 the medians of the rounds', max the largest of all. */
 interface ProbeSummary {
+  /** Samples over all rounds. */
   readonly samples: number;
   /** Undefined when the probe got no sample at all. */
   readonly spread?: Spread;
+  /** Each round's p99. */
+  readonly p99s: readonly number[];
+  /** Every round reached its count. */
   readonly complete: boolean;
   readonly timedOut: boolean;
 }
 
-type Probes = Record<ProbeName, ProbeSummary>;
+type Probes<T> = Record<ProbeName, T>;
 
 interface Running {
   /** Where the CPU-bound requests go. */
@@ -86,14 +93,33 @@ interface Mode {
   start(context: BenchContext): Promise<Running>;
 }
 
-interface ModeResult {
-  readonly mode: Mode;
-  readonly rest: Probes;
-  readonly saturated: Probes;
+/** One round of a mode: the probes at rest, then with the sync side saturated, and that load. */
+interface Round {
+  readonly rest: Probes<Sampled>;
+  readonly saturated: Probes<Sampled>;
   readonly load: LoadResult;
 }
 
-/** Echo round trips on one WebSocket, one at a time, until `count` or the time budget. */
+interface SyncSummary {
+  /** Medians over the rounds. */
+  readonly requestsPerSecond: number;
+  readonly p99: number;
+  readonly errors: number;
+  /** Each round's requests per second. */
+  readonly rounds: readonly number[];
+}
+
+interface ModeResult {
+  readonly mode: Mode;
+  readonly rest: Probes<ProbeSummary>;
+  readonly saturated: Probes<ProbeSummary>;
+  readonly load: SyncSummary;
+}
+
+/**
+ * Echo round trips on one WebSocket, one at a time, until `count` or the time budget; the first
+ * one whatever the budget (opening the socket may take it all on a blocked event loop).
+ */
 async function roundTrips(url: string, count: number, seconds: number): Promise<Sampled> {
   const deadline = performance.now() + seconds * 1000;
   const socket = new WebSocket(url);
@@ -114,7 +140,7 @@ async function roundTrips(url: string, count: number, seconds: number): Promise<
         reject(error);
       });
     });
-    while (performance.now() < deadline && times.length < count) {
+    while (times.length === 0 || (performance.now() < deadline && times.length < count)) {
       const text = `#${times.length}`;
       const started = performance.now();
       const answered = await new Promise<boolean>((resolve, reject) => {
@@ -173,12 +199,45 @@ async function heartbeatJitter(url: string, count: number, seconds: number): Pro
   return { values: jitter, complete: jitter.length >= count, timedOut: false };
 }
 
-function summarize({ values, complete, timedOut }: Sampled): ProbeSummary {
-  return { samples: values.length, ...(values.length ? { spread: spread(values) } : {}), complete, timedOut };
+function summarize(rounds: readonly Sampled[]): ProbeSummary {
+  const spreads = rounds.filter((r) => r.values.length > 0).map((r) => spread(r.values));
+  return {
+    samples: rounds.reduce((sum, r) => sum + r.values.length, 0),
+    ...(spreads.length
+      ? {
+          spread: {
+            p50: median(spreads.map((s) => s.p50)),
+            p99: median(spreads.map((s) => s.p99)),
+            max: Math.max(...spreads.map((s) => s.max)),
+          },
+        }
+      : {}),
+    p99s: spreads.map((s) => s.p99),
+    complete: rounds.every((r) => r.complete),
+    timedOut: rounds.some((r) => r.timedOut),
+  };
+}
+
+function summarizeMode(mode: Mode, rounds: readonly Round[]): ModeResult {
+  const each = (state: "rest" | "saturated") =>
+    Object.fromEntries(
+      PROBES.map(({ key }) => [key, summarize(rounds.map((r) => r[state][key]))]),
+    ) as Probes<ProbeSummary>;
+  return {
+    mode,
+    rest: each("rest"),
+    saturated: each("saturated"),
+    load: {
+      requestsPerSecond: median(rounds.map((r) => r.load.requestsPerSecond)),
+      p99: median(rounds.map((r) => r.load.p99)),
+      errors: rounds.reduce((sum, r) => sum + r.load.errors, 0),
+      rounds: rounds.map((r) => Math.round(r.load.requestsPerSecond)),
+    },
+  };
 }
 
 /** Every probe at once, against the async side at `origin`, within `limits`. */
-async function measureProbes(origin: string, limits: Limits): Promise<Probes> {
+async function measureProbes(origin: string, limits: Limits): Promise<Probes<Sampled>> {
   const healthz = `${origin}/async/healthz`;
   const [http, ws, sse] = await Promise.all([
     probeLatencies(healthz, { seconds: limits.seconds, maxRequests: limits.requests, timeoutMs: ANSWER_TIMEOUT_MS }),
@@ -187,14 +246,32 @@ async function measureProbes(origin: string, limits: Limits): Promise<Probes> {
   ]);
   if (http.non2xx > 0) throw new Error(`GET ${healthz}: ${http.non2xx} answers were not 2xx`);
   return {
-    http: summarize({
-      values: http.latencies,
-      complete: http.latencies.length >= limits.requests,
-      timedOut: http.timedOut,
-    }),
-    ws: summarize(ws),
-    sse: summarize(sse),
+    http: { values: http.latencies, complete: http.latencies.length >= limits.requests, timedOut: http.timedOut },
+    ws,
+    sse,
   };
+}
+
+/**
+ * One round: the probes at rest, then while autocannon keeps every sync worker (thread, or the
+ * event loop inline) busy with a sieve.
+ */
+async function measureRound(running: Running, limits: Limits, connections: number): Promise<Round> {
+  const rest = await measureProbes(running.asyncOrigin, limits);
+  const load = startLoad({ url: `${running.syncOrigin}/compute/primes?below=${BELOW}`, connections, seconds: 600 });
+  // Awaited below; a probe that fails first must not leave its failure unhandled.
+  load.result.catch(() => {});
+  let saturated: Probes<Sampled>;
+  try {
+    await sleep(SETTLE_MS);
+    saturated = await measureProbes(running.asyncOrigin, limits);
+  } finally {
+    load.stop();
+  }
+  const result = await load.result;
+  // The sieves already taken finish before anything else is measured.
+  await sleep(DRAIN_MS);
+  return { rest, saturated, load: result };
 }
 
 /** A few hundred unrecorded requests and round trips, so that the at-rest figures are not the JIT's. */
@@ -248,6 +325,7 @@ function everyMode(workers: number): Mode[] {
 const ratio = (a: ProbeSummary | undefined, b: ProbeSummary | undefined) =>
   a?.spread && b?.spread ? a.spread.p99 / b.spread.p99 : Number.NaN;
 const ms = (value: number | undefined) => (value === undefined || !Number.isFinite(value) ? "–" : fmt.ms(value));
+const samples = (count: number) => `${fmt.count(count)} sample${count === 1 ? "" : "s"}`;
 const times = (value: number) => (Number.isFinite(value) ? fmt.ratio(value) : "–");
 
 export const isolation: Scenario = {
@@ -263,38 +341,23 @@ export const isolation: Scenario = {
     const combinedHere = hasCombined(context);
     const modes = everyMode(workers).filter((mode) => combinedHere || mode.name === "split");
 
-    const results: ModeResult[] = [];
-    for (const mode of modes) {
-      context.log(`  ${mode.name}: the sync handlers on ${mode.syncSide}`);
-      const running = await mode.start(context);
-      try {
-        await ready(...running.services);
-        await warmUp(running.asyncOrigin);
-        const rest = await measureProbes(running.asyncOrigin, limits);
-        context.log(`    at rest:   ${describeProbes(rest)}`);
-        // Every sync worker (thread, or the event loop inline) busy with a sieve, all the time.
-        const load = startLoad({
-          url: `${running.syncOrigin}/compute/primes?below=${BELOW}`,
-          connections,
-          seconds: 600,
-        });
-        // Awaited below; a probe that fails first must not leave its failure unhandled.
-        load.result.catch(() => {});
-        let saturated: Probes;
-        try {
-          await sleep(SETTLE_MS);
-          saturated = await measureProbes(running.asyncOrigin, limits);
-        } finally {
-          load.stop();
-        }
-        const result = await load.result;
-        context.log(`    saturated: ${describeProbes(saturated)}; sync side ${fmt.rps(result.requestsPerSecond)}`);
-        results.push({ mode, rest, saturated, load: result });
-      } finally {
-        // Its processes go before the next mode's start: every mode has the machine to itself.
-        await Promise.allSettled(running.services.map((service) => service.process.stop()));
+    // Every mode up at once (idle, the others cost next to nothing), measured round by round:
+    // round 1 of every mode before round 2 of any, as lib/load.ts's interleave does.
+    const started = await Promise.all(modes.map(async (mode) => ({ mode, running: await mode.start(context) })));
+    await ready(...started.flatMap(({ running }) => running.services));
+    for (const { running } of started) await warmUp(running.asyncOrigin);
+    const rounds = new Map<Mode, Round[]>(modes.map((mode) => [mode, []]));
+    for (let round = 1; round <= context.plan.rounds; round++) {
+      for (const { mode, running } of started) {
+        const measured = await measureRound(running, limits, connections);
+        rounds.get(mode)?.push(measured);
+        context.log(
+          `  round ${round}/${context.plan.rounds}  ${mode.name}: at rest ${describeProbes(measured.rest)}; ` +
+            `saturated ${describeProbes(measured.saturated)}; sync side ${fmt.rps(measured.load.requestsPerSecond)}`,
+        );
       }
     }
+    const results = modes.map((mode) => summarizeMode(mode, rounds.get(mode) ?? []));
 
     const by = (name: ModeName) => results.find((r) => r.mode.name === name);
     const split = by("split");
@@ -383,6 +446,8 @@ export const isolation: Scenario = {
       }
     }
 
+    const { rounds: roundCount } = context.plan;
+    const perRound = roundCount === 1 ? "" : ` per round, over ${roundCount} rounds`;
     const short = results.flatMap(({ mode, rest, saturated }) =>
       (
         [
@@ -392,8 +457,8 @@ export const isolation: Scenario = {
       ).flatMap(([state, probes]) =>
         PROBES.filter(({ key }) => !probes[key].complete).map(({ key, label }) =>
           probes[key].timedOut
-            ? `${mode.name}, ${state}: ${label} ended after ${probes[key].samples} samples, one answer not coming within ${ANSWER_TIMEOUT_MS / 1000} s.`
-            : `${mode.name}, ${state}: ${label} got ${probes[key].samples} of ${key === "sse" ? limits.heartbeats : limits.requests} samples within its ${limits.seconds} s budget.`,
+            ? `${mode.name}, ${state}: ${label} got ${samples(probes[key].samples)}, an answer not coming within ${ANSWER_TIMEOUT_MS / 1000} s.`
+            : `${mode.name}, ${state}: ${label} got ${samples(probes[key].samples)} of the ${fmt.count(key === "sse" ? limits.heartbeats : limits.requests)} allowed${perRound}, its ${limits.seconds} s budget spent.`,
         ),
       ),
     );
@@ -419,7 +484,15 @@ export const isolation: Scenario = {
       },
       {
         caption: `The sync side under that load (${connections} connections of \`/compute/primes?below=${fmt.count(BELOW)}\`)`,
-        columns: ["mode", "sync handlers run on", "CPU-bound req/s", "÷ split", "p99 latency", "errors"],
+        columns: [
+          "mode",
+          "sync handlers run on",
+          "CPU-bound req/s",
+          "÷ split",
+          "p99 latency",
+          "errors",
+          "req/s per round",
+        ],
         textColumns: 2,
         rows: results.map(({ mode, load }) => [
           mode.name,
@@ -428,6 +501,7 @@ export const isolation: Scenario = {
           times(load.requestsPerSecond / splitRps),
           fmt.ms(load.p99),
           String(load.errors),
+          load.rounds.map(fmt.count).join(", "),
         ]),
       },
       {
@@ -448,18 +522,20 @@ export const isolation: Scenario = {
         "The same API run three ways, production builds, logs at `warn`: **split** (sync-api with",
         `${workers} cluster workers, one per core, beside async-api), **combined** (combined mode, the sync handlers on`,
         `its pool of ${workers} worker threads) and **inline** (combined mode with \`COMBINED__SYNC_HANDLERS=inline\`: the sync`,
-        "handlers on the event loop itself, the naive monolith, for this comparison only). Each mode runs alone on",
-        `the machine, an SSE heartbeat every ${HEARTBEAT_MS} ms. Its async side is probed three ways at once, each one`,
-        "request at a time: `GET /async/healthz` on a kept-alive connection (lib/probe.ts), WebSocket echo round trips,",
-        `and the SSE heartbeat's jitter (how far each interval between two heartbeats strays from ${HEARTBEAT_MS} ms). First`,
-        "at rest (after an unrecorded warm-up), then while autocannon keeps every sync worker busy with",
-        `\`GET /compute/primes?below=${fmt.count(BELOW)}\` (${connections} connections, measured from ${SETTLE_MS / 1000} s after it starts).`,
-        `Each measurement stops at ${fmt.count(limits.requests)} answers (round trips; ${limits.heartbeats} heartbeat intervals) or`,
-        `after ${limits.seconds} s, whichever comes first; the samples column says how many each got (inline, saturated, gets`,
+        "handlers on the event loop itself, the naive monolith, for this comparison only), all started together, an",
+        `SSE heartbeat every ${HEARTBEAT_MS} ms. The async side of each is probed three ways at once, each one request at a`,
+        "time: `GET /async/healthz` on a kept-alive connection (lib/probe.ts), WebSocket echo round trips, and the SSE",
+        `heartbeat's jitter (how far each interval between two heartbeats strays from ${HEARTBEAT_MS} ms). After an unrecorded`,
+        "warm-up, a round of a mode measures them at rest, then while autocannon keeps every sync worker (process,",
+        `thread, or the event loop inline) busy with \`GET /compute/primes?below=${fmt.count(BELOW)}\` (${connections} connections,`,
+        `measured from ${SETTLE_MS / 1000} s after the load starts; the other modes idle meanwhile). ${roundCount} round(s), interleaved (round 1 of`,
+        "every mode before round 2 of any); p50 and p99 are the medians of the rounds', max the largest of all.",
+        `Each measurement stops at ${fmt.count(limits.requests)} answers (round trips; ${limits.heartbeats} heartbeat intervals) or after`,
+        `${limits.seconds} s, whichever comes first; the samples column counts them over the rounds (inline, saturated, gets`,
         "few: its event loop runs one sieve after another). The ratio column divides the saturated p99 by the",
         "at-rest p99 of the same mode; the heartbeat jitter's at-rest value is close to zero, so its ratio magnifies",
         "small changes: read its milliseconds too. The sync side's throughput counts every 2xx answer of the whole",
-        "load, its settling second included. The targets are printed, never asserted.",
+        "load, its settling second included (median of the rounds). The targets are printed, never asserted.",
       ].join("\n"),
       tables,
       chart: {
@@ -495,9 +571,9 @@ export const isolation: Scenario = {
   },
 };
 
-function describeProbes(probes: Probes): string {
+function describeProbes(probes: Probes<Sampled>): string {
   return PROBES.map(({ key }) => {
-    const { spread: s, samples } = probes[key];
-    return `${key} p99 ${ms(s?.p99)} (${samples})`;
+    const { values } = probes[key];
+    return `${key} p99 ${ms(values.length ? percentile(values, 99) : undefined)} (${values.length})`;
   }).join(", ");
 }
