@@ -1,0 +1,86 @@
+/**
+ * `pnpm init-project <name>`: makes the template this project, in one command. Renames the
+ * internal scope (`@repo/` → `@<name>/`) and the template's name (`api-starter` → `<name>`) in
+ * every text file, then brings what is derived from them up to date: the lockfile and installed
+ * links (`pnpm install`), the committed OpenAPI document (`pnpm openapi`), and the formatting and
+ * import order the rename changed (`pnpm format`).
+ *
+ * Idempotent: run again with the same name, it renames nothing and the other steps change nothing
+ * (so a run that stopped half-way can simply be run again). A project already named otherwise is
+ * refused: past the first run the name is the developer's own, and a blind replacement of it
+ * could hit their code.
+ */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { invalidNameReason } from "./init-project/name.ts";
+import { projectState, renameProject, TEMPLATE } from "./init-project/rename.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+function fail(message: string): never {
+  process.stderr.write(`init-project: ${message}\n`);
+  process.exit(1);
+}
+
+interface Step {
+  readonly title: string;
+  run(): void;
+}
+
+/** A pnpm command in the project, its output shown as it comes; stops init-project if it fails. */
+function pnpm(...args: string[]): Step {
+  return {
+    title: `pnpm ${args.join(" ")}`,
+    run() {
+      const result = spawnSync("pnpm", args, { cwd: root, stdio: "inherit" });
+      if (result.status !== 0) fail(`pnpm ${args.join(" ")} failed; fix that, then run init-project again`);
+    },
+  };
+}
+
+const usage = "usage: pnpm init-project <name>   (the name of your project: lowercase, as npm takes it)";
+let parsed: ReturnType<typeof parseArgs>;
+try {
+  // Options to come (such as --no-examples, to remove the example resource) are parsed here and
+  // add their own steps below, before the install.
+  parsed = parseArgs({ allowPositionals: true, options: {} });
+} catch (error) {
+  fail(`${(error as Error).message}\n${usage}`);
+}
+const [name, ...extra] = parsed.positionals;
+if (name === undefined || extra.length > 0) fail(usage);
+const invalid = invalidNameReason(name);
+if (invalid) fail(`"${name}" cannot be the project's name: ${invalid}`);
+
+const state = projectState(root);
+if (!state.isTemplate && state.name !== name) {
+  fail(
+    `this project is already named "${state.name}": init-project renames the template (${TEMPLATE.name}) once, and will not rename "${state.name}" to "${name}"`,
+  );
+}
+
+const steps: Step[] = [
+  {
+    title: state.isTemplate
+      ? `rename ${TEMPLATE.scope}/ to @${name}/ and ${TEMPLATE.name} to ${name}`
+      : `already named ${name}: nothing to rename`,
+    run() {
+      if (!state.isTemplate) return;
+      const changed = renameProject(root, name);
+      process.stdout.write(`  ${changed.length} files renamed\n`);
+    },
+  },
+  // The lockfile names every workspace package, and node_modules links them by name.
+  pnpm("install"),
+  // The committed OpenAPI document carries the title.
+  pnpm("openapi"),
+  // The new scope sorts elsewhere among imports and dependencies.
+  pnpm("format"),
+];
+
+for (const step of steps) {
+  process.stdout.write(`\ninit-project: ${step.title}\n`);
+  step.run();
+}
+process.stdout.write(`\ninit-project: this is ${name}. Next: pnpm dev, pnpm test, and git init if you have not.\n`);
