@@ -1,16 +1,19 @@
 /**
  * The quick start itself: `pnpm dev` brings up both apps and the proxy from source, the proxy's
- * origin serves both health routes, and Ctrl-C (SIGINT to the whole process group, as a terminal
- * sends it) leaves no process behind.
+ * origin serves both health routes, the console stays quiet, and Ctrl-C (SIGINT to the whole
+ * process group, as a terminal sends it) leaves no process behind.
  */
+import { globSync, utimesSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { HealthStatus } from "@repo/contracts";
-import { descendantsOf, freePort, isAlive, startProcess, stopAll, waitFor, waitForHttp } from "@repo/testing";
+import { descendantsOf, freePort, isAlive, repoRoot, startProcess, stopAll, waitFor, waitForHttp } from "@repo/testing";
 import { afterAll, describe, expect, it } from "vitest";
 
 afterAll(stopAll);
 
 describe("pnpm dev", () => {
-  it("serves both runtimes on one origin and leaves nothing behind on Ctrl-C", async () => {
+  it("serves both runtimes on one origin, stays quiet, restarts on sources only, and leaves nothing behind on Ctrl-C", async () => {
     const [proxyPort, syncPort, asyncPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const dev = startProcess("pnpm", ["dev"], {
       detached: true,
@@ -20,6 +23,10 @@ describe("pnpm dev", () => {
         SYNC_API_PORT: String(syncPort),
         SYNC_API_WORKERS: "2",
         ASYNC_API_PORT: String(asyncPort),
+        // async-api reads only its own variables: where this run's sync-api listens.
+        ASYNC_API_UPSTREAMS: JSON.stringify({
+          "sync-api": { url: `http://127.0.0.1:${syncPort}`, statusPath: "/readyz" },
+        }),
       },
     });
     const origin = `http://localhost:${proxyPort}`;
@@ -31,12 +38,40 @@ describe("pnpm dev", () => {
     );
     expect(sync.runtime).toBe("sync");
     expect(async.runtime).toBe("async");
-    expect(dev.output().split(`Open ${origin}`)).toHaveLength(2);
+    // The banner, once, after both apps are up: its URLs are the welcome page and the API reference.
+    const banner = `Open ${origin}/ `;
+    await waitFor("the banner", async () => (dev.output().includes(banner) ? true : undefined), { timeoutMs: 30_000 });
+    expect(dev.output().split(banner)).toHaveLength(2);
+    expect(dev.output()).toContain(`API reference ${origin}/docs`);
+    // No warning for the expected start-up race (async-api's relay polling before sync-api listens).
+    expect(dev.output()).not.toMatch(/WARN|note events feed unavailable/);
 
     // Every process pnpm dev started: turbo, the three tasks, the cluster's workers.
     const tree = descendantsOf(dev.pid);
     expect(tree).toContain(sync.pid);
     expect(tree).toContain(async.pid);
+
+    // Idle, it stays quiet: probes and the outbox poll log at debug; the dev level is info.
+    const linesAtRest = dev.output().split("\n").length;
+    await sleep(60_000);
+    const idleLines = dev
+      .output()
+      .split("\n")
+      .slice(linesAtRest - 1)
+      .filter((line) => line.trim() !== "");
+    expect(idleLines.length).toBeLessThanOrEqual(5);
+
+    // The watchers follow the workspace's own sources, not its dependencies.
+    for (const file of globSync("node_modules/.pnpm/zod@*/node_modules/zod/**/*.js", { cwd: repoRoot })) {
+      touch(join(repoRoot, file));
+    }
+    touch(join(repoRoot, "packages/contracts/src/health.ts"));
+    await waitFor("both apps to restart on the source change", async () => {
+      const restarts = dev.output().match(/Restarting 'src\/main\.ts'/g) ?? [];
+      return restarts.length >= 2 ? restarts : undefined;
+    });
+    await waitForHttp(`${origin}/healthz`, { timeoutMs: 60_000 });
+    expect(dev.output().match(/Restarting 'src\/main\.ts'/g)).toHaveLength(2);
 
     process.kill(-dev.pid, "SIGINT");
     await waitFor("pnpm dev to exit", async () => ((await dev.exited) ? true : undefined), { timeoutMs: 30_000 });
@@ -46,5 +81,10 @@ describe("pnpm dev", () => {
     for (const port of [proxyPort, syncPort, asyncPort]) {
       await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
     }
-  });
+  }, 240_000);
 });
+
+function touch(file: string): void {
+  const now = new Date();
+  utimesSync(file, now, now);
+}

@@ -32,7 +32,8 @@ describe("production builds", () => {
     const start = startProcess("pnpm", ["start"], {
       detached: true,
       env: {
-        NODE_ENV: "production",
+        // `pnpm start` means production by itself.
+        NODE_ENV: undefined,
         PORT: String(proxyPort),
         SYNC_API_PORT: String(syncPort),
         SYNC_API_WORKERS: "2",
@@ -51,6 +52,10 @@ describe("production builds", () => {
     expect(commandLine(sync.pid)).toMatch(/dist\/main\.js/);
     expect(commandLine(async.pid)).toMatch(/dist\/main\.js/);
     expect(commandLine(async.pid)).not.toContain("@repo/source");
+    // Production settings: no welcome page (a 404 problem), no internals in a 500.
+    const root = await fetch(`${origin}/`);
+    expect(root.status).toBe(404);
+    expect(root.headers.get("content-type")).toMatch(/^application\/problem\+json/);
 
     const tree = descendantsOf(start.pid);
     process.kill(-start.pid, "SIGINT");
@@ -58,14 +63,32 @@ describe("production builds", () => {
     await waitFor("every process to be gone", async () => (tree.some(isAlive) ? undefined : true));
   });
 
+  it.each(["start", "start:combined"])(
+    "pnpm %s without the production secrets stops at once, naming what each app needs",
+    async (script) => {
+      const start = startProcess("pnpm", [script], { env: { NODE_ENV: undefined } });
+      const exit = await start.exited;
+      expect(exit.code).not.toBe(0);
+      const output = start.output();
+      expect(output).toMatch(
+        /Invalid settings for sync-api[\s\S]*secretKey[\s\S]*Invalid settings for async-api[\s\S]*secretKey/,
+      );
+      expect(output).toContain("export SYNC_API_SECRET_KEY=$(openssl rand -hex 32)");
+      // Nothing was started: the check runs before turbo.
+      expect(output).not.toContain("Packages in scope");
+    },
+  );
+
   it.each([
     ["@repo/sync-api", "SYNC_API_PORT", "/healthz", "sync"],
     ["@repo/async-api", "ASYNC_API_PORT", "/async/healthz", "async"],
+    // Combined mode's image: its pool threads load sync-api's compiled handlers from the deploy.
+    ["@repo/combined", "ASYNC_API_COMBINED__PORT", "/healthz", "sync"],
   ])(
     "%s runs alone from a deploy directory with production dependencies only",
     async (name, portVar, path, runtime) => {
       execFileSync("pnpm", ["build", `--filter=${name}`], { stdio: "ignore" });
-      const dir = join(workdir, runtime);
+      const dir = join(workdir, name.slice("@repo/".length));
       execFileSync("pnpm", ["--filter", name, "deploy", "--prod", dir], { stdio: "ignore" });
 
       const installed = globSync("node_modules/.pnpm/*", { cwd: dir }).map((p) =>

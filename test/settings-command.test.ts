@@ -22,7 +22,7 @@ describe("pnpm settings", () => {
     expect(output).toMatch(/layers, first to last: shared\/server → .* → sync-api → sync-api\/development/);
     expect(output).toMatch(/^port\s+3001\s+sync-api$/m);
     expect(output).toMatch(/^host\s+"127\.0\.0\.1"\s+shared\/server$/m);
-    expect(output).toMatch(/^log\.level\s+"debug"\s+shared\/development$/m);
+    expect(output).toMatch(/^log\.level\s+"info"\s+shared\/development$/m);
   });
 
   it("shows a value from the environment as coming from its variable", async () => {

@@ -62,7 +62,9 @@ if (pool) {
 await runAsyncServer(settings, {
   name: "combined",
   listen: { host: settings.host, port: combined.port },
-  root: syncHalf(syncEndpoints(table.routes, pool), openApiDocument({ asyncPrefix: settings.asyncPrefix }), settings),
+  root: syncHalf(syncEndpoints(table.routes, pool), openApiDocument({ asyncPrefix: settings.asyncPrefix }), settings, {
+    welcome: syncSettings.welcomePage,
+  }),
   readinessPaths: ["/readyz"],
   onDrain: () => {
     lifecycle.draining = true;

@@ -4,6 +4,8 @@
  * run on a pool thread (or, for the benchmark's naive monolith, inline on the event loop); and the
  * API reference, which sync-api serves in split mode.
  */
+
+import { readFile } from "node:fs/promises";
 import fastifyStatic from "@fastify/static";
 import { type MountedEndpoint, mountEndpoints } from "@repo/async-api/mount";
 import type { AsyncServerOptions } from "@repo/async-api/server";
@@ -11,6 +13,7 @@ import type { AsyncApiSettings } from "@repo/async-api/settings";
 import { implementedEndpoints, type OpenApiDocument } from "@repo/contracts";
 import { API_REFERENCE } from "@repo/sync-api/docs";
 import type { SyncRoute } from "@repo/sync-api/host";
+import { WELCOME_DOCS_PATH, welcomeDocFile, welcomePage } from "@repo/sync-api/welcome";
 import type { SyncPool } from "./pool/sync-pool.ts";
 import { handlerKey } from "./pool/task.ts";
 
@@ -36,6 +39,7 @@ export function syncHalf(
   endpoints: readonly MountedEndpoint[],
   document: OpenApiDocument,
   settings: AsyncApiSettings,
+  { welcome }: { readonly welcome: boolean },
 ): NonNullable<AsyncServerOptions["root"]> {
   const json = JSON.stringify(document);
   return (app, { guard }) => {
@@ -54,5 +58,16 @@ export function syncHalf(
       index: false,
       maxAge: "1h",
     });
+    if (welcome) {
+      // sync-api's welcome page and its docs links, as sync-api serves them in split mode.
+      const page = welcomePage(settings.asyncPrefix);
+      app.get("/", (_request, reply) => reply.type("text/html; charset=utf-8").send(page));
+      app.get(`${WELCOME_DOCS_PATH}/*`, async (request, reply) => {
+        const file = welcomeDocFile((request.params as { "*": string })["*"]);
+        const text = file ? await readFile(file, "utf8").catch(() => undefined) : undefined;
+        if (text === undefined) return reply.callNotFound();
+        return reply.type("text/markdown; charset=utf-8").send(text);
+      });
+    }
   };
 }

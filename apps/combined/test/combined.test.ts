@@ -157,7 +157,10 @@ describe("combined mode", () => {
       status: 504,
       detail: expect.stringContaining("combined.taskTimeoutMs"),
     });
-    // The one thread was stuck for good: only a new thread can answer this.
+    // The one thread was stuck for good: only a new thread can answer. (The timeout counts from
+    // the hand-over to the pool, so a request that waits out the new thread's start may get a 504
+    // too: wait until one answers.)
+    await waitForHttp(`${url}/healthz`, { timeoutMs: 30_000 });
     const after = await fetch(`${url}/notes`, json({ title: "after the timeout" }));
     expect(after.status).toBe(201);
   });

@@ -5,7 +5,7 @@ import { freePort, logLines, startApp, waitFor, waitForHttp } from "@repo/testin
 
 /**
  * sync-api on a free port with its own SQLite file, once every worker listens (the supervisor
- * logs each at info level; these runs log at debug unless told otherwise).
+ * says so in one line at info level; these runs log at debug unless told otherwise).
  */
 export async function startSyncApi(workers: number, env: Record<string, string> = {}) {
   const port = await freePort();
@@ -21,7 +21,7 @@ export async function startSyncApi(workers: number, env: Record<string, string> 
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     "all workers listening",
-    async () => (logLines(app).filter((l) => l.msg === "worker listening").length >= workers ? true : undefined),
+    async () => (logLines(app).some((l) => String(l.msg).startsWith("sync-api listening")) ? true : undefined),
     { abortIf: app.exitReason },
   );
   await waitForHttp(`${url}/healthz`, { abortIf: app.exitReason });

@@ -2,6 +2,7 @@
  * The proxy of `pnpm dev` and `pnpm start`. It reads the two apps' own settings stacks, so it
  * sends requests exactly where the apps listen, with the same SYNC_API_* / ASYNC_API_* variables.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { asyncApiSettings } from "@repo/async-api/settings";
 import { createLogger, exitWhenLogged, loadOrExit } from "@repo/shared-settings";
 import { syncApiSettings } from "@repo/sync-api/settings";
@@ -13,25 +14,53 @@ const sync = loadOrExit(syncApiSettings);
 const async = loadOrExit(asyncApiSettings);
 const logger = createLogger("dev-proxy", settings.log);
 
+let announced = false;
 const server = createDevProxy({
   asyncPrefix: async.asyncPrefix,
   syncTarget: targetOf(sync),
   asyncTarget: targetOf(async),
   bodyLimitBytes: { sync: sync.http.bodyLimitBytes, async: async.http.bodyLimitBytes },
-  onUpstreamError: (error, upstream, url) => logger.warn({ err: error, upstream, url }, `${upstream} is not reachable`),
+  // Until both apps are up (the banner), an app that does not answer yet is expected: debug only.
+  onUpstreamError: (error, upstream, url) =>
+    logger[announced ? "warn" : "debug"](
+      { upstream, url, code: (error as NodeJS.ErrnoException).code },
+      `${upstream} is not reachable: ${error.message}`,
+    ),
 });
 
 server.on("error", (error) => {
   logger.fatal({ err: error }, "cannot listen");
   exitWhenLogged(logger, 1);
 });
-server.listen(settings.port, settings.host, () => {
-  const shown = ["127.0.0.1", "0.0.0.0", "::", "::1"].includes(settings.host) ? "localhost" : settings.host;
+server.listen(settings.port, settings.host, () => void announceWhenUp());
+
+/**
+ * The banner, once both apps answer their health routes: the last line of a `pnpm dev` start,
+ * so it does not scroll away under the apps' own start-up lines.
+ */
+async function announceWhenUp(): Promise<void> {
+  const healthUrls = [`${targetOf(sync)}/healthz`, `${targetOf(async)}${async.asyncPrefix}/healthz`];
+  const up = (url: string) =>
+    fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
+      (response) => response.ok,
+      () => false,
+    );
+  while (!closing && !(await Promise.all(healthUrls.map(up))).every(Boolean)) await sleep(250);
+  if (closing) return;
+  announced = true;
+  const host = ["127.0.0.1", "0.0.0.0", "::", "::1"].includes(settings.host) ? "localhost" : settings.host;
+  const origin = `http://${host}:${settings.port}`;
   process.stdout.write(
-    `\n  ➜  Open http://${shown}:${settings.port}   ` +
-      `(${async.asyncPrefix}/* → async-api ${targetOf(async)}, everything else → sync-api ${targetOf(sync)})\n\n`,
+    [
+      "",
+      ...(sync.welcomePage ? [`  ➜  Open ${origin}/        the welcome page: both runtimes, live`] : []),
+      `  ➜  API reference ${origin}/docs`,
+      `     ${async.asyncPrefix}/* → async-api ${targetOf(async)}, everything else → sync-api ${targetOf(sync)}`,
+      "",
+      "",
+    ].join("\n"),
   );
-});
+}
 
 let closing = false;
 function shutdown() {

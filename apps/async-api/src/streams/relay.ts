@@ -5,6 +5,11 @@ import type { Outbound } from "../outbound/client.ts";
 
 const Feed = z.object({ events: z.array(NoteEvent) });
 const PAGE = 500;
+/**
+ * At start-up sync-api may not listen yet (`pnpm dev` starts both at once): for this long an
+ * unreachable feed is expected, and logged at debug only.
+ */
+const STARTUP_GRACE_MS = 15_000;
 
 /**
  * Brings sync-api's note changes to async-api. sync-api writes each change to an outbox table in
@@ -24,6 +29,8 @@ export class NoteEventsRelay {
   #running = false;
   #stop = new AbortController();
   #failing = false;
+  #reached = false;
+  #startedAt = 0;
   #caughtUp: Promise<void>;
   #markCaughtUp: () => void = () => {};
 
@@ -57,6 +64,7 @@ export class NoteEventsRelay {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#startedAt = performance.now();
     void this.#loop();
   }
 
@@ -105,11 +113,16 @@ export class NoteEventsRelay {
       if (parsed?.success) {
         if (this.#failing) this.#logger.info("note events feed reachable again");
         this.#failing = false;
+        this.#reached = true;
         return parsed.data.events;
+      }
+      const why = "detail" in call ? call.detail : `status ${call.httpStatus}`;
+      if (!this.#reached && performance.now() - this.#startedAt < STARTUP_GRACE_MS) {
+        this.#logger.debug({ url: this.#feedUrl, outcome: call.outcome, why }, "waiting for the note events feed");
+        return undefined;
       }
       // Logged once per outage, not once per poll.
       if (!this.#failing) {
-        const why = "detail" in call ? call.detail : `status ${call.httpStatus}`;
         this.#logger.warn({ url: this.#feedUrl, outcome: call.outcome, why }, "note events feed unavailable; retrying");
       }
       this.#failing = true;

@@ -67,16 +67,18 @@ export class Supervisor {
     process.on("SIGHUP", () => void this.rollingRestart());
 
     const initial = Array.from({ length: workers }, () => this.#fork());
+    // One line once every worker listens (each worker's own is at debug: a quiet `pnpm dev`).
     void Promise.all(initial.map((s) => s.ready)).then((ready) => {
-      if (ready.every(Boolean)) this.#booted = true;
+      if (!ready.every(Boolean)) return;
+      this.#booted = true;
+      this.#logger.info(
+        { host, port, workers, scheduling: knobs.scheduling },
+        `sync-api listening on http://${host}:${port} with ${workers} workers`,
+      );
     });
     if (knobs.workerTimeoutMs > 0) {
       setInterval(() => this.#checkWatchdogs(), beatInterval(knobs.workerTimeoutMs)).unref();
     }
-    this.#logger.info(
-      { host, port, workers, scheduling: knobs.scheduling },
-      `sync-api listening on http://${host}:${port} with ${workers} workers`,
-    );
   }
 
   /** Replaces every worker, one at a time: each new one listens before the old one drains. */
@@ -125,7 +127,7 @@ export class Supervisor {
     worker.once("listening", () => {
       state.listening = true;
       state.lastReport = Date.now();
-      this.#logger.info({ workerPid: worker.process.pid }, "worker listening");
+      this.#logger.debug({ workerPid: worker.process.pid }, "worker listening");
       settle(true);
     });
     worker.once("exit", () => settle(false));

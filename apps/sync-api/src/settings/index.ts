@@ -52,6 +52,11 @@ export const syncApiSchema = sharedSchema.extend({
   }),
   /** Which route table to serve: Django's ROOT_URLCONF. `test` adds test-only routes. */
   routeTable: z.enum(ROUTE_TABLES),
+  /**
+   * The welcome page at `/` (src/http/welcome.ts): both runtimes live, for a developer's first
+   * look. Off in production, where `/` is a 404 problem like any other unknown path.
+   */
+  welcomePage: z.boolean(),
   database: z.strictObject({
     /** The SQLite file the example resource lives in (compose mounts a volume for it). */
     path: z.string().min(1),
@@ -82,9 +87,18 @@ export const syncApiSettings = defineSettings({
         restartBackoff: { initialMs: 100, maxMs: 15_000, resetAfterMs: 30_000 },
       },
       routeTable: "main",
+      welcomePage: true,
       database: { path: fileURLToPath(new URL("data/sync-api.sqlite", appDir)), busyTimeoutMs: 5_000 },
     }),
-    byEnvironment("sync-api", { development: {}, test: { routeTable: "test" }, production: {} }),
+    byEnvironment("sync-api", {
+      development: {},
+      test: { routeTable: "test" },
+      // `pnpm start` on a laptop keeps its data apart from `pnpm dev`'s (compose sets its own path).
+      production: {
+        welcomePage: false,
+        database: { path: fileURLToPath(new URL("data/production/sync-api.sqlite", appDir)) },
+      },
+    }),
     // 4. the developer's own, git-ignored file (see settings.local.example.json)
     jsonFile(new URL("settings.local.json", appDir), { optional: true, name: "settings.local.json" }),
     // 5. .env files in this folder, then SYNC_API_* variables, last

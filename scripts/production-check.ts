@@ -1,0 +1,46 @@
+/**
+ * `pnpm start` and `pnpm start:combined` run the production builds with production settings.
+ * Before turbo starts anything, this resolves every app's settings the way they will, and when
+ * any is invalid (typically: production has no default secret key) prints one screen naming what
+ * each app needs and how to give it, then exits 1, instead of each app failing on its own.
+ */
+import { asyncApiSettings } from "@repo/async-api/settings";
+import { proxySettings } from "@repo/dev-proxy/settings";
+import { formatProblems } from "@repo/shared-settings";
+import { syncApiSettings } from "@repo/sync-api/settings";
+
+const mode = process.argv[2] === "combined" ? "combined" : "split";
+const stacks =
+  mode === "combined" ? [syncApiSettings, asyncApiSettings] : [syncApiSettings, asyncApiSettings, proxySettings];
+const env = { ...process.env, NODE_ENV: "production" };
+
+const reports: string[] = [];
+let secretMissing = false;
+for (const stack of stacks) {
+  const resolution = stack.resolve(env);
+  if (resolution.ok) continue;
+  reports.push(formatProblems(stack.app, resolution.problems));
+  secretMissing ||= resolution.problems.some((problem) => problem.key === "secretKey");
+}
+
+if (reports.length > 0) {
+  const command = mode === "combined" ? "pnpm start:combined" : "pnpm start";
+  const lines = [
+    `${command} runs the production builds with production settings (NODE_ENV=production), and they are not complete:`,
+    "",
+    ...reports,
+    "",
+  ];
+  if (secretMissing) {
+    lines.push(
+      "Production has no default secret key. Make one and keep it (signed cursors die with it), for example in each",
+      "app's .env file (git-ignored), or in the environment:",
+      "",
+      "  export SYNC_API_SECRET_KEY=$(openssl rand -hex 32) ASYNC_API_SECRET_KEY=$(openssl rand -hex 32)",
+      `  ${command}`,
+      "",
+    );
+  }
+  process.stderr.write(`${lines.join("\n")}\n`);
+  process.exit(1);
+}
