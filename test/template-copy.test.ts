@@ -17,7 +17,7 @@ import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { type AppProcess, descendantsOf, repoRoot, startProcess } from "@repo/testing";
+import { type AppProcess, killTree, repoRoot, startProcess } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectFiles, readText } from "../scripts/init-project/files.ts";
 import { keepsTemplateNames, projectState, TEMPLATE } from "../scripts/init-project/rename.ts";
@@ -31,20 +31,8 @@ const tracked = trackedFiles();
 const copy = mkdtempSync(join(tmpdir(), "template-copy-"));
 const running = new Set<AppProcess>();
 
-/** Kills `child` and everything it started (turbo, vitest workers, the apps), wherever they went. */
-function killTree(child: AppProcess): void {
-  // Its process group (it was started detached), then any descendant that left the group.
-  for (const pid of [-child.pid, ...descendantsOf(child.pid)]) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-}
-
 afterAll(() => {
-  for (const child of running) killTree(child);
+  for (const child of running) killTree(child.pid);
   rmSync(copy, { recursive: true, force: true });
 });
 
@@ -57,7 +45,7 @@ async function pnpm(...args: string[]): Promise<{ code: number | null; output: s
     env: { pnpm_config_prefer_offline: "true" },
   });
   running.add(child);
-  const timer = setTimeout(() => killTree(child), STEP_TIMEOUT_MS);
+  const timer = setTimeout(() => killTree(child.pid), STEP_TIMEOUT_MS);
   const exit = await child.exited;
   clearTimeout(timer);
   running.delete(child);

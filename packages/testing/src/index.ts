@@ -13,7 +13,7 @@ export {
   startProcess,
   stopAll,
 } from "./process.ts";
-export { descendantsOf, isAlive } from "./process-tree.ts";
+export { descendantsOf, isAlive, killTree } from "./process-tree.ts";
 export {
   type ComposeFile,
   type ComposeService,

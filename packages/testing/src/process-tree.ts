@@ -29,3 +29,17 @@ export function isAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
+
+/**
+ * SIGKILL to a process started `detached` (its whole process group) and to any descendant that
+ * left the group: nothing it started outlives a test, whatever state the test ended in.
+ */
+export function killTree(pid: number): void {
+  for (const target of [-pid, ...descendantsOf(pid)]) {
+    try {
+      process.kill(target, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+}
