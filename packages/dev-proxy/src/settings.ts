@@ -1,4 +1,4 @@
-/** The proxy's own settings stack: where it listens. `PORT` is the proxy's (README.md, "Settings"). */
+/** The proxy's own settings stack: where it listens. `PORT` is the proxy's (docs/settings.md). */
 import { defineSettings, envVars, layer, type Settings, sharedLayers, sharedSchema } from "@repo/shared-settings";
 
 export const proxySchema = sharedSchema.pick({ host: true, port: true, log: true, shutdown: true });

@@ -2,7 +2,7 @@ import type { ZodType } from "zod";
 
 /**
  * A settings layer is a named, partial settings object. An app's settings are an ordered list of
- * layers (see README.md, "Settings"), merged first to last and validated once at the end.
+ * layers (see docs/settings.md), merged first to last and validated once at the end.
  */
 
 /** A partial settings object, as a layer gives it: plain JSON-like data. */

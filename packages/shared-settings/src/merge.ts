@@ -10,7 +10,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /**
- * Merges layers first to last. The rules (documented in the README):
+ * Merges layers first to last. The rules (documented in docs/settings.md):
  * - plain objects merge key by key, recursively;
  * - arrays and scalars replace what was there (a list is one value, never concatenated);
  * - `undefined` sets nothing.

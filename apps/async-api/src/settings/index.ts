@@ -1,5 +1,5 @@
 /**
- * async-api's settings stack: the ordered list of layers (README.md, "Settings"). Later
+ * async-api's settings stack: the ordered list of layers (docs/settings.md). Later
  * layers win; the merged result is validated once by `asyncApiSchema`. `pnpm settings async-api`
  * prints every resolved value with the layer it came from.
  */

@@ -1,5 +1,5 @@
 /**
- * sync-api's settings stack: the ordered list of layers (README.md, "Settings"). Later
+ * sync-api's settings stack: the ordered list of layers (docs/settings.md). Later
  * layers win; the merged result is validated once by `syncApiSchema`. `pnpm settings sync-api`
  * prints every resolved value with the layer it came from.
  */

@@ -1,5 +1,5 @@
 /**
- * The shared component layers (README.md, "Settings": layer 1) and what each NODE_ENV changes in them
+ * The shared component layers (docs/settings.md: layer 1) and what each NODE_ENV changes in them
  * (layer 2). Each component is a schema fragment, its default values, and its per-environment
  * values; an app takes all of them, the proxy only those it uses.
  */
