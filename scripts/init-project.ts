@@ -13,7 +13,6 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { invalidNameReason } from "./init-project/name.ts";
 import { projectState, renameProject, TEMPLATE } from "./init-project/rename.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -50,6 +49,12 @@ try {
 }
 const [name, ...extra] = parsed.positionals;
 if (name === undefined || extra.length > 0) fail(usage);
+// The name rules use a dependency: before `pnpm install`, say so rather than print a stack trace.
+const { invalidNameReason } = await import("./init-project/name.ts").catch((error: NodeJS.ErrnoException) => {
+  if (error.code === "ERR_MODULE_NOT_FOUND")
+    fail("run `pnpm install` first: init-project uses the workspace's dependencies");
+  throw error;
+});
 const invalid = invalidNameReason(name);
 if (invalid) fail(`"${name}" cannot be the project's name: ${invalid}`);
 
