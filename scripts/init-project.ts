@@ -77,7 +77,7 @@ const steps: Step[] = [
     },
   },
   // The lockfile names every workspace package, and node_modules links them by name.
-  pnpm("install"),
+  pnpm("install", "--no-frozen-lockfile"),
   // The committed OpenAPI document carries the title.
   pnpm("openapi"),
   // The new scope sorts elsewhere among imports and dependencies.

@@ -42,6 +42,11 @@ describe("init-project's rename", () => {
     expect(renameText("scripts/init-project/rename.ts", `"${scope}"`, "acme")).toBe(`"${scope}"`);
   });
 
+  it("leaves the lockfile to pnpm install, which writes it in its own order", () => {
+    const lockfile = `importers:\n  .:\n    devDependencies:\n      '${scope}contracts':\n`;
+    expect(renameText("pnpm-lock.yaml", lockfile, "acme")).toBe(lockfile);
+  });
+
   it("sorts a package.json's renamed dependencies and describes the root package as the project", () => {
     const root = JSON.stringify({
       name: template,

@@ -42,9 +42,15 @@ export function keepsTemplateNames(path: string): boolean {
   return path === "LICENSE" || path === "scripts/init-project.ts" || path.startsWith("scripts/init-project/");
 }
 
+/**
+ * Files a later step writes anew from the renamed ones: `pnpm install` writes the lockfile, in the
+ * order it keeps (the new scope sorts elsewhere), which a replacement in place would not be.
+ */
+const REGENERATED = new Set(["pnpm-lock.yaml"]);
+
 /** `text` (the file at `path`) with the template's scope and name replaced by `name`. */
 export function renameText(path: string, text: string, name: string): string {
-  if (keepsTemplateNames(path)) return text;
+  if (keepsTemplateNames(path) || REGENERATED.has(path)) return text;
   const renamed = text.replaceAll(`${TEMPLATE.scope}/`, `@${name}/`).replace(TEMPLATE_NAME, name);
   if (renamed === text || !(path === "package.json" || path.endsWith("/package.json"))) return renamed;
   return packageJson(renamed, path === "package.json" ? name : undefined);
