@@ -4,6 +4,7 @@
  * test-only endpoints exercise every part of a contract.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProblemDetails, VALIDATION_PROBLEM_TYPE } from "@repo/contracts";
@@ -130,6 +131,68 @@ describe.each(["sync", "async"] as const)("%s app", (runtime) => {
     expect(options.response.headers.get("allow")).toBe("POST, OPTIONS");
   });
 
+  it.each(["TRACE", "PROPFIND", "QUERY"])(
+    "answers %s on a declared path with a 405 problem and Allow",
+    async (method) => {
+      const { response, body } = await rawRequest(
+        runtime,
+        method,
+        "/healthz",
+        { "content-type": "application/json" },
+        "{}",
+      );
+      expect(response.status).toBe(405);
+      expect(response.headers.allow).toBe("GET, HEAD, OPTIONS");
+      expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
+      expect(body).toMatchObject({ status: 405 });
+    },
+  );
+
+  it("answers an unknown route without reading the body it was sent", async () => {
+    // A megabyte announced and never sent: an app that read bodies before routing would wait for it.
+    const { response, body } = await rawRequest(runtime, "POST", "/nope", {
+      "content-type": "application/json",
+      "content-length": "1000000",
+    });
+    expect(response.status).toBe(404);
+    expect(body).toMatchObject({ status: 404 });
+  });
+
+  it("refuses a JSON body that is not valid UTF-8 with a 400 problem", async () => {
+    const invalid = Buffer.concat([
+      Buffer.from('{"email":"a'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('@b.co","age":3}'),
+    ]);
+    const { response, body } = await rawRequest(
+      runtime,
+      "POST",
+      "/_test/echo/1?limit=1",
+      { "content-type": "application/json", "x-tenant": "acme" },
+      invalid,
+    );
+    expect(response.status).toBe(400);
+    expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(body).toMatchObject({ status: 400, detail: expect.stringContaining("UTF-8") });
+  });
+
+  it("answers a body of 80,000 unknown fields with a short 400 problem that counts them", async () => {
+    // Just under the 1 MiB body limit.
+    const fields: Record<string, number> = {};
+    for (let i = 0; i < 80_000; i++) fields[`k${i}`] = 1;
+    const { response, text, body } = await send(
+      runtime,
+      "/_test/echo/1?limit=1",
+      json({ email: "a@b.co", age: 3, ...fields }, { "x-tenant": "acme" }),
+    );
+    expect(response.status).toBe(400);
+    expect(body).toMatchObject({
+      unlistedErrors: 80_000 - 50,
+      detail: "80,000 fields are invalid; the first 50 are listed",
+    });
+    expect(text.length).toBeLessThan(10_000);
+  });
+
   it("answers an unexpected error with a 500 problem that hides it", async () => {
     const { response, text } = await send(runtime, "/_test/crash");
     expect(response.status).toBe(500);
@@ -182,3 +245,55 @@ describe("settings that change the contract layer", () => {
     },
   );
 });
+
+/** A request as raw bytes on a socket: any method, any body, or a body announced and never sent. */
+async function rawRequest(
+  runtime: "sync" | "async",
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string | Buffer,
+): Promise<{ response: { status: number; headers: Record<string, string> }; body: unknown }> {
+  const url = new URL(`${apps[runtime].url}${path}`);
+  const socket = connect(Number(url.port), url.hostname);
+  const head = [
+    `${method} ${url.pathname}${url.search} HTTP/1.1`,
+    `host: ${url.host}`,
+    "connection: close",
+    ...Object.entries({
+      ...(body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }),
+      ...headers,
+    }).map(([name, value]) => `${name}: ${value}`),
+  ];
+  socket.write(`${head.join("\r\n")}\r\n\r\n`);
+  if (body !== undefined) socket.write(body);
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks).toString("utf8");
+  const [top = "", ...rest] = raw.split("\r\n\r\n");
+  const [statusLine = "", ...headerLines] = top.split("\r\n");
+  const responseHeaders = Object.fromEntries(
+    headerLines.map((line) => [
+      line.slice(0, line.indexOf(":")).toLowerCase(),
+      line.slice(line.indexOf(":") + 1).trim(),
+    ]),
+  );
+  const text = rest.join("\r\n\r\n");
+  const payload = responseHeaders["transfer-encoding"] === "chunked" ? dechunk(text) : text;
+  return {
+    response: { status: Number(statusLine.split(" ")[1]), headers: responseHeaders },
+    body: payload ? (JSON.parse(payload) as unknown) : undefined,
+  };
+}
+
+function dechunk(text: string): string {
+  let out = "";
+  let rest = text;
+  for (;;) {
+    const end = rest.indexOf("\r\n");
+    const size = Number.parseInt(rest.slice(0, end), 16);
+    if (!size) return out;
+    out += rest.slice(end + 2, end + 2 + size);
+    rest = rest.slice(end + 2 + size + 2);
+  }
+}

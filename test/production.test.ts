@@ -52,10 +52,12 @@ describe("production builds", () => {
     expect(commandLine(sync.pid)).toMatch(/dist\/main\.js/);
     expect(commandLine(async.pid)).toMatch(/dist\/main\.js/);
     expect(commandLine(async.pid)).not.toContain("@repo/source");
-    // Production settings: no welcome page (a 404 problem), no internals in a 500.
-    const root = await fetch(`${origin}/`);
-    expect(root.status).toBe(404);
-    expect(root.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    // Production settings: no welcome page and no API reference (404 problems).
+    for (const path of ["/", "/docs", "/openapi.json"]) {
+      const off = await fetch(`${origin}${path}`);
+      expect(off.status).toBe(404);
+      expect(off.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    }
 
     const tree = descendantsOf(start.pid);
     process.kill(-start.pid, "SIGINT");

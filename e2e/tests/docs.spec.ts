@@ -1,6 +1,10 @@
 import { expect, test } from "@playwright/test";
 
+// Production settings (the containers) turn the API reference off.
+const production = process.env.E2E_PROXY === "containers";
+
 test("/docs renders the OpenAPI document of both apps", async ({ page }) => {
+  test.skip(production, "the API reference is off in production");
   const problems: string[] = [];
   page.on("pageerror", (error) => problems.push(error.message));
   await page.goto("/docs");
@@ -11,4 +15,24 @@ test("/docs renders the OpenAPI document of both apps", async ({ page }) => {
   await expect(operations.filter({ hasText: /^\/notes$/ })).toHaveCount(2);
   await expect(page.getByText("List notes, newest first, a page at a time")).toBeVisible();
   expect(problems).toEqual([]);
+});
+
+test("the internal note-events feed is in no public document and not reachable through the proxy", async ({
+  request,
+}) => {
+  test.skip(production, "the API reference is off in production");
+  const document = (await (await request.get("/openapi.json")).json()) as { paths: Record<string, unknown> };
+  expect(Object.keys(document.paths)).not.toContain("/note-events");
+  const feed = await request.get("/note-events");
+  expect(feed.status()).toBe(404);
+  expect(feed.headers()["content-type"]).toMatch(/^application\/problem\+json/);
+});
+
+test("in production, /docs and /openapi.json are 404 problems", async ({ request }) => {
+  test.skip(!production, "the API reference is on outside production");
+  for (const path of ["/docs", "/openapi.json"]) {
+    const response = await request.get(path);
+    expect(response.status()).toBe(404);
+    expect(response.headers()["content-type"]).toMatch(/^application\/problem\+json/);
+  }
 });

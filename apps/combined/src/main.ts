@@ -64,6 +64,7 @@ await runAsyncServer(settings, {
   listen: { host: settings.host, port: combined.port },
   root: syncHalf(syncEndpoints(table.routes, pool), openApiDocument({ asyncPrefix: settings.asyncPrefix }), settings, {
     welcome: syncSettings.welcomePage,
+    apiReference: syncSettings.apiReference,
   }),
   readinessPaths: ["/readyz"],
   onDrain: () => {

@@ -39,7 +39,7 @@ export function syncHalf(
   endpoints: readonly MountedEndpoint[],
   document: OpenApiDocument,
   settings: AsyncApiSettings,
-  { welcome }: { readonly welcome: boolean },
+  { welcome, apiReference }: { readonly welcome: boolean; readonly apiReference: boolean },
 ): NonNullable<AsyncServerOptions["root"]> {
   const json = JSON.stringify(document);
   return (app, { guard }) => {
@@ -48,16 +48,18 @@ export function syncHalf(
       responseValidation: settings.http.responseValidation,
       ...(guard ? { guard } : {}),
     });
-    app.get("/openapi.json", (_request, reply) => reply.type("application/json").send(json));
-    app.get("/docs", (_request, reply) => reply.type("text/html; charset=utf-8").send(API_REFERENCE.page));
-    app.get("/docs/init.js", (_request, reply) => reply.type("text/javascript").send(API_REFERENCE.init));
-    app.register(fastifyStatic, {
-      root: API_REFERENCE.assetsDir,
-      prefix: "/docs/assets/",
-      decorateReply: false,
-      index: false,
-      maxAge: "1h",
-    });
+    if (apiReference) {
+      app.get("/openapi.json", (_request, reply) => reply.type("application/json").send(json));
+      app.get("/docs", (_request, reply) => reply.type("text/html; charset=utf-8").send(API_REFERENCE.page));
+      app.get("/docs/init.js", (_request, reply) => reply.type("text/javascript").send(API_REFERENCE.init));
+      app.register(fastifyStatic, {
+        root: API_REFERENCE.assetsDir,
+        prefix: "/docs/assets/",
+        decorateReply: false,
+        index: false,
+        maxAge: "1h",
+      });
+    }
     if (welcome) {
       // sync-api's welcome page and its docs links, as sync-api serves them in split mode.
       const page = welcomePage(settings.asyncPrefix);

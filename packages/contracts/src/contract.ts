@@ -32,6 +32,12 @@ export interface EndpointContract {
    * would otherwise fill the log with lines nobody reads, say `debug`.
    */
   readonly accessLogLevel?: AccessLogLevel;
+  /**
+   * Internal: served by its app for the other app (or for operators) on their own network only.
+   * In no public OpenAPI document, and refused by both proxies (nginx and the dev proxy) with a
+   * 404 problem, as if it did not exist.
+   */
+  readonly internal?: boolean;
 }
 
 export type AccessLogLevel = "debug" | "info";

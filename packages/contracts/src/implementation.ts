@@ -56,6 +56,24 @@ export function methodsByPath(endpoints: Iterable<EndpointContract>): Map<string
   return byPath;
 }
 
+/**
+ * The paths of the API's internal endpoints as the proxies see them (async ones under the
+ * prefix), as patterns a proxy refuses: `:name` matches one path segment.
+ */
+export function internalPaths(controllers: readonly Controller[], asyncPrefix: string): RegExp[] {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return controllers.flatMap((ctrl) =>
+    Object.values(ctrl.endpoints)
+      .filter((endpoint) => endpoint.internal)
+      .map((endpoint) => {
+        const path = `${ctrl.runtime === "async" ? asyncPrefix : ""}${endpoint.path}`;
+        const pattern = path.split(/(:[A-Za-z0-9_]+)/).map((part) => (part.startsWith(":") ? "[^/]+" : escape(part)));
+        // Case-insensitive with an optional trailing slash: how Express matches routes by default.
+        return new RegExp(`^${pattern.join("")}/?$`, "i");
+      }),
+  );
+}
+
 /** The `Allow` header for a path: its methods, HEAD with GET, and OPTIONS. */
 export function allowHeader(methods: readonly HttpMethod[]): string {
   return [...methods, ...(methods.includes("GET") ? ["HEAD"] : []), "OPTIONS"].join(", ");

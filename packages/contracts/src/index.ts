@@ -31,6 +31,7 @@ export {
   handlerRequest,
   type ImplementedEndpoint,
   implementedEndpoints,
+  internalPaths,
   methodsByPath,
 } from "./implementation.ts";
 export { NewNote, Note, NoteChanges, NoteEvent, notes } from "./notes.ts";
@@ -40,6 +41,7 @@ export {
   BODY_PROBLEM_DETAIL,
   FieldError,
   HttpProblem,
+  MAX_LISTED_ERRORS,
   PROBLEM_CONTENT_TYPE,
   ProblemDetails,
   problem,

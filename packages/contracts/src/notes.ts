@@ -28,7 +28,8 @@ export const NoteChanges = z
     body: z.string().max(10_000).optional(),
   })
   .refine((changes) => changes.title !== undefined || changes.body !== undefined, "give title, body or both")
-  .meta({ id: "NoteChanges" });
+  // What the refinement enforces, said in the published schema too: `{}` is not a change.
+  .meta({ id: "NoteChanges", minProperties: 1, description: "At least one of title and body" });
 
 /**
  * A change to a note, from sync-api's outbox: written in the same transaction as the change, so
@@ -86,8 +87,9 @@ export const notes = controller("notes", "sync", {
       limit: z.coerce.number().int().min(1).max(1_000).default(100),
     }),
     responses: { 200: z.object({ events: z.array(NoteEvent) }).meta({ id: "NoteEvents" }) },
-    // async-api polls it twice a second.
+    // async-api polls it twice a second, from its own network: the public never sees it.
     accessLogLevel: "debug",
+    internal: true,
   },
   remove: {
     method: "DELETE",

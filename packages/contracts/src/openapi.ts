@@ -79,6 +79,7 @@ export function openApiDocument({
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
   for (const ctrl of [...api.sync, ...api.async] as Controller[]) {
     for (const [name, endpoint] of Object.entries(ctrl.endpoints)) {
+      if (endpoint.internal) continue;
       const path = `${ctrl.runtime === "async" ? asyncPrefix : ""}${openApiPath(endpoint.path)}`;
       paths[path] ??= {};
       paths[path][endpoint.method.toLowerCase()] = operation(ctrl, name, endpoint);

@@ -17,6 +17,12 @@ export const FieldError = z
 export type FieldError = z.infer<typeof FieldError>;
 
 /** RFC 9457 problem details: the one error shape of the whole API. */
+/**
+ * The most failing fields a validation problem lists; the rest are counted. A request of 100,000
+ * unknown keys must not get an answer ten times its size.
+ */
+export const MAX_LISTED_ERRORS = 50;
+
 export const ProblemDetails = z
   .object({
     type: z
@@ -27,7 +33,17 @@ export const ProblemDetails = z
     detail: z.string().optional(),
     instance: z.string().optional().meta({ description: "The request's path" }),
     requestId: z.string().optional().meta({ description: "The request id, as in X-Request-ID and the logs" }),
-    errors: z.array(FieldError).optional().meta({ description: "For validation problems: each failing field" }),
+    errors: z
+      .array(FieldError)
+      .optional()
+      .meta({
+        description: `For validation problems: each failing field, the first ${"${MAX_LISTED_ERRORS}"} at most`,
+      }),
+    unlistedErrors: z
+      .int()
+      .positive()
+      .optional()
+      .meta({ description: "For validation problems: how many more fields failed than are listed in `errors`" }),
   })
   .meta({ id: "ProblemDetails" });
 export type ProblemDetails = z.infer<typeof ProblemDetails>;
@@ -63,14 +79,21 @@ export function problem(fields: { status: number } & Partial<Omit<ProblemDetails
 }
 
 /** The 400 problem for a request that breaks its contract. */
-export function validationProblem(errors: readonly FieldError[], extra: Partial<ProblemDetails> = {}): ProblemDetails {
-  const count = errors.length === 1 ? "1 field is" : `${errors.length} fields are`;
+export function validationProblem(
+  errors: readonly FieldError[],
+  extra: Partial<ProblemDetails> = {},
+  total = errors.length,
+): ProblemDetails {
+  const count = total === 1 ? "1 field is" : `${total.toLocaleString("en")} fields are`;
+  const listed = errors.slice(0, MAX_LISTED_ERRORS);
+  const unlisted = total - listed.length;
   return problem({
     status: 400,
     type: VALIDATION_PROBLEM_TYPE,
     title: "Invalid request",
-    detail: `${count} invalid`,
-    errors: [...errors],
+    detail: unlisted > 0 ? `${count} invalid; the first ${listed.length} are listed` : `${count} invalid`,
+    errors: listed,
+    ...(unlisted > 0 ? { unlistedErrors: unlisted } : {}),
     ...extra,
   });
 }
@@ -101,6 +124,7 @@ export class HttpProblem extends Error {
 /** What both apps say about a request body they cannot take, whichever parser found it. */
 export const BODY_PROBLEM_DETAIL = {
   invalidJson: "The body is not valid JSON",
+  invalidUtf8: "The body is not valid UTF-8",
   emptyJson: "The body is empty but its content-type says JSON",
   tooLarge: "The body is larger than this server accepts",
   mediaType: "Send the body as application/json",

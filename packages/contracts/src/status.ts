@@ -2,15 +2,16 @@ import { z } from "zod";
 import { controller } from "./contract.ts";
 import { ProblemDetails } from "./problem.ts";
 
-/** What one upstream answered when async-api asked for its status. */
+/**
+ * What one upstream answered when async-api asked for its status: by name, never its address
+ * (the public must not learn the internal network's URLs).
+ */
 export const UpstreamStatus = z
-  .object({
+  .strictObject({
     name: z.string(),
-    url: z.string(),
     outcome: z.enum(["ok", "failed", "timeout", "unreachable"]),
     httpStatus: z.int().nullable(),
     elapsedMs: z.number(),
-    detail: z.string().optional(),
   })
   .meta({ id: "UpstreamStatus" });
 export type UpstreamStatus = z.infer<typeof UpstreamStatus>;

@@ -1,9 +1,9 @@
-import type { z } from "zod";
 import type { EndpointContract } from "./contract.ts";
 import {
   BODY_PROBLEM_DETAIL,
   type FieldError,
   HttpProblem,
+  MAX_LISTED_ERRORS,
   type ProblemDetails,
   problem,
   validationProblem,
@@ -19,7 +19,8 @@ export interface RequestParts {
 
 export type ValidatedRequest =
   | { readonly ok: true; readonly value: RequestParts }
-  | { readonly ok: false; readonly errors: FieldError[] };
+  /** `errors`: the first MAX_LISTED_ERRORS failing fields; `total`: how many failed. */
+  | { readonly ok: false; readonly errors: FieldError[]; readonly total: number };
 
 const PARTS = ["params", "query", "headers", "body"] as const;
 
@@ -31,29 +32,33 @@ const PARTS = ["params", "query", "headers", "body"] as const;
  */
 export function validateRequest(endpoint: EndpointContract, parts: RequestParts): ValidatedRequest {
   const value: Record<string, unknown> = { params: undefined, query: undefined, headers: undefined, body: undefined };
+  // Listed up to the cap and counted past it: no array of every failure is ever built, so a body
+  // of 100,000 unknown keys costs neither a huge answer nor a spread that overflows the stack.
   const errors: FieldError[] = [];
+  let total = 0;
   for (const part of PARTS) {
     const schema = endpoint[part];
     if (!schema) continue;
     const parsed = schema.safeParse(parts[part]);
-    if (parsed.success) value[part] = parsed.data;
-    else errors.push(...fieldErrors(part, parsed.error.issues));
-  }
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: value as unknown as RequestParts };
-}
-
-function fieldErrors(part: string, issues: readonly z.core.$ZodIssue[]): FieldError[] {
-  return issues.flatMap((issue): FieldError[] => {
-    const at = [part, ...issue.path.map(String)];
-    if (issue.code === "unrecognized_keys") {
-      return issue.keys.map((key) => ({
-        location: [...at, key].join("."),
-        message: "unknown field",
-        code: issue.code,
-      }));
+    if (parsed.success) {
+      value[part] = parsed.data;
+      continue;
     }
-    return [{ location: at.join("."), message: issue.message, code: issue.code }];
-  });
+    for (const issue of parsed.error.issues) {
+      const at = [part, ...issue.path.map(String)];
+      const keys = issue.code === "unrecognized_keys" ? issue.keys : undefined;
+      total += keys ? keys.length : 1;
+      for (const key of keys ?? [undefined]) {
+        if (errors.length >= MAX_LISTED_ERRORS) break;
+        errors.push(
+          key === undefined
+            ? { location: at.join("."), message: issue.message, code: issue.code }
+            : { location: [...at, key].join("."), message: "unknown field", code: issue.code },
+        );
+      }
+    }
+  }
+  return total > 0 ? { ok: false, errors, total } : { ok: true, value: value as unknown as RequestParts };
 }
 
 /**
@@ -111,7 +116,7 @@ export function parseRequest(
   }
   const validated = validateRequest(endpoint, parts);
   if (!validated.ok) {
-    const body = validationProblem(validated.errors);
+    const body = validationProblem(validated.errors, {}, validated.total);
     throw new HttpProblem(400, body.detail, body);
   }
   return validated.value;

@@ -6,9 +6,11 @@ import {
   encodeCursor,
   HttpProblem,
   isJsonContentType,
+  MAX_LISTED_ERRORS,
   responseMismatch,
   testingEndpoints,
   validateRequest,
+  validationProblem,
 } from "../src/index.ts";
 
 const echo: EndpointContract = testingEndpoints.echo;
@@ -44,6 +46,28 @@ describe("validateRequest", () => {
       "body.age",
       "body.more",
     ]);
+  });
+
+  it("lists at most MAX_LISTED_ERRORS failing fields and counts the rest, however many there are", () => {
+    // ~1 MB of short unknown keys: once a stack overflow in the validator (a spread of every error).
+    const body: Record<string, number> = { email: 1 };
+    for (let i = 0; i < 123_000; i++) body[`k${i}`] = 1;
+    const result = validateRequest(echo, {
+      params: { id: "1" },
+      query: { limit: "1" },
+      headers: { "x-tenant": "ab" },
+      body,
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toHaveLength(MAX_LISTED_ERRORS);
+    expect(result.total).toBe(123_000 + 2);
+    const problem = validationProblem(result.errors, {}, result.total);
+    expect(problem).toMatchObject({
+      detail: "123,002 fields are invalid; the first 50 are listed",
+      unlistedErrors: 122_952,
+    });
+    expect(JSON.stringify(problem).length).toBeLessThan(10_000);
   });
 
   it("reports a missing body as the body", () => {

@@ -4,6 +4,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { asyncApiSettings } from "@repo/async-api/settings";
+import { api, internalPaths } from "@repo/contracts";
 import { createLogger, exitWhenLogged, loadOrExit } from "@repo/shared-settings";
 import { syncApiSettings } from "@repo/sync-api/settings";
 import { createDevProxy } from "./proxy.ts";
@@ -17,6 +18,7 @@ const logger = createLogger("dev-proxy", settings.log);
 let announced = false;
 const server = createDevProxy({
   asyncPrefix: async.asyncPrefix,
+  internalPaths: internalPaths([...api.sync, ...api.async], async.asyncPrefix),
   syncTarget: targetOf(sync),
   asyncTarget: targetOf(async),
   bodyLimitBytes: { sync: sync.http.bodyLimitBytes, async: async.http.bodyLimitBytes },

@@ -14,6 +14,8 @@ export interface ProxyOptions {
    * against the proxy still sending the body (which would surface as a 502).
    */
   readonly bodyLimitBytes?: { readonly sync: number; readonly async: number };
+  /** The API's internal endpoints (`internalPaths` of the contracts): refused with a 404 problem. */
+  readonly internalPaths?: readonly RegExp[];
   /** Called when an upstream cannot be reached; the client gets a 502 problem. */
   readonly onUpstreamError?: (error: Error, upstream: "sync-api" | "async-api", url: string) => void;
 }
@@ -22,6 +24,13 @@ export interface ProxyOptions {
 export function isAsyncPath(url: string, asyncPrefix: string): boolean {
   const path = url.split("?", 1)[0] ?? "";
   return path === asyncPrefix || path.startsWith(`${asyncPrefix}/`);
+}
+
+/** Is this request for an internal endpoint? Matched on the path with its dot segments resolved. */
+function isInternal(url: string, internalPaths: readonly RegExp[]): boolean {
+  if (internalPaths.length === 0) return false;
+  const path = new URL(url, "http://proxy.invalid").pathname;
+  return internalPaths.some((pattern) => pattern.test(path));
 }
 
 /**
@@ -59,6 +68,12 @@ export function createDevProxy(options: ProxyOptions): Server {
 
   const server = createServer((req, res) => {
     const id = prepare(req);
+    if (isInternal(req.url ?? "/", options.internalPaths ?? [])) {
+      // As if it did not exist: the same 404 problem an app gives for an unknown path.
+      const path = req.url?.split("?", 1)[0];
+      sendProblem(res, { status: 404, detail: `No route for ${req.method} ${path}`, instance: req.url, requestId: id });
+      return;
+    }
     const upstream = upstreamOf(req.url ?? "/");
     const declared = Number(req.headers["content-length"] ?? 0);
     if (upstream.bodyLimit !== undefined && declared > upstream.bodyLimit) {

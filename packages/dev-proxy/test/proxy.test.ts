@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { PROBLEM_CONTENT_TYPE } from "@repo/contracts";
+import { api, internalPaths, PROBLEM_CONTENT_TYPE } from "@repo/contracts";
 import { freePort } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
@@ -183,5 +183,29 @@ describe("request bodies over the app's limit", () => {
     expect((await post("/sync", 1_001)).status).toBe(413);
     expect((await post("/async/x", 2_000)).status).toBe(200);
     expect(seen).toEqual(["/async/x"]);
+  });
+});
+
+describe("internal endpoints", () => {
+  it("are refused with a 404 problem however their path is written, and never reach an app", async () => {
+    const proxyUrl = await listen(
+      createDevProxy({
+        asyncPrefix: "/async",
+        syncTarget: await echoUpstream("sync"),
+        asyncTarget: await echoUpstream("async"),
+        internalPaths: internalPaths([...api.sync, ...api.async], "/async"),
+      }),
+    );
+    // Written as Express would still route it to the internal endpoint: any case, a trailing
+    // slash, dot segments, a query.
+    for (const path of ["/note-events", "/NOTE-EVENTS/", "/notes/../note-events", "/note-events?after=0"]) {
+      const response = await fetch(`${proxyUrl}${path}`);
+      expect(response.status, path).toBe(404);
+      expect(response.headers.get("content-type")).toBe(PROBLEM_CONTENT_TYPE);
+      expect(await response.json()).toMatchObject({ status: 404 });
+    }
+    // Public neighbours still pass.
+    const notes = (await (await fetch(`${proxyUrl}/notes`)).json()) as { upstream: string };
+    expect(notes.upstream).toBe("sync");
   });
 });

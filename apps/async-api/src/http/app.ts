@@ -1,3 +1,5 @@
+import { isUtf8 } from "node:buffer";
+import { METHODS } from "node:http";
 import { answerForError, BODY_PROBLEM_DETAIL, problem, REQUEST_ID_HEADER, requestIdFrom } from "@repo/contracts";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
@@ -56,9 +58,32 @@ export function buildApp(
     requestTimeout: settings.http.requestTimeoutMs,
   });
 
+  // Every method Node parses is one Fastify routes (a WebDAV PROPFIND included), so that each
+  // is a 405 with `Allow` on a declared path, as in sync-api; CONNECT never reaches routing.
+  for (const method of METHODS) {
+    if (method !== "CONNECT" && !app.supportedMethods.includes(method)) app.addHttpMethod(method, { hasBody: true });
+  }
+
+  // JSON is UTF-8 (RFC 8259): a body that is not is a 400, not text with U+FFFD in it. Then
+  // Fastify's own parser (with its prototype-poisoning checks).
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
+    if (!isUtf8(body as Buffer)) {
+      done(Object.assign(new Error(BODY_PROBLEM_DETAIL.invalidUtf8), { statusCode: 400 }), undefined);
+      return;
+    }
+    parseJson(request, (body as Buffer).toString("utf8"), done);
+  });
+
   // Callback-style hooks here and in mount.ts: an async hook costs a promise per request.
   app.addHook("onRequest", (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    // No route: answered here, before Fastify would read (and parse) a body nobody wants.
+    if (request.is404) {
+      sendProblem(request, reply, problem({ status: 404, detail: `No route for ${request.method} ${request.url}` }));
+      return;
+    }
     // Draining: in-flight requests finish; new ones are refused so the proxy sends them
     // elsewhere, except readiness, which answers for itself (503 while draining).
     if (lifecycle.draining) {

@@ -1,6 +1,5 @@
 import {
   type AccessLogLevel,
-  ANSWERED_METHODS,
   allowHeader,
   checkResponse,
   type HandlerResult,
@@ -99,20 +98,28 @@ export function mountEndpoints(
       },
     });
   }
+  // Every other method Fastify knows (TRACE, PROPFIND, QUERY…) on a declared path: 405 with
+  // `Allow`, or 204 for OPTIONS. Answered in `onRequest`, so no body is read for it.
   for (const [path, methods] of methodsByPath(endpoints.map(({ endpoint }) => endpoint))) {
     const allow = allowHeader(methods);
+    const declared = new Set<string>([...methods, ...(methods.includes("GET") ? ["HEAD"] : [])]);
     app.route({
-      method: ANSWERED_METHODS.filter((method) => !(methods as string[]).includes(method)),
+      method: app.supportedMethods.filter((method) => !declared.has(method)),
       url: path,
-      handler: async (request, reply) => {
+      // Answers without calling `done`: the rest of the lifecycle (body included) never runs.
+      onRequest: (request, reply) => {
         reply.header("allow", allow);
-        if (request.method === "OPTIONS") return reply.code(204).send();
-        return sendProblem(
+        if (request.method === "OPTIONS") {
+          reply.code(204).send();
+          return;
+        }
+        sendProblem(
           request,
           reply,
           problem({ status: 405, detail: `${request.method} is not allowed here; use ${allow}` }),
         );
       },
+      handler: async () => undefined,
     });
   }
 }

@@ -4,8 +4,9 @@ import type { Outbound } from "../outbound/client.ts";
 import type { AsyncApiSettings } from "../settings/index.ts";
 
 /**
- * Fans out to every upstream at once and aggregates the answers: 200 when all are up, 504 when
- * one timed out, 502 when one failed or could not be reached. The client leaving cancels them all.
+ * Fans out to every upstream at once and aggregates the answers, naming upstreams but never their
+ * addresses: 200 when all are up, 504 when one timed out, 502 when one failed or could not be
+ * reached. The client leaving cancels them all.
  */
 export function statusRoutes({
   outbound,
@@ -20,9 +21,13 @@ export function statusRoutes({
         Object.entries(upstreams).map(async ([name, upstream]) => {
           const url = `${upstream.url.replace(/\/+$/, "")}${upstream.statusPath}`;
           const call = await outbound.getJson(url, { signal });
-          return "httpStatus" in call
-            ? { name, url, outcome: call.outcome, httpStatus: call.httpStatus, elapsedMs: call.elapsedMs }
-            : { name, url, outcome: call.outcome, httpStatus: null, elapsedMs: call.elapsedMs, detail: call.detail };
+          // By name only: the upstream's address and the error's text stay inside.
+          return {
+            name,
+            outcome: call.outcome,
+            httpStatus: "httpStatus" in call ? call.httpStatus : null,
+            elapsedMs: call.elapsedMs,
+          };
         }),
       );
       const down = results.filter((r) => r.outcome !== "ok");

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { fileURLToPath } from "node:url";
 import { answerForError, BODY_PROBLEM_DETAIL, openApiDocument, problem } from "@repo/contracts";
 import express, { type NextFunction, type Request, type Response } from "express";
@@ -12,6 +13,7 @@ import { WELCOME_DOCS_PATH, welcomeDocFile, welcomePage } from "./welcome.ts";
 /** body-parser's errors, by its `type`, as the client should read them. */
 const BODY_ERRORS: Readonly<Record<string, string>> = {
   "entity.parse.failed": BODY_PROBLEM_DETAIL.invalidJson,
+  "encoding.invalid": BODY_PROBLEM_DETAIL.invalidUtf8,
   "entity.too.large": BODY_PROBLEM_DETAIL.tooLarge,
   "encoding.unsupported": "The body's encoding is not supported",
   "charset.unsupported": "The body's charset is not supported",
@@ -55,12 +57,20 @@ export function createApp(
   mountRouteTable(router, routes, {
     responseValidation: settings.http.responseValidation,
     // Only on the routes whose contract takes a body: no other request has its body read.
-    bodyParser: express.json({ limit: settings.http.bodyLimitBytes, type: ["application/json", "application/*+json"] }),
+    bodyParser: express.json({
+      limit: settings.http.bodyLimitBytes,
+      type: ["application/json", "application/*+json"],
+      // JSON is UTF-8 (RFC 8259): bytes that are not would be stored as U+FFFD, silently.
+      verify: (_req, _res, body) => {
+        if (!isUtf8(body))
+          throw Object.assign(new Error(BODY_PROBLEM_DETAIL.invalidUtf8), { status: 400, type: "encoding.invalid" });
+      },
+    }),
     ...(hooks.onHandlerStart ? { onHandlerStart: hooks.onHandlerStart } : {}),
     ...(hooks.onHandlerEnd ? { onHandlerEnd: hooks.onHandlerEnd } : {}),
   });
   app.use(router);
-  app.use(docsRouter(openApiDocument({ asyncPrefix: settings.asyncPrefix })));
+  if (settings.apiReference) app.use(docsRouter(openApiDocument({ asyncPrefix: settings.asyncPrefix })));
   if (settings.welcomePage) {
     const page = welcomePage(settings.asyncPrefix);
     app.get("/", (_req, res) => {

@@ -57,6 +57,11 @@ export const syncApiSchema = sharedSchema.extend({
    * look. Off in production, where `/` is a 404 problem like any other unknown path.
    */
   welcomePage: z.boolean(),
+  /**
+   * The OpenAPI document at `/openapi.json` and the API reference page at `/docs`. Off in
+   * production: a public API's description is published on purpose, not by default.
+   */
+  apiReference: z.boolean(),
   database: z.strictObject({
     /** The SQLite file the example resource lives in (compose mounts a volume for it). */
     path: z.string().min(1),
@@ -88,6 +93,7 @@ export const syncApiSettings = defineSettings({
       },
       routeTable: "main",
       welcomePage: true,
+      apiReference: true,
       database: { path: fileURLToPath(new URL("data/sync-api.sqlite", appDir)), busyTimeoutMs: 5_000 },
     }),
     byEnvironment("sync-api", {
@@ -96,6 +102,7 @@ export const syncApiSettings = defineSettings({
       // `pnpm start` on a laptop keeps its data apart from `pnpm dev`'s (compose sets its own path).
       production: {
         welcomePage: false,
+        apiReference: false,
         database: { path: fileURLToPath(new URL("data/production/sync-api.sqlite", appDir)) },
       },
     }),
