@@ -3,7 +3,7 @@
  * free ports, reached through the proxy with the typed client from @repo/contracts.
  */
 import { asyncHealth, createClient, syncHealth } from "@repo/contracts";
-import { freePort, startApp, stopAll, validateOpenApi, waitForHttp } from "@repo/testing";
+import { freePort, startApp, stopAll, validateOpenApi, waitFor, waitForHttp } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 let baseUrl = "";
@@ -52,7 +52,9 @@ describe("one origin for both runtimes", () => {
     expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(["/healthz", "/notes", "/async/healthz"]));
   });
 
-  it("prints the URL to open once", () => {
+  it("prints the URL to open once", async () => {
+    // The banner comes once the proxy's own health polls see both apps, a moment after this file's.
+    await waitFor("the banner", async () => (proxyOutput().includes(`Open ${baseUrl}`) ? true : undefined));
     const lines = proxyOutput()
       .split("\n")
       .filter((line) => line.includes(`Open ${baseUrl}`));
