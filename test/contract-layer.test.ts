@@ -4,11 +4,10 @@
  * test-only endpoints exercise every part of a contract.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProblemDetails, VALIDATION_PROBLEM_TYPE } from "@repo/contracts";
-import { type AppProcess, freePort, startApp, stopAll, waitForHttp } from "@repo/testing";
+import { type AppProcess, freePort, rawExchange, rawHead, startApp, stopAll, waitForHttp } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const dir = mkdtempSync(join(tmpdir(), "contract-layer-"));
@@ -193,6 +192,26 @@ describe.each(["sync", "async"] as const)("%s app", (runtime) => {
     expect(text.length).toBeLessThan(10_000);
   });
 
+  it.each([
+    ["an unknown method", "FOO /healthz HTTP/1.1\r\nhost: x\r\n\r\n", 501],
+    [
+      "conflicting Content-Length headers",
+      "POST /x HTTP/1.1\r\nhost: x\r\ncontent-length: 1\r\ncontent-length: 2\r\n\r\nab",
+      400,
+    ],
+    [
+      "a broken chunk",
+      `POST ${prefix}/_test/echo/1?limit=1 HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n`,
+      400,
+    ],
+    ["20 KB of headers", `GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`, 431],
+  ])("answers %s, refused by Node's parser, with a problem too", async (_what, bytes, status) => {
+    const answer = await rawExchange(new URL(apps[runtime].url).origin, bytes);
+    expect(answer.status).toBe(status);
+    expect(answer.headers["content-type"]).toBe("application/problem+json");
+    expect(JSON.parse(answer.text)).toMatchObject({ status });
+  });
+
   it("answers an unexpected error with a 500 problem that hides it", async () => {
     const { response, text } = await send(runtime, "/_test/crash");
     expect(response.status).toBe(500);
@@ -246,54 +265,21 @@ describe("settings that change the contract layer", () => {
   );
 });
 
-/** A request as raw bytes on a socket: any method, any body, or a body announced and never sent. */
+/** A request as raw bytes: any method, any body, or a body announced and never sent. */
 async function rawRequest(
   runtime: "sync" | "async",
   method: string,
   path: string,
   headers: Record<string, string>,
   body?: string | Buffer,
-): Promise<{ response: { status: number; headers: Record<string, string> }; body: unknown }> {
+): Promise<{ response: { status: number; headers: Readonly<Record<string, string>> }; body: unknown }> {
   const url = new URL(`${apps[runtime].url}${path}`);
-  const socket = connect(Number(url.port), url.hostname);
-  const head = [
-    `${method} ${url.pathname}${url.search} HTTP/1.1`,
-    `host: ${url.host}`,
-    "connection: close",
-    ...Object.entries({
-      ...(body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }),
-      ...headers,
-    }).map(([name, value]) => `${name}: ${value}`),
-  ];
-  socket.write(`${head.join("\r\n")}\r\n\r\n`);
-  if (body !== undefined) socket.write(body);
-  const chunks: Buffer[] = [];
-  for await (const chunk of socket) chunks.push(chunk as Buffer);
-  const raw = Buffer.concat(chunks).toString("utf8");
-  const [top = "", ...rest] = raw.split("\r\n\r\n");
-  const [statusLine = "", ...headerLines] = top.split("\r\n");
-  const responseHeaders = Object.fromEntries(
-    headerLines.map((line) => [
-      line.slice(0, line.indexOf(":")).toLowerCase(),
-      line.slice(line.indexOf(":") + 1).trim(),
-    ]),
-  );
-  const text = rest.join("\r\n\r\n");
-  const payload = responseHeaders["transfer-encoding"] === "chunked" ? dechunk(text) : text;
-  return {
-    response: { status: Number(statusLine.split(" ")[1]), headers: responseHeaders },
-    body: payload ? (JSON.parse(payload) as unknown) : undefined,
-  };
-}
-
-function dechunk(text: string): string {
-  let out = "";
-  let rest = text;
-  for (;;) {
-    const end = rest.indexOf("\r\n");
-    const size = Number.parseInt(rest.slice(0, end), 16);
-    if (!size) return out;
-    out += rest.slice(end + 2, end + 2 + size);
-    rest = rest.slice(end + 2 + size + 2);
-  }
+  const head = rawHead(`${method} ${url.pathname}${url.search} HTTP/1.1`, {
+    host: url.host,
+    connection: "close",
+    ...(body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }),
+    ...headers,
+  });
+  const answer = await rawExchange(url.origin, head, ...(body === undefined ? [] : [body]));
+  return { response: answer, body: answer.text ? (JSON.parse(answer.text) as unknown) : undefined };
 }

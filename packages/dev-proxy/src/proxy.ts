@@ -1,6 +1,13 @@
 import { Agent, createServer, type IncomingMessage, type Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { BODY_PROBLEM_DETAIL, PROBLEM_CONTENT_TYPE, problem, REQUEST_ID_HEADER, requestIdFrom } from "@repo/contracts";
+import {
+  answerClientError,
+  BODY_PROBLEM_DETAIL,
+  PROBLEM_CONTENT_TYPE,
+  problem,
+  REQUEST_ID_HEADER,
+  requestIdFrom,
+} from "@repo/contracts";
 import { createProxyServer } from "http-proxy-3";
 
 export interface ProxyOptions {
@@ -100,6 +107,9 @@ export function createDevProxy(options: ProxyOptions): Server {
       socket.destroy();
     });
   });
+
+  // What Node's parser refuses before the proxy sees it: a problem, as nginx's own errors are.
+  server.on("clientError", answerClientError);
 
   server.on("close", () => {
     proxy.close();

@@ -5,7 +5,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { api, internalPaths, PROBLEM_CONTENT_TYPE } from "@repo/contracts";
-import { freePort } from "@repo/testing";
+import { freePort, rawExchange } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { createDevProxy, isAsyncPath } from "../src/proxy.ts";
@@ -207,5 +207,24 @@ describe("internal endpoints", () => {
     // Public neighbours still pass.
     const notes = (await (await fetch(`${proxyUrl}/notes`)).json()) as { upstream: string };
     expect(notes.upstream).toBe("sync");
+  });
+});
+
+describe("requests Node's parser refuses", () => {
+  it.each([
+    ["an unknown method", "FOO / HTTP/1.1\r\nhost: x\r\n\r\n", 501],
+    ["20 KB of headers", `GET / HTTP/1.1\r\nhost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`, 431],
+  ])("answers %s with a problem, as nginx's own errors are", async (_what, bytes, status) => {
+    const proxyUrl = await listen(
+      createDevProxy({
+        asyncPrefix: "/async",
+        syncTarget: await echoUpstream("sync"),
+        asyncTarget: await echoUpstream("async"),
+      }),
+    );
+    const answer = await rawExchange(proxyUrl, bytes);
+    expect(answer.status).toBe(status);
+    expect(answer.headers["content-type"]).toBe(PROBLEM_CONTENT_TYPE);
+    expect(JSON.parse(answer.text)).toMatchObject({ status });
   });
 });

@@ -1,6 +1,13 @@
 import { isUtf8 } from "node:buffer";
 import { METHODS } from "node:http";
-import { answerForError, BODY_PROBLEM_DETAIL, problem, REQUEST_ID_HEADER, requestIdFrom } from "@repo/contracts";
+import {
+  answerClientError,
+  answerForError,
+  BODY_PROBLEM_DETAIL,
+  problem,
+  REQUEST_ID_HEADER,
+  requestIdFrom,
+} from "@repo/contracts";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { Lifecycle } from "../lifecycle.ts";
@@ -46,6 +53,8 @@ export function buildApp(
   const readiness = new Set([`${settings.asyncPrefix}/readyz`, ...readinessPaths]);
   const app = Fastify({
     loggerInstance: logger,
+    // What Node's parser refuses before Fastify sees it: a problem too, not Fastify's own JSON.
+    clientErrorHandler: answerClientError,
     // The request id: the client's X-Request-ID if sane (the proxy makes one otherwise).
     requestIdHeader: false,
     genReqId: (req) => requestIdFrom(req.headers[REQUEST_ID_HEADER]),

@@ -1,0 +1,30 @@
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import { PROBLEM_CONTENT_TYPE, problem } from "./problem.ts";
+
+/** What Node's HTTP parser found wrong with a request, as the status to answer it with. */
+const STATUS_OF: Readonly<Record<string, { status: number; detail: string }>> = {
+  HPE_HEADER_OVERFLOW: { status: 431, detail: "The request's headers are too large" },
+  HPE_INVALID_METHOD: { status: 501, detail: "The request's method is not one this server knows" },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, detail: "The request did not arrive in time" },
+  HPE_URI_TOO_LONG: { status: 414, detail: "The request's URL is too long" },
+};
+
+/**
+ * A problem+json answer for a request Node's HTTP parser refused before any framework saw it
+ * (bad framing, oversized headers, an unknown method, a request that never finished arriving):
+ * the servers' `clientError` handler, so that these answers too are problem details, not Node's
+ * bare `400 Bad Request`. Every such answer closes the connection: its framing cannot be trusted.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const { status, detail } = STATUS_OF[error.code ?? ""] ?? { status: 400, detail: "The request is not valid HTTP" };
+  const body = JSON.stringify(problem({ status, detail }));
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
