@@ -1,21 +1,4 @@
-export { type DevStack, type DevStackOptions, startDevStack } from "./dev-stack.ts";
-export {
-  answeringHosts,
-  buildImages,
-  COMPOSE_FILE,
-  type CommandResult,
-  type ComposeStack,
-  type ComposeStackOptions,
-  composeImages,
-  docker,
-  dockerMissing,
-  dockerTestsRun,
-  type ForwardedPort,
-  forwardPublishedPort,
-  startComposeStack,
-} from "./docker.ts";
 export { httpGet, type PlainResponse } from "./http.ts";
-export { type Load, type LoadOutcome, startLoad } from "./load.ts";
 export { NGINX_TEMPLATE, nginxBinary, renderTemplate, startNginx, testNginxConfig } from "./nginx.ts";
 export { validateOpenApi } from "./openapi.ts";
 export { freePort } from "./ports.ts";
@@ -23,20 +6,14 @@ export {
   type AppName,
   type AppProcess,
   type Exit,
-  killAllStarted,
-  killWithFamily,
-  leftoversOf,
   logLines,
-  RUN_VARIABLE,
   repoRoot,
-  STARTER_VARIABLE,
   type StartOptions,
   startApp,
   startProcess,
   stopAll,
-  testRun,
 } from "./process.ts";
-export { descendantsOf, isAlive, killTree, markedProcesses } from "./process-tree.ts";
+export { descendantsOf, isAlive, killTree } from "./process-tree.ts";
 export {
   type ComposeFile,
   type ComposeService,
