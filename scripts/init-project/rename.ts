@@ -3,6 +3,9 @@
  * Both are distinctive strings (`@repo/`, `api-starter`), so a plain replacement finds every
  * place they are used: package names and imports, tsconfig/vitest/turbo/biome config, the
  * Dockerfile's filters, compose project names, the OpenAPI title, the README title, docs, CI.
+ * CI's tools cache (.ci/run's ~/.cache/api-starter-ci) is renamed too: .ci/run reinstalls Node
+ * and pnpm there when the pinned versions differ, so two projects sharing one would take turns
+ * reinstalling.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
