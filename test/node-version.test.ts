@@ -8,8 +8,9 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AppProcess, killTree, repoRoot, startProcess } from "@repo/testing";
+import { repoRoot } from "@repo/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import { killRunning, runToEnd } from "./support/run-to-end.ts";
 
 const CHECK = "node scripts/check-node.cjs && ";
 /** Root scripts that only run Biome or tsc, which do not run the project's code. */
@@ -48,9 +49,8 @@ function findOldNode(): string | undefined {
 
 const oldNode = findOldNode();
 const dir = mkdtempSync(join(tmpdir(), "node-version-"));
-const running = new Set<AppProcess>();
 afterAll(() => {
-  for (const child of running) killTree(child.pid);
+  killRunning();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -63,14 +63,8 @@ function oldNodePath(): string {
 }
 
 /** Runs a command under the old Node; killed (with all it started) after 30 s if it goes on. */
-async function underOldNode(command: string, args: string[], cwd = repoRoot) {
-  const child = startProcess(command, args, { cwd, detached: true, env: { PATH: path } });
-  running.add(child);
-  const timer = setTimeout(() => killTree(child.pid), 30_000);
-  const exit = await child.exited;
-  clearTimeout(timer);
-  running.delete(child);
-  return { code: exit.code, output: child.output() };
+function underOldNode(command: string, args: string[], cwd = repoRoot) {
+  return runToEnd(command, args, { cwd, env: { PATH: path }, timeoutMs: 30_000 });
 }
 
 const path = oldNode ? oldNodePath() : "";

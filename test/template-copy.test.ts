@@ -17,10 +17,11 @@ import { createHash } from "node:crypto";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { type AppProcess, killTree, repoRoot, startProcess } from "@repo/testing";
+import { repoRoot } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { projectFiles, readText } from "../scripts/init-project/files.ts";
 import { keepsTemplateNames, projectState, TEMPLATE } from "../scripts/init-project/rename.ts";
+import { killRunning, runToEnd } from "./support/run-to-end.ts";
 import { trackedFiles } from "./support/tracked-files.ts";
 
 const UNIT_PROJECTS = ["contracts", "shared-settings", "dev-proxy"].flatMap((name) => ["--project", name]);
@@ -29,27 +30,16 @@ const STEP_TIMEOUT_MS = 300_000;
 
 const tracked = trackedFiles();
 const copy = mkdtempSync(join(tmpdir(), "template-copy-"));
-const running = new Set<AppProcess>();
 
 afterAll(() => {
-  for (const child of running) killTree(child.pid);
+  killRunning();
   rmSync(copy, { recursive: true, force: true });
 });
 
 /** Runs pnpm in the copy; resolves with its exit code and output, killing it past the timeout. */
-async function pnpm(...args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = startProcess("pnpm", args, {
-    cwd: copy,
-    detached: true,
-    // The store already holds every package the lockfile names (this workspace installed them).
-    env: { pnpm_config_prefer_offline: "true" },
-  });
-  running.add(child);
-  const timer = setTimeout(() => killTree(child.pid), STEP_TIMEOUT_MS);
-  const exit = await child.exited;
-  clearTimeout(timer);
-  running.delete(child);
-  return { code: exit.code, output: child.output() };
+function pnpm(...args: string[]): Promise<{ code: number | null; output: string }> {
+  // The store already holds every package the lockfile names (this workspace installed them).
+  return runToEnd("pnpm", args, { cwd: copy, env: { pnpm_config_prefer_offline: "true" }, timeoutMs: STEP_TIMEOUT_MS });
 }
 
 /** Runs pnpm in the copy and fails with the end of its output unless it exits 0. */
