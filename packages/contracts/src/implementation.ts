@@ -61,13 +61,15 @@ export function methodsByPath(endpoints: Iterable<EndpointContract>): Map<string
  * prefix), as patterns a proxy refuses: `:name` matches one path segment.
  */
 export function internalPaths(controllers: readonly Controller[], asyncPrefix: string): RegExp[] {
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return controllers.flatMap((ctrl) =>
     Object.values(ctrl.endpoints)
       .filter((endpoint) => endpoint.internal)
       .map((endpoint) => {
         const path = `${ctrl.runtime === "async" ? asyncPrefix : ""}${endpoint.path}`;
-        const pattern = path.split(/(:[A-Za-z0-9_]+)/).map((part) => (part.startsWith(":") ? "[^/]+" : escape(part)));
+        const pattern = path
+          .split(/(:[A-Za-z0-9_]+)/)
+          .map((part) => (part.startsWith(":") ? "[^/]+" : escapeRegExp(part)));
         // Case-insensitive with an optional trailing slash: how Express matches routes by default.
         return new RegExp(`^${pattern.join("")}/?$`, "i");
       }),
