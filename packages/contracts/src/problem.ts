@@ -37,7 +37,7 @@ export const ProblemDetails = z
       .array(FieldError)
       .optional()
       .meta({
-        description: `For validation problems: each failing field, the first ${"${MAX_LISTED_ERRORS}"} at most`,
+        description: `For validation problems: each failing field, the first ${MAX_LISTED_ERRORS} at most`,
       }),
     unlistedErrors: z
       .int()
