@@ -2,7 +2,15 @@
  * What the compiler refuses in an async route table, the start-up check refuses too: each mistake
  * below is a type error (`pnpm typecheck` fails if one compiles) and stops the app at mount.
  */
-import { api, asyncHealth, controller, HealthStatus, syncHealth } from "@repo/contracts";
+import {
+  api,
+  asyncHealth,
+  controller,
+  HealthStatus,
+  type ServesExactly,
+  servesExactly,
+  syncHealth,
+} from "@repo/contracts";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
 import { EventLoopDelay } from "../src/http/event-loop.ts";
@@ -10,6 +18,7 @@ import { asyncEndpoints, mountEndpoints } from "../src/http/mount.ts";
 import { type AsyncRoute, route } from "../src/http/route.ts";
 import { Lifecycle } from "../src/lifecycle.ts";
 import { Outbound } from "../src/outbound/client.ts";
+import { healthRoutes } from "../src/routes/health.ts";
 import { routeTables } from "../src/routes/index.ts";
 import { asyncApiSettings } from "../src/settings/index.ts";
 
@@ -33,7 +42,21 @@ describe("the async route tables", () => {
   });
 
   it("main serves exactly the async half of the public API (the OpenAPI document)", () => {
-    expect(routeTables.main(dependencies).map((r) => r.controller)).toEqual(api.async);
+    // By name: a failure lists controller names, not a diff of their zod schemas.
+    const names = (controllers: readonly { readonly name: string }[]) => controllers.map((c) => c.name);
+    expect(names(routeTables.main(dependencies).map((r) => r.controller))).toEqual(names(api.async));
+    const served: ServesExactly<"async-api", typeof api.async, ReturnType<typeof routeTables.main>> = true;
+    expect(served).toBe(true);
+  });
+
+  it("a main table that leaves out a controller of api.async: a compile error naming it, and at start-up", () => {
+    const table = [healthRoutes(dependencies.lifecycle, dependencies.loop)] as const;
+    // @ts-expect-error async-api's main route table leaves out status
+    const served: ServesExactly<"async-api", typeof api.async, typeof table> = true;
+    void served;
+    expect(() => servesExactly("async-api", api.async, table)).toThrow(
+      "async-api's main route table leaves out status",
+    );
   });
 });
 

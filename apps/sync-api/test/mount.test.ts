@@ -2,13 +2,22 @@
  * What the compiler refuses in a sync route table, the start-up check refuses too: each mistake
  * below is a type error (`pnpm typecheck` fails if one compiles) and stops the app at mount.
  */
-import { api, asyncHealth, controller, HealthStatus, syncHealth } from "@repo/contracts";
+import {
+  api,
+  asyncHealth,
+  controller,
+  HealthStatus,
+  type ServesExactly,
+  servesExactly,
+  syncHealth,
+} from "@repo/contracts";
 import express from "express";
 import { describe, expect, it, vi } from "vitest";
 import { mountRouteTable } from "../src/http/mount.ts";
 import { route } from "../src/http/route.ts";
 import { migrate, openDatabase } from "../src/notes/database.ts";
 import { NotesStore } from "../src/notes/store.ts";
+import { healthRoutes } from "../src/routes/health.ts";
 import { routeTables } from "../src/routes/index.ts";
 import { syncApiSettings } from "../src/settings/index.ts";
 
@@ -31,7 +40,19 @@ describe("the sync route tables", () => {
   });
 
   it("main serves exactly the sync half of the public API (the OpenAPI document)", () => {
-    expect(routeTables.main(dependencies).map((r) => r.controller)).toEqual(api.sync);
+    // By name: a failure lists controller names, not a diff of their zod schemas.
+    const names = (controllers: readonly { readonly name: string }[]) => controllers.map((c) => c.name);
+    expect(names(routeTables.main(dependencies).map((r) => r.controller))).toEqual(names(api.sync));
+    const served: ServesExactly<"sync-api", typeof api.sync, ReturnType<typeof routeTables.main>> = true;
+    expect(served).toBe(true);
+  });
+
+  it("a main table that leaves out a controller of api.sync: a compile error naming it, and at start-up", () => {
+    const table = [healthRoutes(dependencies.lifecycle)] as const;
+    // @ts-expect-error sync-api's main route table leaves out notes
+    const served: ServesExactly<"sync-api", typeof api.sync, typeof table> = true;
+    void served;
+    expect(() => servesExactly("sync-api", api.sync, table)).toThrow("sync-api's main route table leaves out notes");
   });
 });
 

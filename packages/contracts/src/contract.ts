@@ -45,8 +45,10 @@ export type AccessLogLevel = "debug" | "info";
 export interface Controller<
   R extends Runtime = Runtime,
   E extends Record<string, EndpointContract> = Record<string, EndpointContract>,
+  N extends string = string,
 > {
-  readonly name: string;
+  /** Its name, kept as a literal type: the compiler's route-table check names a controller by it. */
+  readonly name: N;
   readonly runtime: R;
   readonly endpoints: E;
 }
@@ -55,11 +57,11 @@ export interface Controller<
  * Groups endpoints under one runtime. A controller is never mixed: its runtime covers every
  * endpoint, and decides which app may serve it and what its handlers must return.
  */
-export function controller<const R extends Runtime, const E extends Record<string, EndpointContract>>(
-  name: string,
-  runtime: R,
-  endpoints: E,
-): Controller<R, E> {
+export function controller<
+  const N extends string,
+  const R extends Runtime,
+  const E extends Record<string, EndpointContract>,
+>(name: N, runtime: R, endpoints: E): Controller<R, E, N> {
   return { name, runtime, endpoints };
 }
 

@@ -50,6 +50,7 @@ export {
   validationProblem,
 } from "./problem.ts";
 export { REQUEST_ID_HEADER, requestIdFrom, saneRequestId } from "./request-id.ts";
+export { type AssertServes, type ControllerNames, type ServesExactly, servesExactly } from "./route-table.ts";
 export { StatusReport, status, UpstreamProblem, UpstreamStatus } from "./status.ts";
 export { noteEventsStream, SocketClientMessage, SocketServerMessage, socketChannel } from "./streams.ts";
 export { testingEndpoints } from "./testing-endpoints.ts";

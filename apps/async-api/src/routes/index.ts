@@ -3,6 +3,7 @@
  * `routeTable` setting picks the table to serve, the way Django's ROOT_URLCONF does. A table is
  * built from what its handlers need. (The SSE and WebSocket streams are in src/streams/.)
  */
+import { type AssertServes, api, type ServesExactly, servesExactly } from "@repo/contracts";
 import type { EventLoopDelay } from "../http/event-loop.ts";
 import type { AsyncRoute } from "../http/route.ts";
 import type { Lifecycle } from "../lifecycle.ts";
@@ -20,10 +21,22 @@ export interface RouteDependencies {
   readonly loop: EventLoopDelay;
 }
 
-/** Every controller async-api serves, in the order they are mounted. */
-export function mainRoutes({ settings, lifecycle, outbound, loop }: RouteDependencies): readonly AsyncRoute[] {
-  return [healthRoutes(lifecycle, loop), statusRoutes({ outbound, upstreams: settings.upstreams })];
+/**
+ * Every controller async-api serves, in the order they are mounted: exactly `api.async`. A
+ * controller left out (or one api does not declare) is a compile error naming it (below), and an
+ * error at start-up for what slips past the compiler.
+ */
+export function mainRoutes({ settings, lifecycle, outbound, loop }: RouteDependencies) {
+  return servesExactly("async-api", api.async, [
+    healthRoutes(lifecycle, loop),
+    statusRoutes({ outbound, upstreams: settings.upstreams }),
+  ]);
 }
+
+/** The compiler's check of `mainRoutes` against `api.async`. */
+export type MainRoutesServeApi = AssertServes<
+  ServesExactly<"async-api", typeof api.async, ReturnType<typeof mainRoutes>>
+>;
 
 export const routeTables = {
   main: mainRoutes,

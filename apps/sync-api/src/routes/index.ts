@@ -3,6 +3,7 @@
  * the way Django's ROOT_URLCONF does, so a test can start the app with another one. A table is
  * built per worker from what its handlers need (the worker's database connection, settings).
  */
+import { type AssertServes, api, type ServesExactly, servesExactly } from "@repo/contracts";
 import type { Lifecycle } from "../cluster/worker.ts";
 import type { SyncRoute } from "../http/route.ts";
 import type { NotesStore } from "../notes/store.ts";
@@ -19,10 +20,23 @@ export interface RouteDependencies {
   readonly lifecycle: Lifecycle;
 }
 
-/** Every controller sync-api serves, in the order they are mounted. */
-export function mainRoutes({ settings, notes, lifecycle }: RouteDependencies): readonly SyncRoute[] {
-  return [healthRoutes(lifecycle), notesRoutes({ store: notes, secretKey: settings.secretKey }), computeRoutes];
+/**
+ * Every controller sync-api serves, in the order they are mounted: exactly `api.sync`. A controller
+ * left out (or one api does not declare) is a compile error naming it (below), and an error at
+ * start-up for what slips past the compiler.
+ */
+export function mainRoutes({ settings, notes, lifecycle }: RouteDependencies) {
+  return servesExactly("sync-api", api.sync, [
+    healthRoutes(lifecycle),
+    notesRoutes({ store: notes, secretKey: settings.secretKey }),
+    computeRoutes,
+  ]);
 }
+
+/** The compiler's check of `mainRoutes` against `api.sync`. */
+export type MainRoutesServeApi = AssertServes<
+  ServesExactly<"sync-api", typeof api.sync, ReturnType<typeof mainRoutes>>
+>;
 
 export const routeTables = {
   main: mainRoutes,
