@@ -1,3 +1,4 @@
+export { type DevStack, type DevStackOptions, startDevStack } from "./dev-stack.ts";
 export { httpGet, type PlainResponse } from "./http.ts";
 export { NGINX_TEMPLATE, nginxBinary, renderTemplate, startNginx, testNginxConfig } from "./nginx.ts";
 export { validateOpenApi } from "./openapi.ts";
@@ -6,14 +7,21 @@ export {
   type AppName,
   type AppProcess,
   type Exit,
+  killAllStarted,
+  killIfFails,
+  killWithFamily,
+  leftoversOf,
   logLines,
+  RUN_VARIABLE,
   repoRoot,
+  STARTER_VARIABLE,
   type StartOptions,
   startApp,
   startProcess,
   stopAll,
+  testRun,
 } from "./process.ts";
-export { descendantsOf, isAlive, killTree } from "./process-tree.ts";
+export { descendantsOf, isAlive, killTree, markedProcesses } from "./process-tree.ts";
 export {
   type ComposeFile,
   type ComposeService,

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AppProcess, repoRoot, startProcess } from "./process.ts";
@@ -35,6 +35,14 @@ function writeNginxPrefix(variables: Readonly<Record<string, string>>): string {
   const prefix = mkdtempSync(join(tmpdir(), "nginx-"));
   mkdirSync(join(prefix, "conf.d"));
   mkdirSync(join(prefix, "logs"));
+  // Started as root, nginx runs its workers as another user (`nobody`), and they buffer large
+  // request bodies to files in client_body_temp_path: they must be able to reach and write there
+  // (the image's /var/cache/nginx is theirs), or every body past the memory buffer is a 500.
+  chmodSync(prefix, 0o755);
+  for (const temp of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]) {
+    mkdirSync(join(prefix, temp));
+    chmodSync(join(prefix, temp), 0o777);
+  }
   writeFileSync(join(prefix, "conf.d/default.conf"), renderTemplate(readFileSync(NGINX_TEMPLATE, "utf8"), variables));
   writeFileSync(
     join(prefix, "nginx.conf"),

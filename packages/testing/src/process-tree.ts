@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 
 /** Every live descendant of `pid` (children, grandchildren, ...), from `ps` (Linux and macOS). */
 export function descendantsOf(pid: number): number[] {
@@ -42,4 +43,28 @@ export function killTree(pid: number): void {
       // already gone
     }
   }
+}
+
+/**
+ * The live processes whose environment holds `name=value` (Linux: /proc; elsewhere none are
+ * found). An environment is inherited, so this finds a process's whole family, wherever it went.
+ */
+export function markedProcesses(name: string, value: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const mark = `${name}=${value}`;
+  const found: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, "latin1").split("\0").includes(mark)) found.push(Number(entry));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
 }

@@ -6,7 +6,7 @@ import { parseEnv } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { startNginx } from "./nginx.ts";
 import { freePort } from "./ports.ts";
-import { type AppProcess, repoRoot, startProcess } from "./process.ts";
+import { type AppProcess, killIfFails, repoRoot, startProcess } from "./process.ts";
 import { waitForHttp } from "./wait.ts";
 
 const APPS = ["sync-api", "async-api"] as const;
@@ -99,17 +99,22 @@ export async function startProductionStack({ proxyPort }: { proxyPort?: number }
     ASYNC_API_SECRET_KEY_FILE: secretFile,
     ASYNC_API_UPSTREAMS: JSON.stringify({ "sync-api": { url: `http://127.0.0.1:${syncPort}`, statusPath: "/readyz" } }),
   });
-  const nginx = startNginx({
-    ...compose.services.proxy?.environment,
-    NGINX_PORT: String(nginxPort),
-    SYNC_API_UPSTREAM: `127.0.0.1:${syncPort}`,
-    ASYNC_API_UPSTREAM: `127.0.0.1:${asyncPort}`,
-  });
+  const nginx = await killIfFails([sync, async], () =>
+    startNginx({
+      ...compose.services.proxy?.environment,
+      NGINX_PORT: String(nginxPort),
+      SYNC_API_UPSTREAM: `127.0.0.1:${syncPort}`,
+      ASYNC_API_UPSTREAM: `127.0.0.1:${asyncPort}`,
+    }),
+  );
   const processes = { "sync-api": sync, "async-api": async, nginx };
   const anyExited = () => sync.exitReason() ?? async.exitReason() ?? nginx.exitReason();
   const url = `http://127.0.0.1:${nginxPort}`;
-  await waitForHttp(`${url}/healthz`, { timeoutMs: 60_000, abortIf: anyExited });
-  await waitForHttp(`${url}/async/healthz`, { timeoutMs: 60_000, abortIf: anyExited });
+  // A stack that did not come up is taken down here: the caller never got a handle on it.
+  await killIfFails([sync, async, nginx], async () => {
+    await waitForHttp(`${url}/healthz`, { timeoutMs: 60_000, abortIf: anyExited });
+    await waitForHttp(`${url}/async/healthz`, { timeoutMs: 60_000, abortIf: anyExited });
+  });
   return {
     url,
     processes,

@@ -1,0 +1,89 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "./ports.ts";
+import { type AppProcess, killIfFails, type StartOptions, startApp } from "./process.ts";
+import { descendantsOf } from "./process-tree.ts";
+import { waitFor, waitForHttp } from "./wait.ts";
+
+export interface DevStack {
+  /** The dev proxy's origin: both apps behind it, as in `pnpm dev`. */
+  readonly url: string;
+  /** Each app's own origin (async-api's without its prefix). */
+  readonly syncUrl: string;
+  readonly asyncUrl: string;
+  readonly databasePath: string;
+  readonly processes: Readonly<Record<"sync-api" | "async-api" | "dev-proxy", AppProcess>>;
+  /** sync-api's worker pids right now. */
+  workers(): number[];
+  /** Why a process of the stack is gone, or undefined while all run. */
+  exitReason(): string | undefined;
+  /** SIGTERM to all three (SIGKILL past `timeoutMs`). */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+export interface DevStackOptions {
+  readonly syncWorkers?: number;
+  /** sync-api's SQLite file; a fresh one in a scratch directory when not given. */
+  readonly databasePath?: string;
+  /** Variables for all three processes (the proxy reads both apps' settings too). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Variables for one process only. */
+  readonly syncEnv?: Readonly<Record<string, string | undefined>>;
+  readonly asyncEnv?: Readonly<Record<string, string | undefined>>;
+  /** More upstreams for async-api, beside this stack's sync-api (`ASYNC_API_UPSTREAMS`). */
+  readonly upstreams?: Readonly<Record<string, { readonly url: string; readonly statusPath: string }>>;
+}
+
+/**
+ * The three processes of `pnpm dev` (sync-api, async-api, the dev proxy) from source on free
+ * ports, once all of sync-api's workers listen and both apps answer through the proxy. Logs at
+ * `warn`, so what a test reads in the output is what went wrong. Stopped by `stopAll` too.
+ */
+export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
+  const [proxyPort, syncPort, asyncPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const workers = options.syncWorkers ?? 2;
+  const databasePath = options.databasePath ?? join(mkdtempSync(join(tmpdir(), "dev-stack-")), "notes.sqlite");
+  const syncUrl = `http://127.0.0.1:${syncPort}`;
+  const env: StartOptions["env"] = {
+    PORT: String(proxyPort),
+    SYNC_API_PORT: String(syncPort),
+    SYNC_API_WORKERS: String(workers),
+    SYNC_API_DATABASE__PATH: databasePath,
+    SYNC_API_LOG__LEVEL: "warn",
+    ASYNC_API_PORT: String(asyncPort),
+    ASYNC_API_LOG__LEVEL: "warn",
+    ASYNC_API_UPSTREAMS: JSON.stringify({ "sync-api": { url: syncUrl, statusPath: "/readyz" }, ...options.upstreams }),
+    PROXY_LOG__LEVEL: "warn",
+    ...options.env,
+  };
+  const sync = startApp("sync-api", { env: { ...env, ...options.syncEnv } });
+  const async = startApp("async-api", { env: { ...env, ...options.asyncEnv } });
+  const proxy = startApp("dev-proxy", { env });
+  const processes = { "sync-api": sync, "async-api": async, "dev-proxy": proxy };
+  const exitReason = () => sync.exitReason() ?? async.exitReason() ?? proxy.exitReason();
+  const url = `http://127.0.0.1:${proxyPort}`;
+  const workerPids = () => descendantsOf(sync.pid);
+  // What a failed start-up started is stopped here, not left to the caller.
+  await killIfFails([sync, async, proxy], async () => {
+    await waitForHttp(`${url}/healthz`, { timeoutMs: 60_000, abortIf: exitReason });
+    await waitForHttp(`${url}/async/healthz`, { timeoutMs: 60_000, abortIf: exitReason });
+    await waitFor("every sync-api worker", async () => (workerPids().length === workers ? true : undefined), {
+      timeoutMs: 30_000,
+      abortIf: exitReason,
+    });
+  });
+  return {
+    url,
+    syncUrl,
+    asyncUrl: `http://127.0.0.1:${asyncPort}`,
+    databasePath,
+    processes,
+    workers: workerPids,
+    exitReason,
+    async stop(timeoutMs = 15_000) {
+      await Promise.all([proxy.stop("SIGTERM", timeoutMs), async.stop("SIGTERM", timeoutMs)]);
+      await sync.stop("SIGTERM", timeoutMs);
+    },
+  };
+}

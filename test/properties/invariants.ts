@@ -1,0 +1,133 @@
+/**
+ * What every answer must be, whatever was asked, and what a valid request's answer must be; and a
+ * model of the notes the API has confirmed, so nothing can be lost or changed behind its back.
+ */
+import { Note, notes, ProblemDetails, saneRequestId } from "@repo/contracts";
+import type { RawResponse } from "@repo/testing";
+import type { Endpoint, GeneratedRequest } from "./requests.ts";
+
+/** The largest error answer taken: an error may not amplify a request into megabytes. */
+export const MAX_ERROR_BYTES = 64 * 1024;
+
+const isProblem = (answer: RawResponse) => /^application\/problem\+json\b/i.test(answer.headers["content-type"] ?? "");
+
+function json(answer: RawResponse): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(answer.text) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/**
+ * Every answer, to any request: there is one; no 5xx; an error is problem+json whose body has
+ * the documented shape, its `status` the answer's, and is not megabytes long; a request id
+ * echoed is a sane one.
+ */
+export function answerViolations(
+  answer: RawResponse | undefined,
+  { head = false, allowed5xx }: { head?: boolean; allowed5xx?: number | undefined } = {},
+): string[] {
+  if (!answer) return ["no answer: the connection was closed without a response"];
+  const found: string[] = [];
+  if (answer.status >= 500 && answer.status !== allowed5xx) found.push(`a ${answer.status} answer`);
+  const id = answer.headers["x-request-id"];
+  if (id !== undefined && !saneRequestId(id)) found.push(`an insane X-Request-ID echoed: ${JSON.stringify(id)}`);
+  if (answer.status >= 400) {
+    if (!isProblem(answer))
+      found.push(
+        `a ${answer.status} answer that is not application/problem+json (${answer.headers["content-type"] ?? "no content-type"})`,
+      );
+    if (answer.body.length > MAX_ERROR_BYTES) found.push(`a ${answer.status} answer of ${answer.body.length} bytes`);
+    if (!head && isProblem(answer)) {
+      const body = json(answer);
+      const problem = body.ok ? ProblemDetails.safeParse(body.value) : undefined;
+      if (!problem?.success) found.push(`a problem body without the documented shape: ${answer.text.slice(0, 200)}`);
+      else if (problem.data.status !== answer.status)
+        found.push(`a problem saying ${problem.data.status} in a ${answer.status} answer`);
+    }
+  }
+  return found;
+}
+
+/** A valid request's answer: a status its contract declares, and a body its schema for that status takes. */
+export function validAnswerViolations(endpoint: Endpoint, answer: RawResponse): string[] {
+  const responses = endpoint.endpoint.responses;
+  if (!(answer.status in responses)) {
+    return [
+      `a valid request answered ${answer.status}, which ${endpoint.id} does not declare (${Object.keys(responses).join(", ")}): ${answer.text.slice(0, 300)}`,
+    ];
+  }
+  const schema = responses[answer.status];
+  if (schema === null || schema === undefined) {
+    return answer.body.length > 0 ? [`a ${answer.status} with a body, which ${endpoint.id} declares without one`] : [];
+  }
+  const body = json(answer);
+  if (!body.ok) return [`a ${answer.status} whose body is not JSON: ${answer.text.slice(0, 200)}`];
+  const parsed = schema.safeParse(body.value);
+  return parsed.success
+    ? []
+    : [
+        `a ${answer.status} whose body breaks ${endpoint.id}'s schema: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      ];
+}
+
+/** An invalid request's answer: refused with a 4xx, never served. */
+export function invalidAnswerViolations(request: GeneratedRequest, answer: RawResponse): string[] {
+  if (answer.status >= 200 && answer.status < 300)
+    return [`an invalid request (${request.broken}) was served: ${answer.status} ${answer.text.slice(0, 200)}`];
+  if (answer.status < 400 || answer.status >= 500)
+    return [`an invalid request (${request.broken}) answered ${answer.status}`];
+  return [];
+}
+
+/**
+ * The notes the API confirmed: every answer that shows a note updates it, and every answer about
+ * a note must agree with it. Built from answers only, so fast-check's replays keep it true.
+ */
+export class NotesModel {
+  readonly notes = new Map<number, Note>();
+
+  /** What this answer says about notes, checked against what came before; then remembered. */
+  observe(request: GeneratedRequest, answer: RawResponse): string[] {
+    const found: string[] = [];
+    const body = answer.status < 300 ? json(answer) : { ok: false as const };
+    const note = body.ok ? Note.safeParse(body.value) : undefined;
+    const contract = request.endpoint?.endpoint;
+    const id = Number(/^\/notes\/(\d+)(?:\?|$)/.exec(request.target)?.[1]);
+    if (note?.success && (answer.status === 201 || (answer.status === 200 && request.method === "PATCH"))) {
+      if (request.kind === "valid" && request.parsedBody !== undefined) {
+        const sent = request.parsedBody as { title?: string; body?: string };
+        const before = this.notes.get(note.data.id);
+        const expected = { title: sent.title ?? before?.title, body: sent.body ?? before?.body };
+        if (note.data.title !== expected.title || note.data.body !== expected.body) {
+          found.push(
+            `note ${note.data.id} stored otherwise than sent: sent ${JSON.stringify(expected)}, stored ${JSON.stringify({ title: note.data.title, body: note.data.body })}`,
+          );
+        }
+      }
+      this.notes.set(note.data.id, note.data);
+    } else if (contract === notes.endpoints.get && answer.status === 200 && note?.success) {
+      found.push(...this.compare(note.data));
+    } else if (contract === notes.endpoints.get && answer.status === 404 && this.notes.has(id)) {
+      found.push(`note ${id} was confirmed and is now missing`);
+    } else if (request.method === "DELETE" && answer.status === 204 && Number.isInteger(id)) {
+      if (!this.notes.has(id)) found.push(`DELETE answered 204 for note ${id}, which was never confirmed`);
+      this.notes.delete(id);
+    } else if (contract === notes.endpoints.list && answer.status === 200 && body.ok) {
+      for (const item of (body.value as { items: Note[] }).items) found.push(...this.compare(item));
+    }
+    return found;
+  }
+
+  /** A note as the API shows it now, against what it confirmed. */
+  compare(shown: Note): string[] {
+    const known = this.notes.get(shown.id);
+    if (!known) return [`note ${shown.id} is shown but was never confirmed: ${JSON.stringify(shown)}`];
+    return JSON.stringify(known) === JSON.stringify(shown)
+      ? []
+      : [
+          `note ${shown.id} changed behind the API's back: confirmed ${JSON.stringify(known)}, shown ${JSON.stringify(shown)}`,
+        ];
+  }
+}
