@@ -4,7 +4,7 @@ import type { Outbound } from "../outbound/client.ts";
 import type { AsyncApiSettings } from "../settings/index.ts";
 
 /**
- * Fans out to every upstream at once and aggregates the answers, naming upstreams but never their
+ * Fans out to every upstream that counts for the status (`status: true`, the default) at once and aggregates the answers, naming upstreams but never their
  * addresses: 200 when all are up, 504 when one timed out, 502 when one failed or could not be
  * reached. The client leaving cancels them all.
  */
@@ -18,17 +18,19 @@ export function statusRoutes({
   return route(status, {
     status: async ({ signal }) => {
       const results: UpstreamStatus[] = await Promise.all(
-        Object.entries(upstreams).map(async ([name, upstream]) => {
-          const url = `${upstream.url.replace(/\/+$/, "")}${upstream.statusPath}`;
-          const call = await outbound.getJson(url, { signal });
-          // By name only: the upstream's address and the error's text stay inside.
-          return {
-            name,
-            outcome: call.outcome,
-            httpStatus: "httpStatus" in call ? call.httpStatus : null,
-            elapsedMs: call.elapsedMs,
-          };
-        }),
+        Object.entries(upstreams)
+          .filter(([, upstream]) => upstream.status)
+          .map(async ([name, upstream]) => {
+            const url = `${upstream.url.replace(/\/+$/, "")}${upstream.statusPath}`;
+            const call = await outbound.getJson(url, { signal });
+            // By name only: the upstream's address and the error's text stay inside.
+            return {
+              name,
+              outcome: call.outcome,
+              httpStatus: "httpStatus" in call ? call.httpStatus : null,
+              elapsedMs: call.elapsedMs,
+            };
+          }),
       );
       const down = results.filter((r) => r.outcome !== "ok");
       if (down.length === 0) return { status: 200, body: { upstreams: results } };

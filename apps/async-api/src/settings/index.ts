@@ -32,11 +32,26 @@ export const asyncApiSchema = sharedSchema.extend({
     /** Keep-alive connections kept per upstream origin. */
     connections: z.int().positive(),
   }),
-  /** The services async-api calls, by name: a base URL and the path that tells its status. */
-  upstreams: z.record(
-    z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "a lower-case name"),
-    z.strictObject({ url: z.url(), statusPath: z.string().startsWith("/") }),
-  ),
+  /**
+   * The services async-api calls, by name (docs/settings.md, "Upstreams"): a base URL, the path
+   * that tells its status, and whether `/async/status` asks it (`status`, default true). Each
+   * layer merges into the entries before it; `null` removes an entry (`ASYNC_API_UPSTREAMS=
+   * '{"weather":null}'`). The development URL goes in this app's layer below, another
+   * environment's in `byEnvironment` or in that environment's `ASYNC_API_UPSTREAMS`.
+   */
+  upstreams: z
+    .record(
+      z.string().regex(/^[a-z0-9][a-z0-9-]*$/, "a lower-case name"),
+      z
+        .strictObject({
+          url: z.url(),
+          statusPath: z.string().startsWith("/"),
+          /** Asked by `/async/status`, whose answer is a 502 or 504 when it is down. */
+          status: z.boolean().default(true),
+        })
+        .nullable(),
+    )
+    .transform((entries) => withoutRemoved(entries)),
   /** Where note changes come from (sync-api's outbox feed), and how they are relayed. */
   noteEvents: z.strictObject({
     /** The upstream whose `/note-events` feed is polled. */
@@ -92,6 +107,11 @@ export const asyncApiSchema = sharedSchema.extend({
     syncHandlers: z.enum(["pool", "inline"]),
   }),
 });
+
+/** The upstream entries a layer did not remove (`null`). */
+function withoutRemoved<T>(entries: Record<string, T | null>): Record<string, T> {
+  return Object.fromEntries(Object.entries(entries).filter((entry): entry is [string, T] => entry[1] !== null));
+}
 
 /** This app's folder (src/settings/ and dist/settings/ are both two levels down). */
 const appDir = new URL("../../", import.meta.url);

@@ -1,0 +1,85 @@
+/**
+ * Upstreams in settings (docs/settings.md, "Upstreams"): an environment adds, changes, replaces or
+ * removes (`null`) an entry of the layers before it, and each upstream says whether
+ * `/async/status` asks it (`status`, default true).
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { UpstreamStatus } from "@repo/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Outbound } from "../src/outbound/client.ts";
+import { statusRoutes } from "../src/routes/status.ts";
+import { asyncApiSettings } from "../src/settings/index.ts";
+
+const load = (upstreams: unknown, env: Record<string, string> = {}) =>
+  asyncApiSettings.load({ NODE_ENV: "test", ASYNC_API_UPSTREAMS: JSON.stringify(upstreams), ...env });
+
+describe("upstreams from the environment", () => {
+  it("the default entry, counted for the status", () => {
+    expect(asyncApiSettings.load({ NODE_ENV: "test" }).upstreams).toEqual({
+      "sync-api": { url: "http://127.0.0.1:3001", statusPath: "/readyz", status: true },
+    });
+  });
+
+  it("add an entry, and change a default one key by key", () => {
+    const settings = load({
+      "sync-api": { url: "http://sync-api:3001" },
+      weather: { url: "http://w", statusPath: "/" },
+    });
+    expect(settings.upstreams).toEqual({
+      "sync-api": { url: "http://sync-api:3001", statusPath: "/readyz", status: true },
+      weather: { url: "http://w", statusPath: "/", status: true },
+    });
+  });
+
+  it("remove a default entry with null (and replace it under another name)", () => {
+    const settings = load(
+      { "sync-api": null, primary: { url: "http://primary:3001", statusPath: "/readyz" } },
+      { ASYNC_API_NOTE_EVENTS__UPSTREAM: "primary" },
+    );
+    expect(Object.keys(settings.upstreams)).toEqual(["primary"]);
+  });
+
+  it("a removed entry is gone for the checks too", () => {
+    expect(() => load({ "sync-api": null })).toThrow(/noteEvents\.upstream.*names no upstream/s);
+  });
+
+  it("status: false keeps an upstream out of /async/status", () => {
+    const settings = load({ weather: { url: "http://w", statusPath: "/", status: false } });
+    expect(settings.upstreams.weather?.status).toBe(false);
+  });
+});
+
+describe("/async/status asks the upstreams that count for it", () => {
+  let server: Server;
+  let url = "";
+  beforeAll(async () => {
+    server = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end("{}"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("an upstream with status: false is not asked, so its being down is no 502", async () => {
+    const outbound = new Outbound({ connectTimeoutMs: 1_000, requestTimeoutMs: 1_000, connections: 1 });
+    const { handlers } = statusRoutes({
+      outbound,
+      upstreams: {
+        "sync-api": { url, statusPath: "/readyz", status: true },
+        // Nothing listens on port 9 of loopback: asked, it would be unreachable.
+        weather: { url: "http://127.0.0.1:9", statusPath: "/", status: false },
+      },
+    });
+    const answer = (await handlers.status?.({
+      id: "test",
+      signal: new AbortController().signal,
+      params: undefined,
+      query: undefined,
+      headers: undefined,
+      body: undefined,
+    })) as unknown as { status: number; body: { upstreams: UpstreamStatus[] } };
+    await outbound.close();
+    expect(answer.status).toBe(200);
+    expect(answer.body.upstreams.map((u) => [u.name, u.outcome])).toEqual([["sync-api", "ok"]]);
+  });
+});
