@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { HttpProblem } from "@repo/contracts";
 
 /**
  * Opens the SQLite database the way every process of sync-api must: WAL, so readers never wait
@@ -60,13 +61,40 @@ export function migrate(db: DatabaseSync): { from: number; to: number } {
  * second waits for the lock, up to the busy timeout.
  */
 export function transaction<T>(db: DatabaseSync, work: () => T): T {
-  db.exec("BEGIN IMMEDIATE");
   try {
-    const result = work();
-    db.exec("COMMIT");
-    return result;
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = work();
+      db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      // A failed COMMIT (a full disk, an I/O error) may have rolled back already.
+      if (db.isTransaction) db.exec("ROLLBACK");
+      throw error;
+    }
   } catch (error) {
-    db.exec("ROLLBACK");
-    throw error;
+    throw unavailable(error) ?? error;
   }
+}
+
+/**
+ * SQLite's primary result codes for a database that cannot take a write now, through no fault of
+ * the request: busy past the busy timeout, read-only, an I/O error, a full disk, a file it cannot
+ * open.
+ */
+const UNAVAILABLE_CODES = new Set([5, 8, 10, 13, 14]);
+
+/**
+ * The 503 problem for an error that says the database cannot be written now (the client may try
+ * again), or undefined for any other error. Nothing was committed: the transaction rolled back.
+ */
+function unavailable(error: unknown): HttpProblem | undefined {
+  const code = (error as { errcode?: unknown } | undefined)?.errcode;
+  if (typeof code !== "number" || !UNAVAILABLE_CODES.has(code & 0xff)) return undefined;
+  return new HttpProblem(
+    503,
+    "The database cannot take writes right now; nothing was changed",
+    {},
+    { "retry-after": "5" },
+  );
 }
