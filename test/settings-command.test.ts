@@ -2,11 +2,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startProcess } from "@repo/testing";
+import { startProcess, stopAll } from "@repo/testing";
 import { afterAll, describe, expect, it } from "vitest";
 
 const dir = mkdtempSync(join(tmpdir(), "settings-command-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  // A run that hung past its test's timeout is stopped too.
+  await stopAll();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 async function settings(args: string[], env: Record<string, string> = {}) {
   const run = startProcess("pnpm", ["--silent", "settings", ...args], { env: { NODE_ENV: "development", ...env } });

@@ -1,0 +1,129 @@
+/**
+ * The endpoint generators (turbo/generators/config.ts), run as a developer runs them,
+ * non-interactively, in a copy of what git tracks (its index): `pnpm turbo gen sync-endpoint --args reports`,
+ * `async-endpoint --args weather weather-service` (calling an upstream) and `async-endpoint --args
+ * clock none`. Their output lints, type-checks and passes its own tests; the OpenAPI drift test
+ * stays green (the generator regenerated the document); the route tables still serve exactly the
+ * API; the status tests still pass beside the new upstream (it does not count for the status); and
+ * a second run of the same generator refuses, changing nothing.
+ *
+ * The copy installs from the store (`--frozen-lockfile --offline`: under a second here, pnpm links
+ * what the store holds), which is faster than symlinking node_modules can be made right (pnpm's
+ * workspace links are relative, so a symlinked node_modules would resolve to this checkout).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { repoRoot } from "@repo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { killRunning, runToEnd } from "./support/run-to-end.ts";
+import { trackedFiles } from "./support/tracked-files.ts";
+
+/** Every step gets minutes: the copy type-checks and tests on a machine busy with the rest of `pnpm test`. */
+const STEP_TIMEOUT_MS = 300_000;
+
+const tracked = trackedFiles();
+const copy = mkdtempSync(join(tmpdir(), "generators-"));
+
+afterAll(() => {
+  killRunning();
+  rmSync(copy, { recursive: true, force: true });
+});
+
+async function pnpm(...args: string[]): Promise<{ code: number | null; output: string }> {
+  return runToEnd("pnpm", args, { cwd: copy, env: { pnpm_config_prefer_offline: "true" }, timeoutMs: STEP_TIMEOUT_MS });
+}
+
+async function pnpmOk(...args: string[]): Promise<string> {
+  const { code, output } = await pnpm(...args);
+  if (code !== 0) throw new Error(`pnpm ${args.join(" ")} exited ${code}:\n${output.slice(-6000)}`);
+  return output;
+}
+
+/**
+ * Runs a generator non-interactively. `turbo gen` exits 0 even when an action fails (turbo
+ * 2.11.9), so its output says whether it worked.
+ */
+async function generate(...args: string[]): Promise<string> {
+  const output = await pnpmOk("turbo", "gen", ...args);
+  if (/>>> Error|Failed to run/.test(output)) throw new Error(`turbo gen ${args.join(" ")} failed:\n${output}`);
+  return output;
+}
+
+const read = (path: string) => readFileSync(join(copy, path), "utf8");
+
+describe.skipIf(tracked === undefined)("pnpm turbo gen sync-endpoint / async-endpoint, in a copy", () => {
+  beforeAll(async () => {
+    // What git holds (its index), not the work tree: edits still being made elsewhere in a shared
+    // checkout stay out of the copy.
+    execFileSync("git", ["checkout-index", "--all", `--prefix=${copy}/`], { cwd: repoRoot });
+    await pnpmOk("install", "--frozen-lockfile", "--offline");
+  }, STEP_TIMEOUT_MS);
+
+  it(
+    "writes contract, handler, route entry, test and upstream setting; lint, typecheck and tests pass",
+    async () => {
+      await generate("sync-endpoint", "--args", "reports");
+      await generate("async-endpoint", "--args", "weather", "weather-service");
+      await generate("async-endpoint", "--args", "clock", "none");
+
+      // Each in a controller of its generator's runtime, joined to api, served by that app only.
+      expect(read("packages/contracts/src/reports.ts")).toContain('controller("reports", "sync"');
+      expect(read("packages/contracts/src/weather.ts")).toContain('controller("weather", "async"');
+      expect(read("packages/contracts/src/api.ts")).toMatch(/sync: \[[^\]]*\breports\]/);
+      expect(read("packages/contracts/src/api.ts")).toMatch(/async: \[[^\]]*\bweather, clock\]/);
+      expect(read("apps/sync-api/src/routes/index.ts")).toContain("reportsRoutes,");
+      expect(read("apps/async-api/src/routes/index.ts")).toContain(
+        "weatherRoutes({ outbound, upstreams: settings.upstreams }),",
+      );
+      expect(read("apps/async-api/src/routes/index.ts")).not.toContain("reports");
+      // The upstream's setting in async-api's layer, kept out of /async/status; the call through
+      // the Outbound client with the client's signal (its timeout is the client's own).
+      expect(read("apps/async-api/src/settings/index.ts")).toMatch(
+        /"weather-service": \{ url: "http:\/\/127\.0\.0\.1:4000", statusPath: "\/healthz", status: false \}/,
+      );
+      expect(read("apps/async-api/src/routes/weather.ts")).toContain("outbound.getJson(");
+      expect(read("apps/async-api/src/routes/weather.ts")).toContain("{ signal }");
+      expect(JSON.parse(read("packages/contracts/openapi.json")).paths).toMatchObject({
+        "/reports/{id}": { get: {} },
+        "/async/weather/{id}": { get: {} },
+        "/async/clock/{id}": { get: {} },
+      });
+
+      await pnpmOk("exec", "biome", "check", ".");
+      await pnpmOk(
+        "turbo",
+        "run",
+        "typecheck",
+        ...["contracts", "sync-api", "async-api", "combined"].flatMap((name) => ["--filter", `@repo/${name}`]),
+      );
+      await pnpmOk(
+        "exec",
+        "vitest",
+        "run",
+        ...["contracts", "sync-api", "async-api"].flatMap((name) => ["--project", name]),
+        "apps/sync-api/test/reports.test.ts",
+        "apps/async-api/test/weather.test.ts",
+        "apps/async-api/test/clock.test.ts",
+        "apps/sync-api/test/mount.test.ts",
+        "apps/async-api/test/mount.test.ts",
+        "apps/async-api/test/outbound.test.ts",
+        "packages/contracts/test/openapi.test.ts",
+      );
+    },
+    5 * STEP_TIMEOUT_MS,
+  );
+
+  it(
+    "refuses to generate a name again, changing nothing",
+    async () => {
+      const before = read("packages/contracts/src/api.ts");
+      const { output } = await pnpm("turbo", "gen", "sync-endpoint", "--args", "reports");
+      expect(output).toContain("packages/contracts/src/reports.ts exists already");
+      expect(output).toContain('Failed to run "root/sync-endpoint" generator');
+      expect(read("packages/contracts/src/api.ts")).toBe(before);
+    },
+    STEP_TIMEOUT_MS,
+  );
+});

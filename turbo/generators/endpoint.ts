@@ -1,0 +1,360 @@
+/**
+ * What `pnpm turbo gen sync-endpoint` and `async-endpoint` write (config.ts runs them): a
+ * contract in a controller of the generator's runtime, its handler in the app of that runtime,
+ * the route-table entry, a test through the typed client, and for an async endpoint that calls an
+ * upstream, the upstream's setting. The runtime comes from the generator, never from an answer,
+ * so a controller is never mixed and never lands in the other app.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export type Runtime = "sync" | "async";
+
+export interface EndpointAnswers {
+  /** The resource, lower-case with hyphens: `reports`, `weather-alerts`. */
+  readonly name: string;
+  /** An upstream the async endpoint calls, by its settings name; `none` (or empty) for none. */
+  readonly upstream?: string;
+}
+
+export interface Names {
+  readonly kebab: string;
+  /** The controller's variable and name: `weatherAlerts`. */
+  readonly camel: string;
+  /** The item schema: `WeatherAlertsItem`. */
+  readonly item: string;
+  readonly upstream: string | undefined;
+}
+
+const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+/** Why a name cannot be an endpoint's, or undefined when it can. */
+export function invalidName(name: string): string | undefined {
+  if (!NAME.test(name)) return "lower-case letters and digits, words joined by hyphens (reports, weather-alerts)";
+  return undefined;
+}
+
+export function namesOf(answers: EndpointAnswers): Names {
+  const name = answers.name.trim();
+  const invalid = invalidName(name);
+  if (invalid) throw new Error(`"${name}" cannot name an endpoint: ${invalid}`);
+  const camel = name.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  const upstream = answers.upstream?.trim();
+  if (upstream && upstream !== "none" && !/^[a-z0-9][a-z0-9-]*$/.test(upstream)) {
+    throw new Error(`"${upstream}" cannot name an upstream: lower-case letters, digits and hyphens`);
+  }
+  return {
+    kebab: name,
+    camel,
+    item: `${camel[0]?.toUpperCase()}${camel.slice(1)}Item`,
+    upstream: upstream && upstream !== "none" ? upstream : undefined,
+  };
+}
+
+const APP: Record<Runtime, string> = { sync: "sync-api", async: "async-api" };
+
+/** Every file the generator writes or edits, relative to the repository's root. */
+export function paths(runtime: Runtime, names: Names) {
+  const app = `apps/${APP[runtime]}`;
+  return {
+    contract: `packages/contracts/src/${names.kebab}.ts`,
+    contractsIndex: "packages/contracts/src/index.ts",
+    api: "packages/contracts/src/api.ts",
+    handler: `${app}/src/routes/${names.kebab}.ts`,
+    routeTable: `${app}/src/routes/index.ts`,
+    test: `${app}/test/${names.kebab}.test.ts`,
+    settings: `${app}/src/settings/index.ts`,
+  };
+}
+
+export function contractSource(runtime: Runtime, { kebab, camel, item, upstream }: Names): string {
+  const failures = upstream ? ", 502: ProblemDetails, 504: ProblemDetails" : "";
+  return `import { z } from "zod";
+import { controller } from "./contract.ts";
+${upstream ? 'import { ProblemDetails } from "./problem.ts";\n' : ""}
+/** One ${kebab} item: replace these fields with the resource's own. */
+export const ${item} = z.strictObject({ id: z.int().positive(), name: z.string() }).meta({ id: "${item}" });
+
+/** ${kebab}: ${runtime} endpoints, served by ${APP[runtime]}. */
+export const ${camel} = controller("${camel}", "${runtime}", {
+  get: {
+    method: "GET",
+    path: "/${kebab}/:id",
+    summary: "Read one ${kebab} item${upstream ? `, from the ${upstream} upstream` : ""}",
+    params: z.object({ id: z.coerce.number().int().positive() }),
+    responses: { 200: ${item}${failures} },
+  },
+});
+`;
+}
+
+export function handlerSource(runtime: Runtime, { kebab, camel, item, upstream }: Names): string {
+  if (runtime === "sync") {
+    return `import { ${camel} } from "@repo/contracts";
+import { route } from "../http/route.ts";
+
+/** ${kebab}: synchronous handlers (what they need is a parameter of a function that builds them). */
+export const ${camel}Routes = route(${camel}, {
+  get: ({ params }) => ({ status: 200, body: { id: params.id, name: \`${kebab} \${params.id}\` } }),
+});
+`;
+  }
+  if (!upstream) {
+    return `import { ${camel} } from "@repo/contracts";
+import { route } from "../http/route.ts";
+
+/** ${kebab}: async handlers (what they need is a parameter of a function that builds them). */
+export const ${camel}Routes = route(${camel}, {
+  get: async ({ params }) => ({ status: 200, body: { id: params.id, name: \`${kebab} \${params.id}\` } }),
+});
+`;
+  }
+  return `import { ${camel}, ${item}, problem } from "@repo/contracts";
+import { route } from "../http/route.ts";
+import type { Outbound } from "../outbound/client.ts";
+import type { AsyncApiSettings } from "../settings/index.ts";
+
+/**
+ * ${kebab}: read from the ${upstream} upstream (its base URL is the \`upstreams\` setting:
+ * docs/settings.md, "Upstreams") through the Outbound client, within its request timeout, cancelled
+ * when the client goes away. A timeout is a 504, any other failure a 502, naming the upstream only.
+ */
+export function ${camel}Routes({ outbound, upstreams }: { outbound: Outbound; upstreams: AsyncApiSettings["upstreams"] }) {
+  const upstream = upstreams["${upstream}"];
+  if (!upstream) throw new Error("${camel} calls the upstream ${upstream}, which the upstreams setting does not name");
+  const base = upstream.url.replace(/\\/+$/, "");
+  return route(${camel}, {
+    get: async ({ params, signal }) => {
+      const call = await outbound.getJson(\`\${base}/${kebab}/\${params.id}\`, { signal });
+      const parsed = call.outcome === "ok" ? ${item}.safeParse(call.body) : undefined;
+      if (parsed?.success) return { status: 200, body: parsed.data };
+      const code = call.outcome === "timeout" ? 504 : 502;
+      const detail = \`${upstream}: \${parsed ? "an answer that is not a ${kebab} item" : call.outcome}\`;
+      return { status: code, body: problem({ status: code, detail }) };
+    },
+  });
+}
+`;
+}
+
+export function testSource(runtime: Runtime, { kebab, camel, upstream }: Names): string {
+  if (runtime === "sync") {
+    return `/** ${kebab} through the typed client, against sync-api in its own process. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient, ${camel} } from "@repo/contracts";
+import { freePort, startApp, stopAll, waitForHttp } from "@repo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const dir = mkdtempSync(join(tmpdir(), "${kebab}-"));
+let baseUrl = "";
+
+beforeAll(async () => {
+  const port = await freePort();
+  const app = startApp("sync-api", {
+    env: { SYNC_API_PORT: String(port), SYNC_API_WORKERS: "1", SYNC_API_DATABASE__PATH: join(dir, "test.sqlite") },
+  });
+  baseUrl = \`http://127.0.0.1:\${port}\`;
+  await waitForHttp(\`\${baseUrl}/healthz\`, { abortIf: app.exitReason });
+});
+afterAll(async () => {
+  await stopAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("${kebab}", () => {
+  it("answers GET /${kebab}/:id", async () => {
+    const client = createClient({ baseUrl }).controller(${camel});
+    expect(await client.get({ params: { id: 7 } })).toMatchObject({ status: 200, body: { id: 7, name: "${kebab} 7" } });
+  });
+
+  it("refuses an id that is not a positive integer", async () => {
+    const response = await fetch(\`\${baseUrl}/${kebab}/nope\`);
+    expect(response.status).toBe(400);
+  });
+});
+`;
+  }
+  if (!upstream) {
+    return `/** ${kebab} through the typed client, against async-api in its own process. */
+import { createClient, ${camel} } from "@repo/contracts";
+import { freePort, startApp, stopAll, waitForHttp } from "@repo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+let baseUrl = "";
+
+beforeAll(async () => {
+  const port = await freePort();
+  const app = startApp("async-api", { env: { ASYNC_API_PORT: String(port) } });
+  baseUrl = \`http://127.0.0.1:\${port}\`;
+  await waitForHttp(\`\${baseUrl}/async/healthz\`, { abortIf: app.exitReason });
+});
+afterAll(stopAll);
+
+describe("${kebab}", () => {
+  it("answers GET /async/${kebab}/:id", async () => {
+    const client = createClient({ baseUrl }).controller(${camel});
+    expect(await client.get({ params: { id: 7 } })).toMatchObject({ status: 200, body: { id: 7, name: "${kebab} 7" } });
+  });
+
+  it("refuses an id that is not a positive integer", async () => {
+    const response = await fetch(\`\${baseUrl}/async/${kebab}/nope\`);
+    expect(response.status).toBe(400);
+  });
+});
+`;
+  }
+  return `/**
+ * ${kebab} through the typed client, against async-api in its own process and a stand-in for the
+ * ${upstream} upstream on loopback.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createClient, ${camel} } from "@repo/contracts";
+import { freePort, startApp, stopAll, waitForHttp } from "@repo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/** The upstream's stand-in: an item for ids below 100, a 500 above, and no answer at all for 999. */
+const upstream: Server = createServer((req, res) => {
+  const id = Number(req.url?.split("/").at(-1));
+  if (id === 999) return; // never answers: the call times out
+  if (id >= 100) return void res.writeHead(500).end();
+  res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id, name: \`upstream \${id}\` }));
+});
+let baseUrl = "";
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+  const url = \`http://127.0.0.1:\${(upstream.address() as AddressInfo).port}\`;
+  const port = await freePort();
+  const app = startApp("async-api", {
+    env: {
+      ASYNC_API_PORT: String(port),
+      ASYNC_API_UPSTREAMS: JSON.stringify({ "${upstream}": { url } }),
+      ASYNC_API_OUTBOUND__REQUEST_TIMEOUT_MS: "500",
+    },
+  });
+  baseUrl = \`http://127.0.0.1:\${port}\`;
+  await waitForHttp(\`\${baseUrl}/async/healthz\`, { abortIf: app.exitReason });
+});
+afterAll(async () => {
+  await stopAll();
+  upstream.closeAllConnections();
+  await new Promise<void>((resolve) => upstream.close(() => resolve()));
+});
+
+describe("${kebab}", () => {
+  const client = () => createClient({ baseUrl }).controller(${camel});
+
+  it("answers with the upstream's item", async () => {
+    expect(await client().get({ params: { id: 7 } })).toMatchObject({ status: 200, body: { id: 7, name: "upstream 7" } });
+  });
+
+  it("answers 502 naming the upstream when it fails", async () => {
+    expect(await client().get({ params: { id: 100 } })).toMatchObject({ status: 502, body: { detail: "${upstream}: failed" } });
+  });
+
+  it("answers 504 when the upstream does not answer within the timeout", async () => {
+    expect(await client().get({ params: { id: 999 } })).toMatchObject({ status: 504, body: { detail: "${upstream}: timeout" } });
+  });
+});
+`;
+}
+
+/** A file's text with `edit` applied; throws, naming the file, when the edit finds no anchor. */
+function editFile(root: string, path: string, edit: (text: string) => string): void {
+  const file = join(root, path);
+  const before = readFileSync(file, "utf8");
+  const after = edit(before);
+  if (after === before) throw new Error(`${path}: nothing to change (already generated, or edited past recognition?)`);
+  writeFileSync(file, after);
+}
+
+function replaceOnce(
+  text: string,
+  pattern: RegExp,
+  replacement: (match: string, ...groups: string[]) => string,
+  what: string,
+) {
+  if (!pattern.test(text)) throw new Error(`cannot find ${what}`);
+  return text.replace(pattern, replacement);
+}
+
+/** An import line after the file's last import. */
+function addImport(text: string, line: string): string {
+  const imports = [...text.matchAll(/^import [^;]+;\n/gm)];
+  const last = imports.at(-1);
+  if (!last || last.index === undefined) return `${line}\n${text}`;
+  const at = last.index + last[0].length;
+  return `${text.slice(0, at)}${line}\n${text.slice(at)}`;
+}
+
+/** The route-table entry: a constant, or a call with what the handler needs. */
+function routeEntry(runtime: Runtime, { camel, upstream }: Names): string {
+  if (runtime === "async" && upstream) return `${camel}Routes({ outbound, upstreams: settings.upstreams })`;
+  return `${camel}Routes`;
+}
+
+/** Refuses to overwrite: every file it would add must be new, and the controller's name free. */
+export function checkFree(root: string, runtime: Runtime, names: Names): void {
+  const files = paths(runtime, names);
+  for (const path of [files.contract, files.handler, files.test]) {
+    if (existsSync(join(root, path))) throw new Error(`${path} exists already: pick another name`);
+  }
+  const index = readFileSync(join(root, files.contractsIndex), "utf8");
+  if (new RegExp(`\\b(${names.camel}|${names.item})\\b`).test(index)) {
+    throw new Error(`@repo/contracts already exports ${names.camel} or ${names.item}: pick another name`);
+  }
+}
+
+/** Writes every file; returns what it wrote or changed, for the generator's summary. */
+export function writeEndpoint(root: string, runtime: Runtime, names: Names): string[] {
+  checkFree(root, runtime, names);
+  const files = paths(runtime, names);
+  const write = (path: string, text: string) => writeFileSync(join(root, path), text);
+  write(files.contract, contractSource(runtime, names));
+  write(files.handler, handlerSource(runtime, names));
+  write(files.test, testSource(runtime, names));
+
+  editFile(
+    root,
+    files.contractsIndex,
+    (text) => `${text.trimEnd()}\nexport { ${names.camel}, ${names.item} } from "./${names.kebab}.ts";\n`,
+  );
+  editFile(root, files.api, (text) =>
+    replaceOnce(
+      addImport(text, `import { ${names.camel} } from "./${names.kebab}.ts";`),
+      new RegExp(`(\\b${runtime}: \\[)([^\\]]*)(\\])`),
+      (_m, open: string, list: string, close: string) =>
+        `${open}${list.trim() ? `${list.trim()}, ` : ""}${names.camel}${close}`,
+      `the ${runtime} list of api in ${files.api}`,
+    ),
+  );
+  editFile(root, files.routeTable, (text) =>
+    replaceOnce(
+      addImport(text, `import { ${names.camel}Routes } from "./${names.kebab}.ts";`),
+      /(servesExactly\("[a-z-]+", api\.(?:sync|async), \[\n[\s\S]*?)(\n {2}\]\);)/,
+      (_m, list: string, end: string) => `${list}\n    ${routeEntry(runtime, names)},${end}`,
+      `mainRoutes' list (servesExactly(…, [ … ])) in ${files.routeTable}`,
+    ),
+  );
+  const changed = [files.contract, files.handler, files.test, files.contractsIndex, files.api, files.routeTable];
+  if (runtime === "async" && names.upstream) {
+    const upstream = names.upstream;
+    const settings = readFileSync(join(root, files.settings), "utf8");
+    if (!new RegExp(`"${upstream}":|\\b${upstream}:`).test(settings)) {
+      editFile(root, files.settings, (text) =>
+        replaceOnce(
+          text,
+          /(layer\("async-api", \{[\s\S]*?\n {6}upstreams: \{)/,
+          (open: string) =>
+            `${open}\n        // ${upstream}: its development URL; another environment's in byEnvironment below or\n        // ASYNC_API_UPSTREAMS (docs/settings.md, "Upstreams"). status: true makes /async/status ask it.\n        "${upstream}": { url: "http://127.0.0.1:4000", statusPath: "/healthz", status: false },`,
+          `the upstreams of async-api's layer in ${files.settings}`,
+        ),
+      );
+      changed.push(files.settings);
+    }
+  }
+  return changed;
+}
