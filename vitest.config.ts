@@ -5,7 +5,7 @@
  */
 import { existsSync, globSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 const packages = globSync("{apps,packages}/*/package.json")
   .map((file) => dirname(file))
@@ -21,7 +21,15 @@ export default defineConfig({
         extends: true as const,
         test: { name: basename(dir), root: dir, include: ["test/**/*.test.ts"] },
       })),
-      { extends: true as const, test: { name: "workspace", include: ["test/**/*.test.ts"] } },
+      {
+        extends: true as const,
+        // test/containers needs a Docker engine: `pnpm test:containers` (vitest.containers.config.ts).
+        test: {
+          name: "workspace",
+          include: ["test/**/*.test.ts"],
+          exclude: [...configDefaults.exclude, "test/containers/**"],
+        },
+      },
       {
         extends: true as const,
         test: {

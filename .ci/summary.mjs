@@ -12,14 +12,20 @@ function readJson(path) {
   return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : undefined;
 }
 
-const vitest = readJson("reports/vitest.json");
-if (vitest) {
-  passed += vitest.numPassedTests;
-  failed += vitest.numFailedTests;
-  lines.push(
-    `vitest: ${vitest.numPassedTests} passed, ${vitest.numFailedTests} failed, ${vitest.numPendingTests + vitest.numTodoTests} skipped`,
-  );
+// Vitest's runs: the unit run (reports/vitest.json) and the container tests (vitest-containers.json).
+function vitestRun(name, path) {
+  const report = readJson(path);
+  if (report) {
+    passed += report.numPassedTests;
+    failed += report.numFailedTests;
+    lines.push(
+      `${name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`,
+    );
+  }
+  return report;
 }
+const vitest = vitestRun("vitest", "reports/vitest.json");
+const vitestContainers = vitestRun("vitest containers", "reports/vitest-containers.json");
 
 // One Playwright report per proxy the end-to-end suite ran through (reports/playwright-<proxy>.json).
 const playwright = {};
@@ -52,6 +58,8 @@ for (const task of tasks) {
     "test:e2e": playwright.dev,
     "test:e2e:nginx": playwright.nginx,
     "test:e2e:combined": playwright.combined,
+    "test:e2e:containers": playwright.containers,
+    "test:containers": vitestContainers,
   };
   if (task.task in reportOf) {
     const wrote = reportOf[task.task];
@@ -66,7 +74,7 @@ for (const task of tasks) {
   lines.push(`${name}: ${ok ? "passed" : `failed (exit ${code})`}`);
 }
 
-if (!vitest && Object.keys(playwright).length === 0 && tasks.length === 0) {
+if (!vitest && !vitestContainers && Object.keys(playwright).length === 0 && tasks.length === 0) {
   failed += 1;
   lines.push("no runner reported anything");
 }

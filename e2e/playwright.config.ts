@@ -3,13 +3,15 @@
  * so the two proxies and the two modes cannot drift:
  * - `E2E_PROXY=dev` (default): the three processes of `pnpm dev`, from source;
  * - `E2E_PROXY=nginx`: the production builds behind Debian's nginx with the infra template;
- * - `E2E_PROXY=combined`: combined mode (`pnpm dev:combined`), the whole API in one process.
+ * - `E2E_PROXY=combined`: combined mode (`pnpm dev:combined`), the whole API in one process;
+ * - `E2E_PROXY=containers`: infra/docker-compose.yml in a real Docker engine, images built from
+ *   infra/docker/Dockerfile and the stack brought up as a user does (`up --build --wait`).
  * Everything listens on free ports, so a running `pnpm dev` is never disturbed.
  */
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
-import { freePort, nginxBinary } from "@repo/testing";
+import { dockerMissing, freePort, nginxBinary } from "@repo/testing";
 import { chooseBrowser } from "./browser.ts";
 
 // The config is loaded again in every worker process: ports chosen once here reach them through
@@ -35,12 +37,18 @@ const env = {
 };
 const origin = `http://localhost:${env.PORT}`;
 
-const proxy = process.env.E2E_PROXY === "nginx" || process.env.E2E_PROXY === "combined" ? process.env.E2E_PROXY : "dev";
-if (proxy === "nginx" && !nginxBinary()) {
-  const reason = "no nginx: install Debian's nginx (apt-get install nginx) or set NGINX_PATH";
-  if (process.env.CI) throw new Error(`e2e: ${reason}`);
-  process.env.E2E_SKIP_REASON = reason;
-  console.warn(`\n  ⚠  e2e tests through nginx SKIPPED: ${reason}\n`);
+const proxies = ["dev", "nginx", "combined", "containers"] as const;
+const proxy = proxies.find((name) => name === process.env.E2E_PROXY) ?? "dev";
+const proxyMissing =
+  proxy === "nginx" && !nginxBinary()
+    ? "no nginx: install Debian's nginx (apt-get install nginx) or set NGINX_PATH"
+    : proxy === "containers"
+      ? dockerMissing()
+      : undefined;
+if (proxyMissing) {
+  if (process.env.CI) throw new Error(`e2e: ${proxyMissing}`);
+  process.env.E2E_SKIP_REASON = proxyMissing;
+  console.warn(`\n  ⚠  e2e tests through ${proxy} SKIPPED: ${proxyMissing}\n`);
 }
 
 const browser = chooseBrowser();
@@ -66,8 +74,8 @@ const server = (name: string, entry: string, healthUrl: string) => ({
 
 export default defineConfig({
   testDir: "tests",
-  // A machine without the browser or nginx runs none of them, loudly (see the warnings above); CI
-  // never gets here without them (the config throws).
+  // A machine without the browser, nginx or a Docker engine runs none of them, loudly (see the
+  // warnings above); CI never gets here without them (the config throws).
   ...(process.env.E2E_SKIP_REASON ? { testIgnore: "**/*" } : {}),
   fullyParallel: true,
   forbidOnly: Boolean(process.env.CI),
@@ -84,13 +92,23 @@ export default defineConfig({
   projects: [{ name: `chromium via ${proxy}` }],
   webServer: process.env.E2E_SKIP_REASON
     ? []
-    : proxy === "nginx"
-      ? [{ ...server("nginx", "e2e/stack/nginx.ts", `http://127.0.0.1:${env.PORT}/async/healthz`), timeout: 180_000 }]
-      : proxy === "combined"
-        ? [server("combined", "apps/combined/src/main.ts", `http://127.0.0.1:${env.PORT}/healthz`)]
-        : [
-            server("sync-api", "apps/sync-api/src/main.ts", `http://127.0.0.1:${env.SYNC_API_PORT}/healthz`),
-            server("async-api", "apps/async-api/src/main.ts", `http://127.0.0.1:${env.ASYNC_API_PORT}/async/healthz`),
-            server("dev-proxy", "packages/dev-proxy/src/main.ts", `http://127.0.0.1:${env.PORT}/healthz`),
-          ],
+    : proxy === "containers"
+      ? [
+          {
+            ...server("compose", "e2e/stack/containers.ts", `http://127.0.0.1:${env.PORT}/async/healthz`),
+            // Both images built (minutes on a cold cache), then `up --wait`.
+            timeout: 20 * 60_000,
+            // SIGTERM, so the stack script takes its containers down (`docker compose down`).
+            gracefulShutdown: { signal: "SIGTERM" as const, timeout: 120_000 },
+          },
+        ]
+      : proxy === "nginx"
+        ? [{ ...server("nginx", "e2e/stack/nginx.ts", `http://127.0.0.1:${env.PORT}/async/healthz`), timeout: 180_000 }]
+        : proxy === "combined"
+          ? [server("combined", "apps/combined/src/main.ts", `http://127.0.0.1:${env.PORT}/healthz`)]
+          : [
+              server("sync-api", "apps/sync-api/src/main.ts", `http://127.0.0.1:${env.SYNC_API_PORT}/healthz`),
+              server("async-api", "apps/async-api/src/main.ts", `http://127.0.0.1:${env.ASYNC_API_PORT}/async/healthz`),
+              server("dev-proxy", "packages/dev-proxy/src/main.ts", `http://127.0.0.1:${env.PORT}/healthz`),
+            ],
 });

@@ -12,6 +12,7 @@ import {
   nginxBinary,
   renderTemplate,
   repoRoot,
+  stackFile,
   startNginx,
   testNginxConfig,
   waitFor,
@@ -30,7 +31,11 @@ describe("the nginx template", () => {
     expect(rendered).not.toMatch(/\$\{[A-Z_]+\}/);
     expect(rendered).toContain("location /async/ {");
     expect(rendered).toContain("client_max_body_size 1m;");
-    expect(rendered).toContain("server sync-api:3001;");
+    // The apps are resolved per request through Docker's DNS, not once at start.
+    expect(rendered).toContain("resolver 127.0.0.11 valid=5s");
+    expect(rendered).toContain("set $sync_api sync-api:3001;");
+    expect(rendered).toContain("proxy_pass http://$sync_api;");
+    expect(rendered).not.toMatch(/^upstream /m);
   });
 
   it.skipIf(!nginxBinary() && !process.env.CI)("passes `nginx -t` in a real nginx", async () => {
@@ -170,6 +175,53 @@ describe("the Dockerfile", () => {
         scripts: Record<string, string>;
       };
       expect(pkg.scripts.start).toBe(imageCommand().join(" "));
+    }
+  });
+});
+
+describe("docker-stack.yml", () => {
+  const stack = stackFile();
+  const services = stack.services;
+
+  it("has compose's services, images, env files, health checks and proxy settings", () => {
+    expect(Object.keys(services).sort()).toEqual(Object.keys(compose.services).sort());
+    for (const [name, service] of Object.entries(services)) {
+      const composed = compose.services[name];
+      expect(service.image, name).toBe(composed?.image);
+      expect(service.env_file, name).toEqual(composed?.env_file);
+      expect(service.secrets, name).toEqual(composed?.secrets);
+      expect((service.healthcheck as { test: unknown }).test, name).toEqual(composed?.healthcheck?.test);
+    }
+    expect(services.proxy?.environment).toEqual(proxyEnv);
+  });
+
+  it("is in the form `docker stack deploy` takes: no name, builds or depends_on; the secret made on the swarm", () => {
+    expect(stack.name).toBeUndefined();
+    for (const service of Object.values(services)) {
+      expect(service.build).toBeUndefined();
+      expect(service.depends_on).toBeUndefined();
+    }
+    expect(stack.secrets?.secret_key).toMatchObject({ external: true });
+  });
+
+  it("lets nginx find every task by DNS, publishing the proxy's port in host mode", () => {
+    for (const [name, service] of Object.entries(services)) expect(service.deploy?.endpoint_mode, name).toBe("dnsrr");
+    expect(services.proxy?.ports).toEqual([
+      // "${PORT:-8080}": interpolated by `docker stack deploy`.
+      { target: 8080, published: ["$", "{PORT:-8080}"].join(""), protocol: "tcp", mode: "host" },
+    ]);
+  });
+
+  it("updates the apps start-first, health-gated, rolling back on failure, after nginx's DNS cache expires", () => {
+    const valid = Number(/resolver \S+ valid=(\d+)s/.exec(readFileSync(NGINX_TEMPLATE, "utf8"))?.[1]);
+    for (const app of ["sync-api", "async-api"]) {
+      const service = services[app];
+      const update = service?.deploy?.update_config as Record<string, string | number>;
+      expect(update, app).toMatchObject({ parallelism: 1, order: "start-first", failure_action: "rollback" });
+      expect(Number.parseInt(String(update.delay), 10), app).toBeGreaterThan(valid);
+      expect(service?.healthcheck, app).toBeDefined();
+      // Longer than the apps' graceful timeout (30 s), so Docker never kills a task still draining.
+      expect(Number.parseInt(String(service?.stop_grace_period), 10), app).toBeGreaterThan(30);
     }
   });
 });

@@ -1,5 +1,23 @@
 export { type DevStack, type DevStackOptions, startDevStack } from "./dev-stack.ts";
+export {
+  answeringHosts,
+  buildImages,
+  COMPOSE_FILE,
+  type CommandResult,
+  type ComposeStack,
+  type ComposeStackOptions,
+  composeImages,
+  docker,
+  dockerMissing,
+  dockerTestsRun,
+  type ForwardedPort,
+  forwardPublishedPort,
+  STACK_FILE,
+  stackFile,
+  startComposeStack,
+} from "./docker.ts";
 export { httpGet, type PlainResponse } from "./http.ts";
+export { type Load, type LoadOutcome, startLoad } from "./load.ts";
 export { NGINX_TEMPLATE, nginxBinary, renderTemplate, startNginx, testNginxConfig } from "./nginx.ts";
 export { validateOpenApi } from "./openapi.ts";
 export { freePort } from "./ports.ts";

@@ -32,6 +32,7 @@ export interface ComposeService {
   readonly volumes?: readonly string[];
   readonly secrets?: readonly string[];
   readonly restart?: string;
+  readonly stop_grace_period?: string;
   readonly deploy?: { readonly resources?: { readonly limits?: Readonly<Record<string, string>> } };
 }
 

@@ -1,0 +1,198 @@
+/**
+ * The images and the compose stack in a real Docker engine, built and brought up as a user does
+ * (`docker compose up --build --wait`): what is in the final images and how they run, their own
+ * HEALTHCHECK, replicas added with `--scale` found by nginx, and a container stopped (SIGTERM)
+ * under load draining within its stop_grace_period without a failed request.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  answeringHosts,
+  type ComposeStack,
+  composeFile,
+  docker,
+  dockerTestsRun,
+  repoRoot,
+  startComposeStack,
+  startLoad,
+  waitFor,
+} from "@repo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const APPS = ["sync-api", "async-api"] as const;
+const run = dockerTestsRun("container tests (images, compose stack)");
+const compose = composeFile();
+const mb = (bytes: number) => Math.round(bytes / 1e6);
+
+describe.runIf(run)("the images and the compose stack", () => {
+  let stack: ComposeStack;
+  const scratch = mkdtempSync(join(tmpdir(), "container-tests-"));
+  const started: string[] = [];
+
+  beforeAll(async () => {
+    const startedAt = Date.now();
+    stack = await startComposeStack({ imageTag: "test" });
+    console.log(`compose: images built and stack up (--wait) in ${Math.round((Date.now() - startedAt) / 1000)} s`);
+  });
+  afterAll(async () => {
+    if (started.length > 0) await docker(["rm", "--force", "--volumes", ...started]).catch(() => {});
+    await stack?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  /** `sh -c script` in a throwaway container of `image`, as its own user. */
+  const inImage = async (image: string, script: string) =>
+    (await docker(["run", "--rm", "--entrypoint", "sh", image, "-c", script])).stdout;
+
+  describe.each(APPS)("the %s image", (app) => {
+    const image = () => stack.images[app] as string;
+
+    it("is the base image plus the app, its size reported", async () => {
+      const sizeOf = async (name: string) =>
+        Number((await docker(["image", "inspect", "--format", "{{.Size}}", name])).stdout);
+      const [size, base] = [await sizeOf(image()), await sizeOf("node:24-bookworm-slim")];
+      console.log(`${app} image ${image()}: ${mb(size)} MB (its base image ${mb(base)} MB)`);
+      // The app and its production dependencies only: tens of MB, not the build stage's hundreds.
+      expect(size - base).toBeLessThan(100e6);
+    });
+
+    it("runs its process as the non-root user node", async () => {
+      expect((await docker(["image", "inspect", "--format", "{{.Config.User}}", image()])).stdout).toBe("node");
+      const { stdout } = await stack.compose(["exec", "-T", app, "sh", "-c", "id -u; id -un; cat /proc/1/status"]);
+      const [uid, user] = stdout.split("\n");
+      expect([uid, user]).toEqual(["1000", "node"]);
+      // PID 1 is the app itself (node dist/main.js), running as that user.
+      expect(stdout).toMatch(/^Uid:\s+1000\s/m);
+    });
+
+    it("holds no dev dependency, no TypeScript source and no pnpm", async () => {
+      const pkg = JSON.parse(readFileSync(join(repoRoot, "apps", app, "package.json"), "utf8")) as {
+        dependencies?: Record<string, string>;
+        devDependencies?: Record<string, string>;
+      };
+      // The app's own dependencies are node_modules/<name> (pnpm's layout); a dev dependency is not
+      // among them, unless a production one needs it too.
+      const direct = (await inImage(image(), "cd /app/node_modules && ls -d [!@]* @*/*")).split("\n");
+      expect(direct.sort()).toEqual(Object.keys(pkg.dependencies ?? {}).sort());
+      // Nor is any of the workspace's tools, at any depth.
+      const installed = (await inImage(image(), "ls /app/node_modules/.pnpm")).split("\n");
+      for (const tool of [
+        "typescript@",
+        "vitest@",
+        "vite@",
+        "turbo@",
+        "@biomejs+",
+        "@playwright+",
+        "@types+",
+        "autocannon@",
+      ]) {
+        expect(
+          installed.filter((entry) => entry.startsWith(tool)),
+          tool,
+        ).toEqual([]);
+      }
+      // No TypeScript source of the app's or its @repo/* packages' (they ship dist/ only).
+      const ownFiles = "/app/dist /app/node_modules/.pnpm/@repo+*/node_modules/@repo";
+      const sources = await inImage(
+        image(),
+        `find ${ownFiles} -type f \\( -name '*.ts' -o -name '*.mts' -o -name '*.cts' \\) ! -name '*.d.ts' ! -name '*.d.mts' ! -name '*.d.cts'`,
+      );
+      expect(sources).toBe("");
+      expect(
+        await inImage(image(), "ls -d /app/node_modules/.pnpm/@repo+*/node_modules/@repo/*/src 2>/dev/null || true"),
+      ).toBe("");
+      expect(await inImage(image(), "test -f /app/dist/main.js && echo yes")).toBe("yes");
+      expect(await inImage(image(), "command -v pnpm tsc || true")).toBe("");
+    });
+
+    it("reports healthy by its own HEALTHCHECK, started alone", async () => {
+      const secret = join(scratch, `${app}-secret`);
+      writeFileSync(secret, "image-test-secret-key-0123456789abcdef\n", { mode: 0o644 });
+      const { stdout: id } = await docker([
+        "run",
+        "--detach",
+        "--env-file",
+        join(repoRoot, "infra/env", `${app}.env`),
+        "--volume",
+        `${secret}:/run/secrets/secret_key:ro`,
+        image(),
+      ]);
+      started.push(id);
+      const health = await waitFor(
+        `${app}'s HEALTHCHECK to pass`,
+        async () => {
+          const state = JSON.parse((await docker(["inspect", "--format", "{{json .State}}", id])).stdout) as {
+            Running: boolean;
+            Health?: { Status: string; Log: { ExitCode: number }[] };
+          };
+          if (!state.Running) throw new Error(`the container stopped: ${(await docker(["logs", id])).stderr}`);
+          return state.Health?.Status === "healthy" ? state.Health : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1_000 },
+      );
+      expect(health.Log.at(-1)?.ExitCode).toBe(0);
+    });
+  });
+
+  it("nginx sends requests to sync-api replicas added with --scale after it started", async () => {
+    await stack.compose(["up", "--detach", "--wait", "--no-recreate", "--scale", "sync-api=2"], 5 * 60_000);
+    const replicas = (await stack.compose(["ps", "--quiet", "sync-api"])).stdout.split("\n");
+    expect(replicas).toHaveLength(2);
+    const prefix = `scale-${Date.now()}-`;
+    let sent = 0;
+    const hosts = await waitFor(
+      "both replicas to answer through the proxy",
+      async () => {
+        for (let i = 0; i < 10; i++) {
+          const response = await fetch(`${stack.url}/notes`, { headers: { "x-request-id": `${prefix}${sent++}` } });
+          expect(response.status).toBe(200);
+        }
+        const answered = await answeringHosts(replicas, prefix);
+        return answered.size === 2 ? answered : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 1_000 },
+    );
+    expect([...hosts].sort()).toEqual(replicas.map((id) => id.slice(0, 12)).sort());
+  });
+
+  it("a sync-api container stopped under load drains within its stop_grace_period, no request failing", async () => {
+    const grace = Number.parseInt(compose.services["sync-api"]?.stop_grace_period ?? "", 10);
+    expect(grace).toBeGreaterThanOrEqual(31); // the apps' graceful timeout is 30 s
+    const replicas = (await stack.compose(["ps", "--quiet", "sync-api"])).stdout.split("\n");
+    expect(replicas.length).toBeGreaterThanOrEqual(2);
+    const victim = replicas[0] as string;
+
+    // Requests that take a while (a sieve) among quick ones, so some are in flight at the signal.
+    const load = startLoad(stack.url, ["/compute/primes?below=5000000", "/healthz", "/notes"], { clients: 6 });
+    try {
+      await waitFor("load", async () => (load.outcomes.length > 100 ? true : undefined), { timeoutMs: 60_000 });
+      const stopAt = Date.now();
+      // `docker stop`: SIGTERM, then SIGKILL once the grace period is over (as compose and swarm do).
+      await docker(["stop", "--time", String(grace), victim], { timeoutMs: (grace + 30) * 1000 });
+      const drainMs = Date.now() - stopAt;
+      const state = JSON.parse((await docker(["inspect", "--format", "{{json .State}}", victim])).stdout) as {
+        ExitCode: number;
+        OOMKilled: boolean;
+      };
+      const count = load.outcomes.length;
+      await waitFor("load after the stop", async () => (load.outcomes.length > count + 100 ? true : undefined), {
+        timeoutMs: 60_000,
+      });
+      await load.stop();
+
+      const inFlight = load.inFlightAt(stopAt);
+      console.log(
+        `sync-api container drained in ${drainMs} ms (grace ${grace} s), ${inFlight} requests in flight at SIGTERM, ` +
+          `${load.outcomes.length} requests in all, ${load.failures().length} failed`,
+      );
+      // It exited by itself (0), not killed at the end of the grace period (137).
+      expect(state).toMatchObject({ ExitCode: 0, OOMKilled: false });
+      expect(drainMs).toBeLessThan(grace * 1000);
+      expect(inFlight).toBeGreaterThan(0);
+      expect(load.failures()).toEqual([]);
+    } finally {
+      await load.stop();
+    }
+  });
+});
