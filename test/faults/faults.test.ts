@@ -2,7 +2,8 @@
  * The fault suite: real processes (both apps and the dev proxy, as `pnpm dev` runs them) under
  * traffic through the proxy while something goes wrong: a worker killed, a rolling restart, a
  * shutdown with requests in flight, an upstream that hangs, slow clients, a database that cannot
- * be written. Each case prints `requests sent / failed`, and is bounded in time.
+ * be written. The process faults run through nginx in front of the production builds too. Each
+ * case prints `requests sent / failed`, and is bounded in time.
  *
  * sync-api's process model against the app directly (a worker killed under autocannon's load, the
  * rolling restart, the graceful shutdown, the worker timeout) is tested in
@@ -17,7 +18,16 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Note, ProblemDetails } from "@repo/contracts";
-import { type DevStack, rawRequest, startDevStack, stopAll, waitFor } from "@repo/testing";
+import {
+  type DevStack,
+  descendantsOf,
+  nginxBinary,
+  rawRequest,
+  startDevStack,
+  startProductionStack,
+  stopAll,
+  waitFor,
+} from "@repo/testing";
 import { afterAll, afterEach, expect, describe as group, it } from "vitest";
 import { answered, attempt, describe, type Outcome, report, Traffic, tally } from "./traffic.ts";
 
@@ -62,8 +72,21 @@ function created(outcomes: readonly Outcome[]) {
     .map(({ id, title, body }) => ({ id, title, body }));
 }
 
+/** Both apps behind a proxy: its origin, sync-api's supervisor and its workers. */
+interface Proxied {
+  readonly url: string;
+  readonly supervisor: number;
+  workers(): number[];
+}
+
+const viaDevProxy = (stack: DevStack): Proxied => ({
+  url: stack.url,
+  supervisor: stack.processes["sync-api"].pid,
+  workers: stack.workers,
+});
+
 /** Every note the API lists now. */
-async function listed(stack: DevStack) {
+async function listed(stack: Pick<Proxied, "url">) {
   const notes: { id: number; title: string; body: string }[] = [];
   let cursor: string | null = null;
   do {
@@ -80,7 +103,7 @@ async function listed(stack: DevStack) {
 }
 
 /** No note a client was told about is missing or different. */
-async function expectNothingLost(stack: DevStack, outcomes: readonly Outcome[]) {
+async function expectNothingLost(stack: Pick<Proxied, "url">, outcomes: readonly Outcome[]) {
   const now = new Map((await listed(stack)).map((note) => [note.id, note]));
   const lost = created(outcomes).filter((note) => JSON.stringify(now.get(note.id)) !== JSON.stringify(note));
   expect(lost).toEqual([]);
@@ -101,7 +124,7 @@ function crashLines(stack: DevStack): string[] {
 }
 
 /** Resolves once sync-api runs `count` workers again, none of them among `gone`. */
-function replaced(stack: DevStack, gone: readonly number[], count: number) {
+function replaced(stack: Pick<Proxied, "workers">, gone: readonly number[], count: number) {
   return waitFor(
     `${count} workers, none of ${gone.join(", ")}`,
     async () =>
@@ -111,59 +134,61 @@ function replaced(stack: DevStack, gone: readonly number[], count: number) {
 }
 
 /**
- * sync-api with `workers` workers under the mixed traffic of 6 clients: `fault` strikes once 100
- * requests are done, and the traffic goes on for 150 more after it. Every outcome is tallied.
+ * The mixed traffic of 6 clients through `target`'s proxy: `fault` strikes once 100 requests are
+ * done, and the traffic goes on for 150 more after it. Every outcome is tallied.
  */
-async function underLoad(name: string, workers: number, fault: (stack: DevStack) => Promise<void>) {
-  const stack = await startDevStack({ syncWorkers: workers });
-  const traffic = new Traffic(stack.url, mixed, { clients: 6 });
+async function underLoad(name: string, target: Proxied, fault: () => Promise<void>) {
+  const traffic = new Traffic(target.url, mixed, { clients: 6 });
   await traffic.grow(100);
   const struckAt = Date.now();
-  await fault(stack);
+  await fault();
   const recoveredAt = Date.now();
   await traffic.grow(150);
   await traffic.stop();
   const failed = traffic.failed();
   tally(name, traffic.outcomes, failed);
-  return { stack, outcomes: traffic.outcomes, failed, struckAt, recoveredAt };
+  return { outcomes: traffic.outcomes, failed, struckAt, recoveredAt };
+}
+
+/** A worker SIGKILLed: only requests in flight on it may fail (as 502 problems), none after its replacement. */
+async function workerKilled(name: string, target: Proxied) {
+  const count = target.workers().length;
+  const { outcomes, failed, struckAt, recoveredAt } = await underLoad(name, target, async () => {
+    const victim = target.workers()[0] as number;
+    process.kill(victim, "SIGKILL");
+    await replaced(target, [victim], count);
+  });
+  // At most one request per client was in flight on the killed worker; each failed one started
+  // before the kill and is a 502 problem from the proxy, never a hang or a reset.
+  expect(failed.length).toBeLessThanOrEqual(6);
+  for (const failure of failed) {
+    expect(failure.startedAt, describe(failure)).toBeLessThanOrEqual(struckAt);
+    expectProblem(failure, 502);
+  }
+  expect(outcomes.filter((o) => o.startedAt > recoveredAt && !answered(o)).map(describe)).toEqual([]);
+  await expectNothingLost(target, outcomes);
+}
+
+/** A rolling restart: every worker replaced, zero failed requests, nothing lost. */
+async function rollingRestart(name: string, target: Proxied) {
+  const before = target.workers();
+  const { outcomes, failed } = await underLoad(name, target, async () => {
+    process.kill(target.supervisor, "SIGHUP");
+    await replaced(target, before, before.length);
+  });
+  expect(failed.map(describe)).toEqual([]);
+  await expectNothingLost(target, outcomes);
 }
 
 group("a sync-api worker killed with SIGKILL under load", () => {
   it("is replaced; only requests in flight on it may fail, none after; no write is lost", async () => {
-    const { stack, outcomes, failed, struckAt, recoveredAt } = await underLoad(
-      "worker SIGKILL under load (dev proxy)",
-      3,
-      async (stack) => {
-        const victim = stack.workers()[0] as number;
-        process.kill(victim, "SIGKILL");
-        await replaced(stack, [victim], 3);
-      },
-    );
-    // At most one request per client was in flight on the killed worker; each failed one started
-    // before the kill and is a 502 problem from the proxy, never a hang or a reset.
-    expect(failed.length).toBeLessThanOrEqual(6);
-    for (const failure of failed) {
-      expect(failure.startedAt, describe(failure)).toBeLessThanOrEqual(struckAt);
-      expectProblem(failure, 502);
-    }
-    expect(outcomes.filter((o) => o.startedAt > recoveredAt && !answered(o)).map(describe)).toEqual([]);
-    await expectNothingLost(stack, outcomes);
+    await workerKilled("worker SIGKILL under load (dev proxy)", viaDevProxy(await startDevStack({ syncWorkers: 3 })));
   }, 90_000);
 });
 
 group("a rolling restart (SIGHUP to sync-api) under load", () => {
   it("replaces every worker with zero failed requests", async () => {
-    const { stack, outcomes, failed } = await underLoad(
-      "SIGHUP rolling restart under load (dev proxy)",
-      2,
-      async (stack) => {
-        const before = stack.workers();
-        process.kill(stack.processes["sync-api"].pid, "SIGHUP");
-        await replaced(stack, before, 2);
-      },
-    );
-    expect(failed.map(describe)).toEqual([]);
-    await expectNothingLost(stack, outcomes);
+    await rollingRestart("SIGHUP rolling restart under load (dev proxy)", viaDevProxy(await startDevStack()));
   }, 120_000);
 });
 
@@ -387,4 +412,44 @@ group("a database sync-api cannot write", () => {
       rmSync(mountPoint, { recursive: true, force: true });
     }
   }, 90_000);
+});
+
+const nginx = nginxBinary();
+const noNginx = "no nginx: install Debian's nginx (apt-get install nginx) or set NGINX_PATH";
+if (!nginx) {
+  if (process.env.CI) throw new Error(`fault suite through nginx: ${noNginx}`);
+  console.warn(`\n  ⚠  fault suite through nginx SKIPPED: ${noNginx}\n`);
+}
+
+group.skipIf(!nginx)("through nginx, in front of the production builds", () => {
+  // One stack for the three faults (its build and deploy take a while): the last one stops it.
+  it("a worker SIGKILLed, then a rolling restart, then SIGTERM with requests in flight", async () => {
+    const stack = await startProductionStack();
+    const sync = stack.processes["sync-api"];
+    const target: Proxied = { url: stack.url, supervisor: sync.pid, workers: () => descendantsOf(sync.pid) };
+    const errors: string[] = [];
+    const step = async (work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        errors.push(String(error));
+      }
+    };
+    await step(() => workerKilled("worker SIGKILL under load (nginx)", target));
+    await step(() => rollingRestart("SIGHUP rolling restart under load (nginx)", target));
+    await step(async () => {
+      // Production has no test routes: the sieve at its bound (about 100 ms of CPU each) queues
+      // these on the two workers, and SIGTERM comes once the first is answered.
+      const path = "/compute/primes?below=20000000";
+      const inFlight = Array.from({ length: 12 }, () => attempt(stack.url, { method: "GET", target: path }, 30_000));
+      await Promise.race(inFlight);
+      const exit = await sync.stop("SIGTERM", 30_000);
+      const outcomes = await Promise.all(inFlight);
+      const failed = outcomes.filter((o) => !answered(o));
+      tally("SIGTERM to sync-api with requests in flight (nginx)", outcomes, failed);
+      expect(failed.map(describe)).toEqual([]);
+      expect(exit).toEqual({ code: 0, signal: null });
+    });
+    expect(errors).toEqual([]);
+  }, 240_000);
 });

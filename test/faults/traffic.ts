@@ -81,7 +81,7 @@ export const report: string[] = [];
 export function tally(name: string, outcomes: readonly Outcome[], failed: readonly Outcome[]): void {
   const line = `fault: ${name}: ${outcomes.length} requests sent, ${failed.length} failed`;
   report.push(line);
-  console.log(line);
+  console.log([line, ...failed.slice(0, 5).map((outcome) => `  failed: ${describe(outcome)}`)].join("\n"));
 }
 
 /** A failure as a line: the request, then the status and the start of the body, or the error. */
