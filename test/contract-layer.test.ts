@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProblemDetails, VALIDATION_PROBLEM_TYPE } from "@repo/contracts";
+import { syncApiSettings } from "@repo/sync-api/settings";
 import { type AppProcess, freePort, rawExchange, rawHead, startApp, stopAll, waitForHttp } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -283,3 +284,61 @@ async function rawRequest(
   const answer = await rawExchange(url.origin, head, ...(body === undefined ? [] : [body]));
   return { response: answer, body: answer.text ? (JSON.parse(answer.text) as unknown) : undefined };
 }
+
+describe("CORS", () => {
+  it.each([
+    ["sync-api", "SYNC_API_", "", { SYNC_API_WORKERS: "1", SYNC_API_DATABASE__PATH: join(dir, "cors.sqlite") }],
+    ["async-api", "ASYNC_API_", "/async", {}],
+  ] as const)(
+    "%s allows exactly the origins in http.corsOrigins, and none by default",
+    async (name, prefix, path, extra) => {
+      const allowed = "https://app.example.com";
+      const start = async (origins?: string) => {
+        const port = await freePort();
+        const app = startApp(name, {
+          env: {
+            [`${prefix}PORT`]: String(port),
+            [`${prefix}LOG__LEVEL`]: "fatal",
+            ...(origins ? { [`${prefix}HTTP__CORS_ORIGINS`]: origins } : {}),
+            ...extra,
+          },
+        });
+        const url = `http://127.0.0.1:${port}${path}`;
+        await waitForHttp(`${url}/healthz`, { abortIf: app.exitReason });
+        return url;
+      };
+      const preflight = (url: string, origin: string) =>
+        fetch(`${url}/_test/echo/1`, {
+          method: "OPTIONS",
+          headers: {
+            origin,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type",
+          },
+        });
+
+      const open = await start(JSON.stringify([allowed]));
+      const ok = await preflight(open, allowed);
+      expect(ok.status).toBeLessThan(300);
+      expect(ok.headers.get("access-control-allow-origin")).toBe(allowed);
+      expect(ok.headers.get("access-control-allow-methods")).toContain("POST");
+      const get = await fetch(`${open}/healthz`, { headers: { origin: allowed } });
+      expect(get.headers.get("access-control-allow-origin")).toBe(allowed);
+      const other = await fetch(`${open}/healthz`, { headers: { origin: "https://evil.example" } });
+      expect(other.headers.get("access-control-allow-origin")).toBeNull();
+
+      const closed = await start();
+      const none = await fetch(`${closed}/healthz`, { headers: { origin: allowed } });
+      expect(none.headers.get("access-control-allow-origin")).toBeNull();
+    },
+  );
+
+  it("refuses an origin that is not one, naming the key", () => {
+    const result = syncApiSettings.resolve({
+      NODE_ENV: "test",
+      SYNC_API_HTTP__CORS_ORIGINS: '["https://a.example/path"]',
+    });
+    expect(result.ok).toBe(false);
+    expect(JSON.stringify(result)).toContain("http.corsOrigins.0");
+  });
+});

@@ -1,5 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { METHODS } from "node:http";
+import fastifyCors from "@fastify/cors";
 import {
   answerClientError,
   answerForError,
@@ -105,6 +106,11 @@ export function buildApp(
     if (request.headers.upgrade !== "websocket") reply.raw.once("close", lifecycle.begin());
     done();
   });
+
+  // Cross-origin callers only from the allow-list (off by default); preflights answered in onRequest.
+  if (settings.http.corsOrigins.length > 0) {
+    app.register(fastifyCors, { origin: [...settings.http.corsOrigins], maxAge: 600 });
+  }
 
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, problem({ status: 404, detail: `No route for ${request.method} ${request.url}` })),

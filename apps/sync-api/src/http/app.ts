@@ -1,6 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import { fileURLToPath } from "node:url";
 import { answerForError, BODY_PROBLEM_DETAIL, openApiDocument, problem } from "@repo/contracts";
+import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import type { SyncApiSettings } from "../settings/index.ts";
@@ -46,6 +47,8 @@ export function createApp(
 
   // One JSON line per request, carrying the request id; the id is echoed to the client too.
   app.use(requestLogging(app, logger, hooks.onResponseFinished));
+  // Cross-origin callers only from the allow-list (off by default); preflights answered here.
+  if (settings.http.corsOrigins.length > 0) app.use(cors({ origin: [...settings.http.corsOrigins], maxAge: 600 }));
   if (hooks.isDraining) {
     const isDraining = hooks.isDraining;
     app.use((_req: Request, res: Response, next: NextFunction) => {

@@ -27,6 +27,14 @@ export const httpSchema = {
     keepAliveTimeoutMs: z.int().positive(),
     /** The longest a request may take to arrive in full (Node's `requestTimeout`). */
     requestTimeoutMs: z.int().positive(),
+    /**
+     * Browser origins allowed to call the API from another origin (CORS), exactly as the
+     * browser sends them (`https://app.example.com`). Empty, the default: the proxy's one origin
+     * needs none, and no cross-origin request is allowed.
+     */
+    corsOrigins: z.array(
+      z.url({ protocol: /^https?$/ }).regex(/^[^/]+\/\/[^/]+$/, "an origin: scheme://host[:port], no path"),
+    ),
   }),
 };
 
@@ -38,6 +46,7 @@ export const httpLayer = layer("shared/http", {
     trustProxy: ["loopback"],
     keepAliveTimeoutMs: 65_000,
     requestTimeoutMs: 60_000,
+    corsOrigins: [],
   },
 });
 
