@@ -326,6 +326,8 @@ export function hostileBodies(): HostileCase[] {
     post(bytes('{"title":"', [0xc0, 0xaf], '"}'), "an overlong UTF-8 encoding", 400),
     post(bytes('{"title":"a', [0xe2, 0x82], '"}'), "a truncated UTF-8 sequence", 400),
     post(bytes('{"title":"', [0xed, 0xa0, 0x80], '"}'), "a UTF-8-encoded surrogate", 400),
+    post('{"title":"\\ud800 "}', "an escaped lone high surrogate", 400),
+    patch('{"body":"\\udfff"}', "an escaped lone low surrogate", 400),
     patch(bytes('{"title":"', [0xff], '"}'), "invalid UTF-8 (0xff)", 400),
     post(bytes([0xef, 0xbb, 0xbf], NOTE), "a UTF-8 byte-order mark"),
     post(Buffer.from(`\ufeff${NOTE}`, "utf16le"), "a UTF-16 body labelled JSON", 400),

@@ -42,8 +42,9 @@ export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
 
 /**
  * Text a client may send: mostly printable, with the characters that break naive code mixed in
- * (NUL and controls, combining marks, RTL and zero-width marks, emoji, astral planes, lone
- * surrogates, whitespace that `trim` removes).
+ * (NUL and controls, combining marks, RTL and zero-width marks, emoji, astral planes,
+ * whitespace that `trim` removes). No lone surrogate: JSON text with one is not interoperable
+ * (RFC 7493) and both apps refuse it as a body (a hostile case checks that).
  */
 const oddCharacters = fc.constantFrom(
   "\u0000",
@@ -62,8 +63,6 @@ const oddCharacters = fc.constantFrom(
   "\ufeff",
   "\ufffd",
   "\uffff",
-  "\ud800",
-  "\udfff",
   "\ud83d\ude00",
   "\ud83d\udc68\u200d\ud83d\udc69\u200d\ud83d\udc67",
   "\u{10ffff}",
@@ -82,7 +81,7 @@ const oddCharacters = fc.constantFrom(
 const character = fc.oneof(
   { weight: 6, arbitrary: fc.string({ unit: "grapheme-ascii", minLength: 1, maxLength: 1 }) },
   { weight: 2, arbitrary: fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }) },
-  { weight: 1, arbitrary: fc.string({ unit: "binary", minLength: 1, maxLength: 1 }) },
+  { weight: 1, arbitrary: fc.string({ unit: "grapheme-composite", minLength: 1, maxLength: 1 }) },
   { weight: 2, arbitrary: oddCharacters },
 );
 

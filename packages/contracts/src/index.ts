@@ -61,6 +61,7 @@ export {
   type ErrorAnswer,
   type HandlerResult,
   isJsonContentType,
+  isWellFormedJson,
   parseRequest,
   type RequestParts,
   responseMismatch,

@@ -15,16 +15,22 @@ export const Note = z
   .meta({ id: "Note" });
 export type Note = z.infer<typeof Note>;
 
+/**
+ * A title: what is left after trimming must not be empty. The pattern says so in the published
+ * schema too (`minLength` alone would allow " ").
+ */
+const Title = z.string().trim().min(1).max(200).meta({ pattern: "\\S", description: "Not only whitespace" });
+
 export const NewNote = z
   .strictObject({
-    title: z.string().trim().min(1).max(200),
+    title: Title,
     body: z.string().max(10_000).default(""),
   })
   .meta({ id: "NewNote" });
 
 export const NoteChanges = z
   .strictObject({
-    title: z.string().trim().min(1).max(200).optional(),
+    title: Title.optional(),
     body: z.string().max(10_000).optional(),
   })
   .refine((changes) => changes.title !== undefined || changes.body !== undefined, "give title, body or both")

@@ -125,6 +125,8 @@ export class HttpProblem extends Error {
 export const BODY_PROBLEM_DETAIL = {
   invalidJson: "The body is not valid JSON",
   invalidUtf8: "The body is not valid UTF-8",
+  loneSurrogate:
+    "The body has a lone surrogate (a \\uD800–\\uDFFF escape without its pair): not interoperable JSON (RFC 7493)",
   emptyJson: "The body is empty but its content-type says JSON",
   tooLarge: "The body is larger than this server accepts",
   mediaType: "Send the body as application/json",

@@ -84,6 +84,29 @@ export function responseMismatch(
   return `${where} answered ${status} with a body that breaks its contract: ${fields.join("; ")}`;
 }
 
+/**
+ * Are every string and key in a parsed JSON value well-formed Unicode (no lone surrogate)? A loop
+ * with a stack of its own, not recursion: a body nested 100,000 deep must not overflow the call
+ * stack.
+ */
+export function isWellFormedJson(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item === "string") {
+      if (!item.isWellFormed()) return false;
+    } else if (Array.isArray(item)) {
+      for (const element of item) pending.push(element);
+    } else if (item !== null && typeof item === "object") {
+      for (const [key, element] of Object.entries(item)) {
+        if (!key.isWellFormed()) return false;
+        pending.push(element);
+      }
+    }
+  }
+  return true;
+}
+
 /** Is this `content-type` JSON (`application/json`, `application/problem+json`, ...)? */
 export function isJsonContentType(contentType: string | undefined): boolean {
   const type = (contentType ?? "").split(";", 1)[0]?.trim().toLowerCase() ?? "";
@@ -114,6 +137,8 @@ export function parseRequest(
   if (endpoint.body && !isJsonContentType(contentType)) {
     throw new HttpProblem(415, BODY_PROBLEM_DETAIL.mediaType);
   }
+  // A lone surrogate would be stored as U+FFFD: the client's text changed without a word.
+  if (endpoint.body && !isWellFormedJson(parts.body)) throw new HttpProblem(400, BODY_PROBLEM_DETAIL.loneSurrogate);
   const validated = validateRequest(endpoint, parts);
   if (!validated.ok) {
     const body = validationProblem(validated.errors, {}, validated.total);

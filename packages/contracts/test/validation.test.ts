@@ -6,6 +6,7 @@ import {
   encodeCursor,
   HttpProblem,
   isJsonContentType,
+  isWellFormedJson,
   MAX_LISTED_ERRORS,
   responseMismatch,
   testingEndpoints,
@@ -68,6 +69,15 @@ describe("validateRequest", () => {
       unlistedErrors: 122_952,
     });
     expect(JSON.stringify(problem).length).toBeLessThan(10_000);
+  });
+
+  it("tells well-formed JSON values from ones with a lone surrogate, however deep", () => {
+    expect(isWellFormedJson({ a: ["\ud83d\ude00", { b: "ok" }] })).toBe(true);
+    expect(isWellFormedJson({ a: ["x", { b: "\ud800" }] })).toBe(false);
+    expect(isWellFormedJson({ "\udfff": 1 })).toBe(false);
+    let deep: unknown = "\ud800";
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    expect(isWellFormedJson(deep)).toBe(false);
   });
 
   it("reports a missing body as the body", () => {
