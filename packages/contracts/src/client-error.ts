@@ -22,9 +22,30 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     return;
   }
   const { status, detail } = STATUS_OF[error.code ?? ""] ?? { status: 400, detail: "The request is not valid HTTP" };
+  refuseOnSocket(socket, status, detail);
+}
+
+/**
+ * A raw problem+json answer on a socket no framework handles, closing it: for CONNECT, which
+ * Node hands to its `connect` event (no listener: the connection just closes), and the like.
+ */
+export function refuseOnSocket(
+  socket: Duplex,
+  status: number,
+  detail: string,
+  headers: Record<string, string> = {},
+): void {
   const body = JSON.stringify(problem({ status, detail }));
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join("");
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\n${extra}` +
       `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
+}
+
+/** The `connect` listener of every server here: this API tunnels nothing. */
+export function refuseConnect(_req: unknown, socket: Duplex): void {
+  refuseOnSocket(socket, 405, "CONNECT is not supported: this API tunnels nothing");
 }

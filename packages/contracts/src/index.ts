@@ -7,7 +7,7 @@ export {
   type ControllerClient,
   createClient,
 } from "./client.ts";
-export { answerClientError } from "./client-error.ts";
+export { answerClientError, refuseConnect, refuseOnSocket } from "./client-error.ts";
 export { compute, PrimeCount } from "./compute.ts";
 export {
   type AccessLogLevel,

@@ -6,6 +6,8 @@ import {
   PROBLEM_CONTENT_TYPE,
   problem,
   REQUEST_ID_HEADER,
+  refuseConnect,
+  refuseOnSocket,
   requestIdFrom,
 } from "@repo/contracts";
 import { createProxyServer } from "http-proxy-3";
@@ -73,8 +75,13 @@ export function createDevProxy(options: ProxyOptions): Server {
       ? { name: "async-api" as const, target: options.asyncTarget, bodyLimit: options.bodyLimitBytes?.async }
       : { name: "sync-api" as const, target: options.syncTarget, bodyLimit: options.bodyLimitBytes?.sync };
 
-  const server = createServer((req, res) => {
+  // Node answers a missing Host with a bare 400 of its own; this server says it as a problem.
+  const server = createServer({ requireHostHeader: false }, (req, res) => {
     const id = prepare(req);
+    if (!req.headers.host && req.httpVersion === "1.1") {
+      sendProblem(res, { status: 400, detail: "The request has no Host header", instance: req.url, requestId: id });
+      return;
+    }
     if (isInternal(req.url ?? "/", options.internalPaths ?? [])) {
       // As if it did not exist: the same 404 problem an app gives for an unknown path.
       const path = req.url?.split("?", 1)[0];
@@ -110,6 +117,10 @@ export function createDevProxy(options: ProxyOptions): Server {
 
   // What Node's parser refuses before the proxy sees it: a problem, as nginx's own errors are.
   server.on("clientError", answerClientError);
+  server.on("connect", (req: IncomingMessage, socket: Socket) => {
+    if (isInternal(req.url ?? "/", options.internalPaths ?? [])) refuseOnSocket(socket, 404, "No such route");
+    else refuseConnect(req, socket);
+  });
 
   server.on("close", () => {
     proxy.close();

@@ -228,3 +228,23 @@ describe("requests Node's parser refuses", () => {
     expect(JSON.parse(answer.text)).toMatchObject({ status });
   });
 });
+
+describe("requests Node would answer itself", () => {
+  it.each([
+    ["CONNECT", "CONNECT /healthz HTTP/1.1\r\nhost: x\r\n\r\n", 405],
+    ["CONNECT to an internal path", "CONNECT /note-events HTTP/1.1\r\nhost: x\r\n\r\n", 404],
+    ["no Host header", "GET /healthz HTTP/1.1\r\nconnection: close\r\n\r\n", 400],
+  ])("answers %s with a problem", async (_what, bytes, status) => {
+    const proxyUrl = await listen(
+      createDevProxy({
+        asyncPrefix: "/async",
+        syncTarget: await echoUpstream("sync"),
+        asyncTarget: await echoUpstream("async"),
+        internalPaths: internalPaths([...api.sync, ...api.async], "/async"),
+      }),
+    );
+    const answer = await rawExchange(proxyUrl, bytes);
+    expect(answer.status).toBe(status);
+    expect(answer.headers["content-type"]).toBe(PROBLEM_CONTENT_TYPE);
+  });
+});

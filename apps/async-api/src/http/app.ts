@@ -7,6 +7,7 @@ import {
   BODY_PROBLEM_DETAIL,
   problem,
   REQUEST_ID_HEADER,
+  refuseConnect,
   requestIdFrom,
 } from "@repo/contracts";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
@@ -67,6 +68,9 @@ export function buildApp(
     keepAliveTimeout: settings.http.keepAliveTimeoutMs,
     requestTimeout: settings.http.requestTimeoutMs,
   });
+
+  // CONNECT never reaches Fastify (Node hands it to `connect`): refused as a problem too.
+  app.server.on("connect", refuseConnect);
 
   // Every method Node parses is one Fastify routes (a WebDAV PROPFIND included), so that each
   // is a 405 with `Allow` on a declared path, as in sync-api; CONNECT never reaches routing.

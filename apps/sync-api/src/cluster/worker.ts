@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { Server } from "node:http";
 import { Server as NetServer } from "node:net";
-import { answerClientError } from "@repo/contracts";
+import { answerClientError, refuseConnect } from "@repo/contracts";
 import { exitWhenLogged } from "@repo/shared-settings";
 import type { Logger } from "pino";
 import { openSyncRouteTable } from "../host.ts";
@@ -59,6 +59,7 @@ export function runWorker(settings: SyncApiSettings, logger: Logger): void {
   server.requestTimeout = settings.http.requestTimeoutMs;
   // What Node's parser refuses before Express sees it is a problem+json answer too.
   server.on("clientError", answerClientError);
+  server.on("connect", refuseConnect);
 
   const drain = () => {
     if (lifecycle.draining) return;
