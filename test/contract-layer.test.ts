@@ -115,6 +115,14 @@ describe.each(["sync", "async"] as const)("%s app", (runtime) => {
     expect(body).toMatchObject({ status: 413, title: "Content Too Large" });
   });
 
+  it("answers a URL it cannot decode with a 400 problem", async () => {
+    const { response, body } = await rawRequest(runtime, "GET", "/healthz/%", {});
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(response.headers["content-type"]).toMatch(/^application\/problem\+json/);
+    expect(body).toMatchObject({ status: response.status });
+  });
+
   it("answers an unknown route with a 404 problem", async () => {
     const { response, body } = await send(runtime, "/no/such/route");
     expect(response.status).toBe(404);

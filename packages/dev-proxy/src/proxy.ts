@@ -117,6 +117,16 @@ export function createDevProxy(options: ProxyOptions): Server {
 
   // What Node's parser refuses before the proxy sees it: a problem, as nginx's own errors are.
   server.on("clientError", answerClientError);
+  // An `Expect` Node cannot meet (anything but 100-continue): 417, said as a problem.
+  server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
+    const id = prepare(req);
+    sendProblem(res, {
+      status: 417,
+      detail: "Only Expect: 100-continue is supported",
+      instance: req.url,
+      requestId: id,
+    });
+  });
   server.on("connect", (req: IncomingMessage, socket: Socket) => {
     if (isInternal(req.url ?? "/", options.internalPaths ?? [])) refuseOnSocket(socket, 404, "No such route");
     else refuseConnect(req, socket);

@@ -234,6 +234,7 @@ describe("requests Node would answer itself", () => {
     ["CONNECT", "CONNECT /healthz HTTP/1.1\r\nhost: x\r\n\r\n", 405],
     ["CONNECT to an internal path", "CONNECT /note-events HTTP/1.1\r\nhost: x\r\n\r\n", 404],
     ["no Host header", "GET /healthz HTTP/1.1\r\nconnection: close\r\n\r\n", 400],
+    ["an Expect it cannot meet", "GET /healthz HTTP/1.1\r\nhost: x\r\nexpect: fancy\r\nconnection: close\r\n\r\n", 417],
   ])("answers %s with a problem", async (_what, bytes, status) => {
     const proxyUrl = await listen(
       createDevProxy({

@@ -57,6 +57,11 @@ export function buildApp(
     loggerInstance: logger,
     // What Node's parser refuses before Fastify sees it: a problem too, not Fastify's own JSON.
     clientErrorHandler: answerClientError,
+    // What Fastify refuses before routing (a URL it cannot decode, `/async/x/%`): a problem too.
+    frameworkErrors: (error, request, reply) => {
+      reply.header(REQUEST_ID_HEADER, request.id);
+      sendProblem(request, reply, problem({ status: 400, detail: error.message }));
+    },
     // The request id: the client's X-Request-ID if sane (the proxy makes one otherwise).
     requestIdHeader: false,
     genReqId: (req) => requestIdFrom(req.headers[REQUEST_ID_HEADER]),
