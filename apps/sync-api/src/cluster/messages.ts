@@ -16,8 +16,12 @@ export type WorkerMessage =
   { readonly type: "retire"; readonly served: number };
 
 export type SupervisorMessage =
-  /** Stop accepting, finish in-flight requests, exit (rolling restarts and retirement). */
-  { readonly type: "drain" };
+  /**
+   * Drain: finish in-flight requests and exit. `replaced` (rolling restarts, retirement): other
+   * workers listen, so stop accepting at once. Otherwise the whole process is stopping: nobody else
+   * will accept the connections still waiting in the listen queue, so keep serving until quiet.
+   */
+  { readonly type: "drain"; readonly replaced: boolean };
 
 /** One line (JSON) on the watchdog pipe. */
 export type WatchdogReport =

@@ -103,7 +103,7 @@ export class Supervisor {
     this.#stopping = true;
     this.#exitCode = code;
     this.#logger.info({ workers: this.#states.size }, "stopping: draining workers");
-    for (const state of this.#states.values()) this.#drain(state);
+    for (const state of this.#states.values()) this.#drain(state, { replaced: false });
     if (this.#states.size === 0) exitWhenLogged(this.#logger, code);
   }
 
@@ -154,14 +154,14 @@ export class Supervisor {
       `worker replaced (${reason})`,
     );
     const exited = new Promise<void>((resolve) => state.worker.once("exit", () => resolve()));
-    this.#drain(state);
+    this.#drain(state, { replaced: true });
     await exited;
     return true;
   }
 
-  #drain(state: WorkerState): void {
+  #drain(state: WorkerState, { replaced }: { replaced: boolean }): void {
     state.leaving = true;
-    if (state.worker.isConnected()) state.worker.send({ type: "drain" } satisfies SupervisorMessage);
+    if (state.worker.isConnected()) state.worker.send({ type: "drain", replaced } satisfies SupervisorMessage);
     else state.worker.process.kill("SIGTERM");
     // Whatever is still running a second after the graceful timeout is killed.
     setTimeout(() => {

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import type { Server } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import { Server as NetServer } from "node:net";
 import { answerClientError, refuseConnect } from "@repo/contracts";
 import { exitWhenLogged } from "@repo/shared-settings";
@@ -14,6 +14,9 @@ import { Watchdog } from "./watchdog.ts";
 export interface Lifecycle {
   readonly draining: boolean;
 }
+
+/** How long a finally draining worker stays idle before it stops accepting (see `drain`). */
+const QUIET_MS = 50;
 
 function send(message: WorkerMessage): void {
   if (process.connected) process.send?.(message);
@@ -61,9 +64,18 @@ export function runWorker(settings: SyncApiSettings, logger: Logger): void {
   server.on("clientError", answerClientError);
   server.on("connect", refuseConnect);
 
-  const drain = () => {
-    if (lifecycle.draining) return;
-    lifecycle.draining = true;
+  // Requests in flight on this worker, for the final drain's "quiet" (below).
+  let inFlight = 0;
+  let onQuiet: (() => void) | undefined;
+  server.on("request", (_req, res: ServerResponse) => {
+    inFlight++;
+    res.once("close", () => {
+      inFlight--;
+      if (inFlight === 0) onQuiet?.();
+    });
+  });
+
+  const stopAccepting = () => {
     // Stop accepting, but keep open connections: each in-flight or next request is answered with
     // `Connection: close` (see createApp), so no client has its request cut by a closing socket.
     // net.Server's close does exactly that; http.Server's would also drop idle connections at once.
@@ -73,17 +85,43 @@ export function runWorker(settings: SyncApiSettings, logger: Logger): void {
     });
     // Connections idle since before the drain get a moment to send one more request, then close.
     setTimeout(() => server.closeIdleConnections(), settings.shutdown.idleConnectionGraceMs).unref();
+  };
+
+  const drain = ({ replaced }: { replaced: boolean }) => {
+    if (lifecycle.draining) return;
+    lifecycle.draining = true;
     setTimeout(() => {
       logger.warn("graceful timeout reached: closing open connections");
       server.closeAllConnections();
       exitWhenLogged(logger, 0);
     }, settings.shutdown.gracefulTimeoutMs).unref();
+    if (replaced) {
+      // Other workers listen: connections still waiting to be accepted go to them.
+      stopAccepting();
+      return;
+    }
+    // The whole process is stopping: connections waiting in the listen queue (queued behind
+    // busy workers) have no one else to go to, and closing the socket would reset them. Keep
+    // accepting and answering (with `Connection: close`; readiness fails, so proxies send no new
+    // work) until this worker has had nothing in flight for a moment: a free event loop accepts
+    // everything queued at once, so a moment is enough, and periodic callers (async-api's outbox
+    // poll) cannot keep it open.
+    let quiet: NodeJS.Timeout | undefined;
+    const armQuiet = () => {
+      clearTimeout(quiet);
+      quiet = setTimeout(() => {
+        if (inFlight === 0) stopAccepting();
+      }, QUIET_MS);
+    };
+    onQuiet = armQuiet;
+    server.on("request", () => clearTimeout(quiet));
+    if (inFlight === 0) armQuiet();
   };
   process.on("message", (message: unknown) => {
-    if (isSupervisorMessage(message)) drain();
+    if (isSupervisorMessage(message)) drain({ replaced: message.replaced });
   });
-  process.on("SIGTERM", drain);
-  process.on("SIGINT", drain);
+  process.on("SIGTERM", () => drain({ replaced: false }));
+  process.on("SIGINT", () => drain({ replaced: false }));
   // SIGHUP is the supervisor's (rolling restart); sent to the whole group it must not kill workers.
   process.on("SIGHUP", () => {});
 }
