@@ -2,7 +2,7 @@
  * infra/ without a Docker engine: the nginx template checked by a real nginx, the compose file and
  * the Dockerfile parsed and held to the topology and to the harness that stands in for them.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   composeFile,
@@ -31,11 +31,7 @@ describe("the nginx template", () => {
     expect(rendered).not.toMatch(/\$\{[A-Z_]+\}/);
     expect(rendered).toContain("location /async/ {");
     expect(rendered).toContain("client_max_body_size 1m;");
-    // The apps are resolved per request through Docker's DNS, not once at start.
-    expect(rendered).toContain("resolver 127.0.0.11 valid=5s");
-    expect(rendered).toContain("set $sync_api sync-api:3001;");
-    expect(rendered).toContain("proxy_pass http://$sync_api;");
-    expect(rendered).not.toMatch(/^upstream /m);
+    expect(rendered).toContain("server sync-api:3001;");
   });
 
   it.skipIf(!nginxBinary() && !process.env.CI)("passes `nginx -t` in a real nginx", async () => {
@@ -118,6 +114,13 @@ describe("docker-compose.yml", () => {
       "sync-api": { condition: "service_healthy" },
       "async-api": { condition: "service_healthy" },
     });
+  });
+
+  it("has the proxy follow the apps' replicas (the script reloading nginx is mounted, and executable)", () => {
+    const script = "nginx/entrypoint.d/40-follow-replicas.sh";
+    expect(services.proxy?.volumes).toContain(`./${script}:/docker-entrypoint.d/40-follow-replicas.sh:ro`);
+    // The image's entrypoint runs only executable scripts.
+    expect(statSync(join(repoRoot, "infra", script)).mode & 0o111).toBe(0o111);
   });
 
   it("builds each app from the one Dockerfile, with its own env file that exists", () => {
@@ -212,13 +215,15 @@ describe("docker-stack.yml", () => {
     ]);
   });
 
-  it("updates the apps start-first, health-gated, rolling back on failure, after nginx's DNS cache expires", () => {
-    const valid = Number(/resolver \S+ valid=(\d+)s/.exec(readFileSync(NGINX_TEMPLATE, "utf8"))?.[1]);
+  it("updates the apps start-first, health-gated, rolling back on failure, slower than nginx follows them", () => {
+    // How often the proxy looks at the replicas again (40-follow-replicas.sh).
+    const follow = readFileSync(join(repoRoot, "infra/nginx/entrypoint.d/40-follow-replicas.sh"), "utf8");
+    const every = Number(/NGINX_FOLLOW_SECONDS:-(\d+)/.exec(follow)?.[1]);
     for (const app of ["sync-api", "async-api"]) {
       const service = services[app];
       const update = service?.deploy?.update_config as Record<string, string | number>;
       expect(update, app).toMatchObject({ parallelism: 1, order: "start-first", failure_action: "rollback" });
-      expect(Number.parseInt(String(update.delay), 10), app).toBeGreaterThan(valid);
+      expect(Number.parseInt(String(update.delay), 10), app).toBeGreaterThan(every);
       expect(service?.healthcheck, app).toBeDefined();
       // Longer than the apps' graceful timeout (30 s), so Docker never kills a task still draining.
       expect(Number.parseInt(String(service?.stop_grace_period), 10), app).toBeGreaterThan(30);
