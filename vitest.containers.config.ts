@@ -2,8 +2,7 @@
  * infra/ in a real Docker engine (`pnpm test:containers`, part of `pnpm test` after the end-to-end
  * runs): the images themselves, the compose stack scaled and drained, the swarm stack scaled and
  * updated under load. Apart from `pnpm test:unit` because they build images and load the
- * machine's cores for minutes; one file at a time. Without an engine they are skipped loudly,
- * except under CI=true.
+ * machine's cores for minutes. Without an engine they are skipped loudly, except under CI=true.
  */
 import { defineConfig } from "vitest/config";
 
@@ -12,7 +11,10 @@ export default defineConfig({
   ssr: { resolve: { conditions: ["@repo/source"] } },
   test: {
     include: ["test/containers/**/*.test.ts"],
-    fileParallelism: false,
+    // The two files side by side: each has stacks of its own, and most of their time is Docker's
+    // (health checks, update delays), not the machine's.
+    fileParallelism: true,
+    maxWorkers: 2,
     // Image builds (cached after the first), stacks that start and update at Docker's pace.
     testTimeout: 10 * 60_000,
     hookTimeout: 20 * 60_000,
