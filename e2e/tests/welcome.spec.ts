@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 
-// Production settings (the containers) turn the page off: `/` is then a 404 problem.
-const production = process.env.E2E_PROXY === "containers";
+// Production settings (the containers, and the production builds behind nginx) turn the page off: `/` is then a 404 problem.
+const production = process.env.E2E_PROXY === "containers" || process.env.E2E_PROXY === "nginx";
 
 test("the welcome page shows both runtimes live: health, SSE note events, WebSocket echo", async ({ page }) => {
   test.skip(production, "the welcome page is off in production");

@@ -11,7 +11,9 @@ import { Lifecycle } from "./lifecycle.ts";
 import { Outbound } from "./outbound/client.ts";
 import { routeTables } from "./routes/index.ts";
 import { type AsyncApiSettings, asyncApiSettings } from "./settings/index.ts";
-import { NoteEventsRelay } from "./streams/relay.ts";
+import { type FeedReader, NoteEventsRelay } from "./streams/relay.ts";
+
+export type { FeedReader } from "./streams/relay.ts";
 
 export interface AsyncServerOptions {
   /** The process's name in its log lines. */
@@ -22,6 +24,11 @@ export interface AsyncServerOptions {
   readonly root?: AppParts["root"];
   /** Their readiness paths, which answer for themselves while draining. */
   readonly readinessPaths?: readonly string[];
+  /**
+   * Reads the note-events feed instead of the outbound HTTP client: combined mode, whose sync
+   * routes (the internal feed among them) are in this process and not served to the public.
+   */
+  readonly noteEventsFeed?: FeedReader;
   /** Runs as the drain begins (combined mode: sync-api's readiness fails too). */
   readonly onDrain?: () => void;
   /** Runs once in-flight requests are done, before the server closes (combined mode's pool). */
@@ -43,7 +50,7 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
   const guard = new EventLoopGuard(settings.eventLoop, logger);
   const relay = new NoteEventsRelay({
     baseUrl: settings.upstreams[settings.noteEvents.upstream]?.url ?? "",
-    outbound,
+    outbound: options.noteEventsFeed ?? outbound,
     logger: logger.child({ component: "note-events" }),
     pollIntervalMs: settings.noteEvents.pollIntervalMs,
     bufferSize: settings.noteEvents.bufferSize,

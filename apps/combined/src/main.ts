@@ -16,14 +16,14 @@ import { openSyncRouteTable, prepareDatabase } from "@repo/sync-api/host";
 import { syncApiSettings } from "@repo/sync-api/settings";
 import { SyncPool } from "./pool/sync-pool.ts";
 import { handlerKey } from "./pool/task.ts";
-import { syncEndpoints, syncHalf } from "./sync-half.ts";
+import { feedReader, syncEndpoints, syncHalf } from "./sync-half.ts";
 
 const loaded = loadOrExit(asyncApiSettings);
 const syncSettings = loadOrExit(syncApiSettings);
 const { combined } = loaded;
 
-// The sync routes are served here: the upstream async-api reads the note-events feed from (and
-// `/async/status` asks) is this process.
+// The sync routes are served here: the upstream `/async/status` asks for sync-api's readiness is
+// this process (the relay reads the internal feed in-process: `feedReader`).
 const self = `http://${loaded.host === "0.0.0.0" || loaded.host === "::" ? "127.0.0.1" : loaded.host}:${combined.port}`;
 const settings = {
   ...loaded,
@@ -67,6 +67,7 @@ await runAsyncServer(settings, {
     apiReference: syncSettings.apiReference,
   }),
   readinessPaths: ["/readyz"],
+  noteEventsFeed: feedReader(table.routes, pool),
   onDrain: () => {
     lifecycle.draining = true;
     pool?.drain();

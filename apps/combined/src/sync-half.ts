@@ -8,30 +8,76 @@
 import { readFile } from "node:fs/promises";
 import fastifyStatic from "@fastify/static";
 import { type MountedEndpoint, mountEndpoints } from "@repo/async-api/mount";
-import type { AsyncServerOptions } from "@repo/async-api/server";
+import type { AsyncServerOptions, FeedReader } from "@repo/async-api/server";
 import type { AsyncApiSettings } from "@repo/async-api/settings";
-import { implementedEndpoints, type OpenApiDocument } from "@repo/contracts";
+import { type HandlerResult, implementedEndpoints, type OpenApiDocument } from "@repo/contracts";
 import { API_REFERENCE } from "@repo/sync-api/docs";
 import type { SyncRoute } from "@repo/sync-api/host";
 import { WELCOME_DOCS_PATH, welcomeDocFile, welcomePage } from "@repo/sync-api/welcome";
 import type { SyncPool } from "./pool/sync-pool.ts";
 import { handlerKey } from "./pool/task.ts";
 
-/** The sync endpoints, each answered by `pool` (or inline when there is no pool). */
+/**
+ * The sync endpoints, each answered by `pool` (or inline when there is no pool). Internal ones
+ * are left out: this process is the public entry, with no proxy in front to refuse them (the
+ * relay reads the feed through `feedReader` instead).
+ */
 export function syncEndpoints(routes: readonly SyncRoute[], pool: SyncPool | undefined): MountedEndpoint[] {
   return routes.flatMap(({ controller, handlers }) =>
-    implementedEndpoints("sync", controller, handlers).map(({ name, where, endpoint, handler }) => {
-      if (!pool) return { where, endpoint, handler };
-      const key = handlerKey(controller.name, name);
-      return {
-        where,
-        endpoint,
-        // Plain data crosses to the thread: the id and the validated parts, never the request.
-        handler: ({ id, params, query, headers, body }) =>
-          pool.run({ handler: key, request: { id, params, query, headers, body } }),
-      };
-    }),
+    implementedEndpoints("sync", controller, handlers)
+      .filter(({ endpoint }) => !endpoint.internal)
+      .map(({ name, where, endpoint, handler }) => {
+        if (!pool) return { where, endpoint, handler };
+        const key = handlerKey(controller.name, name);
+        return {
+          where,
+          endpoint,
+          // Plain data crosses to the thread: the id and the validated parts, never the request.
+          handler: ({ id, params, query, headers, body }) =>
+            pool.run({ handler: key, request: { id, params, query, headers, body } }),
+        };
+      }),
   );
+}
+
+/**
+ * The relay's feed reader in combined mode: `GET <self>/note-events?after=&limit=` answered by
+ * the internal endpoint's handler itself (on the pool, or inline), never over the network.
+ */
+export function feedReader(routes: readonly SyncRoute[], pool: SyncPool | undefined): FeedReader {
+  const feed = routes
+    .flatMap(({ controller, handlers }) =>
+      implementedEndpoints("sync", controller, handlers).map((e) => ({
+        ...e,
+        key: handlerKey(controller.name, e.name),
+      })),
+    )
+    .find(({ endpoint }) => endpoint.internal && endpoint.method === "GET" && endpoint.path === "/note-events");
+  if (!feed) throw new Error("combined: no internal GET /note-events in sync-api's route table for the relay");
+  return {
+    async getJson(url) {
+      const started = performance.now();
+      const search = new URL(url).searchParams;
+      // The validated query the handler expects, as the contract's schema would give it.
+      const query = feed.endpoint.query?.parse(Object.fromEntries(search)) ?? {};
+      const request = { id: "note-events-relay", params: undefined, query, headers: undefined, body: undefined };
+      try {
+        const result = (await (pool
+          ? pool.run({ handler: feed.key, request })
+          : feed.handler(request))) as HandlerResult;
+        const elapsedMs = Math.round(performance.now() - started);
+        return {
+          outcome: result.status === 200 ? "ok" : "failed",
+          httpStatus: result.status,
+          body: result.body,
+          elapsedMs,
+        };
+      } catch (error) {
+        const elapsedMs = Math.round(performance.now() - started);
+        return { outcome: "unreachable", detail: error instanceof Error ? error.message : String(error), elapsedMs };
+      }
+    },
+  };
 }
 
 /** The plugin that serves them, and the OpenAPI document and `/docs`, at the root. */

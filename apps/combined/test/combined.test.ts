@@ -71,6 +71,11 @@ describe("combined mode", () => {
     expect(await (await fetch(`${url}/docs`)).text()).toContain("swagger-ui");
     expect((await fetch(`${url}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
 
+    // The internal feed is not served to the public: this process is the public entry.
+    const feed = await fetch(`${url}/note-events`);
+    expect(feed.status).toBe(404);
+    expect(feed.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+
     // The relay reads the note-events feed from this same process: the status route sees it up.
     const status = await fetch(`${url}/async/status`);
     expect(status.status).toBe(200);

@@ -3,6 +3,9 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import type { Outbound } from "../outbound/client.ts";
 
+/** What the relay reads the feed with: `getJson` of the URL `<baseUrl>/note-events?after=&limit=`. */
+export type FeedReader = Pick<Outbound, "getJson">;
+
 const Feed = z.object({ events: z.array(NoteEvent) });
 const PAGE = 500;
 /**
@@ -19,7 +22,7 @@ const STARTUP_GRACE_MS = 15_000;
  */
 export class NoteEventsRelay {
   readonly #feedUrl: string;
-  readonly #outbound: Outbound;
+  readonly #outbound: FeedReader;
   readonly #logger: Logger;
   readonly #pollIntervalMs: number;
   readonly #bufferSize: number;
@@ -36,7 +39,8 @@ export class NoteEventsRelay {
 
   constructor(options: {
     baseUrl: string;
-    outbound: Outbound;
+    /** How the feed is read: the outbound HTTP client (or, in combined mode, the process itself). */
+    outbound: FeedReader;
     logger: Logger;
     pollIntervalMs: number;
     bufferSize: number;
