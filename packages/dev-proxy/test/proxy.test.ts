@@ -186,16 +186,21 @@ describe("request bodies over the app's limit", () => {
   });
 });
 
+/** The proxy as main.ts starts it: both echo upstreams, and the API's internal paths refused. */
+async function proxyWithApi(): Promise<string> {
+  return listen(
+    createDevProxy({
+      asyncPrefix: "/async",
+      syncTarget: await echoUpstream("sync"),
+      asyncTarget: await echoUpstream("async"),
+      internalPaths: internalPaths([...api.sync, ...api.async], "/async"),
+    }),
+  );
+}
+
 describe("internal endpoints", () => {
   it("are refused with a 404 problem however their path is written, and never reach an app", async () => {
-    const proxyUrl = await listen(
-      createDevProxy({
-        asyncPrefix: "/async",
-        syncTarget: await echoUpstream("sync"),
-        asyncTarget: await echoUpstream("async"),
-        internalPaths: internalPaths([...api.sync, ...api.async], "/async"),
-      }),
-    );
+    const proxyUrl = await proxyWithApi();
     // Written as Express would still route it to the internal endpoint: any case, a trailing
     // slash, dot segments, a query.
     for (const path of ["/note-events", "/NOTE-EVENTS/", "/notes/../note-events", "/note-events?after=0"]) {
@@ -215,13 +220,7 @@ describe("requests Node's parser refuses", () => {
     ["an unknown method", "FOO / HTTP/1.1\r\nhost: x\r\n\r\n", 501],
     ["20 KB of headers", `GET / HTTP/1.1\r\nhost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`, 431],
   ])("answers %s with a problem, as nginx's own errors are", async (_what, bytes, status) => {
-    const proxyUrl = await listen(
-      createDevProxy({
-        asyncPrefix: "/async",
-        syncTarget: await echoUpstream("sync"),
-        asyncTarget: await echoUpstream("async"),
-      }),
-    );
+    const proxyUrl = await proxyWithApi();
     const answer = await rawExchange(proxyUrl, bytes);
     expect(answer.status).toBe(status);
     expect(answer.headers["content-type"]).toBe(PROBLEM_CONTENT_TYPE);
@@ -236,14 +235,7 @@ describe("requests Node would answer itself", () => {
     ["no Host header", "GET /healthz HTTP/1.1\r\nconnection: close\r\n\r\n", 400],
     ["an Expect it cannot meet", "GET /healthz HTTP/1.1\r\nhost: x\r\nexpect: fancy\r\nconnection: close\r\n\r\n", 417],
   ])("answers %s with a problem", async (_what, bytes, status) => {
-    const proxyUrl = await listen(
-      createDevProxy({
-        asyncPrefix: "/async",
-        syncTarget: await echoUpstream("sync"),
-        asyncTarget: await echoUpstream("async"),
-        internalPaths: internalPaths([...api.sync, ...api.async], "/async"),
-      }),
-    );
+    const proxyUrl = await proxyWithApi();
     const answer = await rawExchange(proxyUrl, bytes);
     expect(answer.status).toBe(status);
     expect(answer.headers["content-type"]).toBe(PROBLEM_CONTENT_TYPE);
