@@ -65,6 +65,8 @@ await runAsyncServer(settings, {
   root: syncHalf(syncEndpoints(table.routes, pool), openApiDocument({ asyncPrefix: settings.asyncPrefix }), settings, {
     welcome: syncSettings.welcomePage,
     apiReference: syncSettings.apiReference,
+    // The sync routes' limits are sync-api's settings (SYNC_API_RATE_LIMIT__*), as in split mode.
+    rateLimit: syncSettings.rateLimit,
   }),
   readinessPaths: ["/readyz"],
   noteEventsFeed: feedReader(table.routes, pool),

@@ -11,6 +11,7 @@ import { type MountedEndpoint, mountEndpoints } from "@repo/async-api/mount";
 import type { AsyncServerOptions, FeedReader } from "@repo/async-api/server";
 import type { AsyncApiSettings } from "@repo/async-api/settings";
 import { type HandlerResult, implementedEndpoints, type OpenApiDocument } from "@repo/contracts";
+import type { RateLimitSettings } from "@repo/shared-settings";
 import { API_REFERENCE } from "@repo/sync-api/docs";
 import type { SyncRoute } from "@repo/sync-api/host";
 import { WELCOME_DOCS_PATH, welcomeDocFile, welcomePage } from "@repo/sync-api/welcome";
@@ -85,13 +86,19 @@ export function syncHalf(
   endpoints: readonly MountedEndpoint[],
   document: OpenApiDocument,
   settings: AsyncApiSettings,
-  { welcome, apiReference }: { readonly welcome: boolean; readonly apiReference: boolean },
+  {
+    welcome,
+    apiReference,
+    rateLimit,
+  }: { readonly welcome: boolean; readonly apiReference: boolean; readonly rateLimit: RateLimitSettings },
 ): NonNullable<AsyncServerOptions["root"]> {
   const json = JSON.stringify(document);
   return (app, { guard }) => {
     // The guard times the sync handlers too: inline, they are what blocks the event loop.
+    // Counted here, on the main thread, before a task goes to the pool: one process, one count.
     mountEndpoints(app, endpoints, {
       responseValidation: settings.http.responseValidation,
+      rateLimit,
       ...(guard ? { guard } : {}),
     });
     if (apiReference) {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { HealthStatus, Note, ReadyStatus } from "@repo/contracts";
-import { freePort, logLines, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
+import { burst, freePort, logLines, rateLimitHeaders, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 
 afterEach(stopAll);
@@ -36,6 +36,28 @@ const json = (body: unknown) => ({
 });
 
 describe("combined mode", () => {
+  it("counts each half's rate limits on its main thread: the contract's 5, whichever thread runs the handler", async () => {
+    const { url } = await startCombined({
+      SYNC_API_RATE_LIMIT__ENABLED: "true",
+      ASYNC_API_RATE_LIMIT__ENABLED: "true",
+    });
+    for (const [path, route] of [
+      ["/_test/limited", "GET /_test/limited"],
+      ["/async/_test/limited", "GET /async/_test/limited"],
+    ] as const) {
+      const answers = await burst(`${url}${path}`, 9);
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(5);
+      const refused = answers.filter((a) => a.status !== 200);
+      expect(refused.map((a) => a.status)).toEqual([429, 429, 429, 429]);
+      for (const answer of refused) {
+        expect(answer.headers["content-type"]).toMatch(/^application\/problem\+json/);
+        expect(JSON.parse(answer.body)).toMatchObject({ status: 429, title: "Too Many Requests" });
+        expect(Number(answer.headers["retry-after"])).toBeGreaterThan(0);
+        expect(rateLimitHeaders(answer.headers)).toMatchObject({ policy: route, remaining: 0, quota: 5 });
+      }
+    }
+  });
+
   it("serves both halves of the API on one port, in one process", async () => {
     const { app, url } = await startCombined();
     const sync = HealthStatus.parse(await (await fetch(`${url}/healthz`)).json());

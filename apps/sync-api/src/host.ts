@@ -5,10 +5,11 @@
  */
 import type { Lifecycle } from "./cluster/worker.ts";
 import type { SyncRoute } from "./http/route.ts";
-import { migrate, openDatabase } from "./notes/database.ts";
+import { migrate } from "./notes/database.ts";
 import { NotesStore } from "./notes/store.ts";
 import { routeTables } from "./routes/index.ts";
 import type { SyncApiSettings } from "./settings/index.ts";
+import { openDatabase } from "./sqlite.ts";
 
 export type { Lifecycle } from "./cluster/worker.ts";
 export type { SyncRoute } from "./http/route.ts";

@@ -8,6 +8,7 @@ import { createLogger, exitWhenLogged, loadOrExit, redact, secretValues } from "
 import { Supervisor } from "./cluster/supervisor.ts";
 import { runWorker } from "./cluster/worker.ts";
 import { prepareDatabase } from "./host.ts";
+import { openRateLimitDatabase } from "./http/rate-limit-store.ts";
 import { syncApiSettings } from "./settings/index.ts";
 
 const settings = loadOrExit(syncApiSettings);
@@ -25,7 +26,18 @@ if (cluster.isPrimary) {
     logger.fatal({ err: error, path: settings.database.path }, "cannot open or migrate the database");
     exitWhenLogged(logger, 1);
   }
-  if (migrated) new Supervisor(settings, logger).start();
+  // The rate-limit store too: a file no worker could write stops the start here, naming it.
+  let storeReady = !settings.rateLimit.enabled;
+  if (migrated && !storeReady) {
+    try {
+      openRateLimitDatabase(settings.rateLimit.path, settings.database).close();
+      storeReady = true;
+    } catch (error) {
+      logger.fatal({ err: error, path: settings.rateLimit.path }, "cannot open the rate-limit store");
+      exitWhenLogged(logger, 1);
+    }
+  }
+  if (migrated && storeReady) new Supervisor(settings, logger).start();
 } else {
   runWorker(settings, logger);
 }

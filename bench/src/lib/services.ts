@@ -101,6 +101,8 @@ export async function startSyncApi(context: BenchContext, options: SyncApiOption
       SYNC_API_WORKERS: String(options.workers),
       SYNC_API_LOG__LEVEL: options.logLevel ?? "info",
       SYNC_API_DATABASE__PATH: options.database ?? join(context.workDir, `${name}-${port}.sqlite`),
+      // Every load comes from one address: the per-route limits would refuse most of it.
+      SYNC_API_RATE_LIMIT__ENABLED: "false",
       ...options.env,
     },
   });
@@ -130,6 +132,7 @@ export async function startAsyncApi(context: BenchContext, options: AsyncApiOpti
       ASYNC_API_SECRET_KEY: SECRET_KEY,
       ASYNC_API_PORT: String(port),
       ASYNC_API_LOG__LEVEL: options.logLevel ?? "info",
+      ASYNC_API_RATE_LIMIT__ENABLED: "false",
       ASYNC_API_UPSTREAMS: JSON.stringify({ "sync-api": { url: options.syncApi.origin, statusPath: "/readyz" } }),
       ...(options.heartbeatMs ? { ASYNC_API_SSE__HEARTBEAT_INTERVAL_MS: String(options.heartbeatMs) } : {}),
       ...options.env,
@@ -172,9 +175,12 @@ export async function startCombined(context: BenchContext, options: CombinedOpti
       ASYNC_API_SECRET_KEY: SECRET_KEY,
       SYNC_API_SECRET_KEY: SECRET_KEY,
       ASYNC_API_COMBINED__PORT: String(port),
+      ASYNC_API_RATE_LIMIT__ENABLED: "false",
       ASYNC_API_LOG__LEVEL: logLevel,
       SYNC_API_LOG__LEVEL: logLevel,
       SYNC_API_DATABASE__PATH: options.database ?? join(context.workDir, `${name}-${port}.sqlite`),
+      // Every load comes from one address: the per-route limits would refuse most of it.
+      SYNC_API_RATE_LIMIT__ENABLED: "false",
       ...(options.threads ? { ASYNC_API_COMBINED__THREADS: String(options.threads) } : {}),
       ...(options.syncHandlers ? { ASYNC_API_COMBINED__SYNC_HANDLERS: options.syncHandlers } : {}),
       ...(options.heartbeatMs ? { ASYNC_API_SSE__HEARTBEAT_INTERVAL_MS: String(options.heartbeatMs) } : {}),

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { RateLimit } from "./rate-limit.ts";
 
 /** A controller runs on exactly one runtime: `sync` (sync-api, Express) or `async` (async-api, Fastify). */
 export type Runtime = "sync" | "async";
@@ -38,6 +39,11 @@ export interface EndpointContract {
    * 404 problem, as if it did not exist.
    */
   readonly internal?: boolean;
+  /**
+   * At most `limit` requests per client address in each window of `windowMs`, counted by its app
+   * (docs/contracts.md, "Rate limits"); the `rateLimit` settings change or turn it off.
+   */
+  readonly rateLimit?: RateLimit;
 }
 
 export type AccessLogLevel = "debug" | "info";

@@ -49,6 +49,14 @@ export {
   VALIDATION_PROBLEM_TYPE,
   validationProblem,
 } from "./problem.ts";
+export {
+  type RateLimit,
+  rateLimited,
+  rateLimitOf,
+  rateLimitProblem,
+  rateLimitRoutesCheck,
+  routeKey,
+} from "./rate-limit.ts";
 export { REQUEST_ID_HEADER, requestIdFrom, saneRequestId } from "./request-id.ts";
 export { type AssertServes, type ControllerNames, type ServesExactly, servesExactly } from "./route-table.ts";
 export { StatusReport, status, UpstreamProblem, UpstreamStatus } from "./status.ts";

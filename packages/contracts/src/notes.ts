@@ -52,6 +52,9 @@ export const NoteEvent = z
   .meta({ id: "NoteEvent" });
 export type NoteEvent = z.infer<typeof NoteEvent>;
 
+/** The writes' limit per client (each write counted apart): a person typing, not a script. */
+const WRITES = { limit: 60, windowMs: 60_000 };
+
 const NoteId = z.object({ id: z.coerce.number().int().positive().meta({ description: "The note's id" }) });
 
 export const notes = controller("notes", "sync", {
@@ -68,6 +71,7 @@ export const notes = controller("notes", "sync", {
     summary: "Create a note",
     body: NewNote,
     responses: { 201: Note },
+    rateLimit: WRITES,
   },
   get: {
     method: "GET",
@@ -83,6 +87,7 @@ export const notes = controller("notes", "sync", {
     params: NoteId,
     body: NoteChanges,
     responses: { 200: Note, 404: ProblemDetails },
+    rateLimit: WRITES,
   },
   changes: {
     method: "GET",
@@ -103,5 +108,6 @@ export const notes = controller("notes", "sync", {
     summary: "Delete a note",
     params: NoteId,
     responses: { 204: null, 404: ProblemDetails },
+    rateLimit: WRITES,
   },
 });

@@ -4,6 +4,7 @@ import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponse
 import { api } from "./api.ts";
 import { type Controller, type EndpointContract, openApiPath } from "./contract.ts";
 import { PROBLEM_CONTENT_TYPE, ProblemDetails } from "./problem.ts";
+import type { RateLimit } from "./rate-limit.ts";
 import { noteEventsStream } from "./streams.ts";
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -27,6 +28,25 @@ function problemResponse(status: number) {
   };
 }
 
+/** The 429 of a rate-limited endpoint: its declared limit, and the headers that tell the client. */
+function rateLimitResponse({ limit, windowMs }: RateLimit): ZodOpenApiResponseObject {
+  return {
+    ...problemResponse(429),
+    description: `More than ${limit} requests from one client in ${windowMs / 1_000} s (the declared limit; settings may change it)`,
+    headers: {
+      "retry-after": { description: "Seconds until the window resets", schema: { type: "integer" } },
+      ratelimit: {
+        description: 'The quota left (draft-ietf-httpapi-ratelimit-headers): `"<policy>"; r=<remaining>; t=<seconds>`',
+        schema: { type: "string" },
+      },
+      "ratelimit-policy": {
+        description: 'The policy: `"<policy>"; q=<limit>; w=<window seconds>; pk=:<partition>:`',
+        schema: { type: "string" },
+      },
+    },
+  };
+}
+
 function operation(ctrl: Controller, name: string, endpoint: EndpointContract): ZodOpenApiOperationObject {
   const responses: Record<string, ZodOpenApiResponseObject> = {};
   for (const [status, schema] of Object.entries(endpoint.responses)) {
@@ -47,6 +67,7 @@ function operation(ctrl: Controller, name: string, endpoint: EndpointContract): 
     responses["413"] ??= problemResponse(413);
     responses["415"] ??= problemResponse(415);
   }
+  if (endpoint.rateLimit) responses["429"] ??= rateLimitResponse(endpoint.rateLimit);
   responses["500"] ??= problemResponse(500);
 
   return {
@@ -55,6 +76,7 @@ function operation(ctrl: Controller, name: string, endpoint: EndpointContract): 
     ...(endpoint.description ? { description: endpoint.description } : {}),
     tags: [ctrl.name],
     "x-runtime": ctrl.runtime,
+    ...(endpoint.rateLimit ? { "x-ratelimit": endpoint.rateLimit } : {}),
     requestParams: {
       ...(endpoint.params ? { path: endpoint.params } : {}),
       ...(endpoint.query ? { query: endpoint.query } : {}),

@@ -33,5 +33,7 @@ export const status = controller("status", "async", {
     path: "/status",
     summary: "The status of sync-api and every configured upstream, asked concurrently",
     responses: { 200: StatusReport, 502: UpstreamProblem, 504: UpstreamProblem },
+    // Each call fans out to every upstream: one client may not turn it into a load on them all.
+    rateLimit: { limit: 30, windowMs: 60_000 },
   },
 });

@@ -44,6 +44,13 @@ export const testingEndpoints = {
     query: z.object({ ms: z.coerce.number().int().min(0).max(60_000) }),
     responses: { 200: z.object({ sleptMs: z.int(), pid: z.int() }) },
   },
+  limited: {
+    method: "GET",
+    path: "/_test/limited",
+    summary: "Answers with the pid that served it; rate-limited (a window no test run outlasts)",
+    responses: { 200: z.object({ pid: z.int() }) },
+    rateLimit: { limit: 5, windowMs: 3_600_000 },
+  },
   brokenResponse: {
     method: "GET",
     path: "/_test/broken-response",

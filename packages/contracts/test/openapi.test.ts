@@ -70,10 +70,34 @@ describe("the OpenAPI document", () => {
       if (!operation) throw new Error(`no ${method} ${path}`);
       return operation.responses;
     };
-    expect(Object.keys(op("/notes", "post")).sort()).toEqual(["201", "400", "413", "415", "500"]);
+    // 429: POST /notes is rate-limited (the next test).
+    expect(Object.keys(op("/notes", "post")).sort()).toEqual(["201", "400", "413", "415", "429", "500"]);
     expect(Object.keys(op("/notes/{id}", "get")).sort()).toEqual(["200", "400", "404", "500"]);
     expect(Object.keys(op("/healthz", "get")).sort()).toEqual(["200", "500"]);
     expect(Object.keys(op("/notes/{id}", "delete")["204"] ?? {})).not.toContain("content");
     expect(Object.keys(op("/notes", "post")["400"]?.content ?? {})).toEqual(["application/problem+json"]);
+  });
+
+  it("describes a rate-limited endpoint's limit: its 429 problem, the headers that tell it, x-ratelimit", () => {
+    type Operation = {
+      "x-ratelimit"?: unknown;
+      responses: Record<string, { description: string; headers?: Record<string, unknown>; content?: object }>;
+    };
+    const op = (path: string, method: string) => document.paths[path]?.[method] as Operation;
+    for (const [path, method, limit] of [
+      ["/notes", "post", { limit: 60, windowMs: 60_000 }],
+      ["/notes/{id}", "patch", { limit: 60, windowMs: 60_000 }],
+      ["/notes/{id}", "delete", { limit: 60, windowMs: 60_000 }],
+      ["/async/status", "get", { limit: 30, windowMs: 60_000 }],
+    ] as const) {
+      const operation = op(path, method);
+      expect(operation["x-ratelimit"]).toEqual(limit);
+      const refused = operation.responses["429"];
+      expect(refused?.description).toContain(`More than ${limit.limit} requests from one client in 60 s`);
+      expect(Object.keys(refused?.headers ?? {}).sort()).toEqual(["ratelimit", "ratelimit-policy", "retry-after"]);
+      expect(Object.keys(refused?.content ?? {})).toEqual(["application/problem+json"]);
+    }
+    expect(op("/notes", "get").responses["429"]).toBeUndefined();
+    expect(op("/notes", "get")["x-ratelimit"]).toBeUndefined();
   });
 });

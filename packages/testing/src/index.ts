@@ -49,6 +49,7 @@ export {
   serviceEnv,
   startProductionStack,
 } from "./production-stack.ts";
+export { burst, type RateLimitHeaders, rateLimitHeaders } from "./rate-limit.ts";
 export { type RawAnswer, rawExchange, rawHead } from "./raw-exchange.ts";
 export { type RawRequestSpec, type RawResponse, rawRequest, requestBytes } from "./raw-http.ts";
 export { readSse, type SseMessage } from "./sse.ts";

@@ -93,11 +93,16 @@ export async function startProductionStack({ proxyPort }: { proxyPort?: number }
     SYNC_API_PORT: String(syncPort),
     SYNC_API_DATABASE__PATH: join(workdir, "sync-api.sqlite"),
     SYNC_API_SECRET_KEY_FILE: secretFile,
+    SYNC_API_RATE_LIMIT__PATH: join(workdir, "rate-limit.sqlite"),
+    // The suites run through it send hundreds of requests from one address; the limits have
+    // their own tests (apps/*/test/rate-limit.test.ts).
+    SYNC_API_RATE_LIMIT__ENABLED: "false",
   });
   const async = start("async-api", {
     ASYNC_API_HOST: "127.0.0.1",
     ASYNC_API_PORT: String(asyncPort),
     ASYNC_API_SECRET_KEY_FILE: secretFile,
+    ASYNC_API_RATE_LIMIT__ENABLED: "false",
     ASYNC_API_UPSTREAMS: JSON.stringify({ "sync-api": { url: `http://127.0.0.1:${syncPort}`, statusPath: "/readyz" } }),
   });
   const nginx = await killIfFails([sync, async], () =>

@@ -20,6 +20,7 @@ import { registerSocket } from "../streams/socket.ts";
 import { registerNoteEvents } from "../streams/sse.ts";
 import type { EventLoopGuard } from "./event-loop.ts";
 import { asyncEndpoints, mountEndpoints, type RouteLogConfig, sendProblem } from "./mount.ts";
+import { rateLimitPlugin } from "./rate-limit.ts";
 import type { AsyncRoute } from "./route.ts";
 
 const FASTIFY_BODY_ERRORS: Readonly<Record<string, string>> = {
@@ -140,10 +141,13 @@ export function buildApp(
     return sendProblem(request, reply, answer.body);
   });
 
+  // Before any route: each limited route's hook asks it (rate-limit.ts).
+  app.register(...rateLimitPlugin);
   app.register(
     async (scope) => {
       mountEndpoints(scope, asyncEndpoints(routes), {
         responseValidation: settings.http.responseValidation,
+        rateLimit: settings.rateLimit,
         ...(guard ? { guard } : {}),
       });
       registerNoteEvents(scope, { relay, lifecycle, settings: settings.sse });

@@ -13,8 +13,10 @@ import {
   problem,
   type RequestParts,
 } from "@repo/contracts";
+import type { RateLimitSettings } from "@repo/shared-settings";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { EventLoopGuard } from "./event-loop.ts";
+import { rateLimitHook } from "./rate-limit.ts";
 import type { AsyncRoute } from "./route.ts";
 
 /** What a route tells the access log (Fastify's route `config`). */
@@ -27,6 +29,8 @@ export interface MountOptions {
   readonly responseValidation: boolean;
   /** Times each handler's synchronous stretch; off when left out. */
   readonly guard?: EventLoopGuard;
+  /** The app's `rateLimit` settings, for the endpoints whose contract (or settings) limit them. */
+  readonly rateLimit?: RateLimitSettings;
 }
 
 /**
@@ -45,6 +49,8 @@ declare module "fastify" {
     /** The request's parts, validated against the endpoint's contract in `preValidation`. */
     contract: RequestParts | null;
   }
+  /** A route's `config` carries what it tells the access log (next to @fastify/rate-limit's keys). */
+  interface FastifyContextConfig extends RouteLogConfig {}
 }
 
 /**
@@ -56,14 +62,17 @@ declare module "fastify" {
 export function mountEndpoints(
   app: FastifyInstance,
   endpoints: readonly MountedEndpoint[],
-  { responseValidation, guard }: MountOptions,
+  { responseValidation, guard, rateLimit }: MountOptions,
 ): void {
   if (!app.hasRequestDecorator("contract")) app.decorateRequest("contract", null);
   const timed = guard?.enabled ? guard : undefined;
   for (const { where, endpoint, handler } of endpoints) {
+    // Counted in `onRequest`, before the body is read: a refused request costs no parsing.
+    const limiter = rateLimit && rateLimitHook(app, endpoint, rateLimit);
     app.route({
       method: endpoint.method,
       url: endpoint.path,
+      onRequest: limiter ? [limiter] : [],
       config: (endpoint.accessLogLevel ? { accessLogLevel: endpoint.accessLogLevel } : {}) satisfies RouteLogConfig,
       preValidation: (request, _reply, done) => {
         try {

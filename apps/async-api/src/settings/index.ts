@@ -4,6 +4,7 @@
  * prints every resolved value with the layer it came from.
  */
 import { availableParallelism } from "node:os";
+import { rateLimitRoutesCheck } from "@repo/contracts";
 import {
   byEnvironment,
   defineSettings,
@@ -150,6 +151,7 @@ export const asyncApiSettings = defineSettings({
   ],
   checks: [
     testRoutesOnlyUnderTest,
+    rateLimitRoutesCheck("async"),
     (settings) =>
       settings.upstreams[settings.noteEvents.upstream]
         ? []

@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import type { SyncApiSettings } from "../settings/index.ts";
 import { docsRouter } from "./docs.ts";
 import { type MountOptions, mountRouteTable, sendProblem } from "./mount.ts";
+import { rateLimiters } from "./rate-limit.ts";
 import { requestLogging } from "./request-log.ts";
 import type { SyncRoute } from "./route.ts";
 import { WELCOME_DOCS_PATH, welcomeDocFile, welcomePage } from "./welcome.ts";
@@ -59,6 +60,7 @@ export function createApp(
   const router = express.Router();
   mountRouteTable(router, routes, {
     responseValidation: settings.http.responseValidation,
+    rateLimiters: rateLimiters(settings),
     // Only on the routes whose contract takes a body: no other request has its body read.
     bodyParser: express.json({
       limit: settings.http.bodyLimitBytes,

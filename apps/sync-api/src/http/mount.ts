@@ -11,6 +11,7 @@ import {
   problem,
 } from "@repo/contracts";
 import type { Request, RequestHandler, Response, Router } from "express";
+import type { RateLimiters } from "./rate-limit.ts";
 import type { SyncRoute } from "./route.ts";
 
 const LOWER = { GET: "get", POST: "post", PUT: "put", PATCH: "patch", DELETE: "delete" } as const;
@@ -20,6 +21,8 @@ export interface MountOptions {
   readonly bodyParser: RequestHandler;
   /** Check every answer against its contract (development and test). */
   readonly responseValidation: boolean;
+  /** The limiter of each rate-limited endpoint (rate-limit.ts); none when limits are off. */
+  readonly rateLimiters?: RateLimiters | undefined;
   /** Called as a handler starts, with the request it runs for (the worker timeout's report names it). */
   readonly onHandlerStart?: (id: string, method: string, url: string) => void;
   /** Called as the handler returns or throws. */
@@ -39,7 +42,9 @@ export function mountRouteTable(router: Router, routes: readonly SyncRoute[], op
   for (const { controller, handlers } of routes) {
     for (const { where, endpoint, handler } of implementedEndpoints("sync", controller, handlers)) {
       const { accessLogLevel } = endpoint;
-      const before: RequestHandler[] = endpoint.body ? [options.bodyParser] : [];
+      // Counted before the body is read: a refused request costs no parsing.
+      const limiter = options.rateLimiters?.(endpoint);
+      const before: RequestHandler[] = [...(limiter ? [limiter] : []), ...(endpoint.body ? [options.bodyParser] : [])];
       router[LOWER[endpoint.method]](endpoint.path, ...before, (req: Request, res: Response) => {
         if (accessLogLevel) req.accessLogLevel = accessLogLevel;
         const parts = parseRequest(

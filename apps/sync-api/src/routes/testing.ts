@@ -36,6 +36,7 @@ export const testingRoutes = route(syncTesting, {
   exit: () => {
     process.exit(3);
   },
+  limited: () => ({ status: 200, body: { pid: process.pid } }),
   // Breaks its contract on purpose, past the compiler, as a bug would.
   brokenResponse: () => ({ status: 200, body: { ok: "yes" as unknown as true } }),
 });

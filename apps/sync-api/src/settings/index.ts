@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import { rateLimitRoutesCheck } from "@repo/contracts";
 import {
   byEnvironment,
   defineSettings,
@@ -12,6 +13,7 @@ import {
   envVars,
   jsonFile,
   layer,
+  rateLimitSchema,
   type Settings,
   sharedLayers,
   sharedSchema,
@@ -23,6 +25,13 @@ import { z } from "zod";
 export const ROUTE_TABLES = ["main", "test"] as const;
 
 export const syncApiSchema = sharedSchema.extend({
+  rateLimit: rateLimitSchema.rateLimit.extend({
+    /**
+     * The SQLite file of the counters every worker on this host shares (a file of its own, not
+     * the database's: losing it loses nothing but counts). Compose puts it on the data volume.
+     */
+    path: z.string().min(1),
+  }),
   /** Pre-forked worker processes, like gunicorn's `workers`. */
   workers: z.int().min(1).max(512),
   /** The process model, gunicorn's knobs: each one a setting with a default. */
@@ -95,6 +104,7 @@ export const syncApiSettings = defineSettings({
       welcomePage: true,
       apiReference: true,
       database: { path: fileURLToPath(new URL("data/sync-api.sqlite", appDir)), busyTimeoutMs: 5_000 },
+      rateLimit: { path: fileURLToPath(new URL("data/rate-limit.sqlite", appDir)) },
     }),
     byEnvironment("sync-api", {
       development: {},
@@ -104,6 +114,7 @@ export const syncApiSettings = defineSettings({
         welcomePage: false,
         apiReference: false,
         database: { path: fileURLToPath(new URL("data/production/sync-api.sqlite", appDir)) },
+        rateLimit: { path: fileURLToPath(new URL("data/production/rate-limit.sqlite", appDir)) },
       },
     }),
     // 4. the developer's own, git-ignored file (see settings.local.example.json)
@@ -112,7 +123,7 @@ export const syncApiSettings = defineSettings({
     dotenvFiles(appDir),
     envVars(),
   ],
-  checks: [testRoutesOnlyUnderTest],
+  checks: [testRoutesOnlyUnderTest, rateLimitRoutesCheck("sync")],
 });
 
 export type SyncApiSettings = Settings<typeof syncApiSchema>;

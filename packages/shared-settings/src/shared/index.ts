@@ -9,11 +9,19 @@ import type { Layer, LayerSource, SettingsValues } from "../layer.ts";
 import { isPlainObject } from "../merge.ts";
 import { httpByEnvironment, httpLayer, httpSchema } from "./http.ts";
 import { loggingByEnvironment, loggingLayer, loggingSchema } from "./logging.ts";
+import { rateLimitByEnvironment, rateLimitLayer, rateLimitSchema } from "./rate-limit.ts";
 import { routingLayer, routingSchema } from "./routing.ts";
 import { securityByEnvironment, securitySchema } from "./security.ts";
 import { serverLayer, serverSchema } from "./server.ts";
 
 export { createLogger, exitWhenLogged, LOG_LEVELS, loggerOptions, logSerializers } from "./logging.ts";
+export {
+  RATE_LIMIT_ROUTE_KEY,
+  type RateLimitSettings,
+  type RateLimitValue,
+  rateLimitSchema,
+  rateLimitValue,
+} from "./rate-limit.ts";
 export { DEFAULT_ASYNC_PREFIX } from "./routing.ts";
 
 interface Component {
@@ -27,6 +35,7 @@ const components = {
   http: { defaults: httpLayer, byEnvironment: httpByEnvironment },
   routing: { defaults: routingLayer },
   security: { byEnvironment: securityByEnvironment },
+  rateLimit: { defaults: rateLimitLayer, byEnvironment: rateLimitByEnvironment },
 } satisfies Record<string, Component>;
 
 export type SharedComponent = keyof typeof components;
@@ -39,6 +48,7 @@ export const sharedSchema = z.strictObject({
   ...httpSchema,
   ...routingSchema,
   ...securitySchema,
+  ...rateLimitSchema,
 });
 
 /**

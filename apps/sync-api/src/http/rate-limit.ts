@@ -1,0 +1,37 @@
+/**
+ * The rate limits of sync-api's routes: express-rate-limit in front of each limited endpoint,
+ * counting in the SQLite store all workers share (rate-limit-store.ts), keyed by the client's
+ * address as `trust proxy` resolves it. The answers: IETF `RateLimit`/`RateLimit-Policy` headers
+ * (draft 8) on every limited route, and past the limit the 429 problem with `Retry-After`.
+ */
+import { type EndpointContract, rateLimitOf, rateLimitProblem, routeKey } from "@repo/contracts";
+import type { RequestHandler } from "express";
+import { rateLimit } from "express-rate-limit";
+import type { SyncApiSettings } from "../settings/index.ts";
+import { openRateLimitDatabase, SqliteRateLimitCounter } from "./rate-limit-store.ts";
+
+/** For each endpoint, its limiter, or undefined when it is not limited; undefined when limits are off. */
+export type RateLimiters = (endpoint: EndpointContract) => RequestHandler | undefined;
+
+/** Opens this worker's connection to the store; no connection when limits are off. */
+export function rateLimiters(settings: Pick<SyncApiSettings, "rateLimit" | "database">): RateLimiters | undefined {
+  if (!settings.rateLimit.enabled) return undefined;
+  const counter = new SqliteRateLimitCounter(
+    openRateLimitDatabase(settings.rateLimit.path, { busyTimeoutMs: settings.database.busyTimeoutMs }),
+  );
+  return (endpoint) => {
+    const route = routeKey(endpoint);
+    const limit = rateLimitOf(endpoint, route, settings.rateLimit);
+    if (!limit) return undefined;
+    return rateLimit({
+      limit: limit.limit,
+      windowMs: limit.windowMs,
+      standardHeaders: "draft-8",
+      legacyHeaders: false,
+      identifier: route,
+      store: counter.store(route),
+      // The app's error handler sends it: the same problem+json as every other error.
+      handler: (_req, res, next) => next(rateLimitProblem(route, limit, Number(res.getHeader("retry-after")))),
+    });
+  };
+}
