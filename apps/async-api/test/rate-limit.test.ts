@@ -43,6 +43,15 @@ describe("async-api rate limits", () => {
     }
   });
 
+  it("counts each client apart, by its address as the trusted proxy hop gives it (X-Forwarded-For)", async () => {
+    const { url } = await startLimited();
+    const from = (client: string) =>
+      fetch(`${url}/async/_test/limited`, { headers: { "x-forwarded-for": client } }).then((r) => r.status);
+    for (let i = 0; i < 5; i++) expect(await from("203.0.113.7")).toBe(200);
+    expect(await from("203.0.113.7")).toBe(429);
+    expect(await from("203.0.113.8")).toBe(200);
+  });
+
   it("applies a settings override, and refuses a key that names no endpoint, naming the key", async () => {
     const routes = { [ROUTE]: { limit: 2, windowMs: 3_600_000 } };
     const { url } = await startLimited({ ASYNC_API_RATE_LIMIT__ROUTES: JSON.stringify(routes) });

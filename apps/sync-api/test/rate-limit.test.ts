@@ -84,6 +84,18 @@ describe("sync-api rate limits", () => {
     expectRefused(await httpGet(`${url}/_test/limited`), 5);
   });
 
+  it("counts each client apart, by its address as the trusted proxy hop gives it (X-Forwarded-For)", async () => {
+    const { app, url } = await startSyncApi(2, limitsOn());
+    const from = (client: string) =>
+      fetch(`${url}/_test/limited`, { headers: { "x-forwarded-for": client } }).then((r) => r.status);
+    for (let i = 0; i < 5; i++) expect(await from("203.0.113.7")).toBe(200);
+    expect(await from("203.0.113.7")).toBe(429);
+    // Another client behind the same proxy has its own count.
+    expect(await from("203.0.113.8")).toBe(200);
+    // express-rate-limit's checks of its setup found nothing to say.
+    expect(app.output()).not.toMatch(/ERR_ERL|ValidationError/);
+  });
+
   it("takes no count when the settings turn limits off, all of them or one route's", async () => {
     for (const env of [
       { SYNC_API_RATE_LIMIT__ENABLED: "false" },
