@@ -1,29 +1,36 @@
 /** Which limit is in force on a route: its contract's, a controller's, or its settings'. */
 import { describe, expect, it } from "vitest";
-import { controller, type EndpointContract, notes, rateLimited, rateLimitOf, routeKey, status } from "../src/index.ts";
+import {
+  controller,
+  type EndpointContract,
+  rateLimited,
+  rateLimitOf,
+  routeKey,
+  status,
+  syncHealth,
+} from "../src/index.ts";
 
 const on = { enabled: true, routes: {} };
 
 describe("rate limits in the contracts", () => {
   it("names a route by method and public path, the async prefix included", () => {
-    expect(routeKey(notes.endpoints.create)).toBe("POST /notes");
-    expect(routeKey(notes.endpoints.update)).toBe("PATCH /notes/:id");
+    expect(routeKey({ method: "PATCH", path: "/notes/:id" })).toBe("PATCH /notes/:id");
     expect(routeKey(status.endpoints.status, "/async")).toBe("GET /async/status");
   });
 
   it("takes the contract's limit unless the settings replace it, turn it off, or turn all off", () => {
-    const create = notes.endpoints.create as EndpointContract;
-    expect(rateLimitOf(create, "POST /notes", on)).toEqual({ limit: 60, windowMs: 60_000 });
+    const limited = status.endpoints.status as EndpointContract;
+    const key = "GET /async/status";
+    expect(rateLimitOf(limited, key, on)).toEqual({ limit: 30, windowMs: 60_000 });
     const replaced = { limit: 3, windowMs: 1_000 };
-    expect(rateLimitOf(create, "POST /notes", { enabled: true, routes: { "POST /notes": replaced } })).toEqual(
-      replaced,
-    );
-    expect(rateLimitOf(create, "POST /notes", { enabled: true, routes: { "POST /notes": false } })).toBeUndefined();
-    expect(rateLimitOf(create, "POST /notes", { enabled: false, routes: {} })).toBeUndefined();
+    expect(rateLimitOf(limited, key, { enabled: true, routes: { [key]: replaced } })).toEqual(replaced);
+    expect(rateLimitOf(limited, key, { enabled: true, routes: { [key]: false } })).toBeUndefined();
+    expect(rateLimitOf(limited, key, { enabled: false, routes: {} })).toBeUndefined();
     // A route that declares none is limited only by its settings.
-    const list = notes.endpoints.list as EndpointContract;
-    expect(rateLimitOf(list, "GET /notes", on)).toBeUndefined();
-    expect(rateLimitOf(list, "GET /notes", { enabled: true, routes: { "GET /notes": replaced } })).toEqual(replaced);
+    const health = syncHealth.endpoints.health as EndpointContract;
+    const overridden = { enabled: true, routes: { "GET /healthz": replaced } };
+    expect(rateLimitOf(health, "GET /healthz", on)).toBeUndefined();
+    expect(rateLimitOf(health, "GET /healthz", overridden)).toEqual(replaced);
   });
 
   it("gives every endpoint of a controller one limit with rateLimited; an endpoint's own wins", () => {
