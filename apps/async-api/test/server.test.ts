@@ -29,9 +29,9 @@ describe("async-api", () => {
     expect(await response.json()).toMatchObject({ status: 404, title: "Not Found", instance: "/healthz" });
   });
 
-  it("takes the prefix from its settings", async () => {
+  it("takes the prefix from the deployment's ASYNC_PREFIX", async () => {
     const port = await freePort();
-    const app = startApp("async-api", { env: { ASYNC_API_PORT: String(port), ASYNC_API_ASYNC_PREFIX: "/io" } });
+    const app = startApp("async-api", { env: { ASYNC_API_PORT: String(port), ASYNC_PREFIX: "/io" } });
     const health = await waitForHttp(`http://127.0.0.1:${port}/io/healthz`, { abortIf: app.exitReason });
     expect(HealthStatus.parse(health).runtime).toBe("async");
     expect((await fetch(`http://127.0.0.1:${port}/async/healthz`)).status).toBe(404);
@@ -70,11 +70,11 @@ describe("async-api", () => {
   });
 
   it("exits non-zero before listening when a setting is invalid, naming the key", async () => {
-    const app = startApp("async-api", { env: { ASYNC_API_PORT: "99999", ASYNC_API_ASYNC_PREFIX: "async/" } });
+    const app = startApp("async-api", { env: { ASYNC_API_PORT: "99999", ASYNC_PREFIX: "async/" } });
     expect((await app.exited).code).toBe(1);
     expect(app.output()).toContain("Invalid settings for async-api (2 problems)");
     expect(app.output()).toMatch(/port \(from env ASYNC_API_PORT\): expected integer, >= 1, <= 65535, got 99999/);
-    expect(app.output()).toMatch(/asyncPrefix \(from env ASYNC_API_ASYNC_PREFIX\)/);
+    expect(app.output()).toMatch(/asyncPrefix \(from env ASYNC_PREFIX\)/);
     expect(app.output()).not.toContain("listening");
   });
 });

@@ -14,7 +14,7 @@ import { securityByEnvironment, securitySchema } from "./security.ts";
 import { serverLayer, serverSchema } from "./server.ts";
 
 export { createLogger, exitWhenLogged, LOG_LEVELS, loggerOptions, logSerializers } from "./logging.ts";
-export { DEFAULT_ASYNC_PREFIX } from "./routing.ts";
+export { ASYNC_PREFIX_VARIABLE, DEFAULT_ASYNC_PREFIX, resolveAsyncPrefix } from "./routing.ts";
 
 interface Component {
   readonly defaults?: Layer;
