@@ -77,7 +77,7 @@ describe("nginx's own errors", () => {
           "nginx to listen",
           async () => {
             try {
-              return await fetch(`http://127.0.0.1:${port}/async/healthz`, {
+              return await fetch(`http://127.0.0.1:${port}${ASYNC_PREFIX}/healthz`, {
                 headers: { "x-request-id": "nginx-502" },
               });
             } catch {

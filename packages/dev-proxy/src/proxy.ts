@@ -79,6 +79,12 @@ export function createDevProxy(options: ProxyOptions): Server {
   // Keep-alive to the upstreams, as nginx's `keepalive` upstreams do.
   const agent = new Agent({ keepAlive: true });
   const proxy = createProxyServer({ xfwd: true, ws: true, agent });
+  // What http-proxy-3 reports on its own event rather than to a request's callback: a client
+  // socket's error under a WebSocket tunnel (a browser tab gone, a connection reset). With no
+  // listener it throws, taking the proxy down; the client is gone, so close what is left.
+  proxy.on("error", (_error, _req, res) => {
+    if (!(res instanceof ServerResponse)) res.destroy();
+  });
 
   const upstreamOf = (url: string) =>
     isAsyncPath(url, options.asyncPrefix)
