@@ -44,6 +44,15 @@ export default defineConfig({
     // Tests start real processes on real ports; give them room on a 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    reporters: process.env.CI ? ["default", ["json", { outputFile: "reports/vitest.json" }]] : ["default"],
+    // VITEST_REPORT names a second run's report (`test:prefix`: reports/vitest-prefix.json).
+    reporters: process.env.CI
+      ? [
+          "default",
+          [
+            "json",
+            { outputFile: `reports/vitest${process.env.VITEST_REPORT ? `-${process.env.VITEST_REPORT}` : ""}.json` },
+          ],
+        ]
+      : ["default"],
   },
 });

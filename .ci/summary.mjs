@@ -12,7 +12,8 @@ function readJson(path) {
   return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : undefined;
 }
 
-// Vitest's runs: the unit run (reports/vitest.json) and the container tests (vitest-containers.json).
+// Vitest's runs: the unit run (reports/vitest.json), the run under another async prefix
+// (vitest-prefix.json) and the container tests (vitest-containers.json).
 function vitestRun(name, path) {
   const report = readJson(path);
   if (report) {
@@ -25,6 +26,7 @@ function vitestRun(name, path) {
   return report;
 }
 const vitest = vitestRun("vitest", "reports/vitest.json");
+const vitestPrefix = vitestRun("vitest under ASYNC_PREFIX=/aio", "reports/vitest-prefix.json");
 const vitestContainers = vitestRun("vitest containers", "reports/vitest-containers.json");
 
 // One Playwright report per proxy the end-to-end suite ran through (reports/playwright-<proxy>.json).
@@ -55,6 +57,7 @@ for (const task of tasks) {
   const name = task.taskId;
   const reportOf = {
     "test:unit": vitest,
+    "test:prefix": vitestPrefix,
     "test:e2e": playwright.dev,
     "test:e2e:nginx": playwright.nginx,
     "test:e2e:combined": playwright.combined,
@@ -74,7 +77,7 @@ for (const task of tasks) {
   lines.push(`${name}: ${ok ? "passed" : `failed (exit ${code})`}`);
 }
 
-if (!vitest && !vitestContainers && Object.keys(playwright).length === 0 && tasks.length === 0) {
+if (!vitest && !vitestPrefix && !vitestContainers && Object.keys(playwright).length === 0 && tasks.length === 0) {
   failed += 1;
   lines.push("no runner reported anything");
 }

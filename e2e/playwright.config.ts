@@ -11,7 +11,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
-import { dockerMissing, freePort, nginxBinary } from "@repo/testing";
+import { ASYNC_PREFIX, dockerMissing, freePort, nginxBinary } from "@repo/testing";
 import { chooseBrowser } from "./browser.ts";
 
 // The config is loaded again in every worker process: ports chosen once here reach them through
@@ -21,6 +21,8 @@ for (const name of ["E2E_PROXY_PORT", "E2E_SYNC_PORT", "E2E_ASYNC_PORT"]) {
 }
 const env = {
   NODE_ENV: "test",
+  // One prefix for every part (docs/settings.md): this run's, or the default.
+  ASYNC_PREFIX,
   PORT: process.env.E2E_PROXY_PORT as string,
   SYNC_API_PORT: process.env.E2E_SYNC_PORT as string,
   SYNC_API_WORKERS: "2",
@@ -95,7 +97,7 @@ export default defineConfig({
     : proxy === "containers"
       ? [
           {
-            ...server("compose", "e2e/stack/containers.ts", `http://127.0.0.1:${env.PORT}/async/healthz`),
+            ...server("compose", "e2e/stack/containers.ts", `http://127.0.0.1:${env.PORT}${ASYNC_PREFIX}/healthz`),
             // Both images built (minutes on a cold cache), then `up --wait`.
             timeout: 20 * 60_000,
             // SIGTERM, so the stack script takes its containers down (`docker compose down`).
@@ -103,12 +105,21 @@ export default defineConfig({
           },
         ]
       : proxy === "nginx"
-        ? [{ ...server("nginx", "e2e/stack/nginx.ts", `http://127.0.0.1:${env.PORT}/async/healthz`), timeout: 180_000 }]
+        ? [
+            {
+              ...server("nginx", "e2e/stack/nginx.ts", `http://127.0.0.1:${env.PORT}${ASYNC_PREFIX}/healthz`),
+              timeout: 180_000,
+            },
+          ]
         : proxy === "combined"
           ? [server("combined", "apps/combined/src/main.ts", `http://127.0.0.1:${env.PORT}/healthz`)]
           : [
               server("sync-api", "apps/sync-api/src/main.ts", `http://127.0.0.1:${env.SYNC_API_PORT}/healthz`),
-              server("async-api", "apps/async-api/src/main.ts", `http://127.0.0.1:${env.ASYNC_API_PORT}/async/healthz`),
+              server(
+                "async-api",
+                "apps/async-api/src/main.ts",
+                `http://127.0.0.1:${env.ASYNC_API_PORT}${ASYNC_PREFIX}/healthz`,
+              ),
               server("dev-proxy", "packages/dev-proxy/src/main.ts", `http://127.0.0.1:${env.PORT}/healthz`),
             ],
 });

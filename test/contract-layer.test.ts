@@ -8,7 +8,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProblemDetails, VALIDATION_PROBLEM_TYPE } from "@repo/contracts";
 import { syncApiSettings } from "@repo/sync-api/settings";
-import { type AppProcess, freePort, rawExchange, rawHead, startApp, stopAll, waitForHttp } from "@repo/testing";
+import {
+  type AppProcess,
+  ASYNC_PREFIX,
+  freePort,
+  rawExchange,
+  rawHead,
+  startApp,
+  stopAll,
+  waitForHttp,
+} from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const dir = mkdtempSync(join(tmpdir(), "contract-layer-"));
@@ -26,7 +35,7 @@ beforeAll(async () => {
   });
   const async = startApp("async-api", { env: { ASYNC_API_PORT: String(asyncPort), ASYNC_API_LOG__LEVEL: "fatal" } });
   apps.sync = { url: `http://127.0.0.1:${syncPort}`, process: sync };
-  apps.async = { url: `http://127.0.0.1:${asyncPort}/async`, process: async };
+  apps.async = { url: `http://127.0.0.1:${asyncPort}${ASYNC_PREFIX}`, process: async };
   await waitForHttp(`${apps.sync.url}/healthz`, { abortIf: sync.exitReason });
   await waitForHttp(`${apps.async.url}/healthz`, { abortIf: async.exitReason });
 });
@@ -48,7 +57,7 @@ const json = (body: unknown, headers: Record<string, string> = {}): RequestInit 
 });
 
 describe.each(["sync", "async"] as const)("%s app", (runtime) => {
-  const prefix = runtime === "async" ? "/async" : "";
+  const prefix = runtime === "async" ? ASYNC_PREFIX : "";
 
   it("hands the handler every validated part of the request", async () => {
     const { response, body } = await send(
@@ -246,7 +255,7 @@ describe.each(["sync", "async"] as const)("%s app", (runtime) => {
 describe("settings that change the contract layer", () => {
   it.each([
     ["sync-api", "SYNC_API_", "", { SYNC_API_WORKERS: "1", SYNC_API_DATABASE__PATH: join(dir, "other.sqlite") }],
-    ["async-api", "ASYNC_API_", "/async", {}],
+    ["async-api", "ASYNC_API_", ASYNC_PREFIX, {}],
   ] as const)(
     "%s: response validation off lets a broken response through; exposeErrors shows a 500's message",
     async (name, prefix, path, extra) => {
@@ -296,7 +305,7 @@ async function rawRequest(
 describe("CORS", () => {
   it.each([
     ["sync-api", "SYNC_API_", "", { SYNC_API_WORKERS: "1", SYNC_API_DATABASE__PATH: join(dir, "cors.sqlite") }],
-    ["async-api", "ASYNC_API_", "/async", {}],
+    ["async-api", "ASYNC_API_", ASYNC_PREFIX, {}],
   ] as const)(
     "%s allows exactly the origins in http.corsOrigins, and none by default",
     async (name, prefix, path, extra) => {

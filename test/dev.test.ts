@@ -7,7 +7,17 @@ import { globSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { HealthStatus } from "@repo/contracts";
-import { descendantsOf, freePort, isAlive, repoRoot, startProcess, stopAll, waitFor, waitForHttp } from "@repo/testing";
+import {
+  ASYNC_PREFIX,
+  descendantsOf,
+  freePort,
+  isAlive,
+  repoRoot,
+  startProcess,
+  stopAll,
+  waitFor,
+  waitForHttp,
+} from "@repo/testing";
 import { afterAll, describe, expect, it } from "vitest";
 
 afterAll(stopAll);
@@ -34,7 +44,7 @@ describe("pnpm dev", () => {
       await waitForHttp(`${origin}/healthz`, { timeoutMs: 60_000, abortIf: dev.exitReason }),
     );
     const async = HealthStatus.parse(
-      await waitForHttp(`${origin}/async/healthz`, { timeoutMs: 60_000, abortIf: dev.exitReason }),
+      await waitForHttp(`${origin}${ASYNC_PREFIX}/healthz`, { timeoutMs: 60_000, abortIf: dev.exitReason }),
     );
     expect(sync.runtime).toBe("sync");
     expect(async.runtime).toBe("async");

@@ -4,7 +4,11 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { NON_CANONICAL_PATH } from "@repo/contracts";
+import { DEFAULT_ASYNC_PREFIX } from "@repo/shared-settings";
 import {
+  ASYNC_PREFIX,
+  type ComposeService,
   composeFile,
   freePort,
   imageCommand,
@@ -12,6 +16,7 @@ import {
   nginxBinary,
   renderTemplate,
   repoRoot,
+  serviceEnv,
   stackFile,
   startNginx,
   testNginxConfig,
@@ -22,16 +27,25 @@ import { describe, expect, it } from "vitest";
 const compose = composeFile();
 if (!nginxBinary())
   console.warn("\n  ⚠  no nginx on this machine: `nginx -t` of the template is SKIPPED (CI fails instead)\n");
-const proxyEnv = compose.services.proxy?.environment ?? {};
+// As compose gives it: `${ASYNC_PREFIX:-/async}` and the like taken from this run's variables.
+const proxyEnv = serviceEnv(compose.services.proxy as ComposeService);
 const dockerfile = readFileSync(join(repoRoot, "infra/docker/Dockerfile"), "utf8");
 
 describe("the nginx template", () => {
   it("is rendered completely by the proxy service's environment", () => {
     const rendered = renderTemplate(readFileSync(NGINX_TEMPLATE, "utf8"), proxyEnv);
     expect(rendered).not.toMatch(/\$\{[A-Z_]+\}/);
-    expect(rendered).toContain("location /async/ {");
+    expect(rendered).toContain(`location ${ASYNC_PREFIX}/ {`);
     expect(rendered).toContain("client_max_body_size 1m;");
     expect(rendered).toContain("server sync-api:3001 max_fails=0;");
+  });
+
+  it("refuses the paths the dev proxy refuses: the contracts' NON_CANONICAL_PATH, as is", () => {
+    // The same pattern, case-insensitive in both (`~*`, the `i` flag), on the request URI as sent.
+    expect(NON_CANONICAL_PATH.flags).toBe("i");
+    expect(readFileSync(NGINX_TEMPLATE, "utf8")).toContain(
+      `map $request_uri $path_not_canonical {\n    "~*${NON_CANONICAL_PATH.source}" 1;`,
+    );
   });
 
   it.skipIf(!nginxBinary() && !process.env.CI)("passes `nginx -t` in a real nginx", async () => {
@@ -63,7 +77,7 @@ describe("nginx's own errors", () => {
           "nginx to listen",
           async () => {
             try {
-              return await fetch(`http://127.0.0.1:${port}/async/healthz`, {
+              return await fetch(`http://127.0.0.1:${port}${ASYNC_PREFIX}/healthz`, {
                 headers: { "x-request-id": "nginx-502" },
               });
             } catch {
@@ -138,9 +152,23 @@ describe("docker-compose.yml", () => {
     expect(Object.keys(compose.volumes ?? {})).toEqual(["sync-data"]);
   });
 
+  it("gives every service one async prefix: ASYNC_PREFIX, defaulting to the apps' default", () => {
+    const oneVariable = `\${ASYNC_PREFIX:-${DEFAULT_ASYNC_PREFIX}}`;
+    const files = { "docker-compose.yml": compose.services, "docker-stack.yml": stackFile().services };
+    for (const [file, services] of Object.entries(files)) {
+      for (const [name, service] of Object.entries(services)) {
+        const environment = service.environment as Record<string, string> | undefined;
+        expect(environment?.ASYNC_PREFIX, `${file} ${name}`).toBe(oneVariable);
+      }
+    }
+    const combined = readFileSync(join(repoRoot, "infra/docker-compose.combined.yml"), "utf8");
+    expect(combined).toContain(`ASYNC_PREFIX: ${oneVariable}`);
+    expect(combined).toContain(`'${oneVariable}/readyz'`);
+  });
+
   it("points the proxy at the apps' ports, with the async prefix and body limit the apps use", () => {
     expect(proxyEnv).toMatchObject({
-      ASYNC_PREFIX: "/async",
+      ASYNC_PREFIX,
       BODY_LIMIT: "1m",
       SYNC_API_UPSTREAM: "sync-api:3001",
       ASYNC_API_UPSTREAM: "async-api:3002",
@@ -195,7 +223,7 @@ describe("docker-stack.yml", () => {
       expect(service.secrets, name).toEqual(composed?.secrets);
       expect((service.healthcheck as { test: unknown }).test, name).toEqual(composed?.healthcheck?.test);
     }
-    expect(services.proxy?.environment).toEqual(proxyEnv);
+    expect(services.proxy?.environment).toEqual(compose.services.proxy?.environment);
   });
 
   it("is in the form `docker stack deploy` takes: no name, builds or depends_on; the secret made on the swarm", () => {

@@ -5,7 +5,16 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AppName, type AppProcess, freePort, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
+import {
+  type AppName,
+  type AppProcess,
+  ASYNC_PREFIX,
+  freePort,
+  startApp,
+  stopAll,
+  waitFor,
+  waitForHttp,
+} from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 
 afterEach(stopAll);
@@ -22,7 +31,7 @@ async function startLogging(name: "sync-api" | "async-api"): Promise<{ app: AppP
         }
       : { ASYNC_API_PORT: String(port), ASYNC_API_LOG__LEVEL: "info" };
   const app = startApp(name satisfies AppName, { env });
-  const url = `http://127.0.0.1:${port}${name === "async-api" ? "/async" : ""}`;
+  const url = `http://127.0.0.1:${port}${name === "async-api" ? ASYNC_PREFIX : ""}`;
   await waitForHttp(`${url}/healthz`, { abortIf: app.exitReason });
   return { app, url };
 }

@@ -8,7 +8,16 @@ import { existsSync, globSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HealthStatus } from "@repo/contracts";
-import { descendantsOf, freePort, isAlive, startProcess, stopAll, waitFor, waitForHttp } from "@repo/testing";
+import {
+  ASYNC_PREFIX,
+  descendantsOf,
+  freePort,
+  isAlive,
+  startProcess,
+  stopAll,
+  waitFor,
+  waitForHttp,
+} from "@repo/testing";
 import { afterAll, describe, expect, it } from "vitest";
 
 const SECRET_KEY = "production-test-secret-key-0123456789";
@@ -46,7 +55,7 @@ describe("production builds", () => {
     const origin = `http://127.0.0.1:${proxyPort}`;
     const wait = { timeoutMs: 120_000, abortIf: start.exitReason };
     const sync = HealthStatus.parse(await waitForHttp(`${origin}/healthz`, wait));
-    const async = HealthStatus.parse(await waitForHttp(`${origin}/async/healthz`, wait));
+    const async = HealthStatus.parse(await waitForHttp(`${origin}${ASYNC_PREFIX}/healthz`, wait));
     expect([sync.runtime, async.runtime]).toEqual(["sync", "async"]);
     // The processes that answered run compiled JavaScript, not the TypeScript sources.
     expect(commandLine(sync.pid)).toMatch(/dist\/main\.js/);
@@ -83,7 +92,7 @@ describe("production builds", () => {
 
   it.each([
     ["@repo/sync-api", "SYNC_API_PORT", "/healthz", "sync"],
-    ["@repo/async-api", "ASYNC_API_PORT", "/async/healthz", "async"],
+    ["@repo/async-api", "ASYNC_API_PORT", `${ASYNC_PREFIX}/healthz`, "async"],
     // Combined mode's image: its pool threads load sync-api's compiled handlers from the deploy.
     ["@repo/combined", "ASYNC_API_COMBINED__PORT", "/healthz", "sync"],
   ])(

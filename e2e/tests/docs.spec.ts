@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { ASYNC_PREFIX } from "@repo/testing";
 
 // Production settings (the containers, and the production builds behind nginx) turn the API reference off.
 const production = process.env.E2E_PROXY === "containers" || process.env.E2E_PROXY === "nginx";
@@ -12,7 +13,7 @@ if (!production)
     // Swagger UI fetched /openapi.json through the proxy and rendered every operation.
     await expect(page.locator(".swagger-ui .info .title")).toContainText("api-starter");
     const operations = page.locator(".opblock-summary-path");
-    await expect(operations.filter({ hasText: "/async/healthz" })).toHaveCount(1);
+    await expect(operations.filter({ hasText: `${ASYNC_PREFIX}/healthz` })).toHaveCount(1);
     await expect(operations.filter({ hasText: /^\/notes$/ })).toHaveCount(2);
     await expect(page.getByText("List notes, newest first, a page at a time")).toBeVisible();
     expect(problems).toEqual([]);

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  ASYNC_PREFIX,
   answeringHosts,
   buildImages,
   composeImages,
@@ -127,7 +128,7 @@ describe.runIf(run)("the stack on a single-node swarm", () => {
     cleanup.unshift(() => forwarded.close());
     url = `http://127.0.0.1:${forwarded.port}`;
     await waitForHttp(`${url}/healthz`, { timeoutMs: 60_000 });
-    await waitForHttp(`${url}/async/healthz`, { timeoutMs: 60_000 });
+    await waitForHttp(`${url}${ASYNC_PREFIX}/healthz`, { timeoutMs: 60_000 });
     console.log(`swarm: stack ${stack} deployed and answering in ${Math.round((Date.now() - deployedAt) / 1000)} s`);
   });
 

@@ -19,6 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Note, ProblemDetails } from "@repo/contracts";
 import {
+  ASYNC_PREFIX,
   type DevStack,
   descendantsOf,
   nginxBinary,
@@ -51,7 +52,7 @@ function mixed(i: number) {
     case 0:
       return { method: "GET", target: "/healthz" };
     case 1:
-      return { method: "GET", target: "/async/healthz" };
+      return { method: "GET", target: `${ASYNC_PREFIX}/healthz` };
     case 2:
       return { method: "GET", target: "/notes?limit=5" };
     default:
@@ -204,7 +205,7 @@ function connectionsTo(port: number): number {
 group("SIGTERM with requests in flight", () => {
   it.each([
     ["sync-api", "/_test/slow?ms=1500"],
-    ["async-api", "/async/_test/slow?ms=1500"],
+    ["async-api", `${ASYNC_PREFIX}/_test/slow?ms=1500`],
   ] as const)(
     "%s answers every request in flight, then exits 0",
     async (app, path) => {
@@ -227,7 +228,7 @@ group("SIGTERM with requests in flight", () => {
   );
 });
 
-group("an upstream of /async/status that hangs", () => {
+group(`an upstream of ${ASYNC_PREFIX}/status that hangs`, () => {
   it("answers 504 problems within the outbound timeout, and async-api keeps serving meanwhile", async () => {
     const hanging = createServer(() => {});
     servers.push(hanging);
@@ -238,11 +239,11 @@ group("an upstream of /async/status that hangs", () => {
       asyncEnv: { ASYNC_API_OUTBOUND__REQUEST_TIMEOUT_MS: "500" },
       upstreams: { hanging: { url: hangingUrl, statusPath: "/status" } },
     });
-    const statusCalls = new Traffic(stack.url, () => ({ method: "GET", target: "/async/status" }), {
+    const statusCalls = new Traffic(stack.url, () => ({ method: "GET", target: `${ASYNC_PREFIX}/status` }), {
       clients: 8,
       ok: (o) => o.answer?.status === 504 && o.endedAt - o.startedAt < 2_500,
     });
-    const health = new Traffic(stack.url, () => ({ method: "GET", target: "/async/healthz" }), {
+    const health = new Traffic(stack.url, () => ({ method: "GET", target: `${ASYNC_PREFIX}/healthz` }), {
       clients: 2,
       ok: (o) => answered(o) && o.endedAt - o.startedAt < 1_000,
     });
@@ -250,7 +251,7 @@ group("an upstream of /async/status that hangs", () => {
     await Promise.all([statusCalls.stop(), health.stop()]);
     const outcomes = [...statusCalls.outcomes, ...health.outcomes];
     const failed = [...statusCalls.failed(), ...health.failed()];
-    tally("a hanging upstream for /async/status (dev proxy)", outcomes, failed);
+    tally(`a hanging upstream for ${ASYNC_PREFIX}/status (dev proxy)`, outcomes, failed);
     expect(failed.map(describe)).toEqual([]);
     for (const outcome of statusCalls.outcomes.slice(0, 5)) {
       expectProblem(outcome, 504);
@@ -282,7 +283,11 @@ group("slow clients against each app behind the proxy", () => {
     // Slow headers to each app, and slow bodies to a route of each that reads one.
     for (let i = 0; i < 40; i++) {
       trickle(stack.url, `GET /healthz HTTP/1.1\r\nHost: ${host}\r\nX-Slow: ${"a".repeat(200)}\r\n\r\n`, 200);
-      trickle(stack.url, `GET /async/healthz HTTP/1.1\r\nHost: ${host}\r\nX-Slow: ${"a".repeat(200)}\r\n\r\n`, 200);
+      trickle(
+        stack.url,
+        `GET ${ASYNC_PREFIX}/healthz HTTP/1.1\r\nHost: ${host}\r\nX-Slow: ${"a".repeat(200)}\r\n\r\n`,
+        200,
+      );
       const body = JSON.stringify({ title: "slow", body: "b".repeat(500) });
       trickle(
         stack.url,
@@ -291,7 +296,7 @@ group("slow clients against each app behind the proxy", () => {
       );
       trickle(
         stack.url,
-        `POST /async/_test/echo/1?limit=1 HTTP/1.1\r\nHost: ${host}\r\nX-Tenant: acme\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"email":"a@b.co"`,
+        `POST ${ASYNC_PREFIX}/_test/echo/1?limit=1 HTTP/1.1\r\nHost: ${host}\r\nX-Tenant: acme\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"email":"a@b.co"`,
         100,
       );
     }

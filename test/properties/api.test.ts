@@ -11,6 +11,7 @@
  */
 import { Note, type Note as NoteType, PROBLEM_CONTENT_TYPE } from "@repo/contracts";
 import {
+  ASYNC_PREFIX,
   descendantsOf,
   nginxBinary,
   type RawResponse,
@@ -271,7 +272,7 @@ for (const target of targets) {
 
     it("afterwards, every process is alive and healthy, no worker crashed, and every confirmed note is listed unchanged", async () => {
       expect(stack.exitReason()).toBeUndefined();
-      for (const path of ["/healthz", "/async/healthz"]) {
+      for (const path of ["/healthz", `${ASYNC_PREFIX}/healthz`]) {
         const answer = await rawRequest(stack.url, { method: "GET", target: path });
         expect(answer?.status, path).toBe(200);
       }

@@ -4,15 +4,14 @@
  * oracle: what the app enforces), and invalid ones made by breaking a valid one in one place.
  */
 import { parse as parseQuery } from "node:querystring";
-import { asyncApiSettings } from "@repo/async-api/settings";
 import { api, type Controller, type EndpointContract, PageQuery } from "@repo/contracts";
-import type { RawRequestSpec } from "@repo/testing";
+import { ASYNC_PREFIX, type RawRequestSpec } from "@repo/testing";
 import fc from "fast-check";
 import type { z } from "zod";
 import { arbitraryFor, type JsonSchema, jsonSchemaOf, otherType, text } from "./json-schema.ts";
 
-/** Where async-api's routes live, from its own settings (the same source the apps and proxies read). */
-export const ASYNC_PREFIX = asyncApiSettings.load({ NODE_ENV: "test" }).asyncPrefix;
+/** Where async-api's routes live: the test run's ASYNC_PREFIX, which the apps and proxies read too. */
+export { ASYNC_PREFIX };
 
 export interface Endpoint {
   /** `controller.name` (`notes.create`), for test names and reports. */

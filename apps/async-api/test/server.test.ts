@@ -1,6 +1,6 @@
 /** async-api as it really runs: its own process, talked to over HTTP on a free port. */
 import { HealthStatus } from "@repo/contracts";
-import { freePort, logLines, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
+import { ASYNC_PREFIX, freePort, logLines, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 
 afterEach(stopAll);
@@ -9,14 +9,14 @@ async function startAsyncApi(env: Record<string, string> = {}) {
   const port = await freePort();
   const app = startApp("async-api", { env: { ASYNC_API_PORT: String(port), ...env } });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/async/healthz`, { abortIf: app.exitReason });
+  await waitForHttp(`${url}${ASYNC_PREFIX}/healthz`, { abortIf: app.exitReason });
   return { app, url };
 }
 
 describe("async-api", () => {
-  it("answers /async/healthz naming the async runtime and its pid", async () => {
+  it(`answers ${ASYNC_PREFIX}/healthz naming the async runtime and its pid`, async () => {
     const { app, url } = await startAsyncApi();
-    const response = await fetch(`${url}/async/healthz`);
+    const response = await fetch(`${url}${ASYNC_PREFIX}/healthz`);
     expect(response.status).toBe(200);
     expect(HealthStatus.parse(await response.json())).toEqual({ status: "ok", runtime: "async", pid: app.pid });
   });
@@ -29,9 +29,9 @@ describe("async-api", () => {
     expect(await response.json()).toMatchObject({ status: 404, title: "Not Found", instance: "/healthz" });
   });
 
-  it("takes the prefix from its settings", async () => {
+  it("takes the prefix from the deployment's ASYNC_PREFIX", async () => {
     const port = await freePort();
-    const app = startApp("async-api", { env: { ASYNC_API_PORT: String(port), ASYNC_API_ASYNC_PREFIX: "/io" } });
+    const app = startApp("async-api", { env: { ASYNC_API_PORT: String(port), ASYNC_PREFIX: "/io" } });
     const health = await waitForHttp(`http://127.0.0.1:${port}/io/healthz`, { abortIf: app.exitReason });
     expect(HealthStatus.parse(health).runtime).toBe("async");
     expect((await fetch(`http://127.0.0.1:${port}/async/healthz`)).status).toBe(404);
@@ -39,16 +39,16 @@ describe("async-api", () => {
 
   it("echoes a sane X-Request-ID and replaces one that is not", async () => {
     const { url } = await startAsyncApi();
-    const kept = await fetch(`${url}/async/healthz`, { headers: { "x-request-id": "req-42.a:b" } });
+    const kept = await fetch(`${url}${ASYNC_PREFIX}/healthz`, { headers: { "x-request-id": "req-42.a:b" } });
     expect(kept.headers.get("x-request-id")).toBe("req-42.a:b");
-    const replaced = await fetch(`${url}/async/healthz`, { headers: { "x-request-id": "x".repeat(500) } });
+    const replaced = await fetch(`${url}${ASYNC_PREFIX}/healthz`, { headers: { "x-request-id": "x".repeat(500) } });
     expect(replaced.headers.get("x-request-id")).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it("logs one JSON line per request carrying the request id", async () => {
     const { app, url } = await startAsyncApi({ ASYNC_API_LOG__LEVEL: "info" });
     // Not a probe: those are logged at debug.
-    await fetch(`${url}/async/nope`, { headers: { "x-request-id": "trace-me-2" } });
+    await fetch(`${url}${ASYNC_PREFIX}/nope`, { headers: { "x-request-id": "trace-me-2" } });
     const lines = await waitFor("the request's log line", async () => {
       const found = app
         .output()
@@ -70,11 +70,11 @@ describe("async-api", () => {
   });
 
   it("exits non-zero before listening when a setting is invalid, naming the key", async () => {
-    const app = startApp("async-api", { env: { ASYNC_API_PORT: "99999", ASYNC_API_ASYNC_PREFIX: "async/" } });
+    const app = startApp("async-api", { env: { ASYNC_API_PORT: "99999", ASYNC_PREFIX: "async/" } });
     expect((await app.exited).code).toBe(1);
     expect(app.output()).toContain("Invalid settings for async-api (2 problems)");
     expect(app.output()).toMatch(/port \(from env ASYNC_API_PORT\): expected integer, >= 1, <= 65535, got 99999/);
-    expect(app.output()).toMatch(/asyncPrefix \(from env ASYNC_API_ASYNC_PREFIX\)/);
+    expect(app.output()).toMatch(/asyncPrefix \(from env ASYNC_PREFIX\)/);
     expect(app.output()).not.toContain("listening");
   });
 });
@@ -82,14 +82,14 @@ describe("async-api", () => {
 describe("the route table setting", () => {
   it("serves the test table under NODE_ENV=test: an unexpected error is a 500 problem without internals", async () => {
     const { url } = await startAsyncApi({ ASYNC_API_LOG__LEVEL: "fatal" });
-    const response = await fetch(`${url}/async/_test/crash`, { headers: { "x-request-id": "crash-2" } });
+    const response = await fetch(`${url}${ASYNC_PREFIX}/_test/crash`, { headers: { "x-request-id": "crash-2" } });
     expect(response.status).toBe(500);
     const body = await response.text();
     expect(JSON.parse(body)).toEqual({
       type: "about:blank",
       title: "Internal Server Error",
       status: 500,
-      instance: "/async/_test/crash",
+      instance: `${ASYNC_PREFIX}/_test/crash`,
       requestId: "crash-2",
     });
     expect(body).not.toContain("internals");
@@ -97,7 +97,7 @@ describe("the route table setting", () => {
 
   it("serves another table when the setting names it", async () => {
     const { url } = await startAsyncApi({ ASYNC_API_ROUTE_TABLE: "main" });
-    expect((await fetch(`${url}/async/_test/crash`)).status).toBe(404);
+    expect((await fetch(`${url}${ASYNC_PREFIX}/_test/crash`)).status).toBe(404);
   });
 
   it("refuses the test table outside NODE_ENV=test", async () => {
@@ -112,14 +112,14 @@ describe("the route table setting", () => {
 describe("behind a proxy", () => {
   it("keeps idle connections open longer than the proxy does, and trusts X-Forwarded-For only from its hop", async () => {
     const trusted = await startAsyncApi({ ASYNC_API_LOG__LEVEL: "info" });
-    const response = await fetch(`${trusted.url}/async/healthz`);
+    const response = await fetch(`${trusted.url}${ASYNC_PREFIX}/healthz`);
     expect(response.headers.get("keep-alive")).toBe("timeout=65");
     // Probes are logged at debug: the address is read from another request's line.
-    await fetch(`${trusted.url}/async/nope`, {
+    await fetch(`${trusted.url}${ASYNC_PREFIX}/nope`, {
       headers: { "x-forwarded-for": "203.0.113.7", "x-request-id": "aip-1" },
     });
     const untrusted = await startAsyncApi({ ASYNC_API_LOG__LEVEL: "info", ASYNC_API_HTTP__TRUST_PROXY: "[]" });
-    await fetch(`${untrusted.url}/async/nope`, {
+    await fetch(`${untrusted.url}${ASYNC_PREFIX}/nope`, {
       headers: { "x-forwarded-for": "203.0.113.7", "x-request-id": "aip-2" },
     });
     const addressOf = async (app: typeof trusted.app, id: string) => {
@@ -134,14 +134,14 @@ describe("behind a proxy", () => {
 describe("the event-loop guard", () => {
   it("names the route and the request of a handler that blocked the event loop", async () => {
     const { app, url } = await startAsyncApi({ ASYNC_API_EVENT_LOOP__BLOCK_WARN_MS: "100" });
-    const quick = await fetch(`${url}/async/_test/block?ms=0`);
+    const quick = await fetch(`${url}${ASYNC_PREFIX}/_test/block?ms=0`);
     expect(quick.status).toBe(200);
-    const slow = await fetch(`${url}/async/_test/block?ms=250`, { headers: { "x-request-id": "blocker-1" } });
+    const slow = await fetch(`${url}${ASYNC_PREFIX}/_test/block?ms=250`, { headers: { "x-request-id": "blocker-1" } });
     expect(slow.status).toBe(200);
     const warning = await waitFor("the guard's warning", async () =>
       logLines(app).find((line) => line.reqId === "blocker-1" && line.level === 40),
     );
-    expect(warning).toMatchObject({ route: "GET /async/_test/block", blockedMs: expect.any(Number) });
+    expect(warning).toMatchObject({ route: `GET ${ASYNC_PREFIX}/_test/block`, blockedMs: expect.any(Number) });
     expect(warning.blockedMs).toBeGreaterThanOrEqual(250);
     expect(warning.msg).toMatch(
       /^GET \/async\/_test\/block blocked the event loop for \d+ ms — blocking work belongs in a sync controller$/,
@@ -152,8 +152,8 @@ describe("the event-loop guard", () => {
 
   it("is off at 0", async () => {
     const { app, url } = await startAsyncApi({ ASYNC_API_EVENT_LOOP__BLOCK_WARN_MS: "0" });
-    await fetch(`${url}/async/_test/block?ms=150`, { headers: { "x-request-id": "blocker-2" } });
-    await fetch(`${url}/async/healthz`);
+    await fetch(`${url}${ASYNC_PREFIX}/_test/block?ms=150`, { headers: { "x-request-id": "blocker-2" } });
+    await fetch(`${url}${ASYNC_PREFIX}/healthz`);
     expect(logLines(app).some((line) => String(line.msg).includes("blocked the event loop"))).toBe(false);
   });
 });
@@ -165,17 +165,21 @@ describe("readiness", () => {
       ASYNC_API_EVENT_LOOP__MAX_DELAY_MS: "100",
     });
     const calm = await waitFor("a window measured", async () => {
-      const body = (await (await fetch(`${url}/async/readyz`)).json()) as { eventLoopDelayMs?: { p99: number } };
+      const body = (await (await fetch(`${url}${ASYNC_PREFIX}/readyz`)).json()) as {
+        eventLoopDelayMs?: { p99: number };
+      };
       return body.eventLoopDelayMs && body.eventLoopDelayMs.p99 > 0 ? body : undefined;
     });
     expect(calm.eventLoopDelayMs?.p99).toBeLessThan(100);
     // Block the loop for most of a window, several times: the window's p99 delay goes past 100 ms.
-    for (let i = 0; i < 3; i++) await fetch(`${url}/async/_test/block?ms=300`);
-    const lagging = await fetch(`${url}/async/readyz`);
+    for (let i = 0; i < 3; i++) await fetch(`${url}${ASYNC_PREFIX}/_test/block?ms=300`);
+    const lagging = await fetch(`${url}${ASYNC_PREFIX}/readyz`);
     expect(lagging.status).toBe(503);
     expect(lagging.headers.get("retry-after")).toBe("1");
     expect(await lagging.json()).toMatchObject({ status: 503, detail: expect.stringContaining("event loop lags") });
     // Once the loop is calm for a window, readiness recovers.
-    await waitFor("readiness to recover", async () => ((await fetch(`${url}/async/readyz`)).ok ? true : undefined));
+    await waitFor("readiness to recover", async () =>
+      (await fetch(`${url}${ASYNC_PREFIX}/readyz`)).ok ? true : undefined,
+    );
   });
 });

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { createClient, NoteEvent, notes, SocketServerMessage } from "@repo/contracts";
 import {
   type AppProcess,
+  ASYNC_PREFIX,
   freePort,
   httpGet,
   readSse,
@@ -46,7 +47,7 @@ async function startBoth(asyncEnv: Record<string, string> = {}) {
     },
   });
   const syncUrl = `http://127.0.0.1:${syncPort}`;
-  const asyncUrl = `http://127.0.0.1:${asyncPort}/async`;
+  const asyncUrl = `http://127.0.0.1:${asyncPort}${ASYNC_PREFIX}`;
   await waitForHttp(`${syncUrl}/healthz`, { abortIf: sync.exitReason });
   await waitForHttp(`${asyncUrl}/healthz`, { abortIf: async.exitReason });
   return { sync, async, syncUrl, asyncUrl, notesApi: createClient({ baseUrl: syncUrl }).controller(notes) };
@@ -105,7 +106,7 @@ describe("Server-Sent Events", () => {
     const { port } = new URL(asyncUrl);
     const socket = connect(Number(port), "127.0.0.1");
     socket.pause();
-    socket.write("GET /async/events/notes HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n");
+    socket.write(`GET ${ASYNC_PREFIX}/events/notes HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n`);
     const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     await new Promise((resolve) => setTimeout(resolve, 300));
     const big = "x".repeat(9_000);

@@ -8,7 +8,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { HealthStatus, Note, ReadyStatus } from "@repo/contracts";
-import { burst, freePort, logLines, rateLimitHeaders, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
+import {
+  ASYNC_PREFIX,
+  burst,
+  freePort,
+  logLines,
+  rateLimitHeaders,
+  startApp,
+  stopAll,
+  waitFor,
+  waitForHttp,
+} from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 
 afterEach(stopAll);
@@ -43,7 +53,7 @@ describe("combined mode", () => {
     });
     for (const [path, route] of [
       ["/_test/limited", "GET /_test/limited"],
-      ["/async/_test/limited", "GET /async/_test/limited"],
+      [`${ASYNC_PREFIX}/_test/limited`, `GET ${ASYNC_PREFIX}/_test/limited`],
     ] as const) {
       const answers = await burst(`${url}${path}`, 9);
       expect(answers.filter((a) => a.status === 200)).toHaveLength(5);
@@ -61,7 +71,7 @@ describe("combined mode", () => {
   it("serves both halves of the API on one port, in one process", async () => {
     const { app, url } = await startCombined();
     const sync = HealthStatus.parse(await (await fetch(`${url}/healthz`)).json());
-    const async = HealthStatus.parse(await (await fetch(`${url}/async/healthz`)).json());
+    const async = HealthStatus.parse(await (await fetch(`${url}${ASYNC_PREFIX}/healthz`)).json());
     expect(sync).toEqual({ status: "ok", runtime: "sync", pid: app.pid });
     expect(async).toEqual({ status: "ok", runtime: "async", pid: app.pid });
 
@@ -89,7 +99,7 @@ describe("combined mode", () => {
 
     // The whole API's document and its reference page, as sync-api serves them in split mode.
     const document = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(["/notes/{id}", "/async/healthz"]));
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(["/notes/{id}", `${ASYNC_PREFIX}/healthz`]));
     expect(await (await fetch(`${url}/docs`)).text()).toContain("swagger-ui");
     expect((await fetch(`${url}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
 
@@ -99,13 +109,13 @@ describe("combined mode", () => {
     expect(feed.headers.get("content-type")).toMatch(/^application\/problem\+json/);
 
     // The relay reads the note-events feed from this same process: the status route sees it up.
-    const status = await fetch(`${url}/async/status`);
+    const status = await fetch(`${url}${ASYNC_PREFIX}/status`);
     expect(status.status).toBe(200);
   });
 
   it("relays a note created on a thread to SSE clients of the event loop", async () => {
     const { url } = await startCombined({ ASYNC_API_NOTE_EVENTS__POLL_INTERVAL_MS: "50" });
-    const stream = await fetch(`${url}/async/events/notes`);
+    const stream = await fetch(`${url}${ASYNC_PREFIX}/events/notes`);
     const reader = (stream.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
     await fetch(`${url}/notes`, json({ title: "relayed" }));
     let seen = "";
@@ -129,7 +139,7 @@ describe("combined mode", () => {
     // (inline, on the event loop, none could).
     await sleep(300);
     for (let i = 0; i < 20; i++) {
-      const response = await fetch(`${url}/async/healthz`);
+      const response = await fetch(`${url}${ASYNC_PREFIX}/healthz`);
       expect(response.status).toBe(200);
       // The other thread keeps serving sync routes too.
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
@@ -146,7 +156,7 @@ describe("combined mode", () => {
       return response;
     });
     await sleep(300);
-    const health = await fetch(`${url}/async/healthz`);
+    const health = await fetch(`${url}${ASYNC_PREFIX}/healthz`);
     expect(health.status).toBe(200);
     // The async answer could only come once the blocking handler had finished.
     expect(slowDone).toBe(true);
@@ -209,7 +219,7 @@ describe("combined mode", () => {
     await sleep(300);
     app.child.kill("SIGTERM");
     await waitFor("readiness to fail", async () => {
-      const ready = await fetch(`${url}/async/readyz`).catch(() => undefined);
+      const ready = await fetch(`${url}${ASYNC_PREFIX}/readyz`).catch(() => undefined);
       return ready?.status === 503 ? true : undefined;
     });
     const refused = await fetch(`${url}/notes`);
@@ -222,7 +232,7 @@ describe("combined mode", () => {
   it("reports the event loop's delay on readiness", async () => {
     const { url } = await startCombined({ ASYNC_API_EVENT_LOOP__DELAY_WINDOW_MS: "100" });
     await sleep(300);
-    const ready = ReadyStatus.parse(await (await fetch(`${url}/async/readyz`)).json());
+    const ready = ReadyStatus.parse(await (await fetch(`${url}${ASYNC_PREFIX}/readyz`)).json());
     expect(ready.eventLoopDelayMs).toEqual({
       p50: expect.any(Number),
       p99: expect.any(Number),

@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { composeFile, freePort, nginxBinary, startNginx, waitForHttp } from "@repo/testing";
+import { ASYNC_PREFIX, composeFile, freePort, nginxBinary, startNginx, waitForHttp } from "@repo/testing";
 import type { Processes, Started } from "./processes.ts";
 import type { BenchContext } from "./scenario.ts";
 
@@ -124,7 +124,7 @@ export async function startAsyncApi(context: BenchContext, options: AsyncApiOpti
   return spawnService(context.processes, {
     name: options.name ?? "async-api",
     port,
-    healthPath: "/async/healthz",
+    healthPath: `${ASYNC_PREFIX}/healthz`,
     command: process.execPath,
     args: [build(context, "apps/async-api/dist/main.js")],
     cwd: join(context.appsRoot, "apps/async-api"),
@@ -186,7 +186,7 @@ export async function startCombined(context: BenchContext, options: CombinedOpti
       ...(options.heartbeatMs ? { ASYNC_API_SSE__HEARTBEAT_INTERVAL_MS: String(options.heartbeatMs) } : {}),
     },
   });
-  return { ...service, otherHealth: [`${service.origin}/async/healthz`] };
+  return { ...service, otherHealth: [`${service.origin}${ASYNC_PREFIX}/healthz`] };
 }
 
 const NEW_NOTE = JSON.stringify({ title: "bench note", body: "written by pnpm bench" });
@@ -269,7 +269,7 @@ export async function startTarget(
   return spawnService(context.processes, {
     name: target,
     port,
-    healthPath: target === "fastify-hello" ? "/async/healthz" : "/healthz",
+    healthPath: target === "fastify-hello" ? `${ASYNC_PREFIX}/healthz` : "/healthz",
     command: process.execPath,
     args: ["--conditions=@repo/source", join(benchRoot, "bench/src/targets", `${target}.ts`)],
     cwd: benchRoot,

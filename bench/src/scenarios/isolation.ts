@@ -13,7 +13,7 @@
  */
 import { availableParallelism } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { readSse } from "@repo/testing";
+import { ASYNC_PREFIX, readSse } from "@repo/testing";
 import WebSocket from "ws";
 import { fmt } from "../lib/format.ts";
 import { type LoadResult, startLoad } from "../lib/load.ts";
@@ -238,11 +238,11 @@ function summarizeMode(mode: Mode, rounds: readonly Round[]): ModeResult {
 
 /** Every probe at once, against the async side at `origin`, within `limits`. */
 async function measureProbes(origin: string, limits: Limits): Promise<Probes<Sampled>> {
-  const healthz = `${origin}/async/healthz`;
+  const healthz = `${origin}${ASYNC_PREFIX}/healthz`;
   const [http, ws, sse] = await Promise.all([
     probeLatencies(healthz, { seconds: limits.seconds, maxRequests: limits.requests, timeoutMs: ANSWER_TIMEOUT_MS }),
-    roundTrips(`${origin.replace(/^http/, "ws")}/async/ws`, limits.requests, limits.seconds),
-    heartbeatJitter(`${origin}/async/events/notes`, limits.heartbeats, limits.seconds),
+    roundTrips(`${origin.replace(/^http/, "ws")}${ASYNC_PREFIX}/ws`, limits.requests, limits.seconds),
+    heartbeatJitter(`${origin}${ASYNC_PREFIX}/events/notes`, limits.heartbeats, limits.seconds),
   ]);
   if (http.non2xx > 0) throw new Error(`GET ${healthz}: ${http.non2xx} answers were not 2xx`);
   return {
@@ -277,8 +277,8 @@ async function measureRound(running: Running, limits: Limits, connections: numbe
 /** A few hundred unrecorded requests and round trips, so that the at-rest figures are not the JIT's. */
 async function warmUp(origin: string): Promise<void> {
   await Promise.all([
-    probeLatencies(`${origin}/async/healthz`, { seconds: 0.5, maxRequests: 300 }),
-    roundTrips(`${origin.replace(/^http/, "ws")}/async/ws`, 300, 0.5),
+    probeLatencies(`${origin}${ASYNC_PREFIX}/healthz`, { seconds: 0.5, maxRequests: 300 }),
+    roundTrips(`${origin.replace(/^http/, "ws")}${ASYNC_PREFIX}/ws`, 300, 0.5),
   ]);
 }
 

@@ -2,6 +2,8 @@
  * What a proxy hop costs: each app's health route directly, through the dev proxy, and through
  * nginx running the infra template, at saturation (throughput) and one request at a time (latency).
  */
+
+import { ASYNC_PREFIX } from "@repo/testing";
 import { fmt } from "../lib/format.ts";
 import { type LoadSummary, measureLoads } from "../lib/measure.ts";
 import type { Measurement, Scenario, Table } from "../lib/scenario.ts";
@@ -18,7 +20,7 @@ import {
 const CONNECTIONS = 50;
 const APPS = [
   { app: "sync-api", path: "/healthz", runtime: "sync" },
-  { app: "async-api", path: "/async/healthz", runtime: "async" },
+  { app: "async-api", path: `${ASYNC_PREFIX}/healthz`, runtime: "async" },
 ] as const;
 
 interface Item {

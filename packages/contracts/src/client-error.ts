@@ -32,10 +32,10 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
 export function refuseOnSocket(
   socket: Duplex,
   status: number,
-  detail: string,
+  detail: string | { readonly type: string; readonly detail: string },
   headers: Record<string, string> = {},
 ): void {
-  const body = JSON.stringify(problem({ status, detail }));
+  const body = JSON.stringify(problem({ status, ...(typeof detail === "string" ? { detail } : detail) }));
   const extra = Object.entries(headers)
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join("");

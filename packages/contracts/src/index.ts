@@ -58,6 +58,14 @@ export {
   routeKey,
 } from "./rate-limit.ts";
 export { REQUEST_ID_HEADER, requestIdFrom, saneRequestId } from "./request-id.ts";
+export {
+  isCanonicalPath,
+  NON_CANONICAL_PATH,
+  NON_CANONICAL_PATH_DETAIL,
+  NON_CANONICAL_PATH_PROBLEM_TYPE,
+  originForm,
+  requestPath,
+} from "./request-path.ts";
 export { type AssertServes, type ControllerNames, type ServesExactly, servesExactly } from "./route-table.ts";
 export { StatusReport, status, UpstreamProblem, UpstreamStatus } from "./status.ts";
 export { noteEventsStream, SocketClientMessage, SocketServerMessage, socketChannel } from "./streams.ts";

@@ -3,12 +3,16 @@ import type { Socket } from "node:net";
 import {
   answerClientError,
   BODY_PROBLEM_DETAIL,
+  isCanonicalPath,
+  NON_CANONICAL_PATH_DETAIL,
+  NON_CANONICAL_PATH_PROBLEM_TYPE,
   PROBLEM_CONTENT_TYPE,
   problem,
   REQUEST_ID_HEADER,
   refuseConnect,
   refuseOnSocket,
   requestIdFrom,
+  requestPath,
 } from "@repo/contracts";
 import { createProxyServer } from "http-proxy-3";
 
@@ -29,16 +33,22 @@ export interface ProxyOptions {
   readonly onUpstreamError?: (error: Error, upstream: "sync-api" | "async-api", url: string) => void;
 }
 
-/** Does a request path belong to the async app? `/async` and `/async/...`, not `/asyncfoo`. */
+/** The 400 of a path not in canonical form, as nginx's template says it too. */
+const NON_CANONICAL = { type: NON_CANONICAL_PATH_PROBLEM_TYPE, detail: NON_CANONICAL_PATH_DETAIL } as const;
+
+/**
+ * Does a request belong to the async app? `/async` and `/async/...`, not `/asyncfoo`. Decided on
+ * the path as it is forwarded, which the routing rule (`isCanonicalPath`, checked first) makes the
+ * same as the path nginx routes on.
+ */
 export function isAsyncPath(url: string, asyncPrefix: string): boolean {
-  const path = url.split("?", 1)[0] ?? "";
+  const path = requestPath(url);
   return path === asyncPrefix || path.startsWith(`${asyncPrefix}/`);
 }
 
-/** Is this request for an internal endpoint? Matched on the path with its dot segments resolved. */
+/** Is this request for an internal endpoint? Matched on the path as forwarded, as routing is. */
 function isInternal(url: string, internalPaths: readonly RegExp[]): boolean {
-  if (internalPaths.length === 0) return false;
-  const path = new URL(url, "http://proxy.invalid").pathname;
+  const path = requestPath(url);
   return internalPaths.some((pattern) => pattern.test(path));
 }
 
@@ -69,6 +79,12 @@ export function createDevProxy(options: ProxyOptions): Server {
   // Keep-alive to the upstreams, as nginx's `keepalive` upstreams do.
   const agent = new Agent({ keepAlive: true });
   const proxy = createProxyServer({ xfwd: true, ws: true, agent });
+  // What http-proxy-3 reports on its own event rather than to a request's callback: a client
+  // socket's error under a WebSocket tunnel (a browser tab gone, a connection reset). With no
+  // listener it throws, taking the proxy down; the client is gone, so close what is left.
+  proxy.on("error", (_error, _req, res) => {
+    if (!(res instanceof ServerResponse)) res.destroy();
+  });
 
   const upstreamOf = (url: string) =>
     isAsyncPath(url, options.asyncPrefix)
@@ -80,6 +96,10 @@ export function createDevProxy(options: ProxyOptions): Server {
     const id = prepare(req);
     if (!req.headers.host && req.httpVersion === "1.1") {
       sendProblem(res, { status: 400, detail: "The request has no Host header", instance: req.url, requestId: id });
+      return;
+    }
+    if (!isCanonicalPath(req.url ?? "/")) {
+      sendProblem(res, { status: 400, ...NON_CANONICAL, requestId: id });
       return;
     }
     if (isInternal(req.url ?? "/", options.internalPaths ?? [])) {
@@ -108,6 +128,14 @@ export function createDevProxy(options: ProxyOptions): Server {
 
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     prepare(req);
+    if (!isCanonicalPath(req.url ?? "/")) {
+      refuseOnSocket(socket, 400, NON_CANONICAL);
+      return;
+    }
+    if (isInternal(req.url ?? "/", options.internalPaths ?? [])) {
+      refuseOnSocket(socket, 404, "No such route");
+      return;
+    }
     const upstream = upstreamOf(req.url ?? "/");
     proxy.ws(req, socket, head, { target: upstream.target }, (error: Error) => {
       options.onUpstreamError?.(error, upstream.name, req.url ?? "/");
@@ -128,7 +156,8 @@ export function createDevProxy(options: ProxyOptions): Server {
     });
   });
   server.on("connect", (req: IncomingMessage, socket: Socket) => {
-    if (isInternal(req.url ?? "/", options.internalPaths ?? [])) refuseOnSocket(socket, 404, "No such route");
+    if (!isCanonicalPath(req.url ?? "/")) refuseOnSocket(socket, 400, NON_CANONICAL);
+    else if (isInternal(req.url ?? "/", options.internalPaths ?? [])) refuseOnSocket(socket, 404, "No such route");
     else refuseConnect(req, socket);
   });
 

@@ -3,7 +3,7 @@
  * free ports, reached through the proxy with the typed client from @repo/contracts.
  */
 import { asyncHealth, createClient, syncHealth } from "@repo/contracts";
-import { freePort, startApp, stopAll, validateOpenApi, waitFor, waitForHttp } from "@repo/testing";
+import { ASYNC_PREFIX, freePort, startApp, stopAll, validateOpenApi, waitFor, waitForHttp } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 let baseUrl = "";
@@ -20,7 +20,7 @@ beforeAll(async () => {
   baseUrl = `http://localhost:${proxyPort}`;
   for (const [path, app] of [
     ["/healthz", sync],
-    ["/async/healthz", async],
+    [`${ASYNC_PREFIX}/healthz`, async],
   ] as const) {
     await waitForHttp(`${baseUrl}${path}`, { abortIf: () => app.exitReason() ?? proxy.exitReason() });
   }
@@ -39,7 +39,9 @@ describe("one origin for both runtimes", () => {
   });
 
   it("passes the client's request id through to the app and back", async () => {
-    const response = await fetch(`${baseUrl}/async/healthz`, { headers: { "x-request-id": "through-proxy-1" } });
+    const response = await fetch(`${baseUrl}${ASYNC_PREFIX}/healthz`, {
+      headers: { "x-request-id": "through-proxy-1" },
+    });
     expect(response.headers.get("x-request-id")).toBe("through-proxy-1");
   });
 
@@ -49,7 +51,9 @@ describe("one origin for both runtimes", () => {
     const document = (await response.json()) as { paths: Record<string, unknown> };
     const { version, errors } = await validateOpenApi(document);
     expect([version, errors]).toEqual(["3.1", []]);
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(["/healthz", "/notes", "/async/healthz"]));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(["/healthz", "/notes", `${ASYNC_PREFIX}/healthz`]),
+    );
   });
 
   it("prints the URL to open once", async () => {

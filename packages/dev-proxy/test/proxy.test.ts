@@ -2,8 +2,10 @@
  * The dev proxy's routing, request ids, forwarded headers and WebSocket upgrades, against real
  * upstream servers on loopback.
  */
+
+import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { api, internalPaths, PROBLEM_CONTENT_TYPE } from "@repo/contracts";
 import { freePort, rawExchange } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
@@ -129,6 +131,27 @@ describe("WebSocket upgrades", () => {
     const ws = proxyUrl.replace("http", "ws");
     expect(await roundTrip(`${ws}/async/ws`)).toBe("async /async/ws ping");
     expect(await roundTrip(`${ws}/live`)).toBe("sync /live ping");
+  });
+
+  it("stays up when a client resets its connection in the middle of a WebSocket tunnel", async () => {
+    const proxyUrl = await listen(
+      createDevProxy({
+        asyncPrefix: "/async",
+        syncTarget: await echoUpstream("sync"),
+        asyncTarget: await echoUpstream("async"),
+      }),
+    );
+    const socket = connect(Number(new URL(proxyUrl).port), "127.0.0.1");
+    socket.write(
+      "GET /async/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+        "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+    );
+    const [switched] = (await once(socket, "data")) as [Buffer];
+    expect(switched.toString("latin1")).toMatch(/^HTTP\/1\.1 101 /);
+    // A TCP reset, as a browser tab that goes away does: the proxy reads ECONNRESET on the tunnel.
+    socket.resetAndDestroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await fetch(`${proxyUrl}/healthz`)).status).toBe(200);
   });
 });
 

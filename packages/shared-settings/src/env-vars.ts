@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { z } from "zod";
+import { deploymentWideKeys } from "./deployment-wide.ts";
 import type { Layer, LayerOutcome, LayerSource, LoadContext, Problem } from "./layer.ts";
 import { describeExpected, keyPaths, kindOf, unwrap } from "./schema.ts";
 
@@ -34,10 +35,17 @@ export function envKeys(prefix: string, schema: z.ZodType): Map<string, EnvKey> 
   return keys;
 }
 
-/** Every variable a stack reads: its prefixed names, then its unprefixed aliases (`PORT`). */
+/**
+ * Every variable a stack reads: its prefixed names, then its unprefixed aliases (`PORT`) and the
+ * variables of its deployment-wide keys (`ASYNC_PREFIX`).
+ */
 function variableKeys(context: LoadContext): Map<string, EnvKey> {
   const keys = envKeys(context.envPrefix, context.schema);
-  for (const [name, path] of Object.entries(context.envAliases)) {
+  const aliases = [
+    ...Object.entries(context.envAliases),
+    ...deploymentWideKeys(context.schema).map(({ variable, path }) => [variable, path] as const),
+  ];
+  for (const [name, path] of aliases) {
     const key = [...keys.values()].find((k) => k.path.join(".") === path.join("."));
     if (!key) throw new Error(`${context.app}: env alias ${name} names no key (${path.join(".")})`);
     keys.set(name, key);

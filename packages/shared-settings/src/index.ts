@@ -1,4 +1,5 @@
 export { TEST_ROUTE_TABLE, testRoutesOnlyUnderTest } from "./checks.ts";
+export { type DeploymentWideKey, deploymentWide, deploymentWideKeys } from "./deployment-wide.ts";
 export { envVarName, envVars, FILE_SUFFIX, NESTED_SEPARATOR, variableLayers } from "./env-vars.ts";
 export { byEnvironment, ENVIRONMENTS, type Environment, environmentOf } from "./environment.ts";
 export { dotenvFiles, jsonFile } from "./files.ts";
@@ -7,6 +8,7 @@ export { formatProblems, SettingsError } from "./problems.ts";
 export { formatSettingsReport, type ResolvedSettings, type SettingRow, settingRows } from "./report.ts";
 export { REDACTED, redact, secret, secretKeys, secretValues } from "./secrets.ts";
 export {
+  ASYNC_PREFIX_VARIABLE,
   createLogger,
   DEFAULT_ASYNC_PREFIX,
   exitWhenLogged,
@@ -18,6 +20,7 @@ export {
   type RateLimitValue,
   rateLimitSchema,
   rateLimitValue,
+  resolveAsyncPrefix,
   type SharedComponent,
   sharedLayers,
   sharedSchema,

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { deploymentWideProblems } from "./deployment-wide.ts";
 import { type Environment, environmentOf } from "./environment.ts";
 import { type Layer, type LayerSource, type LoadContext, loadLayerSource, type Problem } from "./layer.ts";
 import { deepFreeze, mergeLayers, type Provenance, sourceOf } from "./merge.ts";
@@ -105,6 +106,7 @@ function resolveSettings<S extends z.ZodObject>(
       if (!problems.some((p) => p.key === problem.key && p.message === problem.message)) problems.push(problem);
     }
   }
+  problems.push(...deploymentWideProblems(layers, definition.schema));
   const { values, provenance } = mergeLayers(layers);
   const parsed = definition.schema.safeParse(values);
   if (!parsed.success) {

@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { resolveAsyncPrefix } from "@repo/shared-settings";
 import { freePort } from "./ports.ts";
 import { type AppProcess, killIfFails, type StartOptions, startApp } from "./process.ts";
 import { descendantsOf } from "./process-tree.ts";
@@ -9,6 +10,8 @@ import { waitFor, waitForHttp } from "./wait.ts";
 export interface DevStack {
   /** The dev proxy's origin: both apps behind it, as in `pnpm dev`. */
   readonly url: string;
+  /** async-api's prefix in this stack: `ASYNC_PREFIX` of its env, or the test run's. */
+  readonly asyncPrefix: string;
   /** Each app's own origin (async-api's without its prefix). */
   readonly syncUrl: string;
   readonly asyncUrl: string;
@@ -57,6 +60,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     PROXY_LOG__LEVEL: "warn",
     ...options.env,
   };
+  const asyncPrefix = resolveAsyncPrefix({ ...process.env, ...options.env });
   const sync = startApp("sync-api", { env: { ...env, ...options.syncEnv } });
   const async = startApp("async-api", { env: { ...env, ...options.asyncEnv } });
   const proxy = startApp("dev-proxy", { env });
@@ -67,7 +71,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   // What a failed start-up started is stopped here, not left to the caller.
   await killIfFails([sync, async, proxy], async () => {
     await waitForHttp(`${url}/healthz`, { timeoutMs: 60_000, abortIf: exitReason });
-    await waitForHttp(`${url}/async/healthz`, { timeoutMs: 60_000, abortIf: exitReason });
+    await waitForHttp(`${url}${asyncPrefix}/healthz`, { timeoutMs: 60_000, abortIf: exitReason });
     await waitFor("every sync-api worker", async () => (workerPids().length === workers ? true : undefined), {
       timeoutMs: 30_000,
       abortIf: exitReason,
@@ -75,6 +79,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   });
   return {
     url,
+    asyncPrefix,
     syncUrl,
     asyncUrl: `http://127.0.0.1:${asyncPort}`,
     databasePath,

@@ -9,6 +9,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
+import { ASYNC_PREFIX } from "./async-prefix.ts";
 import { freePort } from "./ports.ts";
 import { repoRoot } from "./process.ts";
 import { waitForHttp } from "./wait.ts";
@@ -208,7 +209,7 @@ export async function startComposeStack(options: ComposeStackOptions = {}): Prom
     forwarded = await forwardPublishedPort(published);
     const url = `http://127.0.0.1:${forwarded.port}`;
     await waitForHttp(`${url}/healthz`, { timeoutMs: 30_000 });
-    await waitForHttp(`${url}/async/healthz`, { timeoutMs: 30_000 });
+    await waitForHttp(`${url}${ASYNC_PREFIX}/healthz`, { timeoutMs: 30_000 });
     return { url, images: await composeImages(env.IMAGE_TAG), project, compose, stop };
   } catch (error) {
     const logs = await compose(["logs", "--no-color", "--tail", "50"]).catch(() => undefined);

@@ -1,3 +1,4 @@
+export { ASYNC_PREFIX } from "./async-prefix.ts";
 export { type DevStack, type DevStackOptions, startDevStack } from "./dev-stack.ts";
 export {
   answeringHosts,

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
 import { parse as parseYaml } from "yaml";
+import { ASYNC_PREFIX } from "./async-prefix.ts";
 import { startNginx } from "./nginx.ts";
 import { freePort } from "./ports.ts";
 import { type AppProcess, killIfFails, repoRoot, startProcess } from "./process.ts";
@@ -46,15 +47,29 @@ export function composeFile(): ComposeFile {
   return parseYaml(readFileSync(join(repoRoot, "infra/docker-compose.yml"), "utf8")) as ComposeFile;
 }
 
-/** A service's env file, as compose reads it (relative to infra/). */
+/**
+ * A service's environment as compose gives it: its env file (relative to infra/), then its
+ * `environment`, with compose's `${NAME}` and `${NAME:-default}` taken from this process's
+ * variables (where compose takes them from the shell and infra/.env).
+ */
 export function serviceEnv(service: ComposeService): Record<string, string> {
-  if (!service.env_file) return {};
-  return parseEnv(readFileSync(join(repoRoot, "infra", service.env_file), "utf8")) as Record<string, string>;
+  const file = service.env_file
+    ? (parseEnv(readFileSync(join(repoRoot, "infra", service.env_file), "utf8")) as Record<string, string>)
+    : {};
+  const interpolate = (value: string) =>
+    value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => {
+      const set = process.env[name];
+      return set === undefined || set === "" ? (fallback ?? "") : set;
+    });
+  const environment = Object.entries(service.environment ?? {}).map(([name, value]) => [name, interpolate(value)]);
+  return { ...file, ...Object.fromEntries(environment) };
 }
 
 export interface ProductionStack {
   /** The proxy's origin: nginx with the infra template, in front of both apps. */
   readonly url: string;
+  /** async-api's prefix, the test run's `ASYNC_PREFIX` (compose's too). */
+  readonly asyncPrefix: string;
   readonly processes: Readonly<Record<App | "nginx", AppProcess>>;
   stop(): Promise<void>;
 }
@@ -107,7 +122,7 @@ export async function startProductionStack({ proxyPort }: { proxyPort?: number }
   });
   const nginx = await killIfFails([sync, async], () =>
     startNginx({
-      ...compose.services.proxy?.environment,
+      ...serviceEnv(compose.services.proxy as ComposeService),
       NGINX_PORT: String(nginxPort),
       SYNC_API_UPSTREAM: `127.0.0.1:${syncPort}`,
       ASYNC_API_UPSTREAM: `127.0.0.1:${asyncPort}`,
@@ -119,10 +134,11 @@ export async function startProductionStack({ proxyPort }: { proxyPort?: number }
   // A stack that did not come up is taken down here: the caller never got a handle on it.
   await killIfFails([sync, async, nginx], async () => {
     await waitForHttp(`${url}/healthz`, { timeoutMs: 60_000, abortIf: anyExited });
-    await waitForHttp(`${url}/async/healthz`, { timeoutMs: 60_000, abortIf: anyExited });
+    await waitForHttp(`${url}${ASYNC_PREFIX}/healthz`, { timeoutMs: 60_000, abortIf: anyExited });
   });
   return {
     url,
+    asyncPrefix: ASYNC_PREFIX,
     processes,
     async stop() {
       await Promise.all([nginx.stop("SIGQUIT"), sync.stop("SIGTERM"), async.stop("SIGTERM")]);

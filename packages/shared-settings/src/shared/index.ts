@@ -22,7 +22,7 @@ export {
   rateLimitSchema,
   rateLimitValue,
 } from "./rate-limit.ts";
-export { DEFAULT_ASYNC_PREFIX } from "./routing.ts";
+export { ASYNC_PREFIX_VARIABLE, DEFAULT_ASYNC_PREFIX, resolveAsyncPrefix } from "./routing.ts";
 
 interface Component {
   readonly defaults?: Layer;
