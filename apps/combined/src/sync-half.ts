@@ -26,15 +26,17 @@ export function syncEndpoints(routes: readonly SyncRoute[], pool: SyncPool | und
   return routes.flatMap(({ controller, handlers }) =>
     implementedEndpoints("sync", controller, handlers)
       .filter(({ endpoint }) => !endpoint.internal)
-      .map(({ name, where, endpoint, handler }) => {
-        if (!pool) return { where, endpoint, handler };
+      .map(({ name, where, endpoint, security, handler }) => {
+        if (!pool) return { where, endpoint, security, handler };
         const key = handlerKey(controller.name, name);
         return {
           where,
           endpoint,
-          // Plain data crosses to the thread: the id and the validated parts, never the request.
-          handler: ({ id, params, query, headers, body }) =>
-            pool.run({ handler: key, request: { id, params, query, headers, body } }),
+          security,
+          // Plain data crosses to the thread: the id, the validated parts and the principal (the
+          // token was verified here, on the main thread), never the request.
+          handler: ({ id, params, query, headers, body, principal }) =>
+            pool.run({ handler: key, request: { id, params, query, headers, body, principal } }),
         };
       }),
   );
@@ -88,10 +90,11 @@ export function syncHalf(
   { welcome, apiReference }: { readonly welcome: boolean; readonly apiReference: boolean },
 ): NonNullable<AsyncServerOptions["root"]> {
   const json = JSON.stringify(document);
-  return (app, { guard }) => {
+  return (app, { guard, authenticate }) => {
     // The guard times the sync handlers too: inline, they are what blocks the event loop.
     mountEndpoints(app, endpoints, {
       responseValidation: settings.http.responseValidation,
+      authenticate,
       ...(guard ? { guard } : {}),
     });
     if (apiReference) {

@@ -9,6 +9,7 @@ export { REDACTED, redact, secret, secretKeys, secretValues } from "./secrets.ts
 export {
   createLogger,
   DEFAULT_ASYNC_PREFIX,
+  developmentAuth,
   exitWhenLogged,
   LOG_LEVELS,
   loggerOptions,

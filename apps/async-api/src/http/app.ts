@@ -2,9 +2,11 @@ import { isUtf8 } from "node:buffer";
 import { METHODS } from "node:http";
 import fastifyCors from "@fastify/cors";
 import {
+  type Authenticate,
   answerClientError,
   answerForError,
   BODY_PROBLEM_DETAIL,
+  bearerAuthenticator,
   problem,
   REQUEST_ID_HEADER,
   refuseConnect,
@@ -41,7 +43,10 @@ export interface AppParts {
    * Registers more routes at the root, outside the async prefix: combined mode serves sync-api's
    * half of the API there. Its readiness paths go in `readinessPaths`.
    */
-  readonly root?: (app: FastifyInstance, parts: { readonly guard?: EventLoopGuard }) => void;
+  readonly root?: (
+    app: FastifyInstance,
+    parts: { readonly guard?: EventLoopGuard; readonly authenticate: Authenticate },
+  ) => void;
   /** Paths of readiness routes outside the prefix: while draining they answer for themselves. */
   readonly readinessPaths?: readonly string[];
 }
@@ -140,22 +145,24 @@ export function buildApp(
     return sendProblem(request, reply, answer.body);
   });
 
+  const authenticate = bearerAuthenticator(settings.auth);
   app.register(
     async (scope) => {
       mountEndpoints(scope, asyncEndpoints(routes), {
         responseValidation: settings.http.responseValidation,
+        authenticate,
         ...(guard ? { guard } : {}),
       });
-      registerNoteEvents(scope, { relay, lifecycle, settings: settings.sse });
+      registerNoteEvents(scope, { relay, lifecycle, settings: settings.sse, authenticate });
       // In a scope of its own: @fastify/websocket's hooks then run for the WebSocket route only,
       // not for every HTTP request.
       await scope.register((socketScope) =>
-        registerSocket(socketScope, { relay, lifecycle, settings: settings.websocket }),
+        registerSocket(socketScope, { relay, lifecycle, settings: settings.websocket, authenticate }),
       );
     },
     { prefix: settings.asyncPrefix },
   );
-  if (root) app.register(async (scope) => root(scope, guard ? { guard } : {}));
+  if (root) app.register(async (scope) => root(scope, { authenticate, ...(guard ? { guard } : {}) }));
   return app;
 }
 

@@ -34,6 +34,10 @@ export const testingRoutes = route(asyncTesting, {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, query.ms);
     return { status: 200, body: { blockedMs: query.ms } };
   },
+  whoami: async ({ principal }) => ({
+    status: 200,
+    body: { subject: principal?.subject ?? "", scopes: [...(principal?.scopes ?? [])] },
+  }),
   // Breaks its contract on purpose, past the compiler, as a bug would.
   brokenResponse: async () => ({ status: 200, body: { ok: "yes" as unknown as true } }),
 });

@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { fileURLToPath } from "node:url";
-import { answerForError, BODY_PROBLEM_DETAIL, openApiDocument, problem } from "@repo/contracts";
+import { answerForError, BODY_PROBLEM_DETAIL, bearerAuthenticator, openApiDocument, problem } from "@repo/contracts";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
@@ -59,6 +59,7 @@ export function createApp(
   const router = express.Router();
   mountRouteTable(router, routes, {
     responseValidation: settings.http.responseValidation,
+    authenticate: bearerAuthenticator(settings.auth),
     // Only on the routes whose contract takes a body: no other request has its body read.
     bodyParser: express.json({
       limit: settings.http.bodyLimitBytes,

@@ -1,4 +1,5 @@
 import {
+  type Authenticate,
   allowHeader,
   ContractViolation,
   checkResponse,
@@ -11,6 +12,7 @@ import {
   problem,
 } from "@repo/contracts";
 import type { Request, RequestHandler, Response, Router } from "express";
+import { requireToken } from "./auth.ts";
 import type { SyncRoute } from "./route.ts";
 
 const LOWER = { GET: "get", POST: "post", PUT: "put", PATCH: "patch", DELETE: "delete" } as const;
@@ -20,6 +22,8 @@ export interface MountOptions {
   readonly bodyParser: RequestHandler;
   /** Check every answer against its contract (development and test). */
   readonly responseValidation: boolean;
+  /** Verifies bearer tokens, for the routes whose contract declares `security`. */
+  readonly authenticate?: Authenticate;
   /** Called as a handler starts, with the request it runs for (the worker timeout's report names it). */
   readonly onHandlerStart?: (id: string, method: string, url: string) => void;
   /** Called as the handler returns or throws. */
@@ -37,9 +41,12 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 export function mountRouteTable(router: Router, routes: readonly SyncRoute[], options: MountOptions): void {
   for (const { controller, handlers } of routes) {
-    for (const { where, endpoint, handler } of implementedEndpoints("sync", controller, handlers)) {
+    for (const { where, endpoint, security, handler } of implementedEndpoints("sync", controller, handlers)) {
       const { accessLogLevel } = endpoint;
-      const before: RequestHandler[] = endpoint.body ? [options.bodyParser] : [];
+      const before: RequestHandler[] = [
+        ...(security ? [requireToken(where, security, options.authenticate)] : []),
+        ...(endpoint.body ? [options.bodyParser] : []),
+      ];
       router[LOWER[endpoint.method]](endpoint.path, ...before, (req: Request, res: Response) => {
         if (accessLogLevel) req.accessLogLevel = accessLogLevel;
         const parts = parseRequest(
@@ -51,7 +58,7 @@ export function mountRouteTable(router: Router, routes: readonly SyncRoute[], op
         let result: HandlerResult;
         try {
           // Plain data only, as in a pool thread: the same handler runs in either host.
-          result = handler({ id: req.id, ...parts }) as HandlerResult;
+          result = handler({ id: req.id, ...parts, principal: req.principal }) as HandlerResult;
         } finally {
           options.onHandlerEnd?.();
         }

@@ -7,12 +7,14 @@ import { z } from "zod";
 import { byEnvironment, type Environment } from "../environment.ts";
 import type { Layer, LayerSource, SettingsValues } from "../layer.ts";
 import { isPlainObject } from "../merge.ts";
+import { authByEnvironment, authLayer, authSchema } from "./auth.ts";
 import { httpByEnvironment, httpLayer, httpSchema } from "./http.ts";
 import { loggingByEnvironment, loggingLayer, loggingSchema } from "./logging.ts";
 import { routingLayer, routingSchema } from "./routing.ts";
 import { securityByEnvironment, securitySchema } from "./security.ts";
 import { serverLayer, serverSchema } from "./server.ts";
 
+export { developmentAuth } from "./auth.ts";
 export { createLogger, exitWhenLogged, LOG_LEVELS, loggerOptions, logSerializers } from "./logging.ts";
 export { DEFAULT_ASYNC_PREFIX } from "./routing.ts";
 
@@ -27,6 +29,7 @@ const components = {
   http: { defaults: httpLayer, byEnvironment: httpByEnvironment },
   routing: { defaults: routingLayer },
   security: { byEnvironment: securityByEnvironment },
+  auth: { defaults: authLayer, byEnvironment: authByEnvironment },
 } satisfies Record<string, Component>;
 
 export type SharedComponent = keyof typeof components;
@@ -39,6 +42,7 @@ export const sharedSchema = z.strictObject({
   ...httpSchema,
   ...routingSchema,
   ...securitySchema,
+  ...authSchema,
 });
 
 /**
