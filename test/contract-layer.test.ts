@@ -8,28 +8,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProblemDetails, TEST_SCOPE, VALIDATION_PROBLEM_TYPE } from "@repo/contracts";
 import { syncApiSettings } from "@repo/sync-api/settings";
-import { type AppProcess, freePort, rawExchange, rawHead, startApp, stopAll, waitForHttp } from "@repo/testing";
+import { freePort, rawExchange, rawHead, startApp, stopAll, waitForHttp } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startBothApps } from "./support/both-apps.ts";
 import { invalidTokens, validToken } from "./support/tokens.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "contract-layer-"));
-const apps: Record<"sync" | "async", { url: string; process: AppProcess }> = {} as never;
+let apps: Awaited<ReturnType<typeof startBothApps>>;
 
 beforeAll(async () => {
-  const [syncPort, asyncPort] = await Promise.all([freePort(), freePort()]);
-  const sync = startApp("sync-api", {
-    env: {
-      SYNC_API_PORT: String(syncPort),
-      SYNC_API_WORKERS: "1",
-      SYNC_API_DATABASE__PATH: join(dir, "notes.sqlite"),
-      SYNC_API_LOG__LEVEL: "fatal",
-    },
-  });
-  const async = startApp("async-api", { env: { ASYNC_API_PORT: String(asyncPort), ASYNC_API_LOG__LEVEL: "fatal" } });
-  apps.sync = { url: `http://127.0.0.1:${syncPort}`, process: sync };
-  apps.async = { url: `http://127.0.0.1:${asyncPort}/async`, process: async };
-  await waitForHttp(`${apps.sync.url}/healthz`, { abortIf: sync.exitReason });
-  await waitForHttp(`${apps.async.url}/healthz`, { abortIf: async.exitReason });
+  apps = await startBothApps(dir);
 });
 afterAll(async () => {
   await stopAll();

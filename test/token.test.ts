@@ -5,9 +5,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { TEST_SCOPE } from "@repo/contracts";
-import { freePort, startApp, stopAll, waitForHttp } from "@repo/testing";
+import { stopAll } from "@repo/testing";
 import { jwtVerify } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
+import { startBothApps } from "./support/both-apps.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "token-command-"));
 afterAll(async () => {
@@ -36,21 +37,7 @@ describe("pnpm run token", () => {
     expect(printed.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(printed.stderr).toContain(`sub=ada scope="${TEST_SCOPE} notes:write"`);
 
-    const [syncPort, asyncPort] = await Promise.all([freePort(), freePort()]);
-    const sync = startApp("sync-api", {
-      env: {
-        SYNC_API_PORT: String(syncPort),
-        SYNC_API_WORKERS: "1",
-        SYNC_API_DATABASE__PATH: join(dir, "notes.sqlite"),
-        SYNC_API_LOG__LEVEL: "fatal",
-      },
-    });
-    const async = startApp("async-api", { env: { ASYNC_API_PORT: String(asyncPort), ASYNC_API_LOG__LEVEL: "fatal" } });
-    for (const [url, app] of [
-      [`http://127.0.0.1:${syncPort}`, sync],
-      [`http://127.0.0.1:${asyncPort}/async`, async],
-    ] as const) {
-      await waitForHttp(`${url}/healthz`, { abortIf: app.exitReason });
+    for (const { url } of Object.values(await startBothApps(dir))) {
       const answer = await fetch(`${url}/_test/whoami`, { headers: { authorization: `Bearer ${printed.stdout}` } });
       expect(answer.status).toBe(200);
       expect(await answer.json()).toEqual({ subject: "ada", scopes: [TEST_SCOPE, "notes:write"] });
