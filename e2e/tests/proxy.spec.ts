@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { e2eToken } from "./token.ts";
 
 test("every answer through the proxy carries an X-Request-ID, kept from the client when sane", async ({ request }) => {
   for (const path of ["/healthz", "/async/healthz", "/no-such-route", "/async/no-such-route"]) {
@@ -10,9 +11,11 @@ test("every answer through the proxy carries an X-Request-ID, kept from the clie
 });
 
 test("an oversized body is a 413 problem, whichever app it was meant for", async ({ request }) => {
+  // From a client allowed to write notes: without a token, the app's answer is a 401 before any body is read.
+  const authorization = `Bearer ${await e2eToken()}`;
   for (const path of ["/notes", "/async/_test/echo/1?limit=1"]) {
     const response = await request.post(path, {
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization },
       data: JSON.stringify({ title: "x".repeat(1_200_000) }),
     });
     expect(response.status(), path).toBe(413);

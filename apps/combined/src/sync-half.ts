@@ -13,7 +13,7 @@ import type { AsyncApiSettings } from "@repo/async-api/settings";
 import { type HandlerResult, implementedEndpoints, type OpenApiDocument } from "@repo/contracts";
 import { API_REFERENCE } from "@repo/sync-api/docs";
 import type { SyncRoute } from "@repo/sync-api/host";
-import { WELCOME_DOCS_PATH, welcomeDocFile, welcomePage } from "@repo/sync-api/welcome";
+import { WELCOME_DOCS_PATH, welcomeDocFile, welcomePage, welcomeToken } from "@repo/sync-api/welcome";
 import type { SyncPool } from "./pool/sync-pool.ts";
 import { handlerKey } from "./pool/task.ts";
 
@@ -111,8 +111,10 @@ export function syncHalf(
     }
     if (welcome) {
       // sync-api's welcome page and its docs links, as sync-api serves them in split mode.
-      const page = welcomePage(settings.asyncPrefix);
-      app.get("/", (_request, reply) => reply.type("text/html; charset=utf-8").send(page));
+      app.get("/", async (_request, reply) => {
+        const page = welcomePage(settings.asyncPrefix, await welcomeToken(settings.auth));
+        return reply.header("cache-control", "no-store").type("text/html; charset=utf-8").send(page);
+      });
       app.get(`${WELCOME_DOCS_PATH}/*`, async (request, reply) => {
         const file = welcomeDocFile((request.params as { "*": string })["*"]);
         const text = file ? await readFile(file, "utf8").catch(() => undefined) : undefined;

@@ -9,7 +9,7 @@ import { docsRouter } from "./docs.ts";
 import { type MountOptions, mountRouteTable, sendProblem } from "./mount.ts";
 import { requestLogging } from "./request-log.ts";
 import type { SyncRoute } from "./route.ts";
-import { WELCOME_DOCS_PATH, welcomeDocFile, welcomePage } from "./welcome.ts";
+import { WELCOME_DOCS_PATH, welcomeDocFile, welcomePage, welcomeToken } from "./welcome.ts";
 
 /** body-parser's errors, by its `type`, as the client should read them. */
 const BODY_ERRORS: Readonly<Record<string, string>> = {
@@ -76,9 +76,10 @@ export function createApp(
   app.use(router);
   if (settings.apiReference) app.use(docsRouter(openApiDocument({ asyncPrefix: settings.asyncPrefix })));
   if (settings.welcomePage) {
-    const page = welcomePage(settings.asyncPrefix);
-    app.get("/", (_req, res) => {
-      res.type("html").send(page);
+    // Built per load: it carries a short-lived development token (never one in production).
+    app.get("/", async (_req, res) => {
+      const page = welcomePage(settings.asyncPrefix, await welcomeToken(settings.auth));
+      res.set("cache-control", "no-store").type("html").send(page);
     });
     app.get(`${WELCOME_DOCS_PATH}/*file`, (req: Request, res: Response, next: NextFunction) => {
       const file = welcomeDocFile([(req.params as { file: string[] }).file].flat().join("/"));
