@@ -13,7 +13,8 @@ export function validToken(
   subject = "tester",
   jwtSecret: string = developmentAuth.jwtSecret,
 ): Promise<string> {
-  return signToken({ ...developmentAuth, jwtSecret }, { subject, scopes, ttlS: 600 });
+  // An hour: longer than any suite that signs its tokens once runs.
+  return signToken({ ...developmentAuth, jwtSecret }, { subject, scopes, ttlS: 3_600 });
 }
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -75,7 +76,7 @@ export const REFUSED_AUTH: readonly { readonly name: AuthCase; readonly status: 
 
 /**
  * The `Authorization` header of every case, for an API whose key is `secret`: undefined when the
- * case sends none. Signed once (a token stays valid for ten minutes).
+ * case sends none. Signed once (a token stays valid for an hour).
  */
 export async function authorizationHeaders(
   secret: string = developmentAuth.jwtSecret,
