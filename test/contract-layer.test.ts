@@ -6,38 +6,18 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ProblemDetails, VALIDATION_PROBLEM_TYPE } from "@repo/contracts";
+import { ProblemDetails, TEST_SCOPE, VALIDATION_PROBLEM_TYPE } from "@repo/contracts";
 import { syncApiSettings } from "@repo/sync-api/settings";
-import {
-  type AppProcess,
-  ASYNC_PREFIX,
-  freePort,
-  rawExchange,
-  rawHead,
-  startApp,
-  stopAll,
-  waitForHttp,
-} from "@repo/testing";
+import { ASYNC_PREFIX, freePort, rawExchange, rawHead, startApp, stopAll, waitForHttp } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startBothApps } from "./support/both-apps.ts";
+import { invalidTokens, validToken } from "./support/tokens.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "contract-layer-"));
-const apps: Record<"sync" | "async", { url: string; process: AppProcess }> = {} as never;
+let apps: Awaited<ReturnType<typeof startBothApps>>;
 
 beforeAll(async () => {
-  const [syncPort, asyncPort] = await Promise.all([freePort(), freePort()]);
-  const sync = startApp("sync-api", {
-    env: {
-      SYNC_API_PORT: String(syncPort),
-      SYNC_API_WORKERS: "1",
-      SYNC_API_DATABASE__PATH: join(dir, "notes.sqlite"),
-      SYNC_API_LOG__LEVEL: "fatal",
-    },
-  });
-  const async = startApp("async-api", { env: { ASYNC_API_PORT: String(asyncPort), ASYNC_API_LOG__LEVEL: "fatal" } });
-  apps.sync = { url: `http://127.0.0.1:${syncPort}`, process: sync };
-  apps.async = { url: `http://127.0.0.1:${asyncPort}${ASYNC_PREFIX}`, process: async };
-  await waitForHttp(`${apps.sync.url}/healthz`, { abortIf: sync.exitReason });
-  await waitForHttp(`${apps.async.url}/healthz`, { abortIf: async.exitReason });
+  apps = await startBothApps(dir);
 });
 afterAll(async () => {
   await stopAll();
@@ -249,6 +229,60 @@ describe.each(["sync", "async"] as const)("%s app", (runtime) => {
     expect(ProblemDetails.parse(body).detail).toBe(
       `${runtime}Testing.brokenResponse (GET /_test/broken-response) answered 200 with a body that breaks its contract: body.ok: Invalid input: expected true`,
     );
+  });
+});
+
+describe.each(["sync", "async"] as const)("%s app: bearer tokens, from the contract's security", (runtime) => {
+  const whoami = (authorization?: string) =>
+    send(runtime, "/_test/whoami", authorization ? { headers: { authorization } } : {});
+
+  it("passes a valid token with the scope, and the handler sees its principal", async () => {
+    const { response, body } = await whoami(`Bearer ${await validToken([TEST_SCOPE, "other"], "ada")}`);
+    expect(response.status).toBe(200);
+    expect(body).toEqual({ subject: "ada", scopes: [TEST_SCOPE, "other"] });
+  });
+
+  it("answers no token with a 401 problem and a Bearer challenge without an error code (RFC 6750)", async () => {
+    for (const authorization of [undefined, "Basic YWRhOnNlY3JldA=="]) {
+      const { response, body } = await whoami(authorization);
+      expect(response.status).toBe(401);
+      expect(response.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+      expect(response.headers.get("www-authenticate")).toBe(`Bearer realm="api", scope="${TEST_SCOPE}"`);
+      expect(ProblemDetails.parse(body)).toMatchObject({
+        status: 401,
+        title: "Unauthorized",
+        instance: `${runtime === "async" ? ASYNC_PREFIX : ""}/_test/whoami`,
+      });
+    }
+  });
+
+  it.each(Object.keys(invalidTokens))("answers a token that is %s with a 401 invalid_token problem", async (name) => {
+    const token = await (invalidTokens[name] as () => Promise<string>)();
+    const { response, body } = await whoami(`Bearer ${token}`);
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toMatch(
+      /^Bearer realm="api", error="invalid_token", error_description="[^"]+"/,
+    );
+    expect(ProblemDetails.parse(body)).toMatchObject({ status: 401 });
+  });
+
+  it("says which check failed: an expired token is called expired", async () => {
+    const { response } = await whoami(`Bearer ${await (invalidTokens.expired as () => Promise<string>)()}`);
+    expect(response.headers.get("www-authenticate")).toContain('error_description="the token has expired"');
+  });
+
+  it("answers a valid token without the scope with a 403 insufficient_scope problem", async () => {
+    const { response, body } = await whoami(`Bearer ${await validToken(["notes:write"])}`);
+    expect(response.status).toBe(403);
+    expect(response.headers.get("www-authenticate")).toBe(
+      `Bearer realm="api", error="insufficient_scope", error_description="the token lacks a scope", scope="${TEST_SCOPE}"`,
+    );
+    expect(ProblemDetails.parse(body)).toMatchObject({ status: 403, title: "Forbidden" });
+  });
+
+  it("leaves public endpoints public: no token needed, a bad one not looked at", async () => {
+    const { response } = await send(runtime, "/healthz", { headers: { authorization: "Bearer not-a-jwt" } });
+    expect(response.status).toBe(200);
   });
 });
 

@@ -146,7 +146,7 @@ describe("docker-compose.yml", () => {
         args: { APP: app },
       });
       expect(existsSync(join(repoRoot, "infra", service?.env_file ?? "missing"))).toBe(true);
-      expect(service?.secrets).toEqual(["secret_key"]);
+      expect(service?.secrets).toEqual(["secret_key", "jwt_secret"]);
     }
     expect(services["sync-api"]?.volumes).toEqual(["sync-data:/data"]);
     expect(Object.keys(compose.volumes ?? {})).toEqual(["sync-data"]);
@@ -233,6 +233,7 @@ describe("docker-stack.yml", () => {
       expect(service.depends_on).toBeUndefined();
     }
     expect(stack.secrets?.secret_key).toMatchObject({ external: true });
+    expect(stack.secrets?.jwt_secret).toMatchObject({ external: true });
   });
 
   it("lets nginx find every task by DNS, publishing the proxy's port in host mode", () => {

@@ -21,6 +21,7 @@ import {
 import { afterAll, describe, expect, it } from "vitest";
 
 const SECRET_KEY = "production-test-secret-key-0123456789";
+const JWT_SECRET = "production-test-jwt-secret-0123456789";
 const workdir = mkdtempSync(join(tmpdir(), "api-starter-deploy-"));
 afterAll(async () => {
   await stopAll();
@@ -50,6 +51,8 @@ describe("production builds", () => {
         // Production has no default secret key: it must be given.
         SYNC_API_SECRET_KEY: SECRET_KEY,
         ASYNC_API_SECRET_KEY: SECRET_KEY,
+        SYNC_API_AUTH__JWT_SECRET: JWT_SECRET,
+        ASYNC_API_AUTH__JWT_SECRET: JWT_SECRET,
       },
     });
     const origin = `http://127.0.0.1:${proxyPort}`;
@@ -85,6 +88,10 @@ describe("production builds", () => {
         /Invalid settings for sync-api[\s\S]*secretKey[\s\S]*Invalid settings for async-api[\s\S]*secretKey/,
       );
       expect(output).toContain("export SYNC_API_SECRET_KEY=$(openssl rand -hex 32)");
+      expect(output).toMatch(
+        /Invalid settings for sync-api[\s\S]*auth\.jwtSecret[\s\S]*Invalid settings for async-api[\s\S]*auth\.jwtSecret/,
+      );
+      expect(output).toContain("export SYNC_API_AUTH__JWT_SECRET=$(openssl rand -hex 32)");
       // Nothing was started: the check runs before turbo.
       expect(output).not.toContain("Packages in scope");
     },
@@ -123,6 +130,8 @@ describe("production builds", () => {
           SYNC_API_WORKERS: "1",
           SYNC_API_SECRET_KEY: SECRET_KEY,
           ASYNC_API_SECRET_KEY: SECRET_KEY,
+          SYNC_API_AUTH__JWT_SECRET: JWT_SECRET,
+          ASYNC_API_AUTH__JWT_SECRET: JWT_SECRET,
         },
       });
       const health = HealthStatus.parse(

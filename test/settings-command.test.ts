@@ -37,9 +37,14 @@ describe("pnpm settings", () => {
   it("redacts a secret read from a _FILE variable, and names the variable", async () => {
     const path = join(dir, "key");
     writeFileSync(path, "command-secret-0123456789abcdefghijklmnop");
-    const { code, output } = await settings(["async-api"], { NODE_ENV: "production", ASYNC_API_SECRET_KEY_FILE: path });
+    const { code, output } = await settings(["async-api"], {
+      NODE_ENV: "production",
+      ASYNC_API_SECRET_KEY_FILE: path,
+      ASYNC_API_AUTH__JWT_SECRET_FILE: path,
+    });
     expect(code).toBe(0);
     expect(output).toMatch(/^secretKey\s+"\[redacted\]"\s+env ASYNC_API_SECRET_KEY_FILE$/m);
+    expect(output).toMatch(/^auth\.jwtSecret\s+"\[redacted\]"\s+env ASYNC_API_AUTH__JWT_SECRET_FILE$/m);
     expect(output).not.toContain("command-secret");
   });
 

@@ -116,6 +116,8 @@ describe.runIf(run)("the images and the compose stack", () => {
         join(repoRoot, "infra/env", `${app}.env`),
         "--volume",
         `${secret}:/run/secrets/secret_key:ro`,
+        "--volume",
+        `${secret}:/run/secrets/jwt_secret:ro`,
         image(),
       ]);
       started.push(id);

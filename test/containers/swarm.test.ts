@@ -26,6 +26,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const SECRET = "api-starter_secret_key";
+const JWT_SECRET = "api-starter_jwt_secret";
 
 async function swarmState(): Promise<string> {
   return (await docker(["info", "--format", "{{.Swarm.LocalNodeState}}/{{.Swarm.ControlAvailable}}"])).stdout;
@@ -80,12 +81,13 @@ describe.runIf(run)("the stack on a single-node swarm", () => {
     expect(images["sync-api"]).toMatch(/\/sync-api:test$/);
 
     const secrets = (await docker(["secret", "ls", "--format", "{{.Name}}"])).stdout.split("\n");
-    if (!secrets.includes(SECRET)) {
+    for (const name of [SECRET, JWT_SECRET]) {
+      if (secrets.includes(name)) continue;
       const dir = mkdtempSync(join(tmpdir(), "swarm-secret-"));
-      writeFileSync(join(dir, "key"), "swarm-test-secret-key-0123456789abcdef");
-      await docker(["secret", "create", SECRET, join(dir, "key")]);
+      writeFileSync(join(dir, "key"), `${name}-swarm-test-key-0123456789abcdef`);
+      await docker(["secret", "create", name, join(dir, "key")]);
       rmSync(dir, { recursive: true });
-      cleanup.unshift(() => docker(["secret", "rm", SECRET]));
+      cleanup.unshift(() => docker(["secret", "rm", name]));
     }
 
     const port = await freePort();

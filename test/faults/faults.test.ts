@@ -23,6 +23,7 @@ import {
   type DevStack,
   descendantsOf,
   nginxBinary,
+  PRODUCTION_STACK_JWT_SECRET,
   rawRequest,
   startDevStack,
   startProductionStack,
@@ -30,7 +31,12 @@ import {
   waitFor,
 } from "@repo/testing";
 import { afterAll, afterEach, expect, describe as group, it } from "vitest";
+import { validToken } from "../support/tokens.ts";
 import { answered, attempt, describe, type Outcome, report, Traffic, tally } from "./traffic.ts";
+
+/** The notes' writes need a token, signed with the key of the stack they go to. */
+const DEV_TOKEN = await validToken();
+const PRODUCTION_TOKEN = await validToken(undefined, undefined, PRODUCTION_STACK_JWT_SECRET);
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -46,8 +52,8 @@ afterAll(() => {
   console.log(`fault suite:\n  ${report.join("\n  ")}`);
 });
 
-/** Reads, health checks and note writes, in turn: what a client of both apps sends. */
-function mixed(i: number) {
+/** Reads, health checks and note writes (with `token`), in turn: what a client of both apps sends. */
+const mixedWith = (token: string) => (i: number) => {
   switch (i % 4) {
     case 0:
       return { method: "GET", target: "/healthz" };
@@ -59,11 +65,16 @@ function mixed(i: number) {
       return {
         method: "POST",
         target: "/notes",
-        headers: [["Content-Type", "application/json"]] as [string, string][],
+        headers: [
+          ["Content-Type", "application/json"],
+          ["Authorization", `Bearer ${token}`],
+        ] as [string, string][],
         body: JSON.stringify({ title: `note ${i}`, body: `written under load, request ${i}` }),
       };
   }
-}
+};
+/** The mixed traffic of a client of the dev stack. */
+const mixed = mixedWith(DEV_TOKEN);
 
 /** Every note the traffic was told was created, as it was created. */
 function created(outcomes: readonly Outcome[]) {
@@ -76,12 +87,15 @@ function created(outcomes: readonly Outcome[]) {
 /** Both apps behind a proxy: its origin, sync-api's supervisor and its workers. */
 interface Proxied {
   readonly url: string;
+  /** A token this stack's apps accept, for the writes. */
+  readonly token: string;
   readonly supervisor: number;
   workers(): number[];
 }
 
 const viaDevProxy = (stack: DevStack): Proxied => ({
   url: stack.url,
+  token: DEV_TOKEN,
   supervisor: stack.processes["sync-api"].pid,
   workers: stack.workers,
 });
@@ -139,7 +153,7 @@ function replaced(stack: Pick<Proxied, "workers">, gone: readonly number[], coun
  * done, and the traffic goes on for 150 more after it. Every outcome is tallied.
  */
 async function underLoad(name: string, target: Proxied, fault: () => Promise<void>) {
-  const traffic = new Traffic(target.url, mixed, { clients: 6 });
+  const traffic = new Traffic(target.url, mixedWith(target.token), { clients: 6 });
   await traffic.grow(100);
   const struckAt = Date.now();
   await fault();
@@ -291,7 +305,7 @@ group("slow clients against each app behind the proxy", () => {
       const body = JSON.stringify({ title: "slow", body: "b".repeat(500) });
       trickle(
         stack.url,
-        `POST /notes HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        `POST /notes HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${DEV_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
         100,
       );
       trickle(
@@ -431,7 +445,12 @@ group.skipIf(!nginx)("through nginx, in front of the production builds", () => {
   it("a worker SIGKILLed, then a rolling restart, then SIGTERM with requests in flight", async () => {
     const stack = await startProductionStack();
     const sync = stack.processes["sync-api"];
-    const target: Proxied = { url: stack.url, supervisor: sync.pid, workers: () => descendantsOf(sync.pid) };
+    const target: Proxied = {
+      url: stack.url,
+      token: PRODUCTION_TOKEN,
+      supervisor: sync.pid,
+      workers: () => descendantsOf(sync.pid),
+    };
     const errors: string[] = [];
     const step = async (work: () => Promise<void>) => {
       try {

@@ -14,6 +14,7 @@ import {
   ASYNC_PREFIX,
   descendantsOf,
   nginxBinary,
+  PRODUCTION_STACK_JWT_SECRET,
   type RawResponse,
   rawRequest,
   startDevStack,
@@ -22,8 +23,15 @@ import {
 } from "@repo/testing";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authorizationHeaders } from "../support/tokens.ts";
 import { badHeaders, caseBytes, type HostileCase, hostileBodies, oddMethods, pathTricks } from "./hostile.ts";
-import { answerViolations, invalidAnswerViolations, NotesModel, validAnswerViolations } from "./invariants.ts";
+import {
+  answerViolations,
+  invalidAnswerViolations,
+  NotesModel,
+  refusedAuthViolations,
+  validAnswerViolations,
+} from "./invariants.ts";
 import { arbitraryFor, jsonSchemaOf } from "./json-schema.ts";
 import {
   describeRequest,
@@ -31,7 +39,9 @@ import {
   type GeneratedRequest,
   hasInputs,
   invalidRequests,
+  isSecured,
   oracle,
+  refusedRequests,
   validRequests,
 } from "./requests.ts";
 
@@ -89,6 +99,8 @@ describe("the published contract says what the apps enforce", () => {
 
 interface Target {
   readonly url: string;
+  /** The Authorization header of each auth case, signed with the key this stack verifies with. */
+  readonly authorization: Awaited<ReturnType<typeof authorizationHeaders>>;
   /** sync-api's worker pids now. */
   workers(): number[];
   /** Everything the apps wrote. */
@@ -105,6 +117,7 @@ const targets = [
       const stack = await startDevStack({ syncWorkers: 2 });
       return {
         url: stack.url,
+        authorization: await authorizationHeaders(),
         workers: stack.workers,
         output: () =>
           Object.values(stack.processes)
@@ -136,6 +149,7 @@ const targets = [
       const sync = stack.processes["sync-api"];
       return {
         url: stack.url,
+        authorization: await authorizationHeaders(PRODUCTION_STACK_JWT_SECRET),
         workers: () => descendantsOf(sync.pid),
         output: () =>
           Object.values(stack.processes)
@@ -175,9 +189,17 @@ for (const target of targets) {
       await stopAll();
     });
 
+    /** The request with the Authorization header of its auth case, for this stack's key. */
+    function authorized(request: GeneratedRequest): GeneratedRequest {
+      const header = request.auth === undefined ? undefined : stack.authorization[request.auth];
+      return header === undefined
+        ? request
+        : { ...request, headers: [...(request.headers ?? []), ["Authorization", header]] };
+    }
+
     async function send(request: GeneratedRequest, bytes?: Buffer): Promise<RawResponse | undefined> {
       counts.sent++;
-      const answer = await rawRequest(stack.url, bytes ?? request, {
+      const answer = await rawRequest(stack.url, bytes ?? authorized(request), {
         timeoutMs: 10_000,
         noBody: request.method === "HEAD",
       });
@@ -204,6 +226,7 @@ for (const target of targets) {
       if (!answer) return found.map((violation) => `${violation}\n    request: ${describeRequest(request)}`);
       if (request.kind === "valid" && request.endpoint) found.push(...validAnswerViolations(request.endpoint, answer));
       if (request.kind === "invalid") found.push(...invalidAnswerViolations(request, answer));
+      found.push(...refusedAuthViolations(request, answer));
       if (extra?.status !== undefined && answer.status !== extra.status) {
         found.push(`answered ${answer.status}, expected ${extra.status}: ${answer.text.slice(0, 200)}`);
       }
@@ -242,6 +265,15 @@ for (const target of targets) {
         },
         PROPERTY_TIMEOUT_MS,
       );
+      if (isSecured(endpoint)) {
+        it(
+          `${title}: without a valid token with the scope, refused with a 401/403 problem and a Bearer challenge`,
+          async () => {
+            await holds(refusedRequests(endpoint), judge);
+          },
+          PROPERTY_TIMEOUT_MS,
+        );
+      }
       (hasInputs(endpoint) ? check(`${title}: requests broken in one place are refused with a 4xx problem`) : it.skip)(
         `${title}: requests broken in one place are refused with a 4xx problem`,
         async () => {
@@ -256,7 +288,8 @@ for (const target of targets) {
       const found: string[] = [];
       for (const hostileCase of cases) {
         const host = new URL(stack.url).host;
-        found.push(...(await judge(hostileCase.request, { ...hostileCase, bytes: caseBytes(hostileCase, host) })));
+        const bytes = caseBytes({ ...hostileCase, request: authorized(hostileCase.request) }, host);
+        found.push(...(await judge(hostileCase.request, { ...hostileCase, bytes })));
       }
       expect(found, `${found.length} violations in ${cases.length} requests`).toEqual([]);
     }

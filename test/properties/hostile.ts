@@ -6,7 +6,7 @@
 import { METHODS } from "node:http";
 import { allowHeader, type HttpMethod } from "@repo/contracts";
 import { type RawRequestSpec, requestBytes } from "@repo/testing";
-import { ASYNC_PREFIX, ENDPOINTS, type GeneratedRequest, printable } from "./requests.ts";
+import { ASYNC_PREFIX, ENDPOINTS, type GeneratedRequest, printable, securedEndpointAt } from "./requests.ts";
 
 /** A note id no test creates: requests that might change a note aim here. */
 export const NO_SUCH_NOTE = 987_654_321;
@@ -43,8 +43,14 @@ export interface HostileCase {
   readonly allowed5xx?: 501 | 505;
 }
 
+/** Sent with a valid token where the route takes one: what is hostile is the rest of the request. */
 const hostile = (spec: RawRequestSpec, broken: string): GeneratedRequest =>
-  printable({ ...spec, kind: "hostile", broken });
+  printable({
+    ...spec,
+    kind: "hostile",
+    broken,
+    ...(securedEndpointAt(spec.method, spec.target) ? { auth: "valid" } : {}),
+  });
 
 const ODD_METHODS = [
   "GET",

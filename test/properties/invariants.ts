@@ -4,6 +4,7 @@
  */
 import { Note, notes, ProblemDetails, saneRequestId } from "@repo/contracts";
 import type { RawResponse } from "@repo/testing";
+import { REFUSED_AUTH } from "../support/tokens.ts";
 import type { Endpoint, GeneratedRequest } from "./requests.ts";
 
 /** The largest error answer taken: an error may not amplify a request into megabytes. */
@@ -79,6 +80,31 @@ export function invalidAnswerViolations(request: GeneratedRequest, answer: RawRe
   if (answer.status < 400 || answer.status >= 500)
     return [`an invalid request (${request.broken}) answered ${answer.status}`];
   return [];
+}
+
+/**
+ * A request refused for its token: 401 (403 for a valid token without the scope) with an RFC 6750
+ * challenge, `invalid_token` when a token was given, `insufficient_scope` and the scope for a 403.
+ */
+export function refusedAuthViolations(request: GeneratedRequest, answer: RawResponse): string[] {
+  const refused = REFUSED_AUTH.find((c) => c.name === request.auth);
+  if (!refused) return [];
+  const found: string[] = [];
+  if (answer.status !== refused.status) {
+    found.push(
+      `token ${refused.name}: answered ${answer.status}, expected ${refused.status}: ${answer.text.slice(0, 200)}`,
+    );
+  }
+  const challenge = answer.headers["www-authenticate"] ?? "";
+  if (!challenge.startsWith("Bearer "))
+    found.push(`token ${refused.name}: WWW-Authenticate ${JSON.stringify(challenge)}`);
+  const error = /error="([^"]*)"/.exec(challenge)?.[1];
+  const expected = refused.status === 403 ? "insufficient_scope" : refused.given ? "invalid_token" : undefined;
+  if (error !== expected)
+    found.push(`token ${refused.name}: error=${error ?? "(none)"}, expected ${expected ?? "(none)"}`);
+  if (refused.status === 403 && !/scope="[^"]+"/.test(challenge))
+    found.push(`token ${refused.name}: no scope= in ${challenge}`);
+  return found;
 }
 
 /**

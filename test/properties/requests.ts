@@ -4,10 +4,11 @@
  * oracle: what the app enforces), and invalid ones made by breaking a valid one in one place.
  */
 import { parse as parseQuery } from "node:querystring";
-import { api, type Controller, type EndpointContract, PageQuery } from "@repo/contracts";
+import { api, type Controller, type EndpointContract, PageQuery, requiredSecurity } from "@repo/contracts";
 import { ASYNC_PREFIX, type RawRequestSpec } from "@repo/testing";
 import fc from "fast-check";
 import type { z } from "zod";
+import { type AuthCase, REFUSED_AUTH } from "../support/tokens.ts";
 import { arbitraryFor, type JsonSchema, jsonSchemaOf, otherType, text } from "./json-schema.ts";
 
 /** Where async-api's routes live: the test run's ASYNC_PREFIX, which the apps and proxies read too. */
@@ -41,7 +42,31 @@ export interface GeneratedRequest extends RawRequestSpec {
   readonly broken?: string;
   /** The body as the contract's schema outputs it, for a valid request: what the app must store. */
   readonly parsedBody?: unknown;
+  /**
+   * The bearer token it is sent with, by case (`valid`, or a way to be refused): the header is
+   * added as it is sent, signed with the key of the stack under test.
+   */
+  readonly auth?: AuthCase;
 }
+
+/** Does the contract require a token of this endpoint? */
+export function isSecured(endpoint: Endpoint): boolean {
+  return requiredSecurity(endpoint.controller.security, endpoint.endpoint.security) !== undefined;
+}
+
+/** The secured endpoint a method and target (a concrete path) reach, if any. */
+export function securedEndpointAt(method: string, target: string): Endpoint | undefined {
+  const path = target.split("?", 1)[0] ?? "";
+  return ENDPOINTS.find(
+    (e) =>
+      e.endpoint.method === method &&
+      isSecured(e) &&
+      new RegExp(`^${e.path.replace(/:[A-Za-z0-9_]+/g, "[^/]+")}$`).test(path),
+  );
+}
+
+/** What a request of this endpoint must carry to be let in: a valid token where one is required. */
+const letIn = (endpoint: Endpoint): { auth?: AuthCase } => (isSecured(endpoint) ? { auth: "valid" } : {});
 
 /** How a request reads in a failure report: a huge body is summarised, invisible characters escaped. */
 export function describeRequest(request: RawRequestSpec & { kind?: string; broken?: string }): string {
@@ -192,6 +217,7 @@ export function validRequests(endpoint: Endpoint): fc.Arbitrary<GeneratedRequest
         ...spec,
         endpoint,
         kind: "valid" as const,
+        ...letIn(endpoint),
         ...(verdict.body !== undefined ? { parsedBody: verdict.body } : {}),
       }),
     );
@@ -385,7 +411,20 @@ export function invalidRequests(endpoint: Endpoint): fc.Arbitrary<GeneratedReque
           }
         : spec;
       if (!transport && oracle(endpoint, request).valid) return undefined;
-      return printable({ ...request, endpoint, kind: "invalid" as const, broken: mutation.name });
+      return printable({ ...request, endpoint, kind: "invalid" as const, broken: mutation.name, ...letIn(endpoint) });
     })
     .filter((request): request is NonNullable<typeof request> => request !== undefined);
+}
+
+/**
+ * Requests of a secured endpoint that are valid but for their token: none, another scheme, a
+ * token that is malformed, expired, for another audience or issuer, unsigned (`alg: none`),
+ * signed with another key or algorithm, or without the scope.
+ */
+export function refusedRequests(endpoint: Endpoint): fc.Arbitrary<GeneratedRequest> {
+  return fc
+    .tuple(validRequests(endpoint), fc.constantFrom(...REFUSED_AUTH))
+    .map(([request, { name }]) =>
+      printable({ ...request, kind: "hostile" as const, broken: `token: ${name}`, auth: name }),
+    );
 }

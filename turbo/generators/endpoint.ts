@@ -83,6 +83,7 @@ export const ${camel} = controller("${camel}", "${runtime}", {
     summary: "Read one ${kebab} item${upstream ? `, from the ${upstream} upstream` : ""}",
     params: z.object({ id: z.coerce.number().int().positive() }),
     responses: { 200: ${item}${failures} },
+    // Public. To require a token: security: bearer("<scope>"), from ./security.ts (docs/contracts.md).
   },
 });
 `;

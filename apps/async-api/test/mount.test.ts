@@ -5,12 +5,14 @@
 import {
   api,
   asyncHealth,
+  bearerAuthenticator,
   controller,
   HealthStatus,
   type ServesExactly,
   servesExactly,
   syncHealth,
 } from "@repo/contracts";
+import { developmentAuth } from "@repo/shared-settings";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
 import { EventLoopDelay } from "../src/http/event-loop.ts";
@@ -31,7 +33,10 @@ const dependencies = {
 };
 
 const mount = (routes: readonly AsyncRoute[]) =>
-  mountEndpoints(Fastify(), asyncEndpoints(routes), { responseValidation: true });
+  mountEndpoints(Fastify(), asyncEndpoints(routes), {
+    responseValidation: true,
+    authenticate: bearerAuthenticator(developmentAuth),
+  });
 const ok = { status: 200, body: { status: "ok", runtime: "async", pid: 1 } } as const;
 
 describe("the async route tables", () => {

@@ -7,7 +7,16 @@ import { mkdtempSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClient, NoteEvent, notes, SocketServerMessage } from "@repo/contracts";
+import {
+  createClient,
+  NOTES_WRITE_SCOPE,
+  NoteEvent,
+  notes,
+  ProblemDetails,
+  SocketServerMessage,
+  signToken,
+} from "@repo/contracts";
+import { developmentAuth } from "@repo/shared-settings";
 import {
   type AppProcess,
   ASYNC_PREFIX,
@@ -24,6 +33,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 
 afterEach(stopAll);
+
+/** Both streams need a valid token; the notes' writes need their scope too. */
+const TOKEN = await signToken(developmentAuth, { subject: "streams-test", scopes: [NOTES_WRITE_SCOPE], ttlS: 600 });
+const bearer = { authorization: `Bearer ${TOKEN}` };
 
 async function startBoth(asyncEnv: Record<string, string> = {}) {
   const [syncPort, asyncPort] = await Promise.all([freePort(), freePort()]);
@@ -50,11 +63,17 @@ async function startBoth(asyncEnv: Record<string, string> = {}) {
   const asyncUrl = `http://127.0.0.1:${asyncPort}${ASYNC_PREFIX}`;
   await waitForHttp(`${syncUrl}/healthz`, { abortIf: sync.exitReason });
   await waitForHttp(`${asyncUrl}/healthz`, { abortIf: async.exitReason });
-  return { sync, async, syncUrl, asyncUrl, notesApi: createClient({ baseUrl: syncUrl }).controller(notes) };
+  return {
+    sync,
+    async,
+    syncUrl,
+    asyncUrl,
+    notesApi: createClient({ baseUrl: syncUrl, token: TOKEN }).controller(notes),
+  };
 }
 
 /** Reads an SSE stream in the background, collecting its messages. */
-function collect(url: string, headers: Record<string, string> = {}) {
+function collect(url: string, headers: Record<string, string> = bearer) {
   const messages: SseMessage[] = [];
   const stop = new AbortController();
   const done = (async () => {
@@ -67,7 +86,8 @@ function collect(url: string, headers: Record<string, string> = {}) {
 describe("Server-Sent Events", () => {
   it("delivers note changes made in sync-api, with heartbeats, and resumes with Last-Event-ID", async () => {
     const { asyncUrl, notesApi } = await startBoth();
-    const first = collect(`${asyncUrl}/events/notes`);
+    // EventSource's way: the token in the query, as it cannot set headers.
+    const first = collect(`${asyncUrl}/events/notes?access_token=${TOKEN}`, {});
     await waitFor("the stream to open", async () =>
       first.messages.some((m) => m.comment === "connected") ? true : undefined,
     );
@@ -89,7 +109,7 @@ describe("Server-Sent Events", () => {
     if (created.status !== 201) throw new Error("create failed");
     await notesApi.update({ params: { id: created.body.id }, body: { body: "changed" } });
     await notesApi.remove({ params: { id: created.body.id } });
-    const resumed = collect(`${asyncUrl}/events/notes`, { "last-event-id": String(seen.at(-1)?.id) });
+    const resumed = collect(`${asyncUrl}/events/notes`, { ...bearer, "last-event-id": String(seen.at(-1)?.id) });
     await waitFor("the missed events", async () => (resumed.events().length === 3 ? true : undefined));
     resumed.close();
     expect(resumed.events().map((e) => [e.type, e.noteId])).toEqual([
@@ -106,7 +126,9 @@ describe("Server-Sent Events", () => {
     const { port } = new URL(asyncUrl);
     const socket = connect(Number(port), "127.0.0.1");
     socket.pause();
-    socket.write(`GET ${ASYNC_PREFIX}/events/notes HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n`);
+    socket.write(
+      `GET ${ASYNC_PREFIX}/events/notes HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`,
+    );
     const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
     await new Promise((resolve) => setTimeout(resolve, 300));
     const big = "x".repeat(9_000);
@@ -119,10 +141,42 @@ describe("Server-Sent Events", () => {
     // Other clients are unaffected.
     expect((await fetch(`${asyncUrl}/healthz`)).status).toBe(200);
   });
+
+  it("refuses a request without a valid token with a 401 problem before the stream opens; the token never reaches the log", async () => {
+    const { async, asyncUrl } = await startBoth();
+    const missing = await fetch(`${asyncUrl}/events/notes`);
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+    expect(missing.headers.get("www-authenticate")).toBe('Bearer realm="api"');
+    expect(ProblemDetails.parse(await missing.json())).toMatchObject({ status: 401 });
+    const forged = await signToken(
+      { ...developmentAuth, jwtSecret: "not-the-api-key-but-32-characters-long" },
+      {
+        subject: "mallory",
+        scopes: [],
+        ttlS: 600,
+      },
+    );
+    const invalid = await fetch(`${asyncUrl}/events/notes?access_token=${forged}`);
+    expect(invalid.status).toBe(401);
+    expect(invalid.headers.get("www-authenticate")).toMatch(/error="invalid_token"/);
+    await invalid.body?.cancel();
+    const stream = collect(`${asyncUrl}/events/notes?access_token=${TOKEN}`, {});
+    await waitFor("the stream to open", async () =>
+      stream.messages.some((m) => m.comment === "connected") ? true : undefined,
+    );
+    stream.close();
+    await waitFor("the refused request's log line", async () =>
+      async.output().includes("access_token=[redacted]") ? true : undefined,
+    );
+    expect(async.output()).not.toContain(forged);
+    expect(async.output()).not.toContain(TOKEN);
+  });
 });
 
-async function openSocket(url: string) {
-  const socket = new WebSocket(url);
+/** A socket with the token in `?access_token=` (a browser's way), or with the headers given. */
+async function openSocket(url: string, headers?: Record<string, string>) {
+  const socket = headers ? new WebSocket(url, { headers }) : new WebSocket(`${url}?access_token=${TOKEN}`);
   const received: unknown[] = [];
   socket.on("message", (data) => received.push(JSON.parse(String(data))));
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
@@ -137,6 +191,28 @@ async function openSocket(url: string) {
     return SocketServerMessage.parse(received[count - 1]);
   };
   return { socket, received, closed, next };
+}
+
+/** The HTTP answer to an upgrade the server refused. */
+function refusedUpgrade(url: string, headers: Record<string, string> = {}) {
+  return new Promise<{ status: number; challenge: string | undefined; body: unknown }>((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.once("open", () => reject(new Error("the upgrade was accepted")));
+    socket.once("error", () => {});
+    socket.once("unexpected-response", (_request, response) => {
+      let text = "";
+      response.on("data", (chunk: Buffer) => {
+        text += String(chunk);
+      });
+      response.on("end", () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          challenge: response.headers["www-authenticate"] as string | undefined,
+          body: JSON.parse(text),
+        }),
+      );
+    });
+  });
 }
 
 describe("WebSocket", () => {
@@ -183,7 +259,8 @@ describe("WebSocket", () => {
 
   it("delivers note changes to a subscribed socket", async () => {
     const { asyncUrl, notesApi } = await startBoth();
-    const client = await openSocket(`${asyncUrl.replace("http", "ws")}/ws`);
+    // A client that can set headers (not a browser) sends the token as usual.
+    const client = await openSocket(`${asyncUrl.replace("http", "ws")}/ws`, bearer);
     client.socket.send(JSON.stringify({ type: "subscribe", topic: "notes" }));
     expect(await client.next(1)).toEqual({ type: "subscribed", topic: "notes" });
     await notesApi.create({ body: { title: "over the socket" } });
@@ -192,6 +269,23 @@ describe("WebSocket", () => {
       event: { type: "created", note: { title: "over the socket" } },
     });
     client.socket.close();
+  });
+
+  it("refuses the upgrade without a valid token: a 401 problem, never a socket", async () => {
+    const { asyncUrl } = await startBoth();
+    const ws = `${asyncUrl.replace("http", "ws")}/ws`;
+    const missing = await refusedUpgrade(ws);
+    expect(missing).toMatchObject({ status: 401, challenge: 'Bearer realm="api"', body: { status: 401 } });
+    const expired = await refusedUpgrade(`${ws}?access_token=not-a-jwt`);
+    expect(expired.status).toBe(401);
+    expect(expired.challenge).toMatch(/error="invalid_token"/);
+    const header = await refusedUpgrade(ws, { authorization: "Bearer not-a-jwt" });
+    expect(header.status).toBe(401);
+    // The server still takes a valid one.
+    const fine = await openSocket(ws);
+    fine.socket.send(JSON.stringify({ type: "echo", text: "in" }));
+    expect(await fine.next(1)).toMatchObject({ type: "echo", text: "in" });
+    fine.socket.close();
   });
 });
 

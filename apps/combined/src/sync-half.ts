@@ -14,7 +14,7 @@ import { type HandlerResult, implementedEndpoints, type OpenApiDocument } from "
 import type { RateLimitSettings } from "@repo/shared-settings";
 import { API_REFERENCE } from "@repo/sync-api/docs";
 import type { SyncRoute } from "@repo/sync-api/host";
-import { WELCOME_DOCS_PATH, welcomeDocFile, welcomePage } from "@repo/sync-api/welcome";
+import { WELCOME_DOCS_PATH, welcomeDocFile, welcomePage, welcomeToken } from "@repo/sync-api/welcome";
 import type { SyncPool } from "./pool/sync-pool.ts";
 import { handlerKey } from "./pool/task.ts";
 
@@ -27,15 +27,17 @@ export function syncEndpoints(routes: readonly SyncRoute[], pool: SyncPool | und
   return routes.flatMap(({ controller, handlers }) =>
     implementedEndpoints("sync", controller, handlers)
       .filter(({ endpoint }) => !endpoint.internal)
-      .map(({ name, where, endpoint, handler }) => {
-        if (!pool) return { where, endpoint, handler };
+      .map(({ name, where, endpoint, security, handler }) => {
+        if (!pool) return { where, endpoint, security, handler };
         const key = handlerKey(controller.name, name);
         return {
           where,
           endpoint,
-          // Plain data crosses to the thread: the id and the validated parts, never the request.
-          handler: ({ id, params, query, headers, body }) =>
-            pool.run({ handler: key, request: { id, params, query, headers, body } }),
+          security,
+          // Plain data crosses to the thread: the id, the validated parts and the principal (the
+          // token was verified here, on the main thread), never the request.
+          handler: ({ id, params, query, headers, body, principal }) =>
+            pool.run({ handler: key, request: { id, params, query, headers, body, principal } }),
         };
       }),
   );
@@ -93,12 +95,13 @@ export function syncHalf(
   }: { readonly welcome: boolean; readonly apiReference: boolean; readonly rateLimit: RateLimitSettings },
 ): NonNullable<AsyncServerOptions["root"]> {
   const json = JSON.stringify(document);
-  return (app, { guard }) => {
+  return (app, { guard, authenticate }) => {
     // The guard times the sync handlers too: inline, they are what blocks the event loop.
     // Counted here, on the main thread, before a task goes to the pool: one process, one count.
     mountEndpoints(app, endpoints, {
       responseValidation: settings.http.responseValidation,
       rateLimit,
+      authenticate,
       ...(guard ? { guard } : {}),
     });
     if (apiReference) {
@@ -115,8 +118,10 @@ export function syncHalf(
     }
     if (welcome) {
       // sync-api's welcome page and its docs links, as sync-api serves them in split mode.
-      const page = welcomePage(settings.asyncPrefix);
-      app.get("/", (_request, reply) => reply.type("text/html; charset=utf-8").send(page));
+      app.get("/", async (_request, reply) => {
+        const page = welcomePage(settings.asyncPrefix, await welcomeToken(settings.auth));
+        return reply.header("cache-control", "no-store").type("text/html; charset=utf-8").send(page);
+      });
       app.get(`${WELCOME_DOCS_PATH}/*`, async (request, reply) => {
         const file = welcomeDocFile((request.params as { "*": string })["*"]);
         const text = file ? await readFile(file, "utf8").catch(() => undefined) : undefined;

@@ -7,7 +7,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { HealthStatus, Note, ReadyStatus } from "@repo/contracts";
+import { HealthStatus, NOTES_WRITE_SCOPE, Note, ReadyStatus, signToken, TEST_SCOPE } from "@repo/contracts";
+import { developmentAuth } from "@repo/shared-settings";
 import {
   ASYNC_PREFIX,
   burst,
@@ -39,9 +40,13 @@ async function startCombined(env: Record<string, string> = {}) {
   return { app, url };
 }
 
+const token = (scopes: string[]) => signToken(developmentAuth, { subject: "combined-test", scopes, ttlS: 600 });
+/** The notes' writes need a token with their scope. */
+const WRITER = await token([NOTES_WRITE_SCOPE]);
+
 const json = (body: unknown) => ({
   method: "POST",
-  headers: { "content-type": "application/json" },
+  headers: { "content-type": "application/json", authorization: `Bearer ${WRITER}` },
   body: JSON.stringify(body),
 });
 
@@ -115,7 +120,7 @@ describe("combined mode", () => {
 
   it("relays a note created on a thread to SSE clients of the event loop", async () => {
     const { url } = await startCombined({ ASYNC_API_NOTE_EVENTS__POLL_INTERVAL_MS: "50" });
-    const stream = await fetch(`${url}${ASYNC_PREFIX}/events/notes`);
+    const stream = await fetch(`${url}${ASYNC_PREFIX}/events/notes?access_token=${WRITER}`);
     const reader = (stream.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
     await fetch(`${url}/notes`, json({ title: "relayed" }));
     let seen = "";
@@ -166,6 +171,34 @@ describe("combined mode", () => {
       logLines(app).find((line) => String(line.msg).startsWith("GET /_test/slow blocked the event loop")),
     );
     expect(warning).toMatchObject({ level: 40, route: "GET /_test/slow" });
+  });
+
+  it("checks bearer tokens on the main thread, before the pool; the handler on its thread sees the principal", async () => {
+    const { url } = await startCombined({ ASYNC_API_COMBINED__THREADS: "1", ASYNC_API_COMBINED__MAX_QUEUE: "0" });
+    const whoami = (authorization?: string) =>
+      fetch(`${url}/_test/whoami`, authorization ? { headers: { authorization } } : {});
+    const principal = await whoami(`Bearer ${await token([TEST_SCOPE])}`);
+    expect(principal.status).toBe(200);
+    expect(await principal.json()).toEqual({ subject: "combined-test", scopes: [TEST_SCOPE] });
+    const missing = await whoami();
+    expect(missing.status).toBe(401);
+    expect(missing.headers.get("www-authenticate")).toBe(`Bearer realm="api", scope="${TEST_SCOPE}"`);
+    const wrongScope = await whoami(`Bearer ${WRITER}`);
+    expect(wrongScope.status).toBe(403);
+    expect(wrongScope.headers.get("www-authenticate")).toContain('error="insufficient_scope"');
+    expect((await whoami("Bearer not-a-jwt")).headers.get("www-authenticate")).toContain('error="invalid_token"');
+
+    // The one thread busy and no queue: a refused token is still answered (on the main thread),
+    // while a valid one waits for the pool and finds it full.
+    const busy = fetch(`${url}/_test/slow?ms=1500`);
+    await waitFor("the thread to be busy", async () => {
+      const answer = await whoami(`Bearer ${await token([TEST_SCOPE])}`);
+      await answer.body?.cancel();
+      return answer.status === 503 ? true : undefined;
+    });
+    expect((await whoami()).status).toBe(401);
+    expect((await whoami(`Bearer ${WRITER}`)).status).toBe(403);
+    expect((await busy).status).toBe(200);
   });
 
   it("answers 503 with Retry-After when every thread is busy and the queue is full", async () => {

@@ -3,7 +3,8 @@
  * talked to over HTTP. Each test starts its own process on a free port.
  */
 import { createServer } from "node:net";
-import { HealthStatus } from "@repo/contracts";
+import { HealthStatus, NOTES_WRITE_SCOPE, signToken } from "@repo/contracts";
+import { developmentAuth } from "@repo/shared-settings";
 import { descendantsOf, freePort, httpGet, isAlive, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { startSyncApi } from "./support.ts";
@@ -92,8 +93,12 @@ describe("sync-api HTTP behaviour", () => {
     expect((await fetch(`${url}/nowhere`, broken)).status).toBe(404);
     // GET /healthz takes no body: 405, not a JSON error.
     expect((await fetch(`${url}/healthz`, broken)).status).toBe(405);
-    // POST /notes does: the JSON error.
-    const notes = await fetch(`${url}/notes`, broken);
+    // POST /notes does (with a token for it): the JSON error.
+    const token = await signToken(developmentAuth, { subject: "t", scopes: [NOTES_WRITE_SCOPE], ttlS: 600 });
+    const notes = await fetch(`${url}/notes`, {
+      ...broken,
+      headers: { ...broken.headers, authorization: `Bearer ${token}` },
+    });
     expect(notes.status).toBe(400);
     expect(await notes.json()).toMatchObject({ detail: "The body is not valid JSON" });
   });

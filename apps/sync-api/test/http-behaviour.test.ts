@@ -1,5 +1,6 @@
 /** sync-api's HTTP behaviour behind a proxy, its CPU-bound endpoint, and concurrent SQLite writes. */
-import { createClient, notes } from "@repo/contracts";
+import { createClient, NOTES_WRITE_SCOPE, notes, signToken } from "@repo/contracts";
+import { developmentAuth } from "@repo/shared-settings";
 import { logLines, stopAll, waitFor } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { startSyncApi } from "./support.ts";
@@ -41,7 +42,8 @@ describe("the CPU-bound endpoint", () => {
 describe("several workers writing notes at once", () => {
   it("keeps every write and lets no SQLITE_BUSY reach a client", async () => {
     const { app, url } = await startSyncApi(3, { SYNC_API_LOG__LEVEL: "info" });
-    const api = createClient({ baseUrl: url }).controller(notes);
+    const token = await signToken(developmentAuth, { subject: "writer", scopes: [NOTES_WRITE_SCOPE], ttlS: 600 });
+    const api = createClient({ baseUrl: url, token }).controller(notes);
     const total = 300;
     const statuses: number[] = [];
     let next = 0;

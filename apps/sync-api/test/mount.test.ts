@@ -5,12 +5,14 @@
 import {
   api,
   asyncHealth,
+  bearerAuthenticator,
   controller,
   HealthStatus,
   type ServesExactly,
   servesExactly,
   syncHealth,
 } from "@repo/contracts";
+import { developmentAuth } from "@repo/shared-settings";
 import express from "express";
 import { describe, expect, it, vi } from "vitest";
 import { mountRouteTable } from "../src/http/mount.ts";
@@ -29,7 +31,11 @@ const dependencies = {
   lifecycle: { draining: false },
 };
 const mount = (routes: Parameters<typeof mountRouteTable>[1]) =>
-  mountRouteTable(express.Router(), routes, { responseValidation: true, bodyParser: express.json() });
+  mountRouteTable(express.Router(), routes, {
+    responseValidation: true,
+    bodyParser: express.json(),
+    authenticate: bearerAuthenticator(developmentAuth),
+  });
 const ok = { status: 200, body: { status: "ok", runtime: "sync", pid: 1 } } as const;
 
 describe("the sync route tables", () => {

@@ -2,7 +2,15 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ContractResponseError, type ControllerClient, createClient, notes } from "@repo/contracts";
+import {
+  ContractResponseError,
+  type ControllerClient,
+  createClient,
+  NOTES_WRITE_SCOPE,
+  notes,
+  signToken,
+} from "@repo/contracts";
+import { developmentAuth } from "@repo/shared-settings";
 import { freePort, startApp, stopAll, waitForHttp } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -17,7 +25,9 @@ beforeAll(async () => {
   });
   baseUrl = `http://127.0.0.1:${port}`;
   await waitForHttp(`${baseUrl}/healthz`, { abortIf: app.exitReason });
-  api = createClient({ baseUrl }).controller(notes);
+  // The writes need a token with the notes' write scope; the client sends it only to them.
+  const token = await signToken(developmentAuth, { subject: "notes-test", scopes: [NOTES_WRITE_SCOPE], ttlS: 600 });
+  api = createClient({ baseUrl, token }).controller(notes);
 });
 afterAll(async () => {
   await stopAll();
@@ -71,6 +81,25 @@ describe("notes", () => {
       type: "/problems/validation",
       errors: [{ location: "query.cursor", code: "invalid_cursor" }],
     });
+  });
+
+  it("are changed only with a token granting notes:write; read by anyone", async () => {
+    const anonymous = createClient({ baseUrl }).controller(notes);
+    await expect(anonymous.create({ body: { title: "no token" } })).rejects.toMatchObject({ status: 401 });
+    const readOnly = await signToken(developmentAuth, { subject: "reader", scopes: ["notes:read"], ttlS: 600 });
+    const reader = createClient({ baseUrl, token: readOnly }).controller(notes);
+    await expect(reader.create({ body: { title: "no scope" } })).rejects.toMatchObject({
+      status: 403,
+      body: { status: 403, detail: `The token does not grant the scope this needs: ${NOTES_WRITE_SCOPE}` },
+    });
+    const created = await api.create({ body: { title: "by a writer" } });
+    if (created.status !== 201) throw new Error(`create answered ${created.status}`);
+    await expect(reader.remove({ params: { id: created.body.id } })).rejects.toMatchObject({ status: 403 });
+    await expect(anonymous.update({ params: { id: created.body.id }, body: { title: "x" } })).rejects.toMatchObject({
+      status: 401,
+    });
+    expect(await anonymous.get({ params: { id: created.body.id } })).toMatchObject({ status: 200 });
+    expect((await anonymous.list()).status).toBe(200);
   });
 
   it("refuse invalid input with the fields named, which the client reports as undeclared", async () => {

@@ -27,6 +27,9 @@ describe("sync-api settings", () => {
     const value = "file-secret-0123456789-abcdefghij-XYZ";
     const path = join(dir, "secret_key");
     writeFileSync(path, `${value}\n`);
+    const jwtValue = "file-jwt-secret-0123456789-abcdefghij";
+    const jwtPath = join(dir, "jwt_secret");
+    writeFileSync(jwtPath, `${jwtValue}\n`);
     const port = await freePort();
     const app = startApp("sync-api", {
       env: {
@@ -35,6 +38,7 @@ describe("sync-api settings", () => {
         SYNC_API_WORKERS: "1",
         SYNC_API_LOG__LEVEL: "debug",
         SYNC_API_SECRET_KEY_FILE: path,
+        SYNC_API_AUTH__JWT_SECRET_FILE: jwtPath,
       },
     });
     await waitForHttp(`http://127.0.0.1:${port}/healthz`, { abortIf: app.exitReason });
@@ -44,13 +48,22 @@ describe("sync-api settings", () => {
         .split("\n")
         .find((line) => line.includes('"settings resolved"')),
     );
-    expect(JSON.parse(resolvedLine)).toMatchObject({ settings: { secretKey: "[redacted]", port } });
+    expect(JSON.parse(resolvedLine)).toMatchObject({
+      settings: { secretKey: "[redacted]", auth: { jwtSecret: "[redacted]" }, port },
+    });
     await app.stop();
     expect(app.output()).not.toContain(value);
+    expect(app.output()).not.toContain(jwtValue);
   });
 
   it("refuses a secret key that is too short without printing it", async () => {
-    const app = startApp("sync-api", { env: { NODE_ENV: "production", SYNC_API_SECRET_KEY: "too-short-secret" } });
+    const app = startApp("sync-api", {
+      env: {
+        NODE_ENV: "production",
+        SYNC_API_SECRET_KEY: "too-short-secret",
+        SYNC_API_AUTH__JWT_SECRET: "j".repeat(32),
+      },
+    });
     expect((await app.exited).code).toBe(1);
     expect(app.output()).toContain(
       "secretKey (from env SYNC_API_SECRET_KEY): expected string, length >= 32, got [redacted]",
@@ -62,6 +75,13 @@ describe("sync-api settings", () => {
     const app = startApp("sync-api", { env: { NODE_ENV: "production" } });
     expect((await app.exited).code).toBe(1);
     expect(app.output()).toContain("secretKey (from no layer): required, but no layer sets it");
+  });
+
+  it("requires the bearer tokens' key in production, naming it", async () => {
+    const app = startApp("sync-api", { env: { NODE_ENV: "production", SYNC_API_SECRET_KEY: "k".repeat(32) } });
+    expect((await app.exited).code).toBe(1);
+    expect(app.output()).toContain("auth.jwtSecret (from no layer): required, but no layer sets it");
+    expect(app.output()).not.toContain("listening");
   });
 });
 

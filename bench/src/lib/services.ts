@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { NOTES_WRITE_SCOPE, signToken } from "@repo/contracts";
 import { ASYNC_PREFIX, composeFile, freePort, nginxBinary, startNginx, waitForHttp } from "@repo/testing";
 import type { Processes, Started } from "./processes.ts";
 import type { BenchContext } from "./scenario.ts";
@@ -15,6 +16,38 @@ export const benchRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** Production has no default secret key; every app started here gets this one. */
 const SECRET_KEY = "bench-only-secret-key-0123456789abcdef";
+
+/**
+ * Nor a key for bearer tokens: every app started here verifies with these settings (given whole,
+ * so that the token below fits whatever defaults the measured checkout has).
+ */
+const AUTH = {
+  jwtSecret: "bench-only-jwt-secret-0123456789abcdef",
+  issuer: "api-starter-bench",
+  audience: "api-starter-bench",
+  clockToleranceS: 30,
+};
+
+/** The token the bench's writes and streams are sent with: valid for a whole run (a day). */
+export const BENCH_TOKEN = await signToken(AUTH, { subject: "bench", scopes: [NOTES_WRITE_SCOPE], ttlS: 86_400 });
+
+/** A stream's URL with the token in its query (an older checkout, without auth, ignores it). */
+export const withToken = (url: string) => `${url}${url.includes("?") ? "&" : "?"}access_token=${BENCH_TOKEN}`;
+
+/**
+ * The auth settings for an app with variable prefix `prefix`, if the measured checkout has them
+ * (`--apps` may measure one from before bearer tokens, which would refuse the variables).
+ */
+function authEnv(context: BenchContext, ...prefixes: string[]): Record<string, string> {
+  if (!existsSync(join(context.appsRoot, "packages/shared-settings/src/shared/auth.ts"))) return {};
+  return Object.fromEntries(
+    prefixes.flatMap((prefix) => [
+      [`${prefix}AUTH__JWT_SECRET`, AUTH.jwtSecret],
+      [`${prefix}AUTH__ISSUER`, AUTH.issuer],
+      [`${prefix}AUTH__AUDIENCE`, AUTH.audience],
+    ]),
+  );
+}
 
 export type LogLevel = "debug" | "info" | "warn";
 
@@ -97,6 +130,7 @@ export async function startSyncApi(context: BenchContext, options: SyncApiOption
     cwd: join(context.appsRoot, "apps/sync-api"),
     env: {
       SYNC_API_SECRET_KEY: SECRET_KEY,
+      ...authEnv(context, "SYNC_API_"),
       SYNC_API_PORT: String(port),
       SYNC_API_WORKERS: String(options.workers),
       SYNC_API_LOG__LEVEL: options.logLevel ?? "info",
@@ -130,6 +164,7 @@ export async function startAsyncApi(context: BenchContext, options: AsyncApiOpti
     cwd: join(context.appsRoot, "apps/async-api"),
     env: {
       ASYNC_API_SECRET_KEY: SECRET_KEY,
+      ...authEnv(context, "ASYNC_API_"),
       ASYNC_API_PORT: String(port),
       ASYNC_API_LOG__LEVEL: options.logLevel ?? "info",
       ASYNC_API_RATE_LIMIT__ENABLED: "false",
@@ -174,6 +209,7 @@ export async function startCombined(context: BenchContext, options: CombinedOpti
     env: {
       ASYNC_API_SECRET_KEY: SECRET_KEY,
       SYNC_API_SECRET_KEY: SECRET_KEY,
+      ...authEnv(context, "ASYNC_API_", "SYNC_API_"),
       ASYNC_API_COMBINED__PORT: String(port),
       ASYNC_API_RATE_LIMIT__ENABLED: "false",
       ASYNC_API_LOG__LEVEL: logLevel,
@@ -190,7 +226,8 @@ export async function startCombined(context: BenchContext, options: CombinedOpti
 }
 
 const NEW_NOTE = JSON.stringify({ title: "bench note", body: "written by pnpm bench" });
-const JSON_HEADERS = { "content-type": "application/json" };
+// With the token: the notes' writes need one (an older checkout ignores it).
+const JSON_HEADERS = { "content-type": "application/json", authorization: `Bearer ${BENCH_TOKEN}` };
 
 /** A `POST /notes` request: its body and headers, for a load. */
 export const newNoteRequest = { method: "POST" as const, body: NEW_NOTE, headers: JSON_HEADERS };
@@ -222,6 +259,7 @@ export async function startDevProxy(context: BenchContext, apps: { sync: Service
       ASYNC_API_PORT: new URL(apps.async.origin).port,
       SYNC_API_SECRET_KEY: SECRET_KEY,
       ASYNC_API_SECRET_KEY: SECRET_KEY,
+      ...authEnv(context, "SYNC_API_", "ASYNC_API_"),
     },
   });
 }

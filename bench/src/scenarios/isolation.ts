@@ -19,7 +19,15 @@ import { fmt } from "../lib/format.ts";
 import { type LoadResult, startLoad } from "../lib/load.ts";
 import { probeLatencies } from "../lib/probe.ts";
 import type { BenchContext, Measurement, Scenario, Table } from "../lib/scenario.ts";
-import { hasCombined, ready, type Service, startAsyncApi, startCombined, startSyncApi } from "../lib/services.ts";
+import {
+  hasCombined,
+  ready,
+  type Service,
+  startAsyncApi,
+  startCombined,
+  startSyncApi,
+  withToken,
+} from "../lib/services.ts";
 import { median, percentile, type Spread, spread } from "../lib/stats.ts";
 
 /** Often, so that even a short measurement has dozens of heartbeat intervals (production sends one every 15 s). */
@@ -241,8 +249,8 @@ async function measureProbes(origin: string, limits: Limits): Promise<Probes<Sam
   const healthz = `${origin}${ASYNC_PREFIX}/healthz`;
   const [http, ws, sse] = await Promise.all([
     probeLatencies(healthz, { seconds: limits.seconds, maxRequests: limits.requests, timeoutMs: ANSWER_TIMEOUT_MS }),
-    roundTrips(`${origin.replace(/^http/, "ws")}${ASYNC_PREFIX}/ws`, limits.requests, limits.seconds),
-    heartbeatJitter(`${origin}${ASYNC_PREFIX}/events/notes`, limits.heartbeats, limits.seconds),
+    roundTrips(withToken(`${origin.replace(/^http/, "ws")}${ASYNC_PREFIX}/ws`), limits.requests, limits.seconds),
+    heartbeatJitter(withToken(`${origin}${ASYNC_PREFIX}/events/notes`), limits.heartbeats, limits.seconds),
   ]);
   if (http.non2xx > 0) throw new Error(`GET ${healthz}: ${http.non2xx} answers were not 2xx`);
   return {
@@ -278,7 +286,7 @@ async function measureRound(running: Running, limits: Limits, connections: numbe
 async function warmUp(origin: string): Promise<void> {
   await Promise.all([
     probeLatencies(`${origin}${ASYNC_PREFIX}/healthz`, { seconds: 0.5, maxRequests: 300 }),
-    roundTrips(`${origin.replace(/^http/, "ws")}${ASYNC_PREFIX}/ws`, 300, 0.5),
+    roundTrips(withToken(`${origin.replace(/^http/, "ws")}${ASYNC_PREFIX}/ws`), 300, 0.5),
   ]);
 }
 

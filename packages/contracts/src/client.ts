@@ -1,6 +1,7 @@
 import { DEFAULT_ASYNC_PREFIX } from "@repo/shared-settings";
 import type { z } from "zod";
 import type { Controller, EndpointContract } from "./contract.ts";
+import { requiredSecurity } from "./security.ts";
 import { responseMismatch } from "./validation.ts";
 
 export interface ClientOptions {
@@ -9,6 +10,11 @@ export interface ClientOptions {
   readonly asyncPrefix?: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly fetch?: typeof globalThis.fetch;
+  /**
+   * The bearer token sent to every endpoint whose contract requires one (`security`), or a
+   * function giving it per call (to refresh it). Public endpoints get none.
+   */
+  readonly token?: string | (() => string | Promise<string>);
 }
 
 /** Can this be left out entirely (every key optional)? */
@@ -26,6 +32,8 @@ export type CallInput<E extends EndpointContract> = InputPart<E["params"], "para
   InputPart<E["body"], "body"> & {
     readonly headers?: Readonly<Record<string, string>>;
     readonly signal?: AbortSignal;
+    /** This call's bearer token, instead of the client's. */
+    readonly token?: string;
   };
 
 /** A validated answer: `status` narrows `body` to that status's schema. */
@@ -64,6 +72,7 @@ interface AnyInput {
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
   readonly signal?: AbortSignal;
+  readonly token?: string;
 }
 
 /** `/notes/:id` with `{ id: 7 }` → `/notes/7`. */
@@ -92,16 +101,20 @@ export function createClient(options: ClientOptions) {
   const base = String(options.baseUrl).replace(/\/+$/, "");
   const asyncPrefix = options.asyncPrefix ?? DEFAULT_ASYNC_PREFIX;
   const doFetch = options.fetch ?? globalThis.fetch;
+  const tokenFor = async () => (typeof options.token === "function" ? await options.token() : options.token);
 
   async function call(ctrl: Controller, name: string, endpoint: EndpointContract, input: AnyInput = {}) {
     const prefix = ctrl.runtime === "async" ? asyncPrefix : "";
     const url = `${base}${prefix}${fillPath(endpoint.path, input.params)}${queryString(input.query)}`;
     const hasBody = input.body !== undefined;
+    const secured = requiredSecurity(ctrl.security, endpoint.security) !== undefined;
+    const token = input.token ?? (secured ? await tokenFor() : undefined);
     const response = await doFetch(url, {
       method: endpoint.method,
       headers: {
         accept: "application/json",
         ...(hasBody ? { "content-type": "application/json" } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
         ...options.headers,
         ...input.headers,
       },

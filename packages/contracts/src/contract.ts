@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { RateLimit } from "./rate-limit.ts";
+import type { Principal, Security } from "./security.ts";
 
 /** A controller runs on exactly one runtime: `sync` (sync-api, Express) or `async` (async-api, Fastify). */
 export type Runtime = "sync" | "async";
@@ -44,6 +45,11 @@ export interface EndpointContract {
    * (docs/contracts.md, "Rate limits"); the `rateLimit` settings change or turn it off.
    */
   readonly rateLimit?: RateLimit;
+  /**
+   * Who may call it: `bearer("scope", ...)` or `PUBLIC` (security.ts). Overrides its controller's;
+   * public when neither says.
+   */
+  readonly security?: Security;
 }
 
 export type AccessLogLevel = "debug" | "info";
@@ -57,6 +63,8 @@ export interface Controller<
   readonly name: N;
   readonly runtime: R;
   readonly endpoints: E;
+  /** What every endpoint requires unless it declares its own `security`; public when left out. */
+  readonly security?: Security;
 }
 
 /**
@@ -67,8 +75,8 @@ export function controller<
   const N extends string,
   const R extends Runtime,
   const E extends Record<string, EndpointContract>,
->(name: N, runtime: R, endpoints: E): Controller<R, E, N> {
-  return { name, runtime, endpoints };
+>(name: N, runtime: R, endpoints: E, options: { readonly security?: Security } = {}): Controller<R, E, N> {
+  return { name, runtime, endpoints, ...(options.security ? { security: options.security } : {}) };
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
@@ -83,6 +91,8 @@ export interface HandlerRequest<E extends EndpointContract = EndpointContract> {
   readonly query: Parsed<E["query"]>;
   readonly headers: Parsed<E["headers"]>;
   readonly body: Parsed<E["body"]>;
+  /** Who the verified bearer token speaks for; undefined on a public endpoint. */
+  readonly principal?: Principal | undefined;
 }
 
 /** What an endpoint may answer: one `{ status, body }` per declared status, body typed by its schema. */

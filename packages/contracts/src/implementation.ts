@@ -1,4 +1,5 @@
 import type { Controller, EndpointContract, HttpMethod, Runtime } from "./contract.ts";
+import { type Principal, requiredSecurity, type SecurityRequirement } from "./security.ts";
 import type { RequestParts } from "./validation.ts";
 
 export interface ImplementedEndpoint {
@@ -6,12 +7,21 @@ export interface ImplementedEndpoint {
   /** `controller.name (METHOD /path)`, for messages. */
   readonly where: string;
   readonly endpoint: EndpointContract;
+  /** What a caller needs (the endpoint's declaration, else its controller's); undefined when public. */
+  readonly security: SecurityRequirement | undefined;
   /**
    * The handler, as an app calls it: with the request id and the validated parts (and, for an
    * async handler, the signal of the client going away).
    */
-  readonly handler: (request: { readonly id: string; readonly signal?: AbortSignal } & RequestParts) => unknown;
+  readonly handler: (request: HandlerInput) => unknown;
 }
+
+/** A handler's argument as an app builds it: plain data, but for async handlers' `signal`. */
+export type HandlerInput = {
+  readonly id: string;
+  readonly signal?: AbortSignal;
+  readonly principal?: Principal | undefined;
+} & RequestParts;
 
 const APP_OF: Record<Runtime, string> = { sync: "sync-api", async: "async-api" };
 
@@ -42,7 +52,8 @@ export function implementedEndpoints(
     if (runtime === "async" && !isAsync) {
       throw new Error(`${where} is not an async function; ${app} handlers must be async`);
     }
-    return { name, where: described, endpoint, handler: handler as ImplementedEndpoint["handler"] };
+    const security = requiredSecurity(controller.security, endpoint.security);
+    return { name, where: described, endpoint, security, handler: handler as ImplementedEndpoint["handler"] };
   });
 }
 
@@ -111,10 +122,12 @@ export function handlerRequest(
   id: string,
   parts: RequestParts,
   res: WatchedResponse,
-): { readonly id: string; readonly signal: AbortSignal } & RequestParts {
+  principal?: Principal,
+): HandlerInput & { readonly signal: AbortSignal } {
   let signal: AbortSignal | undefined;
   return {
     id,
+    principal,
     params: parts.params,
     query: parts.query,
     headers: parts.headers,

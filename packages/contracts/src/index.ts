@@ -1,5 +1,14 @@
 export { api } from "./api.ts";
 export {
+  type Authenticate,
+  type AuthSettings,
+  bearerAuthenticator,
+  bearerToken,
+  JWT_ALGORITHM,
+  signToken,
+  type TokenClaims,
+} from "./auth.ts";
+export {
   type CallInput,
   type ClientOptions,
   type ClientResponse,
@@ -29,13 +38,14 @@ export {
   ANSWERED_METHODS,
   allowHeader,
   clientGone,
+  type HandlerInput,
   handlerRequest,
   type ImplementedEndpoint,
   implementedEndpoints,
   internalPaths,
   methodsByPath,
 } from "./implementation.ts";
-export { NewNote, Note, NoteChanges, NoteEvent, notes } from "./notes.ts";
+export { NewNote, NOTES_WRITE_SCOPE, Note, NoteChanges, NoteEvent, notes } from "./notes.ts";
 export { type OpenApiDocument, openApiDocument } from "./openapi.ts";
 export { decodeCursor, encodeCursor, PageQuery, page } from "./pagination.ts";
 export {
@@ -67,9 +77,18 @@ export {
   requestPath,
 } from "./request-path.ts";
 export { type AssertServes, type ControllerNames, type ServesExactly, servesExactly } from "./route-table.ts";
+export {
+  bearer,
+  bearerJwt,
+  type Principal,
+  PUBLIC,
+  requiredSecurity,
+  type Security,
+  type SecurityRequirement,
+} from "./security.ts";
 export { StatusReport, status, UpstreamProblem, UpstreamStatus } from "./status.ts";
 export { noteEventsStream, SocketClientMessage, SocketServerMessage, socketChannel } from "./streams.ts";
-export { testingEndpoints } from "./testing-endpoints.ts";
+export { TEST_SCOPE, testingEndpoints } from "./testing-endpoints.ts";
 export {
   answerForError,
   ContractViolation,

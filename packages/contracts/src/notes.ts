@@ -2,6 +2,10 @@ import { z } from "zod";
 import { controller } from "./contract.ts";
 import { PageQuery, page } from "./pagination.ts";
 import { ProblemDetails } from "./problem.ts";
+import { bearer } from "./security.ts";
+
+/** The scope a token needs to change notes; reading them is public. */
+export const NOTES_WRITE_SCOPE = "notes:write";
 
 /** A note, the example resource of the sync app (stored in SQLite through node:sqlite). */
 export const Note = z
@@ -69,6 +73,7 @@ export const notes = controller("notes", "sync", {
     method: "POST",
     path: "/notes",
     summary: "Create a note",
+    security: bearer(NOTES_WRITE_SCOPE),
     body: NewNote,
     responses: { 201: Note },
     rateLimit: WRITES,
@@ -84,6 +89,7 @@ export const notes = controller("notes", "sync", {
     method: "PATCH",
     path: "/notes/:id",
     summary: "Change a note's title or body",
+    security: bearer(NOTES_WRITE_SCOPE),
     params: NoteId,
     body: NoteChanges,
     responses: { 200: Note, 404: ProblemDetails },
@@ -106,6 +112,7 @@ export const notes = controller("notes", "sync", {
     method: "DELETE",
     path: "/notes/:id",
     summary: "Delete a note",
+    security: bearer(NOTES_WRITE_SCOPE),
     params: NoteId,
     responses: { 204: null, 404: ProblemDetails },
     rateLimit: WRITES,

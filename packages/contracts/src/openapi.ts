@@ -5,6 +5,7 @@ import { api } from "./api.ts";
 import { type Controller, type EndpointContract, openApiPath } from "./contract.ts";
 import { PROBLEM_CONTENT_TYPE, ProblemDetails } from "./problem.ts";
 import type { RateLimit } from "./rate-limit.ts";
+import { bearerJwt, requiredSecurity, type SecurityRequirement } from "./security.ts";
 import { noteEventsStream } from "./streams.ts";
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
@@ -12,6 +13,8 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   201: "Created",
   204: "No Content",
   400: "The request breaks the contract: each failing field is listed in `errors`",
+  401: "No bearer token, or one that is expired, malformed or not signed with the API's key (`WWW-Authenticate` says which)",
+  403: "The token is valid but does not grant the scope this needs (`WWW-Authenticate: ... scope=`)",
   404: "Not found",
   413: "The body is larger than the server accepts",
   415: "The body is not JSON",
@@ -47,7 +50,17 @@ function rateLimitResponse({ limit, windowMs }: RateLimit): ZodOpenApiResponseOb
   };
 }
 
+/** An operation's `security`, and the 401 and 403 answers it then may give. */
+function securityOf(requirement: SecurityRequirement | undefined) {
+  if (!requirement) return {};
+  return {
+    security: [{ [requirement.scheme.name]: [...requirement.scopes] }],
+    responses: { "401": problemResponse(401), "403": problemResponse(403) },
+  };
+}
+
 function operation(ctrl: Controller, name: string, endpoint: EndpointContract): ZodOpenApiOperationObject {
+  const secured = securityOf(requiredSecurity(ctrl.security, endpoint.security));
   const responses: Record<string, ZodOpenApiResponseObject> = {};
   for (const [status, schema] of Object.entries(endpoint.responses)) {
     const code = Number(status);
@@ -63,6 +76,7 @@ function operation(ctrl: Controller, name: string, endpoint: EndpointContract): 
   // The answers every endpoint may give besides its own, from the validation and error layers.
   const takesInput = endpoint.params || endpoint.query || endpoint.headers || endpoint.body;
   if (takesInput) responses["400"] ??= problemResponse(400);
+  Object.assign(responses, secured.responses);
   if (endpoint.body) {
     responses["413"] ??= problemResponse(413);
     responses["415"] ??= problemResponse(415);
@@ -85,6 +99,7 @@ function operation(ctrl: Controller, name: string, endpoint: EndpointContract): 
     ...(endpoint.body
       ? { requestBody: { required: true, content: { "application/json": { schema: endpoint.body } } } }
       : {}),
+    ...(secured.security ? { security: secured.security } : {}),
     responses,
   };
 }
@@ -107,8 +122,10 @@ export function openApiDocument({
       paths[path][endpoint.method.toLowerCase()] = operation(ctrl, name, endpoint);
     }
   }
+  const streamSecurity = securityOf(requiredSecurity(undefined, noteEventsStream.security));
   paths[`${asyncPrefix}${noteEventsStream.path}`] = {
     get: {
+      ...(streamSecurity.security ? { security: streamSecurity.security } : {}),
       operationId: "noteEvents.stream",
       summary: noteEventsStream.summary,
       tags: ["noteEvents"],
@@ -119,6 +136,14 @@ export function openApiDocument({
         }),
         query: z.object({
           lastEventId: z.string().optional().meta({ description: "The same, for clients that cannot set headers" }),
+          ...(streamSecurity.security
+            ? {
+                access_token: z
+                  .string()
+                  .optional()
+                  .meta({ description: "The bearer token, for clients that cannot set headers (EventSource)" }),
+              }
+            : {}),
         }),
       },
       responses: {
@@ -126,6 +151,7 @@ export function openApiDocument({
           description: "An endless stream of `note` events (and `: heartbeat` comments)",
           content: { "text/event-stream": { schema: noteEventsStream.event } },
         },
+        ...streamSecurity.responses,
       },
     },
   };
@@ -138,6 +164,17 @@ export function openApiDocument({
         "Both apps behind one origin: paths under the async prefix are served by async-api (Fastify), the rest by sync-api (Express). Errors are RFC 9457 problem details.",
     },
     paths,
+    components: {
+      securitySchemes: {
+        [bearerJwt.name]: {
+          type: bearerJwt.type,
+          scheme: bearerJwt.scheme,
+          bearerFormat: bearerJwt.bearerFormat,
+          description:
+            "A JWT signed with the API's key (HS256), for its issuer and audience; `pnpm token` prints one in development",
+        },
+      },
+    },
   });
   return document as unknown as OpenApiDocument;
 }

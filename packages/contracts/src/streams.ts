@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { NoteEvent } from "./notes.ts";
 import { FieldError, ProblemDetails } from "./problem.ts";
+import { bearer } from "./security.ts";
 
 /**
  * The second reason to be async: Server-Sent Events. async-api relays sync-api's note changes;
@@ -10,6 +11,8 @@ export const noteEventsStream = {
   path: "/events/notes",
   summary: "Changes to notes as Server-Sent Events (event `note`), resumable with Last-Event-ID",
   event: NoteEvent,
+  /** Any valid token (`?access_token=`: EventSource cannot set headers). Notes are read by signed-in clients live. */
+  security: bearer(),
 } as const;
 
 /** Messages a WebSocket client sends on `/ws`. */
@@ -36,6 +39,8 @@ export const socketChannel = {
   path: "/ws",
   client: SocketClientMessage,
   server: SocketServerMessage,
+  /** Checked at the upgrade: `Authorization: Bearer` or `?access_token=` (a browser cannot set headers). */
+  security: bearer(),
   closeCodes: {
     /** The server is draining: reconnect (to another instance). */
     serviceRestart: 1012,

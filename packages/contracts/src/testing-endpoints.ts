@@ -1,6 +1,10 @@
 import { z } from "zod";
 import type { EndpointContract } from "./contract.ts";
 import { ProblemDetails } from "./problem.ts";
+import { bearer } from "./security.ts";
+
+/** The scope `/_test/whoami` needs: tests give it, or leave it out for a 403. */
+export const TEST_SCOPE = "test:read";
 
 const Echo = z.object({
   params: z.object({ id: z.int() }),
@@ -50,6 +54,13 @@ export const testingEndpoints = {
     summary: "Answers with the pid that served it; rate-limited (a window no test run outlasts)",
     responses: { 200: z.object({ pid: z.int() }) },
     rateLimit: { limit: 5, windowMs: 3_600_000 },
+  },
+  whoami: {
+    method: "GET",
+    path: "/_test/whoami",
+    summary: "Answers with the principal of the request's bearer token (which must grant `test:read`)",
+    security: bearer(TEST_SCOPE),
+    responses: { 200: z.object({ subject: z.string(), scopes: z.array(z.string()) }) },
   },
   brokenResponse: {
     method: "GET",

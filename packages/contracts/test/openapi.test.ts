@@ -59,6 +59,34 @@ describe("the OpenAPI document", () => {
     }
   });
 
+  it("publishes the security the contracts declare: the bearer JWT scheme, each secured operation's scopes and its 401/403", () => {
+    expect(document.components?.securitySchemes).toEqual({
+      bearerAuth: expect.objectContaining({ type: "http", scheme: "bearer", bearerFormat: "JWT" }),
+    });
+    type Operation = { security?: unknown; responses: Record<string, unknown> };
+    const op = (path: string, method: string) => document.paths[path]?.[method] as Operation;
+    for (const [path, method] of [
+      ["/notes", "post"],
+      ["/notes/{id}", "patch"],
+      ["/notes/{id}", "delete"],
+    ] as const) {
+      expect(op(path, method).security, `${method} ${path}`).toEqual([{ bearerAuth: ["notes:write"] }]);
+      expect(Object.keys(op(path, method).responses)).toEqual(expect.arrayContaining(["401", "403"]));
+    }
+    // Reads stay public: no security, no 401.
+    for (const [path, method] of [
+      ["/notes", "get"],
+      ["/notes/{id}", "get"],
+      ["/healthz", "get"],
+    ] as const) {
+      expect(op(path, method).security, `${method} ${path}`).toBeUndefined();
+      expect(Object.keys(op(path, method).responses)).not.toContain("401");
+    }
+    // The SSE stream: any valid token, also as `?access_token=`.
+    expect(op("/async/events/notes", "get").security).toEqual([{ bearerAuth: [] }]);
+    expect(JSON.stringify(op("/async/events/notes", "get"))).toContain("access_token");
+  });
+
   it("carries the prefix it is given", () => {
     expect(Object.keys(openApiDocument({ asyncPrefix: "/io" }).paths)).toContain("/io/healthz");
   });
@@ -71,7 +99,7 @@ describe("the OpenAPI document", () => {
       return operation.responses;
     };
     // 429: POST /notes is rate-limited (the next test).
-    expect(Object.keys(op("/notes", "post")).sort()).toEqual(["201", "400", "413", "415", "429", "500"]);
+    expect(Object.keys(op("/notes", "post")).sort()).toEqual(["201", "400", "401", "403", "413", "415", "429", "500"]);
     expect(Object.keys(op("/notes/{id}", "get")).sort()).toEqual(["200", "400", "404", "500"]);
     expect(Object.keys(op("/healthz", "get")).sort()).toEqual(["200", "500"]);
     expect(Object.keys(op("/notes/{id}", "delete")["204"] ?? {})).not.toContain("content");

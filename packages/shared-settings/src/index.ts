@@ -11,6 +11,7 @@ export {
   ASYNC_PREFIX_VARIABLE,
   createLogger,
   DEFAULT_ASYNC_PREFIX,
+  developmentAuth,
   exitWhenLogged,
   LOG_LEVELS,
   loggerOptions,

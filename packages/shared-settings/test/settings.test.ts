@@ -5,6 +5,7 @@ import {
   defineSettings,
   envVarName,
   envVars,
+  formatProblems,
   layer,
   SettingsError,
   sharedLayers,
@@ -69,7 +70,7 @@ describe("merging layers", () => {
   });
 
   it("replaces arrays whole instead of concatenating them", () => {
-    const { settings, sources } = resolved({ NODE_ENV: "production" });
+    const { settings, sources } = resolved({ NODE_ENV: "production", DEMO_API_AUTH__JWT_SECRET: "j".repeat(32) });
     expect(settings.origins).toEqual(["https://prod.example"]);
     expect(sources.get("origins")).toBe("demo-api/production");
   });
@@ -241,7 +242,31 @@ describe("the shared http component", () => {
     ["test", { bodyLimitBytes: 1_048_576, responseValidation: true, exposeErrors: false }],
     ["production", { bodyLimitBytes: 1_048_576, responseValidation: false, exposeErrors: false }],
   ])("under NODE_ENV=%s checks responses and exposes errors as it should", (environment, http) => {
-    const env = { NODE_ENV: environment, DEMO_API_SECRET_KEY: "k".repeat(32) };
+    const env = {
+      NODE_ENV: environment,
+      DEMO_API_SECRET_KEY: "k".repeat(32),
+      DEMO_API_AUTH__JWT_SECRET: "j".repeat(32),
+    };
     expect(stack.load(env).http).toMatchObject(http);
+  });
+});
+
+describe("the shared auth component", () => {
+  it("has a development and test key, and none in production: the report names the key", () => {
+    expect(stack.load({ NODE_ENV: "test" }).auth).toMatchObject({ issuer: "api-starter", audience: "api-starter" });
+    expect(stack.load({ NODE_ENV: "development" }).auth.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    const resolution = stack.resolve({ NODE_ENV: "production", DEMO_API_SECRET_KEY: "k".repeat(32) });
+    expect(resolution.ok).toBe(false);
+    if (resolution.ok) return;
+    expect(resolution.problems.map((problem) => problem.key)).toEqual(["auth.jwtSecret"]);
+    expect(formatProblems("demo-api", resolution.problems)).toMatch(/auth\.jwtSecret \(from no layer\): required/);
+  });
+
+  it("takes the key from its variable, and never shows it", () => {
+    const env = { NODE_ENV: "production", DEMO_API_SECRET_KEY: "k".repeat(32), DEMO_API_AUTH__JWT_SECRET: "short" };
+    const resolution = stack.resolve(env);
+    expect(resolution.ok).toBe(false);
+    if (resolution.ok) return;
+    expect(formatProblems("demo-api", resolution.problems)).not.toContain("short");
   });
 });

@@ -130,9 +130,17 @@ export function stackFile(): {
   return parseYaml(readFileSync(STACK_FILE, "utf8"), { merge: true });
 }
 
+/** The key a test's compose stack verifies bearer tokens with: tests sign their tokens with it. */
+export const COMPOSE_JWT_SECRET = "compose-test-jwt-secret-0123456789abcdef";
+
 /** The variables compose reads infra/docker-compose.yml with, for a test's own stack. */
 function composeEnv(port: number, imageTag: string): Record<string, string> {
-  return { PORT: String(port), SECRET_KEY: "compose-test-secret-key-0123456789abcdef", IMAGE_TAG: imageTag };
+  return {
+    PORT: String(port),
+    SECRET_KEY: "compose-test-secret-key-0123456789abcdef",
+    JWT_SECRET: COMPOSE_JWT_SECRET,
+    IMAGE_TAG: imageTag,
+  };
 }
 
 /** The image each service of infra/docker-compose.yml runs (app images tagged `imageTag`). */

@@ -74,6 +74,9 @@ export interface ProductionStack {
   stop(): Promise<void>;
 }
 
+/** The key the production stack verifies bearer tokens with: tests sign their tokens with it. */
+export const PRODUCTION_STACK_JWT_SECRET = "production-stack-jwt-secret-0123456789abcdef";
+
 /**
  * The docker-compose topology without Docker: each app's production build deployed with only its
  * production dependencies (`pnpm deploy --prod`, as the image does), started with the image's CMD
@@ -94,6 +97,8 @@ export async function startProductionStack({ proxyPort }: { proxyPort?: number }
   }
   const secretFile = join(workdir, "secret_key");
   writeFileSync(secretFile, "production-stack-secret-key-0123456789abcdef\n");
+  const jwtSecretFile = join(workdir, "jwt_secret");
+  writeFileSync(jwtSecretFile, `${PRODUCTION_STACK_JWT_SECRET}\n`);
   const [syncPort, asyncPort, nginxPort] = await Promise.all([freePort(), freePort(), proxyPort ?? freePort()]);
   const [command, ...args] = imageCommand() as [string, ...string[]];
   const start = (app: App, overrides: Record<string, string>) =>
@@ -112,12 +117,14 @@ export async function startProductionStack({ proxyPort }: { proxyPort?: number }
     // The suites run through it send hundreds of requests from one address; the limits have
     // their own tests (apps/*/test/rate-limit.test.ts).
     SYNC_API_RATE_LIMIT__ENABLED: "false",
+    SYNC_API_AUTH__JWT_SECRET_FILE: jwtSecretFile,
   });
   const async = start("async-api", {
     ASYNC_API_HOST: "127.0.0.1",
     ASYNC_API_PORT: String(asyncPort),
     ASYNC_API_SECRET_KEY_FILE: secretFile,
     ASYNC_API_RATE_LIMIT__ENABLED: "false",
+    ASYNC_API_AUTH__JWT_SECRET_FILE: jwtSecretFile,
     ASYNC_API_UPSTREAMS: JSON.stringify({ "sync-api": { url: `http://127.0.0.1:${syncPort}`, statusPath: "/readyz" } }),
   });
   const nginx = await killIfFails([sync, async], () =>

@@ -2,9 +2,11 @@ import { isUtf8 } from "node:buffer";
 import { METHODS } from "node:http";
 import fastifyCors from "@fastify/cors";
 import {
+  type Authenticate,
   answerClientError,
   answerForError,
   BODY_PROBLEM_DETAIL,
+  bearerAuthenticator,
   problem,
   REQUEST_ID_HEADER,
   refuseConnect,
@@ -42,7 +44,10 @@ export interface AppParts {
    * Registers more routes at the root, outside the async prefix: combined mode serves sync-api's
    * half of the API there. Its readiness paths go in `readinessPaths`.
    */
-  readonly root?: (app: FastifyInstance, parts: { readonly guard?: EventLoopGuard }) => void;
+  readonly root?: (
+    app: FastifyInstance,
+    parts: { readonly guard?: EventLoopGuard; readonly authenticate: Authenticate },
+  ) => void;
   /** Paths of readiness routes outside the prefix: while draining they answer for themselves. */
   readonly readinessPaths?: readonly string[];
 }
@@ -143,23 +148,25 @@ export function buildApp(
 
   // Before any route: each limited route's hook asks it (rate-limit.ts).
   app.register(...rateLimitPlugin);
+  const authenticate = bearerAuthenticator(settings.auth);
   app.register(
     async (scope) => {
       mountEndpoints(scope, asyncEndpoints(routes), {
         responseValidation: settings.http.responseValidation,
         rateLimit: settings.rateLimit,
+        authenticate,
         ...(guard ? { guard } : {}),
       });
-      registerNoteEvents(scope, { relay, lifecycle, settings: settings.sse });
+      registerNoteEvents(scope, { relay, lifecycle, settings: settings.sse, authenticate });
       // In a scope of its own: @fastify/websocket's hooks then run for the WebSocket route only,
       // not for every HTTP request.
       await scope.register((socketScope) =>
-        registerSocket(socketScope, { relay, lifecycle, settings: settings.websocket }),
+        registerSocket(socketScope, { relay, lifecycle, settings: settings.websocket, authenticate }),
       );
     },
     { prefix: settings.asyncPrefix },
   );
-  if (root) app.register(async (scope) => root(scope, guard ? { guard } : {}));
+  if (root) app.register(async (scope) => root(scope, { authenticate, ...(guard ? { guard } : {}) }));
   return app;
 }
 

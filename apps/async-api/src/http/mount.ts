@@ -1,5 +1,6 @@
 import {
   type AccessLogLevel,
+  type Authenticate,
   allowHeader,
   checkResponse,
   type HandlerResult,
@@ -15,6 +16,7 @@ import {
 } from "@repo/contracts";
 import type { RateLimitSettings } from "@repo/shared-settings";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { tokenHook } from "./auth.ts";
 import type { EventLoopGuard } from "./event-loop.ts";
 import { rateLimitHook } from "./rate-limit.ts";
 import type { AsyncRoute } from "./route.ts";
@@ -31,13 +33,15 @@ export interface MountOptions {
   readonly guard?: EventLoopGuard;
   /** The app's `rateLimit` settings, for the endpoints whose contract (or settings) limit them. */
   readonly rateLimit?: RateLimitSettings;
+  /** Verifies bearer tokens, for the endpoints whose contract declares `security`. */
+  readonly authenticate?: Authenticate;
 }
 
 /**
  * An endpoint ready to mount: its contract and what answers it. async-api's own handlers
  * (`asyncEndpoints`), or, in combined mode, a dispatch of a sync handler to a pool thread.
  */
-export type MountedEndpoint = Pick<ImplementedEndpoint, "where" | "endpoint" | "handler">;
+export type MountedEndpoint = Pick<ImplementedEndpoint, "where" | "endpoint" | "security" | "handler">;
 
 /** A route table's endpoints, checked to be async controllers whose every handler is async. */
 export function asyncEndpoints(routes: readonly AsyncRoute[]): MountedEndpoint[] {
@@ -62,17 +66,22 @@ declare module "fastify" {
 export function mountEndpoints(
   app: FastifyInstance,
   endpoints: readonly MountedEndpoint[],
-  { responseValidation, guard, rateLimit }: MountOptions,
+  { responseValidation, guard, rateLimit, authenticate }: MountOptions,
 ): void {
   if (!app.hasRequestDecorator("contract")) app.decorateRequest("contract", null);
   const timed = guard?.enabled ? guard : undefined;
-  for (const { where, endpoint, handler } of endpoints) {
-    // Counted in `onRequest`, before the body is read: a refused request costs no parsing.
+  for (const { where, endpoint, security, handler } of endpoints) {
+    if (security && !authenticate) throw new Error(`${where} requires a bearer token, but was given no authenticator`);
+    // Counted in `onRequest` before the token is checked and the body is read: a refused request
+    // costs neither.
     const limiter = rateLimit && rateLimitHook(app, endpoint, rateLimit);
     app.route({
       method: endpoint.method,
       url: endpoint.path,
-      onRequest: limiter ? [limiter] : [],
+      onRequest: [
+        ...(limiter ? [limiter] : []),
+        ...(security && authenticate ? [tokenHook(app, security, authenticate)] : []),
+      ],
       config: (endpoint.accessLogLevel ? { accessLogLevel: endpoint.accessLogLevel } : {}) satisfies RouteLogConfig,
       preValidation: (request, _reply, done) => {
         try {
@@ -90,7 +99,7 @@ export function mountEndpoints(
       handler: async (request, reply) => {
         const parts = request.contract as RequestParts;
         const started = timed ? performance.now() : 0;
-        const answer = handler(handlerRequest(request.id, parts, reply.raw));
+        const answer = handler(handlerRequest(request.id, parts, reply.raw, request.principal));
         // The route is described only for a report: Fastify builds `routeOptions` on each read.
         const blockedMs = timed?.blocked(started);
         if (blockedMs !== undefined) {

@@ -35,6 +35,10 @@ export const testingRoutes = route(asyncTesting, {
     return { status: 200, body: { blockedMs: query.ms } };
   },
   limited: async () => ({ status: 200, body: { pid: process.pid } }),
+  whoami: async ({ principal }) => ({
+    status: 200,
+    body: { subject: principal?.subject ?? "", scopes: [...(principal?.scopes ?? [])] },
+  }),
   // Breaks its contract on purpose, past the compiler, as a bug would.
   brokenResponse: async () => ({ status: 200, body: { ok: "yes" as unknown as true } }),
 });

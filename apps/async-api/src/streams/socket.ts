@@ -1,5 +1,6 @@
 import websocket from "@fastify/websocket";
 import {
+  type Authenticate,
   problem,
   SocketClientMessage,
   type SocketServerMessage,
@@ -8,6 +9,7 @@ import {
 } from "@repo/contracts";
 import type { FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
+import { streamSecurity } from "../http/auth.ts";
 import type { Lifecycle } from "../lifecycle.ts";
 import type { AsyncApiSettings } from "../settings/index.ts";
 import type { NoteEventsRelay } from "./relay.ts";
@@ -30,10 +32,18 @@ export async function registerSocket(
     relay,
     lifecycle,
     settings,
-  }: { relay: NoteEventsRelay; lifecycle: Lifecycle; settings: AsyncApiSettings["websocket"] },
+    authenticate,
+  }: {
+    relay: NoteEventsRelay;
+    lifecycle: Lifecycle;
+    settings: AsyncApiSettings["websocket"];
+    authenticate: Authenticate;
+  },
 ): Promise<void> {
   await app.register(websocket, { options: { maxPayload: settings.maxMessageBytes } });
-  app.get(socketChannel.path, { websocket: true }, (socket, request) => {
+  // The token is checked before the upgrade: a refused client gets a 401/403 problem, never a socket.
+  const secured = streamSecurity(app, socketChannel.security, authenticate);
+  app.get(socketChannel.path, { websocket: true, ...secured }, (socket, request) => {
     let alive = true;
     socket.on("pong", () => {
       alive = true;

@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
-import { type NoteEvent, noteEventsStream, REQUEST_ID_HEADER } from "@repo/contracts";
+import { type Authenticate, type NoteEvent, noteEventsStream, REQUEST_ID_HEADER } from "@repo/contracts";
 import type { FastifyInstance } from "fastify";
+import { streamSecurity } from "../http/auth.ts";
 import type { Lifecycle } from "../lifecycle.ts";
 import type { AsyncApiSettings } from "../settings/index.ts";
 import type { NoteEventsRelay } from "./relay.ts";
@@ -82,46 +83,55 @@ function parseEventId(value: unknown): number | undefined {
  */
 export function registerNoteEvents(
   app: FastifyInstance,
-  { relay, lifecycle, settings }: { relay: NoteEventsRelay; lifecycle: Lifecycle; settings: AsyncApiSettings["sse"] },
+  {
+    relay,
+    lifecycle,
+    settings,
+    authenticate,
+  }: { relay: NoteEventsRelay; lifecycle: Lifecycle; settings: AsyncApiSettings["sse"]; authenticate: Authenticate },
 ): void {
-  app.get(noteEventsStream.path, async (request, reply) => {
-    const resumeFrom =
-      parseEventId(request.headers["last-event-id"]) ??
-      parseEventId((request.query as Record<string, unknown>).lastEventId);
-    // A client without Last-Event-ID starts with what happens from now on.
-    if (resumeFrom === undefined) await Promise.race([relay.caughtUp(), new Promise((r) => setTimeout(r, 2_000))]);
-    const res = reply.raw;
-    reply.hijack();
-    res.writeHead(200, {
-      "content-type": "text/event-stream; charset=utf-8",
-      "cache-control": "no-cache, no-transform",
-      // An endless response: its connection is never reused, so no client pools it.
-      connection: "close",
-      // nginx: do not buffer this response.
-      "x-accel-buffering": "no",
-      [REQUEST_ID_HEADER]: request.id,
-    });
-    const connection = new SseConnection(res, resumeFrom ?? relay.lastId, settings.maxQueuedEvents, (queued) =>
-      request.log.warn({ queued }, "slow SSE client dropped: it can resume with Last-Event-ID"),
-    );
-    connection.comment("connected");
+  app.get(
+    noteEventsStream.path,
+    streamSecurity(app, noteEventsStream.security, authenticate),
+    async (request, reply) => {
+      const resumeFrom =
+        parseEventId(request.headers["last-event-id"]) ??
+        parseEventId((request.query as Record<string, unknown>).lastEventId);
+      // A client without Last-Event-ID starts with what happens from now on.
+      if (resumeFrom === undefined) await Promise.race([relay.caughtUp(), new Promise((r) => setTimeout(r, 2_000))]);
+      const res = reply.raw;
+      reply.hijack();
+      res.writeHead(200, {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache, no-transform",
+        // An endless response: its connection is never reused, so no client pools it.
+        connection: "close",
+        // nginx: do not buffer this response.
+        "x-accel-buffering": "no",
+        [REQUEST_ID_HEADER]: request.id,
+      });
+      const connection = new SseConnection(res, resumeFrom ?? relay.lastId, settings.maxQueuedEvents, (queued) =>
+        request.log.warn({ queued }, "slow SSE client dropped: it can resume with Last-Event-ID"),
+      );
+      connection.comment("connected");
 
-    // Subscribe before reading the backlog, holding live events back until it is sent, so that
-    // nothing falls between the two and the order stays the ids' order.
-    let held: NoteEvent[] | undefined = resumeFrom === undefined ? undefined : [];
-    const unsubscribe = relay.subscribe((event) => (held ? held.push(event) : connection.event(event)));
-    const heartbeat = setInterval(() => connection.comment("heartbeat"), settings.heartbeatIntervalMs);
-    const forget = lifecycle.track(() => connection.reconnect());
-    res.once("close", () => {
-      connection.closed = true;
-      clearInterval(heartbeat);
-      unsubscribe();
-      forget();
-    });
-    if (resumeFrom !== undefined) {
-      for (const event of await relay.since(resumeFrom)) connection.event(event);
-      for (const event of held ?? []) connection.event(event);
-      held = undefined;
-    }
-  });
+      // Subscribe before reading the backlog, holding live events back until it is sent, so that
+      // nothing falls between the two and the order stays the ids' order.
+      let held: NoteEvent[] | undefined = resumeFrom === undefined ? undefined : [];
+      const unsubscribe = relay.subscribe((event) => (held ? held.push(event) : connection.event(event)));
+      const heartbeat = setInterval(() => connection.comment("heartbeat"), settings.heartbeatIntervalMs);
+      const forget = lifecycle.track(() => connection.reconnect());
+      res.once("close", () => {
+        connection.closed = true;
+        clearInterval(heartbeat);
+        unsubscribe();
+        forget();
+      });
+      if (resumeFrom !== undefined) {
+        for (const event of await relay.since(resumeFrom)) connection.event(event);
+        for (const event of held ?? []) connection.event(event);
+        held = undefined;
+      }
+    },
+  );
 }

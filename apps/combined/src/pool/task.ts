@@ -2,12 +2,12 @@
  * What crosses between the event loop and a pool thread: plain data only (structured clone). A
  * handler's dependencies never cross; each thread builds its own from the settings.
  */
-import type { HandlerResult, ProblemDetails, RequestParts } from "@repo/contracts";
+import type { HandlerResult, Principal, ProblemDetails, RequestParts } from "@repo/contracts";
 
 /** Which handler to run (`controller.endpoint`), and the request as a sync handler sees it. */
 export interface SyncTask {
   readonly handler: string;
-  readonly request: { readonly id: string } & RequestParts;
+  readonly request: { readonly id: string; readonly principal?: Principal | undefined } & RequestParts;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import { fileURLToPath } from "node:url";
-import { answerForError, BODY_PROBLEM_DETAIL, openApiDocument, problem } from "@repo/contracts";
+import { answerForError, BODY_PROBLEM_DETAIL, bearerAuthenticator, openApiDocument, problem } from "@repo/contracts";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
@@ -10,7 +10,7 @@ import { type MountOptions, mountRouteTable, sendProblem } from "./mount.ts";
 import { rateLimiters } from "./rate-limit.ts";
 import { requestLogging } from "./request-log.ts";
 import type { SyncRoute } from "./route.ts";
-import { WELCOME_DOCS_PATH, welcomeDocFile, welcomePage } from "./welcome.ts";
+import { WELCOME_DOCS_PATH, welcomeDocFile, welcomePage, welcomeToken } from "./welcome.ts";
 
 /** body-parser's errors, by its `type`, as the client should read them. */
 const BODY_ERRORS: Readonly<Record<string, string>> = {
@@ -61,6 +61,7 @@ export function createApp(
   mountRouteTable(router, routes, {
     responseValidation: settings.http.responseValidation,
     rateLimiters: rateLimiters(settings),
+    authenticate: bearerAuthenticator(settings.auth),
     // Only on the routes whose contract takes a body: no other request has its body read.
     bodyParser: express.json({
       limit: settings.http.bodyLimitBytes,
@@ -77,9 +78,10 @@ export function createApp(
   app.use(router);
   if (settings.apiReference) app.use(docsRouter(openApiDocument({ asyncPrefix: settings.asyncPrefix })));
   if (settings.welcomePage) {
-    const page = welcomePage(settings.asyncPrefix);
-    app.get("/", (_req, res) => {
-      res.type("html").send(page);
+    // Built per load: it carries a short-lived development token (never one in production).
+    app.get("/", async (_req, res) => {
+      const page = welcomePage(settings.asyncPrefix, await welcomeToken(settings.auth));
+      res.set("cache-control", "no-store").type("html").send(page);
     });
     app.get(`${WELCOME_DOCS_PATH}/*file`, (req: Request, res: Response, next: NextFunction) => {
       const file = welcomeDocFile([(req.params as { file: string[] }).file].flat().join("/"));

@@ -1,4 +1,5 @@
 import {
+  type Authenticate,
   allowHeader,
   ContractViolation,
   checkResponse,
@@ -11,6 +12,7 @@ import {
   problem,
 } from "@repo/contracts";
 import type { Request, RequestHandler, Response, Router } from "express";
+import { requireToken } from "./auth.ts";
 import type { RateLimiters } from "./rate-limit.ts";
 import type { SyncRoute } from "./route.ts";
 
@@ -23,6 +25,8 @@ export interface MountOptions {
   readonly responseValidation: boolean;
   /** The limiter of each rate-limited endpoint (rate-limit.ts); none when limits are off. */
   readonly rateLimiters?: RateLimiters | undefined;
+  /** Verifies bearer tokens, for the routes whose contract declares `security`. */
+  readonly authenticate?: Authenticate;
   /** Called as a handler starts, with the request it runs for (the worker timeout's report names it). */
   readonly onHandlerStart?: (id: string, method: string, url: string) => void;
   /** Called as the handler returns or throws. */
@@ -40,11 +44,15 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 export function mountRouteTable(router: Router, routes: readonly SyncRoute[], options: MountOptions): void {
   for (const { controller, handlers } of routes) {
-    for (const { where, endpoint, handler } of implementedEndpoints("sync", controller, handlers)) {
+    for (const { where, endpoint, security, handler } of implementedEndpoints("sync", controller, handlers)) {
       const { accessLogLevel } = endpoint;
-      // Counted before the body is read: a refused request costs no parsing.
+      // Counted before the token is checked and the body is read: a refused request costs neither.
       const limiter = options.rateLimiters?.(endpoint);
-      const before: RequestHandler[] = [...(limiter ? [limiter] : []), ...(endpoint.body ? [options.bodyParser] : [])];
+      const before: RequestHandler[] = [
+        ...(limiter ? [limiter] : []),
+        ...(security ? [requireToken(where, security, options.authenticate)] : []),
+        ...(endpoint.body ? [options.bodyParser] : []),
+      ];
       router[LOWER[endpoint.method]](endpoint.path, ...before, (req: Request, res: Response) => {
         if (accessLogLevel) req.accessLogLevel = accessLogLevel;
         const parts = parseRequest(
@@ -56,7 +64,7 @@ export function mountRouteTable(router: Router, routes: readonly SyncRoute[], op
         let result: HandlerResult;
         try {
           // Plain data only, as in a pool thread: the same handler runs in either host.
-          result = handler({ id: req.id, ...parts }) as HandlerResult;
+          result = handler({ id: req.id, ...parts, principal: req.principal }) as HandlerResult;
         } finally {
           options.onHandlerEnd?.();
         }

@@ -3,6 +3,21 @@
  * both runtimes working behind one origin. Static HTML and a little script, no framework: sync-api
  * serves it with Express, combined mode with Fastify.
  */
+import { type AuthSettings, NOTES_WRITE_SCOPE, signToken } from "@repo/contracts";
+import { environmentOf } from "@repo/shared-settings";
+
+/** How long the page's development token lasts: a reload gets a new one. */
+const WELCOME_TOKEN_TTL_S = 3_600;
+
+/**
+ * The bearer token the page writes notes and opens the streams with: a short-lived development
+ * token, signed per page load. Never under NODE_ENV=production, even if the page is turned on
+ * there: the page would hand anyone a token.
+ */
+export function welcomeToken(auth: AuthSettings, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  if (environmentOf(env) === "production") return Promise.resolve(undefined);
+  return signToken(auth, { subject: "welcome-page", scopes: [NOTES_WRITE_SCOPE], ttlS: WELCOME_TOKEN_TTL_S });
+}
 
 /** The docs pages it links to, served as Markdown from the repository's docs/ folder. */
 export const WELCOME_DOCS: readonly { readonly file: string; readonly title: string }[] = [
@@ -21,8 +36,11 @@ export function welcomeDocFile(file: string): URL | undefined {
   return WELCOME_DOCS.some((doc) => doc.file === file) ? new URL(file, DOCS_DIR) : undefined;
 }
 
-/** The page, for an API whose async half is under `asyncPrefix`. */
-export function welcomePage(asyncPrefix: string): string {
+/**
+ * The page, for an API whose async half is under `asyncPrefix`, with the token it calls the API
+ * with (`welcomeToken`; without one its writes and streams are refused, as they would be for anyone).
+ */
+export function welcomePage(asyncPrefix: string, token: string | undefined): string {
   const prefix = JSON.stringify(asyncPrefix);
   const docs = WELCOME_DOCS.map(
     ({ file, title }) => `<li><a href="${WELCOME_DOCS_PATH}/${file}">${title}</a> <code>docs/${file}</code></li>`,
@@ -49,7 +67,9 @@ export function welcomePage(asyncPrefix: string): string {
       One origin, two runtimes: <strong>sync-api</strong> (Express 5 on a cluster of pre-forked workers,
       for blocking work) answers every path; <strong>async-api</strong> (Fastify 5 on one event loop that
       never blocks, for waiting work) answers <code>${asyncPrefix}/*</code>. This page is for development:
-      it is off in production (setting <code>welcomePage</code>).
+      it is off in production (setting <code>welcomePage</code>), and in development it carries a short-lived
+      development token (<code>pnpm run token</code> prints one too): writing notes needs the scope
+      <code>${NOTES_WRITE_SCOPE}</code>, the streams any valid token.
     </p>
     <section>
       <h2>Health, live</h2>
@@ -80,6 +100,9 @@ export function welcomePage(asyncPrefix: string): string {
     </section>
     <script>
       const prefix = ${prefix};
+      const token = ${JSON.stringify(token ?? null)};
+      // EventSource and a browser's WebSocket cannot set headers: the token goes in the query.
+      const withToken = (path) => (token ? path + "?access_token=" + encodeURIComponent(token) : path);
       const $ = (id) => document.getElementById(id);
       const add = (list, text) => {
         const item = document.createElement("li");
@@ -102,7 +125,7 @@ export function welcomePage(asyncPrefix: string): string {
       poll();
       setInterval(poll, 2000);
 
-      const events = new EventSource(prefix + "/events/notes");
+      const events = new EventSource(withToken(prefix + "/events/notes"));
       events.addEventListener("note", (message) => {
         const event = JSON.parse(message.data);
         add("note-events", "#" + event.id + " " + event.type + " note " + event.noteId + (event.note ? ": " + event.note.title : ""));
@@ -112,14 +135,14 @@ export function welcomePage(asyncPrefix: string): string {
         const title = submit.target.elements.title.value;
         const response = await fetch("/notes", {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: { "content-type": "application/json", ...(token ? { authorization: "Bearer " + token } : {}) },
           body: JSON.stringify({ title }),
         });
         if (!response.ok) add("note-events", "not created: " + (await response.json()).detail);
         submit.target.reset();
       });
 
-      const socket = new WebSocket(location.origin.replace(/^http/, "ws") + prefix + "/ws");
+      const socket = new WebSocket(location.origin.replace(/^http/, "ws") + withToken(prefix + "/ws"));
       socket.addEventListener("message", (message) => {
         const reply = JSON.parse(message.data);
         if (reply.type === "echo") add("echoes", reply.text);

@@ -37,6 +37,11 @@ export const testingRoutes = route(syncTesting, {
     process.exit(3);
   },
   limited: () => ({ status: 200, body: { pid: process.pid } }),
+  // What a handler sees of the verified token: plain data (it crossed to a pool thread in combined mode).
+  whoami: ({ principal }) => ({
+    status: 200,
+    body: { subject: principal?.subject ?? "", scopes: [...(principal?.scopes ?? [])] },
+  }),
   // Breaks its contract on purpose, past the compiler, as a bug would.
   brokenResponse: () => ({ status: 200, body: { ok: "yes" as unknown as true } }),
 });

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { byEnvironment, type Environment } from "../environment.ts";
 import type { Layer, LayerSource, SettingsValues } from "../layer.ts";
 import { isPlainObject } from "../merge.ts";
+import { authByEnvironment, authLayer, authSchema } from "./auth.ts";
 import { httpByEnvironment, httpLayer, httpSchema } from "./http.ts";
 import { loggingByEnvironment, loggingLayer, loggingSchema } from "./logging.ts";
 import { rateLimitByEnvironment, rateLimitLayer, rateLimitSchema } from "./rate-limit.ts";
@@ -14,6 +15,7 @@ import { routingLayer, routingSchema } from "./routing.ts";
 import { securityByEnvironment, securitySchema } from "./security.ts";
 import { serverLayer, serverSchema } from "./server.ts";
 
+export { developmentAuth } from "./auth.ts";
 export { createLogger, exitWhenLogged, LOG_LEVELS, loggerOptions, logSerializers } from "./logging.ts";
 export {
   RATE_LIMIT_ROUTE_KEY,
@@ -36,6 +38,7 @@ const components = {
   routing: { defaults: routingLayer },
   security: { byEnvironment: securityByEnvironment },
   rateLimit: { defaults: rateLimitLayer, byEnvironment: rateLimitByEnvironment },
+  auth: { defaults: authLayer, byEnvironment: authByEnvironment },
 } satisfies Record<string, Component>;
 
 export type SharedComponent = keyof typeof components;
@@ -49,6 +52,7 @@ export const sharedSchema = z.strictObject({
   ...routingSchema,
   ...securitySchema,
   ...rateLimitSchema,
+  ...authSchema,
 });
 
 /**

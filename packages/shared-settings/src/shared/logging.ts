@@ -43,6 +43,11 @@ interface LoggedRequest {
   readonly socket?: { readonly remoteAddress?: string };
 }
 
+/** A URL with its `access_token` (the streams' bearer token, RFC 6750 §2.3) redacted: a credential. */
+function withoutAccessToken(url: string | undefined): string | undefined {
+  return url?.replace(/([?&]access_token=)[^&#]*/gi, "$1[redacted]");
+}
+
 /**
  * What a log line shows of a request and a response, in every app: method, URL, client address,
  * status. Never headers, so no credential or cookie reaches a log through them.
@@ -50,7 +55,7 @@ interface LoggedRequest {
 export const logSerializers = {
   req: (req: LoggedRequest) => ({
     method: req.method,
-    url: req.originalUrl ?? req.url,
+    url: withoutAccessToken(req.originalUrl ?? req.url),
     ip: req.ip ?? req.socket?.remoteAddress,
   }),
   res: (res: { readonly statusCode?: number }) => ({ statusCode: res.statusCode }),
