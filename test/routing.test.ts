@@ -14,12 +14,15 @@ import {
   type Controller,
   createClient,
   NON_CANONICAL_PATH_PROBLEM_TYPE,
+  NOTES_WRITE_SCOPE,
   notes,
+  signToken,
 } from "@repo/contracts";
-import { DEFAULT_ASYNC_PREFIX } from "@repo/shared-settings";
+import { DEFAULT_ASYNC_PREFIX, developmentAuth } from "@repo/shared-settings";
 import {
   ASYNC_PREFIX,
   nginxBinary,
+  PRODUCTION_STACK_JWT_SECRET,
   type RawResponse,
   rawRequest,
   readSse,
@@ -126,9 +129,15 @@ if (!nginx) {
   console.warn("\n  ⚠  routing through nginx SKIPPED: no nginx (apt-get install nginx, or set NGINX_PATH)\n");
 }
 
+/** Each stack, and the key its apps verify bearer tokens with (the notes writes and streams need one). */
 const targets = [
-  { name: "the dev proxy", skip: false, start: () => startDevStack({ syncWorkers: 1 }) },
-  { name: "nginx", skip: !nginx, start: () => startProductionStack() },
+  {
+    name: "the dev proxy",
+    skip: false,
+    start: () => startDevStack({ syncWorkers: 1 }),
+    jwtSecret: developmentAuth.jwtSecret,
+  },
+  { name: "nginx", skip: !nginx, start: () => startProductionStack(), jwtSecret: PRODUCTION_STACK_JWT_SECRET },
 ];
 
 afterAll(stopAll);
@@ -175,7 +184,11 @@ for (const target of targets) {
 
     it("serves async-api under the prefix: health through the typed client, SSE and WebSocket", async () => {
       expect(stack.asyncPrefix).toBe(P);
-      const client = createClient({ baseUrl: stack.url, asyncPrefix: stack.asyncPrefix });
+      const token = await signToken(
+        { ...developmentAuth, jwtSecret: target.jwtSecret },
+        { subject: "routing", scopes: [NOTES_WRITE_SCOPE], ttlS: 600 },
+      );
+      const client = createClient({ baseUrl: stack.url, asyncPrefix: stack.asyncPrefix, token });
       const healthAnswer = await client.controller(asyncHealth).health();
       expect(healthAnswer.body).toMatchObject({ runtime: "async" });
 
@@ -184,7 +197,7 @@ for (const target of targets) {
       // From the first event on (Last-Event-ID 0), so the note is relayed even if it is made
       // before the stream is subscribed.
       const stream = readSse(`${stack.url}${P}/events/notes`, {
-        headers: { "last-event-id": "0" },
+        headers: { "last-event-id": "0", authorization: `Bearer ${token}` },
         signal: controller.signal,
       });
       const opened = stream.next();
@@ -200,7 +213,7 @@ for (const target of targets) {
       controller.abort();
       expect(relayed).toBe(true);
 
-      const socket = new WebSocket(`${stack.url.replace(/^http/, "ws")}${P}/ws`);
+      const socket = new WebSocket(`${stack.url.replace(/^http/, "ws")}${P}/ws?access_token=${token}`);
       const echo = await new Promise<string>((resolve, reject) => {
         socket.addEventListener("open", () => socket.send(JSON.stringify({ type: "echo", text: "ping" })));
         socket.addEventListener("message", (event) => resolve(String(event.data)), { once: true });
