@@ -10,6 +10,7 @@ import {
   imageCommand,
   NGINX_TEMPLATE,
   nginxBinary,
+  proxyEnvironment,
   renderTemplate,
   repoRoot,
   stackFile,
@@ -22,7 +23,8 @@ import { describe, expect, it } from "vitest";
 const compose = composeFile();
 if (!nginxBinary())
   console.warn("\n  ⚠  no nginx on this machine: `nginx -t` of the template is SKIPPED (CI fails instead)\n");
-const proxyEnv = compose.services.proxy?.environment ?? {};
+// As compose gives it with nothing set in infra/.env: what the tests render the template with.
+const proxyEnv = proxyEnvironment(compose);
 const dockerfile = readFileSync(join(repoRoot, "infra/docker/Dockerfile"), "utf8");
 
 describe("the nginx template", () => {
@@ -32,6 +34,9 @@ describe("the nginx template", () => {
     expect(rendered).toContain("location /async/ {");
     expect(rendered).toContain("client_max_body_size 1m;");
     expect(rendered).toContain("server sync-api:3001 max_fails=0;");
+    expect(rendered).toContain("client_body_timeout 10s;");
+    expect(rendered).toContain("limit_conn conn_per_client 64;");
+    expect(rendered).toContain("limit_req zone=rate_per_client burst=100 nodelay;");
   });
 
   it.skipIf(!nginxBinary() && !process.env.CI)("passes `nginx -t` in a real nginx", async () => {
@@ -138,12 +143,22 @@ describe("docker-compose.yml", () => {
     expect(Object.keys(compose.volumes ?? {})).toEqual(["sync-data"]);
   });
 
-  it("points the proxy at the apps' ports, with the async prefix and body limit the apps use", () => {
+  it("points the proxy at the apps' ports, with the async prefix and body limit the apps use, and sets its limits", () => {
     expect(proxyEnv).toMatchObject({
       ASYNC_PREFIX: "/async",
       BODY_LIMIT: "1m",
       SYNC_API_UPSTREAM: "sync-api:3001",
       ASYNC_API_UPSTREAM: "async-api:3002",
+    });
+    // A browser opens at most six connections to one origin, and a WebSocket besides: a tab with an
+    // SSE stream, a WebSocket and its requests in flight stays under the proxy's limit per client.
+    expect(Number(proxyEnv.NGINX_CONN_PER_CLIENT)).toBeGreaterThanOrEqual(6 + 1);
+    expect(proxyEnv).toMatchObject({
+      NGINX_CLIENT_HEADER_TIMEOUT: expect.stringMatching(/^\d+s$/),
+      NGINX_CLIENT_BODY_TIMEOUT: expect.stringMatching(/^\d+s$/),
+      NGINX_SEND_TIMEOUT: expect.stringMatching(/^\d+s$/),
+      NGINX_RATE_PER_CLIENT: expect.stringMatching(/^\d+r\/s$/),
+      NGINX_RATE_BURST: expect.stringMatching(/^\d+$/),
     });
     const syncEnv = readFileSync(join(repoRoot, "infra/env/sync-api.env"), "utf8");
     const asyncEnv = readFileSync(join(repoRoot, "infra/env/async-api.env"), "utf8");
@@ -195,7 +210,7 @@ describe("docker-stack.yml", () => {
       expect(service.secrets, name).toEqual(composed?.secrets);
       expect((service.healthcheck as { test: unknown }).test, name).toEqual(composed?.healthcheck?.test);
     }
-    expect(services.proxy?.environment).toEqual(proxyEnv);
+    expect(services.proxy?.environment).toEqual(compose.services.proxy?.environment);
   });
 
   it("is in the form `docker stack deploy` takes: no name, builds or depends_on; the secret made on the swarm", () => {

@@ -22,6 +22,7 @@ import {
   type DevStack,
   descendantsOf,
   nginxBinary,
+  ONE_CLIENT_LOAD_LIMITS,
   rawRequest,
   startDevStack,
   startProductionStack,
@@ -424,7 +425,8 @@ if (!nginx) {
 group.skipIf(!nginx)("through nginx, in front of the production builds", () => {
   // One stack for the three faults (its build and deploy take a while): the last one stops it.
   it("a worker SIGKILLed, then a rolling restart, then SIGTERM with requests in flight", async () => {
-    const stack = await startProductionStack();
+    // The load comes from one address: the proxy's per-client limits would refuse most of it.
+    const stack = await startProductionStack({ nginx: ONE_CLIENT_LOAD_LIMITS });
     const sync = stack.processes["sync-api"];
     const target: Proxied = { url: stack.url, supervisor: sync.pid, workers: () => descendantsOf(sync.pid) };
     const errors: string[] = [];

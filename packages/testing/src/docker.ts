@@ -9,6 +9,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
+import { ONE_CLIENT_LOAD_LIMITS } from "./nginx.ts";
 import { freePort } from "./ports.ts";
 import { repoRoot } from "./process.ts";
 import { waitForHttp } from "./wait.ts";
@@ -131,7 +132,13 @@ export function stackFile(): {
 
 /** The variables compose reads infra/docker-compose.yml with, for a test's own stack. */
 function composeEnv(port: number, imageTag: string): Record<string, string> {
-  return { PORT: String(port), SECRET_KEY: "compose-test-secret-key-0123456789abcdef", IMAGE_TAG: imageTag };
+  return {
+    PORT: String(port),
+    SECRET_KEY: "compose-test-secret-key-0123456789abcdef",
+    IMAGE_TAG: imageTag,
+    // The container tests load the stack from one address: the proxy's limits per client open wide.
+    ...ONE_CLIENT_LOAD_LIMITS,
+  };
 }
 
 /** The image each service of infra/docker-compose.yml runs (app images tagged `imageTag`). */

@@ -18,7 +18,14 @@ export {
 } from "./docker.ts";
 export { httpGet, type PlainResponse } from "./http.ts";
 export { type Load, type LoadOutcome, startLoad } from "./load.ts";
-export { NGINX_TEMPLATE, nginxBinary, renderTemplate, startNginx, testNginxConfig } from "./nginx.ts";
+export {
+  NGINX_TEMPLATE,
+  nginxBinary,
+  ONE_CLIENT_LOAD_LIMITS,
+  renderTemplate,
+  startNginx,
+  testNginxConfig,
+} from "./nginx.ts";
 export { validateOpenApi } from "./openapi.ts";
 export { freePort } from "./ports.ts";
 export {
@@ -46,6 +53,7 @@ export {
   composeFile,
   imageCommand,
   type ProductionStack,
+  proxyEnvironment,
   serviceEnv,
   startProductionStack,
 } from "./production-stack.ts";

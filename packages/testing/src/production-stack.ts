@@ -46,6 +46,19 @@ export function composeFile(): ComposeFile {
   return parseYaml(readFileSync(join(repoRoot, "infra/docker-compose.yml"), "utf8")) as ComposeFile;
 }
 
+/**
+ * The proxy service's environment as compose gives it when none of the variables it interpolates
+ * is set (infra/.env may set them): each `${NAME:-default}` its default.
+ */
+export function proxyEnvironment(compose: ComposeFile = composeFile()): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(compose.services.proxy?.environment ?? {}).map(([name, value]) => [
+      name,
+      value.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*:-([^}]*)\}/g, "$1"),
+    ]),
+  );
+}
+
 /** A service's env file, as compose reads it (relative to infra/). */
 export function serviceEnv(service: ComposeService): Record<string, string> {
   if (!service.env_file) return {};
@@ -67,7 +80,14 @@ export interface ProductionStack {
  * containers must change: loopback addresses, free ports, a scratch SQLite file, the secret's
  * path.
  */
-export async function startProductionStack({ proxyPort }: { proxyPort?: number } = {}): Promise<ProductionStack> {
+export async function startProductionStack({
+  proxyPort,
+  nginx: nginxOverrides = {},
+}: {
+  proxyPort?: number;
+  /** Template variables over the proxy service's environment (ONE_CLIENT_LOAD_LIMITS for a load test). */
+  nginx?: Readonly<Record<string, string>>;
+} = {}): Promise<ProductionStack> {
   const workdir = mkdtempSync(join(tmpdir(), "production-stack-"));
   const compose = composeFile();
   execFileSync("pnpm", ["build", ...APPS.map((app) => `--filter=@repo/${app}`)], { cwd: repoRoot, stdio: "ignore" });
@@ -102,7 +122,8 @@ export async function startProductionStack({ proxyPort }: { proxyPort?: number }
   });
   const nginx = await killIfFails([sync, async], () =>
     startNginx({
-      ...compose.services.proxy?.environment,
+      ...proxyEnvironment(compose),
+      ...nginxOverrides,
       NGINX_PORT: String(nginxPort),
       SYNC_API_UPSTREAM: `127.0.0.1:${syncPort}`,
       ASYNC_API_UPSTREAM: `127.0.0.1:${asyncPort}`,
