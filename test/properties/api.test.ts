@@ -119,7 +119,7 @@ const targets = [
     skip: nginx ? undefined : "no nginx: install Debian's nginx (apt-get install nginx) or set NGINX_PATH",
     start: async (): Promise<Target> => {
       // Every generated request comes from one address, as fast as nginx answers: the proxy's
-      // per-client limits (test/nginx-limits.test.ts tests them) would refuse most of them.
+      // per-client limits (test/nginx-edge.test.ts tests them) would refuse most of them.
       const stack = await startProductionStack({ nginx: ONE_CLIENT_LOAD_LIMITS });
       const sync = stack.processes["sync-api"];
       return {

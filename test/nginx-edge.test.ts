@@ -226,6 +226,15 @@ withNginx("requests nginx cannot parse", () => {
     expect(upstream.seen).toEqual([]);
   });
 
+  it("keep the client's X-Request-ID when nginx read it before the fault, and make one otherwise", async () => {
+    const { url } = await startEdge({});
+    const before = "GET /notes HTTP/1.1\r\nHost: x\r\nX-Request-ID: edge-400\r\nHost: y\r\n\r\n";
+    expect(expectProblem(await rawRequest(url, Buffer.from(before)), 400).requestId).toBe("edge-400");
+    // nginx stops reading the head at the second Host: what follows it is never seen.
+    const after = "GET /notes HTTP/1.1\r\nHost: x\r\nHost: y\r\nX-Request-ID: edge-400\r\n\r\n";
+    expect(expectProblem(await rawRequest(url, Buffer.from(after)), 400).requestId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
   it("a request line longer than nginx's buffers is a 414 problem (it has no URI either)", async () => {
     const { url } = await startEdge({});
     const answer = await rawRequest(url, Buffer.from(`GET /${"a".repeat(10_000)} HTTP/1.1\r\nHost: x\r\n\r\n`));
