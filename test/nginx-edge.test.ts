@@ -16,6 +16,7 @@ import {
   type RawResponse,
   rawRequest,
   startNginx,
+  trickle,
   waitFor,
 } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
@@ -47,8 +48,16 @@ async function startUpstream({ heartbeatMs = 1_000 } = {}): Promise<Upstream> {
   const held: ServerResponse[] = [];
   const streams = new Set<ServerResponse | Socket>();
   const timers = new Set<NodeJS.Timeout>();
+  const served = new WeakMap<Socket, number>();
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     seen.push(`${request.method} ${request.url} ${request.headers.host}`);
+    const before = served.get(request.socket) ?? 0;
+    served.set(request.socket, before + 1);
+    if (request.url === "/drop-kept-alive" && before > 0) {
+      // A draining app closing a kept-alive connection just as nginx sent a request on it.
+      request.socket.destroy();
+      return;
+    }
     if (request.url === "/hold") {
       held.push(response);
       return;
@@ -167,32 +176,6 @@ function openHeld(url: string, head: string): Promise<{ socket: Socket; head: st
   });
 }
 
-/**
- * Writes `head`, then one more byte (of a body, or of a header line) every `everyMs`, until nginx
- * closes the connection; resolves with whatever it answered before closing.
- */
-function trickle(url: string, head: string, everyMs: number): Promise<string> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    let answer = "";
-    const socket = connect(Number(port), hostname, () => socket.write(head));
-    // A body takes any byte; a head gets one header line, `X-N: n`, spelt out a byte at a time.
-    const pieces = head.endsWith("\r\n\r\n") ? "x" : "X-N: n\r\n";
-    let at = 0;
-    const timer = setInterval(() => socket.write(pieces[at++ % pieces.length] as string), everyMs);
-    const done = () => {
-      clearInterval(timer);
-      socket.destroy();
-      resolve(answer);
-    };
-    socket.on("data", (chunk: Buffer) => {
-      answer += chunk.toString("latin1");
-    });
-    socket.on("close", done);
-    socket.on("error", (error: NodeJS.ErrnoException) => (error.code === "ECONNRESET" ? done() : reject(error)));
-  });
-}
-
 withNginx("requests nginx cannot parse", () => {
   // Each is refused by nginx itself, before any app sees it; some before nginx has a URI at all.
   const cases: [string, string][] = [
@@ -288,17 +271,18 @@ withNginx("requests nginx cannot parse", () => {
 withNginx("a client that stalls", () => {
   // nginx answers no timeout (in 1.22 and since, ngx_http_finalize_request terminates a request
   // that timed out, ngx_http_process_request_headers closes it): the client is cut, not told.
-  it("trickling its body (a byte every 3 s) is cut after client_body_timeout, before any app sees it", async () => {
+  it("stalling its body (a byte every 3 s) is cut after client_body_timeout", async () => {
     const { url, upstream } = await startEdge({ NGINX_CLIENT_BODY_TIMEOUT: "1s" });
     const head = "POST /notes HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n";
-    expect(await trickle(url, head, 3_000)).toBe("");
-    // nginx takes the whole body before it proxies: the app never saw the request.
-    expect(upstream.seen).toEqual([]);
+    expect(await trickle(url, head, { everyMs: 3_000, pieces: ["x"], repeat: true })).toBeUndefined();
+    // The body streams to the app (no request buffering): it saw the request begin.
+    expect(upstream.seen).toEqual(["POST /notes x"]);
   });
 
   it("trickling its head (a header every 300 ms) is cut when client_header_timeout ends: a deadline for the whole head", async () => {
     const { url, upstream } = await startEdge({ NGINX_CLIENT_HEADER_TIMEOUT: "1s" });
-    expect(await trickle(url, "GET /notes HTTP/1.1\r\nHost: x\r\n", 300)).toBe("");
+    const head = "GET /notes HTTP/1.1\r\nHost: x\r\n";
+    expect(await trickle(url, head, { everyMs: 300, pieces: [..."X-N: n\r\n"], repeat: true })).toBeUndefined();
     expect(upstream.seen).toEqual([]);
   });
 
@@ -326,6 +310,42 @@ withNginx("a client that stalls", () => {
     } finally {
       await reader.cancel();
     }
+  });
+});
+
+withNginx("a body larger than client_max_body_size, though bodies stream to the app", () => {
+  it("is the 413 problem: announced by Content-Length, or found chunk by chunk", async () => {
+    const { url } = await startEdge({ BODY_LIMIT: "1k" });
+    const head = "POST /notes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n";
+    const chunk = `400\r\n${"a".repeat(0x400)}\r\n`;
+    const bodies = {
+      "Content-Length": `Content-Length: 2048\r\n\r\n${"a".repeat(2048)}`,
+      chunked: `Transfer-Encoding: chunked\r\n\r\n${chunk}${chunk}0\r\n\r\n`,
+    };
+    for (const [framing, rest] of Object.entries(bodies)) {
+      const answer = await rawRequest(url, Buffer.from(head + rest));
+      expect(expectProblem(answer, 413).title, framing).toBe("Content Too Large");
+    }
+  });
+});
+
+withNginx("a kept-alive upstream connection the app closes under a request", () => {
+  // A draining app closing an idle connection just as nginx sent a request on it (the stand-in
+  // drops /drop-kept-alive on a reused connection). The same with request buffering on or off.
+  it("a request without a body is retried on a fresh connection: the client gets the answer", async () => {
+    const { url, upstream } = await startEdge({});
+    expect((await rawRequest(url, { method: "GET", target: "/notes" }))?.status).toBe(200);
+    expect((await rawRequest(url, { method: "GET", target: "/drop-kept-alive" }))?.status).toBe(200);
+    expect(upstream.seen.filter((line) => line.startsWith("GET /drop-kept-alive"))).toHaveLength(2);
+  });
+
+  it("a POST is not retried (nginx never replays a non-idempotent request): a 502 problem", async () => {
+    const { url, upstream } = await startEdge({});
+    expect((await rawRequest(url, { method: "GET", target: "/notes" }))?.status).toBe(200);
+    const headers: [string, string][] = [["Content-Type", "application/json"]];
+    const answer = await rawRequest(url, { method: "POST", target: "/drop-kept-alive", headers, body: "{}" });
+    expect(expectProblem(answer, 502).title).toBe("Bad Gateway");
+    expect(upstream.seen.filter((line) => line.startsWith("POST /drop-kept-alive"))).toHaveLength(1);
   });
 });
 

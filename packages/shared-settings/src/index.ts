@@ -14,6 +14,7 @@ export {
   loggerOptions,
   logSerializers,
   type SharedComponent,
+  serverTimeouts,
   sharedLayers,
   sharedSchema,
 } from "./shared/index.ts";

@@ -57,7 +57,8 @@ export {
   serviceEnv,
   startProductionStack,
 } from "./production-stack.ts";
-export { type RawAnswer, rawExchange, rawHead } from "./raw-exchange.ts";
+export { parseAnswer, type RawAnswer, rawExchange, rawHead } from "./raw-exchange.ts";
 export { type RawRequestSpec, type RawResponse, rawRequest, requestBytes } from "./raw-http.ts";
 export { readSse, type SseMessage } from "./sse.ts";
+export { type TrickleOptions, trickle } from "./trickle.ts";
 export { waitFor, waitForHttp } from "./wait.ts";

@@ -83,8 +83,11 @@ export interface ProductionStack {
 export async function startProductionStack({
   proxyPort,
   nginx: nginxOverrides = {},
+  env: appOverrides = {},
 }: {
   proxyPort?: number;
+  /** Variables for both apps over their env files (each reads its own prefix). */
+  env?: Readonly<Record<string, string>>;
   /** Template variables over the proxy service's environment (ONE_CLIENT_LOAD_LIMITS for a load test). */
   nginx?: Readonly<Record<string, string>>;
 } = {}): Promise<ProductionStack> {
@@ -105,7 +108,12 @@ export async function startProductionStack({
     startProcess(command === "node" ? process.execPath : command, args, {
       cwd: join(workdir, app),
       // Nothing from the test runner's own Node options (the source condition): as in the image.
-      env: { ...serviceEnv(compose.services[app] as ComposeService), ...overrides, NODE_OPTIONS: undefined },
+      env: {
+        ...serviceEnv(compose.services[app] as ComposeService),
+        ...appOverrides,
+        ...overrides,
+        NODE_OPTIONS: undefined,
+      },
     });
 
   const sync = start("sync-api", {

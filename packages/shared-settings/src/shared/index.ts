@@ -13,6 +13,7 @@ import { routingLayer, routingSchema } from "./routing.ts";
 import { securityByEnvironment, securitySchema } from "./security.ts";
 import { serverLayer, serverSchema } from "./server.ts";
 
+export { serverTimeouts } from "./http.ts";
 export { createLogger, exitWhenLogged, LOG_LEVELS, loggerOptions, logSerializers } from "./logging.ts";
 export { DEFAULT_ASYNC_PREFIX } from "./routing.ts";
 
