@@ -30,8 +30,11 @@ const body = JSON.stringify({ email: "slow@example.com", age: 7 });
 const head = (prefix: string) =>
   `POST ${prefix}/_test/echo/1?limit=1 HTTP/1.1\r\nHost: x\r\nX-Tenant: acme\r\nContent-Type: application/json\r\n` +
   `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
-/** A byte every 500 ms: the body would take 14 s, far past the deadline, yet never stalls. */
-const trickled = { everyMs: 500, pieces: [...body] };
+/**
+ * A byte every 3 s, the pace of the finding ("still open after 400 s" through nginx): within
+ * nginx's client_body_timeout (10 s) each time, and the body would take over 100 s.
+ */
+const trickled = { everyMs: 3_000, pieces: [...body] };
 /** Five pieces 100 ms apart: slow, but in well within the deadline. */
 const steady = { everyMs: 100, pieces: body.match(/.{1,7}/g) ?? [] };
 
