@@ -56,18 +56,19 @@ export const httpLayer = layer("shared/http", {
 
 /**
  * The timeouts of an app's Node HTTP server, from these settings:
- * - `headersTimeout` above the keep-alive timeout (the proxy's reused connection is never cut
- *   while its next head arrives), but never above `requestTimeout`: Node enforces
- *   `requestTimeout` only when it is at least `headersTimeout` (Node 24: with 66 s and 60 s, a
- *   body trickled in was never cut; test/request-deadline.test.ts);
+ * - `headersTimeout` no longer than `requestTimeout`: Node enforces `requestTimeout` only when
+ *   it is at least `headersTimeout` (Node 24: with 66 s and 60 s, a body trickled in was never
+ *   cut; test/request-deadline.test.ts). Equal: the head has the whole request's deadline. (It
+ *   need not exceed the keep-alive timeout: Node starts it at a request's first byte, so an idle
+ *   kept-alive connection is never cut by it.)
  * - `connectionsCheckingInterval`, how often Node looks for a request past either: its default,
  *   30 s, would let one outlive its deadline by up to that much. Once a second at most (a walk
- *   over the open requests).
+ *   over the requests in progress).
  */
 export function serverTimeouts(http: { readonly keepAliveTimeoutMs: number; readonly requestTimeoutMs: number }) {
   return {
     keepAliveTimeout: http.keepAliveTimeoutMs,
-    headersTimeout: Math.min(http.keepAliveTimeoutMs + 1_000, http.requestTimeoutMs),
+    headersTimeout: http.requestTimeoutMs,
     requestTimeout: http.requestTimeoutMs,
     connectionsCheckingInterval: Math.min(1_000, http.requestTimeoutMs),
   };
