@@ -8,15 +8,14 @@ import { NON_CANONICAL_PATH } from "@repo/contracts";
 import { DEFAULT_ASYNC_PREFIX } from "@repo/shared-settings";
 import {
   ASYNC_PREFIX,
-  type ComposeService,
   composeFile,
   freePort,
   imageCommand,
   NGINX_TEMPLATE,
   nginxBinary,
+  proxyEnvironment,
   renderTemplate,
   repoRoot,
-  serviceEnv,
   stackFile,
   startNginx,
   testNginxConfig,
@@ -28,7 +27,7 @@ const compose = composeFile();
 if (!nginxBinary())
   console.warn("\n  ⚠  no nginx on this machine: `nginx -t` of the template is SKIPPED (CI fails instead)\n");
 // As compose gives it: `${ASYNC_PREFIX:-/async}` and the like taken from this run's variables.
-const proxyEnv = serviceEnv(compose.services.proxy as ComposeService);
+const proxyEnv = proxyEnvironment(compose);
 const dockerfile = readFileSync(join(repoRoot, "infra/docker/Dockerfile"), "utf8");
 
 describe("the nginx template", () => {
@@ -38,6 +37,9 @@ describe("the nginx template", () => {
     expect(rendered).toContain(`location ${ASYNC_PREFIX}/ {`);
     expect(rendered).toContain("client_max_body_size 1m;");
     expect(rendered).toContain("server sync-api:3001 max_fails=0;");
+    expect(rendered).toContain("client_body_timeout 10s;");
+    expect(rendered).toContain("limit_conn conn_per_client 64;");
+    expect(rendered).toContain("limit_req zone=rate_per_client burst=100 nodelay;");
   });
 
   it("refuses the paths the dev proxy refuses: the contracts' NON_CANONICAL_PATH, as is", () => {
@@ -166,12 +168,30 @@ describe("docker-compose.yml", () => {
     expect(combined).toContain(`'${oneVariable}/readyz'`);
   });
 
-  it("points the proxy at the apps' ports, with the async prefix and body limit the apps use", () => {
+  it("lets infra/.env set each of the proxy's limits: every variable it interpolates is in .env.example", () => {
+    const raw = Object.values(compose.services.proxy?.environment ?? {}).join("\n");
+    const interpolated = [...raw.matchAll(/\$\{([A-Z_]+):-/g)].map((match) => match[1]);
+    expect(interpolated.length).toBeGreaterThan(0);
+    const example = readFileSync(join(repoRoot, "infra/.env.example"), "utf8");
+    for (const name of interpolated) expect(example, name).toMatch(new RegExp(`^# ${name}=`, "m"));
+  });
+
+  it("points the proxy at the apps' ports, with the async prefix and body limit the apps use, and sets its limits", () => {
     expect(proxyEnv).toMatchObject({
       ASYNC_PREFIX,
       BODY_LIMIT: "1m",
       SYNC_API_UPSTREAM: "sync-api:3001",
       ASYNC_API_UPSTREAM: "async-api:3002",
+    });
+    // A browser opens at most six connections to one origin, and a WebSocket besides: a tab with an
+    // SSE stream, a WebSocket and its requests in flight stays under the proxy's limit per client.
+    expect(Number(proxyEnv.NGINX_CONN_PER_CLIENT)).toBeGreaterThanOrEqual(6 + 1);
+    expect(proxyEnv).toMatchObject({
+      NGINX_CLIENT_HEADER_TIMEOUT: expect.stringMatching(/^\d+s$/),
+      NGINX_CLIENT_BODY_TIMEOUT: expect.stringMatching(/^\d+s$/),
+      NGINX_SEND_TIMEOUT: expect.stringMatching(/^\d+s$/),
+      NGINX_RATE_PER_CLIENT: expect.stringMatching(/^\d+r\/s$/),
+      NGINX_RATE_BURST: expect.stringMatching(/^\d+$/),
     });
     const syncEnv = readFileSync(join(repoRoot, "infra/env/sync-api.env"), "utf8");
     const asyncEnv = readFileSync(join(repoRoot, "infra/env/async-api.env"), "utf8");

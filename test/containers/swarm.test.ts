@@ -18,6 +18,7 @@ import {
   type ForwardedPort,
   forwardPublishedPort,
   freePort,
+  ONE_CLIENT_LOAD_LIMITS,
   STACK_FILE,
   startLoad,
   waitFor,
@@ -92,7 +93,8 @@ describe.runIf(run)("the stack on a single-node swarm", () => {
 
     const port = await freePort();
     stack = `api-starter-test-${port}`;
-    env = { PORT: String(port), IMAGE_TAG: "test", SYNC_API_REPLICAS: "1" };
+    // The load below comes from one address: the proxy's limits per client open wide.
+    env = { PORT: String(port), IMAGE_TAG: "test", SYNC_API_REPLICAS: "1", ...ONE_CLIENT_LOAD_LIMITS };
     const deployedAt = Date.now();
     // The images are this engine's own (no registry to resolve them from).
     await docker(["stack", "deploy", "--resolve-image", "never", "--compose-file", STACK_FILE, stack], { env });

@@ -23,6 +23,7 @@ import {
   type DevStack,
   descendantsOf,
   nginxBinary,
+  ONE_CLIENT_LOAD_LIMITS,
   PRODUCTION_STACK_JWT_SECRET,
   rawRequest,
   startDevStack,
@@ -443,7 +444,8 @@ if (!nginx) {
 group.skipIf(!nginx)("through nginx, in front of the production builds", () => {
   // One stack for the three faults (its build and deploy take a while): the last one stops it.
   it("a worker SIGKILLed, then a rolling restart, then SIGTERM with requests in flight", async () => {
-    const stack = await startProductionStack();
+    // The load comes from one address: the proxy's per-client limits would refuse most of it.
+    const stack = await startProductionStack({ nginx: ONE_CLIENT_LOAD_LIMITS });
     const sync = stack.processes["sync-api"];
     const target: Proxied = {
       url: stack.url,
@@ -463,15 +465,21 @@ group.skipIf(!nginx)("through nginx, in front of the production builds", () => {
     await step(() => rollingRestart("SIGHUP rolling restart under load (nginx)", target));
     await step(async () => {
       // Production has no test routes: the sieve at its bound (about 100 ms of CPU each) queues
-      // these on the two workers, and SIGTERM comes once the first is answered.
+      // these on the two workers, with note writes among them (bodies nginx streams to the app),
+      // and SIGTERM comes once the first is answered.
       const path = "/compute/primes?below=20000000";
-      const inFlight = Array.from({ length: 12 }, () => attempt(stack.url, { method: "GET", target: path }, 30_000));
+      const inFlight = Array.from({ length: 12 }, (_, i) =>
+        attempt(stack.url, i % 3 === 2 ? mixed(3 + 4 * i) : { method: "GET", target: path }, 30_000),
+      );
       await Promise.race(inFlight);
       const exit = await sync.stop("SIGTERM", 30_000);
       const outcomes = await Promise.all(inFlight);
       const failed = outcomes.filter((o) => !answered(o));
       tally("SIGTERM to sync-api with requests in flight (nginx)", outcomes, failed);
       expect(failed.map(describe)).toEqual([]);
+      expect(outcomes.filter((o) => o.request.method === "POST").map((o) => o.answer?.status)).toEqual([
+        201, 201, 201, 201,
+      ]);
       expect(exit).toEqual({ code: 0, signal: null });
     });
     expect(errors).toEqual([]);

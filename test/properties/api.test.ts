@@ -14,6 +14,7 @@ import {
   ASYNC_PREFIX,
   descendantsOf,
   nginxBinary,
+  ONE_CLIENT_LOAD_LIMITS,
   PRODUCTION_STACK_JWT_SECRET,
   type RawResponse,
   rawRequest,
@@ -130,22 +131,10 @@ const targets = [
   {
     name: "nginx",
     skip: nginx ? undefined : "no nginx: install Debian's nginx (apt-get install nginx) or set NGINX_PATH",
-    /**
-     * Known open (issue 13): nginx answers requests it cannot parse (a `%00` in the path, a
-     * relative request target, two Host headers, a broken Transfer-Encoding) with its own HTML
-     * 400, and an error_page for 400 turns them into 500s. These tests are expected to FAIL
-     * through nginx until that is fixed; when one passes, it fails here: take it off this list.
-     */
-    knownOpen: [
-      "GET /notes/:id (notes.get): requests broken in one place are refused with a 4xx problem",
-      "PATCH /notes/:id (notes.update): requests broken in one place are refused with a 4xx problem",
-      "DELETE /notes/:id (notes.remove): requests broken in one place are refused with a 4xx problem",
-      "odd methods on every path: 405 with Allow, OPTIONS with Allow, internal paths 404, never a crash",
-      "path tricks on every path: never a 5xx, every error a problem, nothing internal served",
-      "bad headers and framing on every path: refused with a problem",
-    ],
     start: async (): Promise<Target> => {
-      const stack = await startProductionStack();
+      // Every generated request comes from one address, as fast as nginx answers: the proxy's
+      // per-client limits (test/nginx-edge.test.ts tests them) would refuse most of them.
+      const stack = await startProductionStack({ nginx: ONE_CLIENT_LOAD_LIMITS });
       const sync = stack.processes["sync-api"];
       return {
         url: stack.url,
@@ -170,9 +159,6 @@ for (const target of targets) {
     console.warn(`\n  ⚠  property suite through ${target.name} SKIPPED: ${target.skip}\n`);
   }
   describe.skipIf(Boolean(target.skip))(`through ${target.name}`, () => {
-    // A test known to fail through this target is run as `it.fails` (see `knownOpen`).
-    const knownOpen = new Set<string>("knownOpen" in target ? target.knownOpen : []);
-    const check = (title: string) => (knownOpen.has(title) ? it.fails : it);
     let stack: Target;
     let workersAtStart: number[] = [];
     const model = new NotesModel();
@@ -274,7 +260,7 @@ for (const target of targets) {
           PROPERTY_TIMEOUT_MS,
         );
       }
-      (hasInputs(endpoint) ? check(`${title}: requests broken in one place are refused with a 4xx problem`) : it.skip)(
+      (hasInputs(endpoint) ? it : it.skip)(
         `${title}: requests broken in one place are refused with a 4xx problem`,
         async () => {
           await holds(invalidRequests(endpoint), judge);
@@ -300,7 +286,7 @@ for (const target of targets) {
       ["bad headers and framing on every path: refused with a problem", badHeaders],
       ["huge and deep JSON and broken encodings: a small 4xx problem, never a 5xx", hostileBodies],
     ] as const) {
-      check(title)(title, async () => table(cases()), 120_000);
+      it(title, async () => table(cases()), 120_000);
     }
 
     it("afterwards, every process is alive and healthy, no worker crashed, and every confirmed note is listed unchanged", async () => {

@@ -7,7 +7,15 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NOTES_WRITE_SCOPE, signToken } from "@repo/contracts";
-import { ASYNC_PREFIX, composeFile, freePort, nginxBinary, startNginx, waitForHttp } from "@repo/testing";
+import {
+  ASYNC_PREFIX,
+  freePort,
+  nginxBinary,
+  ONE_CLIENT_LOAD_LIMITS,
+  proxyEnvironment,
+  startNginx,
+  waitForHttp,
+} from "@repo/testing";
 import type { Processes, Started } from "./processes.ts";
 import type { BenchContext } from "./scenario.ts";
 
@@ -279,7 +287,9 @@ export async function startNginxProxy(
   const port = await freePort();
   const spawnedAt = performance.now();
   const nginx = startNginx({
-    ...composeFile().services.proxy?.environment,
+    ...proxyEnvironment(),
+    // The bench loads nginx from one address: its per-client limits would measure 429s.
+    ...ONE_CLIENT_LOAD_LIMITS,
     NGINX_PORT: String(port),
     SYNC_API_UPSTREAM: new URL(apps.sync.origin).host,
     ASYNC_API_UPSTREAM: new URL(apps.async.origin).host,

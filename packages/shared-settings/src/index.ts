@@ -23,6 +23,7 @@ export {
   rateLimitValue,
   resolveAsyncPrefix,
   type SharedComponent,
+  serverTimeouts,
   sharedLayers,
   sharedSchema,
 } from "./shared/index.ts";

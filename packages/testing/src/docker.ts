@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { parse as parseYaml } from "yaml";
 import { ASYNC_PREFIX } from "./async-prefix.ts";
+import { ONE_CLIENT_LOAD_LIMITS } from "./nginx.ts";
 import { freePort } from "./ports.ts";
 import { repoRoot } from "./process.ts";
 import { waitForHttp } from "./wait.ts";
@@ -140,6 +141,8 @@ function composeEnv(port: number, imageTag: string): Record<string, string> {
     SECRET_KEY: "compose-test-secret-key-0123456789abcdef",
     JWT_SECRET: COMPOSE_JWT_SECRET,
     IMAGE_TAG: imageTag,
+    // The container tests load the stack from one address: the proxy's limits per client open wide.
+    ...ONE_CLIENT_LOAD_LIMITS,
   };
 }
 

@@ -20,7 +20,14 @@ export {
 } from "./docker.ts";
 export { httpGet, type PlainResponse } from "./http.ts";
 export { type Load, type LoadOutcome, startLoad } from "./load.ts";
-export { NGINX_TEMPLATE, nginxBinary, renderTemplate, startNginx, testNginxConfig } from "./nginx.ts";
+export {
+  NGINX_TEMPLATE,
+  nginxBinary,
+  ONE_CLIENT_LOAD_LIMITS,
+  renderTemplate,
+  startNginx,
+  testNginxConfig,
+} from "./nginx.ts";
 export { validateOpenApi } from "./openapi.ts";
 export { freePort } from "./ports.ts";
 export {
@@ -49,11 +56,13 @@ export {
   imageCommand,
   PRODUCTION_STACK_JWT_SECRET,
   type ProductionStack,
+  proxyEnvironment,
   serviceEnv,
   startProductionStack,
 } from "./production-stack.ts";
 export { burst, type RateLimitHeaders, rateLimitHeaders } from "./rate-limit.ts";
-export { type RawAnswer, rawExchange, rawHead } from "./raw-exchange.ts";
+export { parseAnswer, type RawAnswer, rawExchange, rawHead } from "./raw-exchange.ts";
 export { type RawRequestSpec, type RawResponse, rawRequest, requestBytes } from "./raw-http.ts";
 export { readSse, type SseMessage } from "./sse.ts";
+export { type TrickleOptions, trickle } from "./trickle.ts";
 export { waitFor, waitForHttp } from "./wait.ts";

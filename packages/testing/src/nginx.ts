@@ -6,6 +6,17 @@ import { type AppProcess, repoRoot, startProcess } from "./process.ts";
 /** The infra template, as the official nginx image finds it in /etc/nginx/templates. */
 export const NGINX_TEMPLATE = join(repoRoot, "infra/nginx/templates/default.conf.template");
 
+/**
+ * The template's per-client limits opened wide, for stacks a test or benchmark loads from one
+ * address (the property and fault suites, the bench): every request there comes from 127.0.0.1,
+ * and compose's defaults, made for one client among many, would answer most of that load 429.
+ */
+export const ONE_CLIENT_LOAD_LIMITS: Readonly<Record<string, string>> = {
+  NGINX_CONN_PER_CLIENT: "60000",
+  NGINX_RATE_PER_CLIENT: "100000r/s",
+  NGINX_RATE_BURST: "100000",
+};
+
 /** Debian's nginx, or $NGINX_PATH; undefined when the machine has none. */
 export function nginxBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
   return [env.NGINX_PATH, "/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"].find(

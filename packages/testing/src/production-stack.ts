@@ -48,6 +48,13 @@ export function composeFile(): ComposeFile {
 }
 
 /**
+ * The proxy service's environment as compose gives it (serviceEnv): nginx's template variables.
+ */
+export function proxyEnvironment(compose: ComposeFile = composeFile()): Record<string, string> {
+  return serviceEnv(compose.services.proxy as ComposeService);
+}
+
+/**
  * A service's environment as compose gives it: its env file (relative to infra/), then its
  * `environment`, with compose's `${NAME}` and `${NAME:-default}` taken from this process's
  * variables (where compose takes them from the shell and infra/.env).
@@ -85,7 +92,17 @@ export const PRODUCTION_STACK_JWT_SECRET = "production-stack-jwt-secret-01234567
  * containers must change: loopback addresses, free ports, a scratch SQLite file, the secret's
  * path.
  */
-export async function startProductionStack({ proxyPort }: { proxyPort?: number } = {}): Promise<ProductionStack> {
+export async function startProductionStack({
+  proxyPort,
+  nginx: nginxOverrides = {},
+  env: appOverrides = {},
+}: {
+  proxyPort?: number;
+  /** Variables for both apps over their env files (each reads its own prefix). */
+  env?: Readonly<Record<string, string>>;
+  /** Template variables over the proxy service's environment (ONE_CLIENT_LOAD_LIMITS for a load test). */
+  nginx?: Readonly<Record<string, string>>;
+} = {}): Promise<ProductionStack> {
   const workdir = mkdtempSync(join(tmpdir(), "production-stack-"));
   const compose = composeFile();
   execFileSync("pnpm", ["build", ...APPS.map((app) => `--filter=@repo/${app}`)], { cwd: repoRoot, stdio: "ignore" });
@@ -105,7 +122,12 @@ export async function startProductionStack({ proxyPort }: { proxyPort?: number }
     startProcess(command === "node" ? process.execPath : command, args, {
       cwd: join(workdir, app),
       // Nothing from the test runner's own Node options (the source condition): as in the image.
-      env: { ...serviceEnv(compose.services[app] as ComposeService), ...overrides, NODE_OPTIONS: undefined },
+      env: {
+        ...serviceEnv(compose.services[app] as ComposeService),
+        ...appOverrides,
+        ...overrides,
+        NODE_OPTIONS: undefined,
+      },
     });
 
   const sync = start("sync-api", {
@@ -129,7 +151,8 @@ export async function startProductionStack({ proxyPort }: { proxyPort?: number }
   });
   const nginx = await killIfFails([sync, async], () =>
     startNginx({
-      ...serviceEnv(compose.services.proxy as ComposeService),
+      ...proxyEnvironment(compose),
+      ...nginxOverrides,
       NGINX_PORT: String(nginxPort),
       SYNC_API_UPSTREAM: `127.0.0.1:${syncPort}`,
       ASYNC_API_UPSTREAM: `127.0.0.1:${asyncPort}`,

@@ -19,7 +19,11 @@ export async function rawExchange(origin: string, ...pieces: (string | Buffer)[]
   for (const piece of pieces) socket.write(piece);
   const chunks: Buffer[] = [];
   for await (const chunk of socket) chunks.push(chunk as Buffer);
-  const raw = Buffer.concat(chunks).toString("utf8");
+  return parseAnswer(Buffer.concat(chunks).toString("utf8"));
+}
+
+/** An answer as read off the wire, until the server closed. */
+export function parseAnswer(raw: string): RawAnswer {
   const split = raw.indexOf("\r\n\r\n");
   const [statusLine = "", ...headerLines] = raw.slice(0, split).split("\r\n");
   const headers = Object.fromEntries(

@@ -12,6 +12,7 @@ import {
   refuseConnect,
   requestIdFrom,
 } from "@repo/contracts";
+import { serverTimeouts } from "@repo/shared-settings";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { Lifecycle } from "../lifecycle.ts";
@@ -59,6 +60,7 @@ export function buildApp(
   { lifecycle, relay, guard, root, readinessPaths = [] }: AppParts,
 ) {
   const readiness = new Set([`${settings.asyncPrefix}/readyz`, ...readinessPaths]);
+  const timeouts = serverTimeouts(settings.http);
   const app = Fastify({
     loggerInstance: logger,
     // What Node's parser refuses before Fastify sees it: a problem too, not Fastify's own JSON.
@@ -76,8 +78,14 @@ export function buildApp(
     // X-Forwarded-For/-Proto count only from the proxy hop; `request.ip` is then the client's.
     trustProxy: [...settings.http.trustProxy],
     // Behind a proxy: never close an idle connection the proxy may be about to reuse.
-    keepAliveTimeout: settings.http.keepAliveTimeoutMs,
-    requestTimeout: settings.http.requestTimeoutMs,
+    keepAliveTimeout: timeouts.keepAliveTimeout,
+    requestTimeout: timeouts.requestTimeout,
+    // What Fastify has no option for (Node's headersTimeout would stay 60 s, above a shorter
+    // requestTimeout, which Node then never enforces): see serverTimeouts.
+    http: {
+      headersTimeout: timeouts.headersTimeout,
+      connectionsCheckingInterval: timeouts.connectionsCheckingInterval,
+    },
   });
 
   // CONNECT never reaches Fastify (Node hands it to `connect`): refused as a problem too.

@@ -1,8 +1,8 @@
 import { randomInt } from "node:crypto";
-import type { Server, ServerResponse } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import { Server as NetServer } from "node:net";
 import { answerClientError, refuseConnect } from "@repo/contracts";
-import { exitWhenLogged } from "@repo/shared-settings";
+import { exitWhenLogged, serverTimeouts } from "@repo/shared-settings";
 import type { Logger } from "pino";
 import { openSyncRouteTable } from "../host.ts";
 import { createApp } from "../http/app.ts";
@@ -50,16 +50,16 @@ export function runWorker(settings: SyncApiSettings, logger: Logger): void {
         }
       : {}),
   });
-  const server: Server = app.listen(settings.port, settings.host, (error?: Error) => {
-    if (error) {
-      logger.fatal({ err: error }, "worker cannot listen");
-      exitWhenLogged(logger, 1);
-    }
+  // Not Express's app.listen: Node reads connectionsCheckingInterval only when it makes the server.
+  const { keepAliveTimeout, ...timeouts } = serverTimeouts(settings.http);
+  const server = createServer(timeouts, app);
+  server.once("error", (error) => {
+    logger.fatal({ err: error }, "worker cannot listen");
+    exitWhenLogged(logger, 1);
   });
+  server.listen(settings.port, settings.host);
   // Behind a proxy: never close an idle connection the proxy may be about to reuse.
-  server.keepAliveTimeout = settings.http.keepAliveTimeoutMs;
-  server.headersTimeout = settings.http.keepAliveTimeoutMs + 1_000;
-  server.requestTimeout = settings.http.requestTimeoutMs;
+  server.keepAliveTimeout = keepAliveTimeout;
   // What Node's parser refuses before Express sees it is a problem+json answer too.
   server.on("clientError", answerClientError);
   server.on("connect", refuseConnect);

@@ -25,7 +25,11 @@ export const httpSchema = {
      * Node's default of 5 s causes intermittent 502s behind nginx.
      */
     keepAliveTimeoutMs: z.int().positive(),
-    /** The longest a request may take to arrive in full (Node's `requestTimeout`). */
+    /**
+     * The longest a request may take to arrive in full, head and body (Node's `requestTimeout`):
+     * past it a 408 problem, and the connection closes. nginx streams bodies through (no
+     * buffering), so this is the one deadline for a trickled body behind either proxy.
+     */
     requestTimeoutMs: z.int().positive(),
     /**
      * Browser origins allowed to call the API from another origin (CORS), exactly as the
@@ -49,6 +53,26 @@ export const httpLayer = layer("shared/http", {
     corsOrigins: [],
   },
 });
+
+/**
+ * The timeouts of an app's Node HTTP server, from these settings:
+ * - `headersTimeout` no longer than `requestTimeout`: Node enforces `requestTimeout` only when
+ *   it is at least `headersTimeout` (Node 24: with 66 s and 60 s, a body trickled in was never
+ *   cut; test/request-deadline.test.ts). Equal: the head has the whole request's deadline. (It
+ *   need not exceed the keep-alive timeout: Node starts it at a request's first byte, so an idle
+ *   kept-alive connection is never cut by it.)
+ * - `connectionsCheckingInterval`, how often Node looks for a request past either: its default,
+ *   30 s, would let one outlive its deadline by up to that much. Once a second at most (a walk
+ *   over the requests in progress).
+ */
+export function serverTimeouts(http: { readonly keepAliveTimeoutMs: number; readonly requestTimeoutMs: number }) {
+  return {
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    headersTimeout: http.requestTimeoutMs,
+    requestTimeout: http.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1_000, http.requestTimeoutMs),
+  };
+}
 
 /** Response checks on while developing and testing; error details only on a developer's machine. */
 export const httpByEnvironment = {

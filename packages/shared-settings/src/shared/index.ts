@@ -16,6 +16,7 @@ import { securityByEnvironment, securitySchema } from "./security.ts";
 import { serverLayer, serverSchema } from "./server.ts";
 
 export { developmentAuth } from "./auth.ts";
+export { serverTimeouts } from "./http.ts";
 export { createLogger, exitWhenLogged, LOG_LEVELS, loggerOptions, logSerializers } from "./logging.ts";
 export {
   RATE_LIMIT_ROUTE_KEY,
