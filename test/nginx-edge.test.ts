@@ -4,13 +4,14 @@
  * with small timeouts and limits set through the template's variables, so each case takes
  * seconds) in front of a tiny upstream: one node:http server standing in for both apps.
  */
+import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect, type Socket } from "node:net";
 import { PROBLEM_CONTENT_TYPE, ProblemDetails } from "@repo/contracts";
 import {
-  type AppProcess,
   freePort,
+  type NginxProcess,
   nginxBinary,
   proxyEnvironment,
   type RawResponse,
@@ -113,7 +114,7 @@ async function startUpstream({ heartbeatMs = 1_000 } = {}): Promise<Upstream> {
   };
 }
 
-let running: { nginx: AppProcess; upstream: Upstream } | undefined;
+let running: { nginx: NginxProcess; upstream: Upstream } | undefined;
 afterEach(async () => {
   await running?.nginx.stop("SIGQUIT");
   await running?.upstream.close();
@@ -412,5 +413,25 @@ withNginx("per-client limits", () => {
     const answer = await rawRequest(url, { method: "GET", target: "/app-429" });
     expect(answer?.status).toBe(429);
     expect(answer?.headers["retry-after"]).toBe("7");
+  });
+});
+
+withNginx("nginx's access log", () => {
+  it("has a line per request, with a bearer token given as ?access_token= written as [redacted]", async () => {
+    const { url } = await startEdge({});
+    const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJsb2ctdGVzdCJ9.c2lnbmF0dXJl";
+    expect((await rawRequest(url, { method: "GET", target: `/notes?limit=1&access_token=${token}&x=2` }))?.status).toBe(
+      200,
+    );
+    expect((await rawRequest(url, { method: "GET", target: `/async/ws?access_token=${token}` }))?.status).toBe(200);
+    const lines = await waitFor("two access lines", async () => {
+      const found = readFileSync(running?.nginx.accessLog ?? "", "utf8")
+        .split("\n")
+        .filter((line) => /"GET \/(notes|async\/ws)\?/.test(line));
+      return found.length >= 2 ? found : undefined;
+    });
+    expect(lines.join("\n")).not.toContain(token);
+    expect(lines[0]).toContain('"GET /notes?limit=1&access_token=[redacted]&x=2 HTTP/1.1" 200');
+    expect(lines[1]).toContain('"GET /async/ws?access_token=[redacted] HTTP/1.1" 200');
   });
 });

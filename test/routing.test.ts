@@ -157,7 +157,12 @@ for (const target of targets) {
         got.push(`${row.target} → ${response?.status} ${response ? answeredBy(response) : "no answer"}`);
         want.push(`${row.target} → ${row.status} ${row.by}`);
         if (response?.status === 400 && response.headers["content-type"] === "application/problem+json") {
-          expect(JSON.parse(response.text)).toMatchObject({ type: NON_CANONICAL_PATH_PROBLEM_TYPE, status: 400 });
+          // A path nginx cannot even parse (NUL, above the root) is refused by its parser before
+          // the rule is asked: its own 400 problem, the same status from the same answerer.
+          const problem = JSON.parse(response.text);
+          if (target.name === "nginx" && problem.type === "about:blank")
+            expect(problem).toMatchObject({ status: 400, detail: "The request is not valid HTTP" });
+          else expect(problem).toMatchObject({ type: NON_CANONICAL_PATH_PROBLEM_TYPE, status: 400 });
         }
       }
       expect(got).toEqual(want);

@@ -469,7 +469,11 @@ group.skipIf(!nginx)("through nginx, in front of the production builds", () => {
       // and SIGTERM comes once the first is answered.
       const path = "/compute/primes?below=20000000";
       const inFlight = Array.from({ length: 12 }, (_, i) =>
-        attempt(stack.url, i % 3 === 2 ? mixed(3 + 4 * i) : { method: "GET", target: path }, 30_000),
+        attempt(
+          stack.url,
+          i % 3 === 2 ? mixedWith(PRODUCTION_TOKEN)(3 + 4 * i) : { method: "GET", target: path },
+          30_000,
+        ),
       );
       await Promise.race(inFlight);
       const exit = await sync.stop("SIGTERM", 30_000);

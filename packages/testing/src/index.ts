@@ -22,6 +22,7 @@ export { httpGet, type PlainResponse } from "./http.ts";
 export { type Load, type LoadOutcome, startLoad } from "./load.ts";
 export {
   NGINX_TEMPLATE,
+  type NginxProcess,
   nginxBinary,
   ONE_CLIENT_LOAD_LIMITS,
   renderTemplate,

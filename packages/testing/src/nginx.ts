@@ -54,7 +54,13 @@ function writeNginxPrefix(variables: Readonly<Record<string, string>>): string {
     mkdirSync(join(prefix, temp));
     chmodSync(join(prefix, temp), 0o777);
   }
-  writeFileSync(join(prefix, "conf.d/default.conf"), renderTemplate(readFileSync(NGINX_TEMPLATE, "utf8"), variables));
+  // The access log in the scratch prefix (the image's path is its stdout; here, stdout is a
+  // socket nginx cannot open as a file): `accessLog` of the running nginx.
+  const rendered = renderTemplate(readFileSync(NGINX_TEMPLATE, "utf8"), {
+    ...variables,
+    NGINX_ACCESS_LOG: join(prefix, "logs/access.log"),
+  });
+  writeFileSync(join(prefix, "conf.d/default.conf"), rendered);
   writeFileSync(
     join(prefix, "nginx.conf"),
     [
@@ -79,10 +85,14 @@ function writeNginxPrefix(variables: Readonly<Record<string, string>>): string {
   return prefix;
 }
 
+/** A running nginx, and the file its access log goes to. */
+export type NginxProcess = AppProcess & { readonly accessLog: string };
+
 /** Runs nginx in the foreground (as the image does) on the rendered infra template. */
-export function startNginx(variables: Readonly<Record<string, string>>): AppProcess {
+export function startNginx(variables: Readonly<Record<string, string>>): NginxProcess {
   const prefix = writeNginxPrefix(variables);
-  return startProcess(requireNginx(), ["-p", prefix, "-c", join(prefix, "nginx.conf"), "-g", "daemon off;"]);
+  const nginx = startProcess(requireNginx(), ["-p", prefix, "-c", join(prefix, "nginx.conf"), "-g", "daemon off;"]);
+  return Object.assign(nginx, { accessLog: join(prefix, "logs/access.log") });
 }
 
 /** `nginx -t` on the rendered template: nginx's own verdict on the configuration. */
