@@ -35,7 +35,7 @@ export {
   internalPaths,
   methodsByPath,
 } from "./implementation.ts";
-export { NewNote, Note, NoteChanges, NoteEvent, notes } from "./notes.ts";
+export { NewNote, Note, NoteChanges, NoteEvent, notes } from "./notes.ts"; // #example
 export { type OpenApiDocument, openApiDocument } from "./openapi.ts";
 export { decodeCursor, encodeCursor, PageQuery, page } from "./pagination.ts";
 export {
@@ -52,7 +52,7 @@ export {
 export { REQUEST_ID_HEADER, requestIdFrom, saneRequestId } from "./request-id.ts";
 export { type AssertServes, type ControllerNames, type ServesExactly, servesExactly } from "./route-table.ts";
 export { StatusReport, status, UpstreamProblem, UpstreamStatus } from "./status.ts";
-export { noteEventsStream, SocketClientMessage, SocketServerMessage, socketChannel } from "./streams.ts";
+export { noteEventsStream, SocketClientMessage, SocketServerMessage, socketChannel } from "./streams.ts"; // #example
 export { testingEndpoints } from "./testing-endpoints.ts";
 export {
   answerForError,

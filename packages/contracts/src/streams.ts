@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ZodOpenApiPathsObject } from "zod-openapi";
 import { NoteEvent } from "./notes.ts";
 import { FieldError, ProblemDetails } from "./problem.ts";
 
@@ -47,3 +48,31 @@ export const socketChannel = {
     goingAway: 1001,
   },
 } as const;
+
+/** The SSE stream in the OpenAPI document: not a controller endpoint, so described here. */
+export function streamPaths(asyncPrefix: string): ZodOpenApiPathsObject {
+  return {
+    [`${asyncPrefix}${noteEventsStream.path}`]: {
+      get: {
+        operationId: "noteEvents.stream",
+        summary: noteEventsStream.summary,
+        tags: ["noteEvents"],
+        "x-runtime": "async",
+        requestParams: {
+          header: z.object({
+            "last-event-id": z.string().optional().meta({ description: "Resume after this event id" }),
+          }),
+          query: z.object({
+            lastEventId: z.string().optional().meta({ description: "The same, for clients that cannot set headers" }),
+          }),
+        },
+        responses: {
+          "200": {
+            description: "An endless stream of `note` events (and `: heartbeat` comments)",
+            content: { "text/event-stream": { schema: noteEventsStream.event } },
+          },
+        },
+      },
+    },
+  };
+}

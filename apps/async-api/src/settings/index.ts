@@ -52,6 +52,7 @@ export const asyncApiSchema = sharedSchema.extend({
         .nullable(),
     )
     .transform((entries) => withoutRemoved(entries)),
+  // #region example
   /** Where note changes come from (sync-api's outbox feed), and how they are relayed. */
   noteEvents: z.strictObject({
     /** The upstream whose `/note-events` feed is polled. */
@@ -72,6 +73,7 @@ export const asyncApiSchema = sharedSchema.extend({
     /** A ping this often; a client that has not answered the previous one is dropped. */
     pingIntervalMs: z.int().positive(),
   }),
+  // #endregion example
   /** The event loop's guard and delay monitor (src/http/event-loop.ts). */
   eventLoop: z.strictObject({
     /**
@@ -129,9 +131,11 @@ export const asyncApiSettings = defineSettings({
       routeTable: "main",
       outbound: { connectTimeoutMs: 2_000, requestTimeoutMs: 5_000, connections: 16 },
       upstreams: { "sync-api": { url: "http://127.0.0.1:3001", statusPath: "/readyz" } },
+      // #region example
       noteEvents: { upstream: "sync-api", pollIntervalMs: 500, bufferSize: 1_000 },
       sse: { heartbeatIntervalMs: 15_000, maxQueuedEvents: 1_000 },
       websocket: { maxMessageBytes: 16_384, pingIntervalMs: 30_000 },
+      // #endregion example
       eventLoop: { blockWarnMs: 100, delayWindowMs: 5_000, maxDelayMs: 0 },
       combined: {
         port: 8080,
@@ -150,6 +154,7 @@ export const asyncApiSettings = defineSettings({
   ],
   checks: [
     testRoutesOnlyUnderTest,
+    // #region example
     (settings) =>
       settings.upstreams[settings.noteEvents.upstream]
         ? []
@@ -159,6 +164,7 @@ export const asyncApiSettings = defineSettings({
               message: `names no upstream; the upstreams are ${Object.keys(settings.upstreams).join(", ")}`,
             },
           ],
+    // #endregion example
   ],
 });
 

@@ -1,5 +1,4 @@
 import { isUtf8 } from "node:buffer";
-import { fileURLToPath } from "node:url";
 import { answerForError, BODY_PROBLEM_DETAIL, openApiDocument, problem } from "@repo/contracts";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
@@ -9,7 +8,7 @@ import { docsRouter } from "./docs.ts";
 import { type MountOptions, mountRouteTable, sendProblem } from "./mount.ts";
 import { requestLogging } from "./request-log.ts";
 import type { SyncRoute } from "./route.ts";
-import { WELCOME_DOCS_PATH, welcomeDocFile, welcomePage } from "./welcome.ts";
+import { serveWelcome } from "./welcome.ts"; // #example
 
 /** body-parser's errors, by its `type`, as the client should read them. */
 const BODY_ERRORS: Readonly<Record<string, string>> = {
@@ -74,17 +73,7 @@ export function createApp(
   });
   app.use(router);
   if (settings.apiReference) app.use(docsRouter(openApiDocument({ asyncPrefix: settings.asyncPrefix })));
-  if (settings.welcomePage) {
-    const page = welcomePage(settings.asyncPrefix);
-    app.get("/", (_req, res) => {
-      res.type("html").send(page);
-    });
-    app.get(`${WELCOME_DOCS_PATH}/*file`, (req: Request, res: Response, next: NextFunction) => {
-      const file = welcomeDocFile([(req.params as { file: string[] }).file].flat().join("/"));
-      if (!file) return next();
-      res.type("text/markdown; charset=utf-8").sendFile(fileURLToPath(file), (error) => error && next());
-    });
-  }
+  if (settings.welcomePage) serveWelcome(app, settings.asyncPrefix); // #example
 
   app.use((req: Request, res: Response) => {
     sendProblem(req, res, problem({ status: 404, detail: `No route for ${req.method} ${req.path}` }));

@@ -3,6 +3,8 @@
  * both runtimes working behind one origin. Static HTML and a little script, no framework: sync-api
  * serves it with Express, combined mode with Fastify.
  */
+import { fileURLToPath } from "node:url";
+import type { Express, NextFunction, Request, Response } from "express";
 
 /** The docs pages it links to, served as Markdown from the repository's docs/ folder. */
 export const WELCOME_DOCS: readonly { readonly file: string; readonly title: string }[] = [
@@ -19,6 +21,19 @@ const DOCS_DIR = new URL("../../../../docs/", import.meta.url);
 /** The Markdown file a docs link names, if it is one of the listed pages (no other path is served). */
 export function welcomeDocFile(file: string): URL | undefined {
   return WELCOME_DOCS.some((doc) => doc.file === file) ? new URL(file, DOCS_DIR) : undefined;
+}
+
+/** Serves the page at `/` and its docs links on sync-api's Express app. */
+export function serveWelcome(app: Express, asyncPrefix: string): void {
+  const page = welcomePage(asyncPrefix);
+  app.get("/", (_req, res) => {
+    res.type("html").send(page);
+  });
+  app.get(`${WELCOME_DOCS_PATH}/*file`, (req: Request, res: Response, next: NextFunction) => {
+    const file = welcomeDocFile([(req.params as { file: string[] }).file].flat().join("/"));
+    if (!file) return next();
+    res.type("text/markdown; charset=utf-8").sendFile(fileURLToPath(file), (error) => error && next());
+  });
 }
 
 /** The page, for an API whose async half is under `asyncPrefix`. */

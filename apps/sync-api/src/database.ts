@@ -18,8 +18,12 @@ export function openDatabase(path: string, { busyTimeoutMs }: { busyTimeoutMs: n
   return db;
 }
 
-/** Schema versions, in order; `PRAGMA user_version` records how many have been applied. */
+/**
+ * Schema versions, in order; `PRAGMA user_version` records how many have been applied. Add the
+ * app's own tables as new steps at the end: a step that has run is never edited.
+ */
 const MIGRATIONS: readonly string[] = [
+  // #region example
   `CREATE TABLE notes (
      id         INTEGER PRIMARY KEY AUTOINCREMENT,
      title      TEXT NOT NULL,
@@ -35,6 +39,7 @@ const MIGRATIONS: readonly string[] = [
      note    TEXT,
      at      TEXT NOT NULL
    )`,
+  // #endregion example
 ];
 
 /**
