@@ -31,6 +31,7 @@ export const EXAMPLE_PATHS: readonly string[] = [
   "packages/contracts/test/examples.test.ts",
   "test/examples/",
   "test/faults/database.test.ts",
+  "test/faults/notes.ts",
   "test/properties/notes.ts",
   "e2e/tests/streams.spec.ts",
   "e2e/tests/welcome.spec.ts",

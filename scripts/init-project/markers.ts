@@ -5,7 +5,8 @@
  *
  * - a region, whole lines from `// #region example` to `// #endregion example` (both included);
  * - one line, ending in the comment `// #example` (an import, a list entry: what a formatter keeps
- *   on one line and an import sorter moves as a whole).
+ *   on one line and an import sorter moves as a whole), optionally with a reason after a colon
+ *   (`// #example: why`).
  *
  * Regions do not nest: a region inside a region, an end without a start or a start without an end
  * is a mistake the removal refuses to guess about.
@@ -14,7 +15,9 @@
 const COMMENT = String.raw`(?:\/\/|#|<!--)`;
 const REGION_START = new RegExp(String.raw`^\s*${COMMENT}\s*#region example\b`);
 const REGION_END = new RegExp(String.raw`^\s*${COMMENT}\s*#endregion example\b`);
-const LINE = new RegExp(String.raw`${COMMENT}\s*#example(?::[^>]*)?\s*(?:-->)?\s*$`);
+// A Markdown table row carries it as its last cell (`| … | <!-- #example --> |`): a comment line
+// would end the table.
+const LINE = new RegExp(String.raw`${COMMENT}\s*#example(?::[^>]*)?\s*(?:-->\s*\|?)?\s*$`);
 /** Any marker at all, well placed or not: what the balance check and the leftovers check look for. */
 export const ANY_MARKER = /#(?:end)?region example\b|(?:\/\/|#|<!--)\s*#example\b/;
 
