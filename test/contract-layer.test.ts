@@ -20,7 +20,7 @@ beforeAll(async () => {
     env: {
       SYNC_API_PORT: String(syncPort),
       SYNC_API_WORKERS: "1",
-      SYNC_API_DATABASE__PATH: join(dir, "notes.sqlite"),
+      SYNC_API_DATABASE__PATH: join(dir, "sync-api.sqlite"),
       SYNC_API_LOG__LEVEL: "fatal",
     },
   });

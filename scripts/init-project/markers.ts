@@ -55,6 +55,11 @@ export function removeMarked(text: string): Unmarked {
       openedAt = undefined;
     } else if (LINE.test(line)) {
       cut = true;
+    } else if (ANY_MARKER.test(line)) {
+      problems.push({
+        line: number,
+        problem: "a marker out of place (a region marker on its own line; `#example` last)",
+      });
     } else if (openedAt === undefined) {
       if (!(cut && line.trim() === "" && (kept.at(-1)?.trim() ?? "") === "")) kept.push(line);
       cut = false;

@@ -9,7 +9,7 @@
  */
 import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, posix } from "node:path";
-import { EXAMPLE_JSON_KEYS, isExamplePath } from "./examples.ts";
+import { EXAMPLE_IDENTIFIERS, EXAMPLE_JSON_KEYS, isExamplePath, keepsExampleNames } from "./examples.ts";
 import { projectFiles, readText } from "./files.ts";
 import { removeMarked } from "./markers.ts";
 
@@ -108,4 +108,20 @@ function removeEmptyDirectories(root: string, deleted: readonly string[]): void 
 
 function isEmptyDirectory(path: string): boolean {
   return existsSync(path) && readdirSync(path).length === 0;
+}
+
+/**
+ * Lines that still name an example, in the files a removal keeps (`file:line: text`): with the
+ * edits of a plan (what the removal would leave), or as the files are (after one).
+ */
+export function exampleLeftovers(root: string, edits: ReadonlyMap<string, string> = new Map()): string[] {
+  const found: string[] = [];
+  for (const path of projectFiles(root)) {
+    if (isExamplePath(path) || keepsExampleNames(path)) continue;
+    const text = edits.get(path) ?? readText(join(root, path));
+    text?.split("\n").forEach((line, index) => {
+      if (EXAMPLE_IDENTIFIERS.test(line)) found.push(`${path}:${index + 1}: ${line.trim().slice(0, 160)}`);
+    });
+  }
+  return found;
 }

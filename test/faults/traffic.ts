@@ -95,7 +95,7 @@ export function describe(outcome: Outcome): string {
 
 /**
  * What a client of both apps sends, in turn: health checks of each, the CPU-bound endpoint (a
- * little work on a sync worker), and the examples' note reads and writes.
+ * little work on a sync worker), and the examples' reads and writes.
  */
 const MIXED: readonly ((i: number) => RawRequestSpec)[] = [
   () => ({ method: "GET", target: "/healthz" }),

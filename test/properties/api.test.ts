@@ -4,8 +4,7 @@
  * schema describes, sent through the dev proxy in front of both apps, and through nginx with the
  * infra template in front of the production builds. Whatever is sent: no 5xx, every error a
  * problem of the documented shape; a valid request gets a status its contract declares and a body
- * its schema takes; no process crashes (and, with the examples, every note the API confirmed is
- * there, unchanged: notes.ts).
+ * its schema takes; no process crashes (and the examples' data invariant, in their own module).
  *
  * Size: PROPERTY_RUNS runs per property (CI's default below); PROPERTY_SEED replays a run. The
  * seed is printed at the start, and a failure prints the seed, the path and the shrunk request.

@@ -1,6 +1,6 @@
 /**
  * What every answer must be, whatever was asked, and what a valid request's answer must be. (The
- * examples' data invariant, that no note the API confirmed is lost, is in notes.ts.)
+ * examples' data invariant is in a module of their own.)
  */
 import { ProblemDetails, saneRequestId } from "@repo/contracts";
 import type { RawResponse } from "@repo/testing";

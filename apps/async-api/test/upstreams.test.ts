@@ -41,7 +41,7 @@ describe("upstreams from the environment", () => {
   });
 
   it("a removed entry is gone for the checks too", () => {
-    expect(() => load({ "sync-api": null })).toThrow(/noteEvents\.upstream.*names no upstream/s);
+    expect(() => load({ "sync-api": null })).toThrow(/noteEvents\.upstream.*names no upstream/s); // #example
   });
 
   it("status: false keeps an upstream out of /async/status", () => {

@@ -92,10 +92,13 @@ describe("sync-api HTTP behaviour", () => {
     expect((await fetch(`${url}/nowhere`, broken)).status).toBe(404);
     // GET /healthz takes no body: 405, not a JSON error.
     expect((await fetch(`${url}/healthz`, broken)).status).toBe(405);
-    // POST /notes does: the JSON error.
-    const notes = await fetch(`${url}/notes`, broken);
-    expect(notes.status).toBe(400);
-    expect(await notes.json()).toMatchObject({ detail: "The body is not valid JSON" });
+    // The test table's echo route does: the JSON error.
+    const echo = await fetch(`${url}/_test/echo/1?limit=1`, {
+      ...broken,
+      headers: { ...broken.headers, "x-tenant": "t1" },
+    });
+    expect(echo.status).toBe(400);
+    expect(await echo.json()).toMatchObject({ detail: "The body is not valid JSON" });
   });
 
   it("answers an unknown route with a 404 problem", async () => {

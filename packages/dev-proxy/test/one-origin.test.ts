@@ -49,7 +49,9 @@ describe("one origin for both runtimes", () => {
     const document = (await response.json()) as { paths: Record<string, unknown> };
     const { version, errors } = await validateOpenApi(document);
     expect([version, errors]).toEqual(["3.1", []]);
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(["/healthz", "/notes", "/async/healthz"]));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining(["/healthz", "/compute/primes", "/async/healthz"]),
+    );
   });
 
   it("prints the URL to open once", async () => {
