@@ -33,6 +33,9 @@ export const EXAMPLE_PATHS: readonly string[] = [
   "test/properties/notes.ts",
   "e2e/tests/streams.spec.ts",
   "e2e/tests/welcome.spec.ts",
+  // The tests of the examples' markers and of their removal: nothing is left for them to check.
+  "test/examples.test.ts",
+  "test/no-examples.test.ts",
   // The benchmarks' notes twin.
   "bench/src/targets/express-notes.ts",
   // This page describes the examples and how to remove them: once they are gone, nothing is left
