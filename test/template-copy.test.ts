@@ -60,7 +60,7 @@ describe.skipIf(copy === undefined)("a copy of what git tracks", () => {
         expect(project.read("infra/docker-compose.yml")).toMatch(/^name: acme$/m);
         expect(project.read("apps/sync-api/package.json")).toContain('"name": "@acme/sync-api"');
         // Without --no-examples, the examples stay (test/no-examples.test.ts removes them).
-        expect(project.read("packages/contracts/src/api.ts")).toContain("notes");
+        expect(project.read("packages/contracts/src/api.ts")).toContain("notes"); // #example
 
         // The template's names are left only where they name the template: the licence notice, the
         // rename itself, and references to the template's repository.

@@ -36,7 +36,8 @@ export const EXAMPLE_PATHS: readonly string[] = [
   // The tests of the examples' markers and of their removal: nothing is left for them to check.
   "test/examples.test.ts",
   "test/no-examples.test.ts",
-  // The benchmarks' notes twin.
+  // The benchmarks' notes traffic and hand-written twin.
+  "bench/src/lib/notes.ts",
   "bench/src/targets/express-notes.ts",
   // This page describes the examples and how to remove them: once they are gone, nothing is left
   // to describe.

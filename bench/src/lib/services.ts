@@ -109,7 +109,7 @@ export async function startSyncApi(context: BenchContext, options: SyncApiOption
 export interface AsyncApiOptions {
   readonly name?: string;
   readonly logLevel?: LogLevel;
-  /** The sync-api it polls for note events and reports in /async/status. */
+  /** The sync-api it reports in /async/status (and the examples' relay polls). */
   readonly syncApi: Service;
   readonly heartbeatMs?: number;
   /** More ASYNC_API_* settings. */
@@ -183,20 +183,6 @@ export async function startCombined(context: BenchContext, options: CombinedOpti
   return { ...service, otherHealth: [`${service.origin}/async/healthz`] };
 }
 
-const NEW_NOTE = JSON.stringify({ title: "bench note", body: "written by pnpm bench" });
-const JSON_HEADERS = { "content-type": "application/json" };
-
-/** A `POST /notes` request: its body and headers, for a load. */
-export const newNoteRequest = { method: "POST" as const, body: NEW_NOTE, headers: JSON_HEADERS };
-
-/** Creates a note through the API at `origin` (sync-api, or combined mode's root) and returns its id. */
-export async function createNote(origin: string): Promise<number> {
-  const created = await fetch(`${origin}/notes`, { method: "POST", headers: JSON_HEADERS, body: NEW_NOTE });
-  if (created.status !== 201)
-    throw new Error(`POST ${origin}/notes answered ${created.status}: ${await created.text()}`);
-  return ((await created.json()) as { id: number }).id;
-}
-
 /**
  * The dev proxy's build (`pnpm start` runs it so), in front of both apps. It reads the apps'
  * settings stacks for their ports, so it gets their variables too.
@@ -252,7 +238,11 @@ export async function startNginxProxy(
 }
 
 /** The bare servers of bench/src/targets, from source (as `pnpm dev` runs the apps). */
-export type TargetName = "node-http" | "express-hello" | "fastify-hello" | "express-notes";
+export type TargetName =
+  | "express-notes" // #example
+  | "node-http"
+  | "express-hello"
+  | "fastify-hello";
 
 export async function startTarget(
   context: BenchContext,
