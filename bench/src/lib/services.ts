@@ -111,7 +111,7 @@ export interface AsyncApiOptions {
   readonly logLevel?: LogLevel;
   /** The sync-api it reports in /async/status (and the examples' relay polls). */
   readonly syncApi: Service;
-  readonly heartbeatMs?: number;
+  readonly heartbeatMs?: number; // #example: the SSE stream's
   /** More ASYNC_API_* settings. */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -131,7 +131,7 @@ export async function startAsyncApi(context: BenchContext, options: AsyncApiOpti
       ASYNC_API_PORT: String(port),
       ASYNC_API_LOG__LEVEL: options.logLevel ?? "info",
       ASYNC_API_UPSTREAMS: JSON.stringify({ "sync-api": { url: options.syncApi.origin, statusPath: "/readyz" } }),
-      ...(options.heartbeatMs ? { ASYNC_API_SSE__HEARTBEAT_INTERVAL_MS: String(options.heartbeatMs) } : {}),
+      ...(options.heartbeatMs ? { ASYNC_API_SSE__HEARTBEAT_INTERVAL_MS: String(options.heartbeatMs) } : {}), // #example
       ...options.env,
     },
   });
@@ -144,7 +144,7 @@ export interface CombinedOptions {
   /** `inline`: the sync handlers on the event loop itself, the naive monolith (`combined.syncHandlers`). */
   readonly syncHandlers?: "pool" | "inline";
   readonly logLevel?: LogLevel;
-  readonly heartbeatMs?: number;
+  readonly heartbeatMs?: number; // #example: the SSE stream's
   /** The SQLite file (a new one in the work dir by default). */
   readonly database?: string;
 }
@@ -177,7 +177,7 @@ export async function startCombined(context: BenchContext, options: CombinedOpti
       SYNC_API_DATABASE__PATH: options.database ?? join(context.workDir, `${name}-${port}.sqlite`),
       ...(options.threads ? { ASYNC_API_COMBINED__THREADS: String(options.threads) } : {}),
       ...(options.syncHandlers ? { ASYNC_API_COMBINED__SYNC_HANDLERS: options.syncHandlers } : {}),
-      ...(options.heartbeatMs ? { ASYNC_API_SSE__HEARTBEAT_INTERVAL_MS: String(options.heartbeatMs) } : {}),
+      ...(options.heartbeatMs ? { ASYNC_API_SSE__HEARTBEAT_INTERVAL_MS: String(options.heartbeatMs) } : {}), // #example
     },
   });
   return { ...service, otherHealth: [`${service.origin}/async/healthz`] };

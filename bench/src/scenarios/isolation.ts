@@ -308,7 +308,11 @@ function everyMode(workers: number): Mode[] {
       syncSide: `sync-api, ${workers} cluster workers (own processes)`,
       async start(context) {
         const sync = await startSyncApi(context, { workers, logLevel: "warn" });
-        const async = await startAsyncApi(context, { syncApi: sync, logLevel: "warn", heartbeatMs: HEARTBEAT_MS });
+        const async = await startAsyncApi(context, {
+          syncApi: sync,
+          logLevel: "warn",
+          heartbeatMs: HEARTBEAT_MS, // #example
+        });
         return { syncOrigin: sync.origin, asyncOrigin: async.origin, services: [sync, async] };
       },
     },
@@ -319,7 +323,7 @@ function everyMode(workers: number): Mode[] {
         const combined = await startCombined(context, {
           threads: workers,
           logLevel: "warn",
-          heartbeatMs: HEARTBEAT_MS,
+          heartbeatMs: HEARTBEAT_MS, // #example
         });
         return { syncOrigin: combined.origin, asyncOrigin: combined.origin, services: [combined] };
       },
@@ -332,7 +336,7 @@ function everyMode(workers: number): Mode[] {
           name: "combined-inline",
           syncHandlers: "inline",
           logLevel: "warn",
-          heartbeatMs: HEARTBEAT_MS,
+          heartbeatMs: HEARTBEAT_MS, // #example
         });
         return { syncOrigin: inline.origin, asyncOrigin: inline.origin, services: [inline] };
       },

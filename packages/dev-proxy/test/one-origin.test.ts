@@ -54,12 +54,13 @@ describe("one origin for both runtimes", () => {
     );
   });
 
-  it("prints the URL to open once", async () => {
+  it("prints its banner once, with the API reference's URL", async () => {
     // The banner comes once the proxy's own health polls see both apps, a moment after this file's.
-    await waitFor("the banner", async () => (proxyOutput().includes(`Open ${baseUrl}`) ? true : undefined));
+    const reference = `API reference ${baseUrl}/docs`;
+    await waitFor("the banner", async () => (proxyOutput().includes(reference) ? true : undefined));
     const lines = proxyOutput()
       .split("\n")
-      .filter((line) => line.includes(`Open ${baseUrl}`));
+      .filter((line) => line.includes(reference));
     expect(lines).toHaveLength(1);
   });
 });
