@@ -102,7 +102,9 @@ const steps: Step[] = [
             const plan = planRemoval(root);
             if (plan.problems.length > 0) fail(`--no-examples:\n  ${plan.problems.join("\n  ")}`);
             const changed = applyRemoval(root, plan);
-            process.stdout.write(`  ${changed.length === 0 ? "none left: nothing" : changed.length} files changed\n`);
+            process.stdout.write(
+              changed.length === 0 ? "  nothing left to remove\n" : `  ${changed.length} files removed or changed\n`,
+            );
           },
         },
       ]
