@@ -26,7 +26,7 @@ export const EXAMPLE_PATHS: readonly string[] = [
   "apps/async-api/test/streams.test.ts",
   // combined mode: the relay fed in-process.
   "apps/combined/src/examples.ts",
-  "apps/combined/test/examples.test.ts",
+  "apps/combined/test/notes-relay.test.ts",
   // The test helpers and tests that exist for the examples.
   "test/faults/database.test.ts",
   "test/faults/notes.ts",
