@@ -112,7 +112,7 @@ async function rollingRestart(name: string, target: Proxied) {
 }
 
 group("a sync-api worker killed with SIGKILL under load", () => {
-  it("is replaced; only requests in flight on it may fail, none after; no write is lost", async () => {
+  it("is replaced; only requests in flight on it may fail, none after (and no example write is lost)", async () => {
     await workerKilled("worker SIGKILL under load (dev proxy)", viaDevProxy(await startDevStack({ syncWorkers: 3 })));
   }, 90_000);
 });
