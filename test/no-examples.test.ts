@@ -42,14 +42,20 @@ describe.skipIf(copy === undefined)("pnpm init-project acme --no-examples, in a 
     "refuses, changing nothing, while the project's own code imports example code",
     async () => {
       const mine = "apps/sync-api/src/mine.ts";
+      const alsoMine = "apps/async-api/src/mine.ts";
       writeFileSync(join((copy as ProjectCopy).dir, mine), 'export { NotesStore } from "./notes/store.ts";\n');
+      writeFileSync(
+        join((copy as ProjectCopy).dir, alsoMine),
+        'import { notes } from "@repo/contracts";\nexport const mine = notes;\n',
+      );
       const before = (copy as ProjectCopy).snapshot();
       const refused = await pnpm("--silent", "init-project", "acme", "--no-examples");
       expect(refused.code).toBe(1);
       expect(refused.output).toContain("--no-examples cannot remove the examples cleanly, and changed nothing");
       expect(refused.output).toContain(`${mine}:1: refers to apps/sync-api/src/notes/store.ts`);
+      expect(refused.output).toContain(`${alsoMine}:1: imports an example's name from @repo/contracts ({notes})`);
       expect((copy as ProjectCopy).snapshot()).toEqual(before);
-      rmSync(join((copy as ProjectCopy).dir, mine));
+      for (const file of [mine, alsoMine]) rmSync(join((copy as ProjectCopy).dir, file));
     },
     STEP_TIMEOUT_MS,
   );

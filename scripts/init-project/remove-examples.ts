@@ -39,6 +39,18 @@ function references(path: string, text: string): { target: string; line: number 
   return found;
 }
 
+/** `import { … } from` and `export { … } from` in code: an example's name taken from a package. */
+const NAMED_IMPORT = /^\s*(?:import|export)\s+(?:type\s+)?\{([^}]*)\}\s*from\s*["']([^"']+)["']/gm;
+
+function namedImports(path: string, text: string): { names: string; from: string; line: number }[] {
+  if (!/\.(?:[cm]?[jt]sx?)$/.test(path)) return [];
+  return [...text.matchAll(NAMED_IMPORT)].map((match) => ({
+    names: match[1] as string,
+    from: match[2] as string,
+    line: text.slice(0, match.index).split("\n").length,
+  }));
+}
+
 /** A JSON file without the keys that belong to the examples. */
 function withoutExampleKeys(path: string, text: string): string {
   const keys = EXAMPLE_JSON_KEYS[path];
@@ -73,12 +85,16 @@ export function planRemoval(root: string): RemovalPlan {
     if (text !== original) edits.set(path, text);
     kept.push({ path, text });
   }
+  const whatToDo = "remove that use, or mark it as the examples' (docs/removing-examples.md)";
   for (const { path, text } of kept) {
     for (const { target, line } of references(path, text)) {
       if (isExamplePath(target) && existsSync(join(root, target))) {
-        problems.push(
-          `${path}:${line}: refers to ${target}, which --no-examples deletes: remove that use, or mark it as the examples' (docs/removing-examples.md)`,
-        );
+        problems.push(`${path}:${line}: refers to ${target}, which --no-examples deletes: ${whatToDo}`);
+      }
+    }
+    for (const { names, from, line } of namedImports(path, text)) {
+      if (EXAMPLE_IDENTIFIERS.test(names)) {
+        problems.push(`${path}:${line}: imports an example's name from ${from} ({${names.trim()}}): ${whatToDo}`);
       }
     }
   }
