@@ -32,7 +32,7 @@ const env = {
   ASYNC_API_UPSTREAMS: JSON.stringify({
     "sync-api": { url: `http://127.0.0.1:${process.env.E2E_SYNC_PORT}`, statusPath: "/readyz" },
   }),
-  ASYNC_API_NOTE_EVENTS__POLL_INTERVAL_MS: "100",
+  ASYNC_API_NOTE_EVENTS__POLL_INTERVAL_MS: "100", // #example
   // Combined mode listens where the proxy would.
   ASYNC_API_COMBINED__PORT: process.env.E2E_PROXY_PORT as string,
   ASYNC_API_COMBINED__THREADS: "2",

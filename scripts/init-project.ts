@@ -5,6 +5,11 @@
  * links (`pnpm install`), the committed OpenAPI document (`pnpm openapi`), and the formatting and
  * import order the rename changed (Biome).
  *
+ * With `--no-examples`, it also removes the template's examples (the notes resource, the SSE
+ * relay, the WebSocket channel, the welcome page) after the rename and before the install, as
+ * scripts/init-project/examples.ts and the example markers describe them; it refuses, changing
+ * nothing, where the project's code grew around them (docs/removing-examples.md).
+ *
  * Idempotent: run again with the same name, it renames nothing and the other steps change nothing
  * (so a run that stopped half-way can simply be run again). A project already named otherwise is
  * refused: past the first run the name is the developer's own, and a blind replacement of it
@@ -13,6 +18,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { applyRemoval, planRemoval } from "./init-project/remove-examples.ts";
 import { projectState, renameProject, TEMPLATE } from "./init-project/rename.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -38,12 +44,16 @@ function pnpm(...args: string[]): Step {
   };
 }
 
-const usage = "usage: pnpm init-project <name>   (the name of your project: lowercase, as npm takes it)";
+const usage =
+  "usage: pnpm init-project <name> [--no-examples]   (the name of your project: lowercase, as npm takes it; --no-examples removes the example resources)";
 let parsed: ReturnType<typeof parseArgs>;
 try {
-  // Options to come (such as --no-examples, to remove the example resource) are parsed here and
-  // add their own steps below, before the install.
-  parsed = parseArgs({ allowPositionals: true, options: {} });
+  // Each option adds its own steps below, before the install.
+  parsed = parseArgs({
+    allowPositionals: true,
+    allowNegative: true,
+    options: { examples: { type: "boolean", default: true } },
+  });
 } catch (error) {
   fail(`${(error as Error).message}\n${usage}`);
 }
@@ -65,6 +75,13 @@ if (!state.isTemplate && state.name !== name) {
   );
 }
 
+// The removal is planned in full before anything is written: a project it cannot clean is
+// refused before the rename too, so a refused run changes nothing.
+const removal = parsed.values.examples === false ? planRemoval(root) : undefined;
+if (removal && removal.problems.length > 0) {
+  fail(`--no-examples cannot remove the examples cleanly, and changed nothing:\n  ${removal.problems.join("\n  ")}`);
+}
+
 const steps: Step[] = [
   {
     title: state.isTemplate
@@ -76,6 +93,22 @@ const steps: Step[] = [
       process.stdout.write(`  ${changed.length} files renamed\n`);
     },
   },
+  ...(removal
+    ? [
+        {
+          title: "remove the examples (notes, the SSE relay, the WebSocket channel, the welcome page)",
+          run() {
+            // Planned again after the rename, which changed the files' text.
+            const plan = planRemoval(root);
+            if (plan.problems.length > 0) fail(`--no-examples:\n  ${plan.problems.join("\n  ")}`);
+            const changed = applyRemoval(root, plan);
+            process.stdout.write(
+              changed.length === 0 ? "  nothing left to remove\n" : `  ${changed.length} files removed or changed\n`,
+            );
+          },
+        },
+      ]
+    : []),
   // The lockfile names every workspace package, and node_modules links them by name.
   pnpm("install", "--no-frozen-lockfile"),
   // The committed OpenAPI document carries the title.

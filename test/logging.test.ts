@@ -27,7 +27,7 @@ async function startLogging(name: "sync-api" | "async-api"): Promise<{ app: AppP
           SYNC_API_PORT: String(port),
           SYNC_API_WORKERS: "1",
           SYNC_API_LOG__LEVEL: "info",
-          SYNC_API_DATABASE__PATH: join(mkdtempSync(join(tmpdir(), "logging-")), "notes.sqlite"),
+          SYNC_API_DATABASE__PATH: join(mkdtempSync(join(tmpdir(), "logging-")), "sync-api.sqlite"),
         }
       : { ASYNC_API_PORT: String(port), ASYNC_API_LOG__LEVEL: "info" };
   const app = startApp(name satisfies AppName, { env });
@@ -75,13 +75,15 @@ describe.each(["sync-api", "async-api"] as const)("%s logs", (name) => {
     });
   });
 
-  it("logs probes (and the outbox feed async-api polls) at debug, not info", async () => {
+  it("logs probes (and the internal feeds the apps poll) at debug, not info", async () => {
     const { app, url } = await startLogging(name);
     await fetch(`${url}/healthz`, { headers: { "x-request-id": "probe-1" } });
     await fetch(`${url}/readyz`, { headers: { "x-request-id": "probe-2" } });
+    // #region example
     if (name === "sync-api") {
       expect((await fetch(`${url}/note-events`, { headers: { "x-request-id": "probe-3" } })).status).toBe(200);
     }
+    // #endregion example
     await fetch(`${url}/nope`, { headers: { "x-request-id": "after-probes" } });
     await waitFor("the last request's line", async () => (app.output().includes('"after-probes"') ? true : undefined));
     expect(app.output()).not.toContain('"probe-1"');

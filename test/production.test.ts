@@ -64,7 +64,7 @@ describe("production builds", () => {
     expect(commandLine(sync.pid)).toMatch(/dist\/main\.js/);
     expect(commandLine(async.pid)).toMatch(/dist\/main\.js/);
     expect(commandLine(async.pid)).not.toContain("@repo/source");
-    // Production settings: no welcome page and no API reference (404 problems).
+    // Production settings: no API reference, nothing at the root (404 problems).
     for (const path of ["/", "/docs", "/openapi.json"]) {
       const off = await fetch(`${origin}${path}`);
       expect(off.status).toBe(404);

@@ -1,7 +1,7 @@
 /**
  * No file refers to a file that is not in the repository: a project made from the template gets
  * exactly what git tracks, so a link, a path in the docs or a relative path in code that points
- * elsewhere (a design note kept beside the repository, a folder on one developer's machine) is
+ * elsewhere (a design record kept beside the repository, a folder on one developer's machine) is
  * broken for everyone else.
  */
 import { readFileSync } from "node:fs";

@@ -13,61 +13,23 @@
  * run for real. The apps' own suites (minutes of process-level tests on two cores) already run
  * in this same `pnpm test` on the same files; here they would only run twice.
  */
-import { createHash } from "node:crypto";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { repoRoot } from "@repo/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { projectFiles, readText } from "../scripts/init-project/files.ts";
 import { keepsTemplateNames, projectState, TEMPLATE } from "../scripts/init-project/rename.ts";
-import { killRunning, runToEnd } from "./support/run-to-end.ts";
-import { trackedFiles } from "./support/tracked-files.ts";
+import { ProjectCopy, STEP_TIMEOUT_MS } from "./support/project-copy.ts";
 
 const UNIT_PROJECTS = ["contracts", "shared-settings", "dev-proxy"].flatMap((name) => ["--project", name]);
-/** Every step gets minutes: the copy builds and tests on a machine busy with the rest of `pnpm test`. */
-const STEP_TIMEOUT_MS = 300_000;
 
-const tracked = trackedFiles();
-const copy = mkdtempSync(join(tmpdir(), "template-copy-"));
+const copy = ProjectCopy.of("template-copy-", "work tree");
+afterAll(() => copy?.remove());
 
-afterAll(() => {
-  killRunning();
-  rmSync(copy, { recursive: true, force: true });
-});
-
-/** Runs pnpm in the copy; resolves with its exit code and output, killing it past the timeout. */
-function pnpm(...args: string[]): Promise<{ code: number | null; output: string }> {
-  // The store already holds every package the lockfile names (this workspace installed them).
-  return runToEnd("pnpm", args, { cwd: copy, env: { pnpm_config_prefer_offline: "true" }, timeoutMs: STEP_TIMEOUT_MS });
-}
-
-/** Runs pnpm in the copy and fails with the end of its output unless it exits 0. */
-async function pnpmOk(...args: string[]): Promise<string> {
-  const { code, output } = await pnpm(...args);
-  if (code !== 0) throw new Error(`pnpm ${args.join(" ")} exited ${code}:\n${output.slice(-6000)}`);
-  return output;
-}
-
-/** Every project file's content hash, to tell whether a command changed any. */
-function snapshot(): Map<string, string> {
-  return new Map(
-    projectFiles(copy).map((file) => [
-      file,
-      createHash("sha256")
-        .update(readFileSync(join(copy, file)))
-        .digest("hex"),
-    ]),
-  );
-}
-
-describe.skipIf(tracked === undefined)("a copy of what git tracks", () => {
-  beforeAll(() => {
-    for (const file of tracked ?? []) {
-      mkdirSync(dirname(join(copy, file)), { recursive: true });
-      cpSync(join(repoRoot, file), join(copy, file));
-    }
-  });
+describe.skipIf(copy === undefined)("a copy of what git tracks", () => {
+  // The copy exists wherever these tests run (they are skipped otherwise).
+  const project = copy as ProjectCopy;
+  const pnpm = (...args: string[]) => project.pnpm(...args);
+  const pnpmOk = (...args: string[]) => project.pnpmOk(...args);
 
   it(
     "installs with the frozen lockfile, builds, and passes the unit tests (the clone check)",
@@ -89,20 +51,22 @@ describe.skipIf(tracked === undefined)("a copy of what git tracks", () => {
         await pnpmOk("typecheck");
         await pnpmOk("exec", "vitest", "run", ...UNIT_PROJECTS);
 
-        const root = JSON.parse(readFileSync(join(copy, "package.json"), "utf8")) as Record<string, unknown>;
+        const root = JSON.parse(project.read("package.json")) as Record<string, unknown>;
         expect(root.name).toBe("acme");
         expect(root.description).toMatch(/^acme: /);
-        const openapi = JSON.parse(readFileSync(join(copy, "packages/contracts/openapi.json"), "utf8"));
+        const openapi = JSON.parse(project.read("packages/contracts/openapi.json"));
         expect(openapi.info.title).toBe("acme");
-        expect(readFileSync(join(copy, "README.md"), "utf8")).toMatch(/^# acme\n/);
-        expect(readFileSync(join(copy, "infra/docker-compose.yml"), "utf8")).toMatch(/^name: acme$/m);
-        expect(readFileSync(join(copy, "apps/sync-api/package.json"), "utf8")).toContain('"name": "@acme/sync-api"');
+        expect(project.read("README.md")).toMatch(/^# acme\n/);
+        expect(project.read("infra/docker-compose.yml")).toMatch(/^name: acme$/m);
+        expect(project.read("apps/sync-api/package.json")).toContain('"name": "@acme/sync-api"');
+        // Without --no-examples, the examples stay (test/no-examples.test.ts removes them).
+        expect(project.read("packages/contracts/src/api.ts")).toContain("notes"); // #example
 
         // The template's names are left only where they name the template: the licence notice, the
         // rename itself, and references to the template's repository.
         const leftovers: string[] = [];
-        for (const file of projectFiles(copy).filter((path) => !keepsTemplateNames(path))) {
-          const lines = readText(join(copy, file))?.split("\n") ?? [];
+        for (const file of projectFiles(project.dir).filter((path) => !keepsTemplateNames(path))) {
+          const lines = readText(join(project.dir, file))?.split("\n") ?? [];
           lines.forEach((line, index) => {
             const repository = line.replace(new RegExp(`(github\\.com/|degit\\s+)[\\w.-]+/${TEMPLATE.name}`, "g"), "");
             if (line.includes(`${TEMPLATE.scope}/`) || repository.includes(TEMPLATE.name)) {
@@ -118,9 +82,9 @@ describe.skipIf(tracked === undefined)("a copy of what git tracks", () => {
     it(
       "changes nothing when run again, and refuses another name or one npm would refuse",
       async () => {
-        const before = snapshot();
+        const before = project.snapshot();
         await pnpmOk("init-project", "acme");
-        expect(snapshot()).toEqual(before);
+        expect(project.snapshot()).toEqual(before);
 
         const other = await pnpm("--silent", "init-project", "widget");
         expect(other.code).toBe(1);
@@ -130,7 +94,7 @@ describe.skipIf(tracked === undefined)("a copy of what git tracks", () => {
         expect(invalid.output.trim()).toBe(
           "init-project: \"Acme\" cannot be the project's name: name can no longer contain capital letters (npm's package name rules)",
         );
-        expect(snapshot()).toEqual(before);
+        expect(project.snapshot()).toEqual(before);
       },
       2 * STEP_TIMEOUT_MS,
     );

@@ -115,7 +115,7 @@ for (const scenario of selected) {
     outcomes.push({ name: scenario.name, title: scenario.title, ...measured(), report });
     log("");
     for (const table of report.tables) log(`${consoleTable(table)}\n`);
-    for (const note of report.notes ?? []) log(`- ${note}`);
+    for (const remark of report.remarks ?? []) log(`- ${remark}`);
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     outcomes.push({ name: scenario.name, title: scenario.title, ...measured(), error: message });

@@ -94,7 +94,7 @@ describe("pnpm bench --quick", () => {
       // CPU time is read from /proc.
       if (process.platform === "linux") has("combined-cost", runner, "server CPU per request");
     }
-    has("combined-cost", /^GET \/notes\/:id: combined \(1 thread\) ÷ sync-api \(1 worker\)$/, "throughput ratio");
+    has("combined-cost", /^GET \/notes\/:id: combined \(1 thread\) ÷ sync-api \(1 worker\)$/, "throughput ratio"); // #example
     has("combined-cost", /the pool's hop$/, "throughput ratio");
     has("overhead", /^async-api without ÷ with its event-loop guard/, "throughput ratio");
   }, 600_000);

@@ -1,6 +1,5 @@
 import { expect, test } from "@playwright/test";
 import { ASYNC_PREFIX } from "@repo/testing";
-import { e2eToken } from "./token.ts";
 
 test("every answer through the proxy carries an X-Request-ID, kept from the client when sane", async ({ request }) => {
   for (const path of ["/healthz", `${ASYNC_PREFIX}/healthz`, "/no-such-route", `${ASYNC_PREFIX}/no-such-route`]) {
@@ -12,11 +11,9 @@ test("every answer through the proxy carries an X-Request-ID, kept from the clie
 });
 
 test("an oversized body is a 413 problem, whichever app it was meant for", async ({ request }) => {
-  // From a client allowed to write notes: without a token, the app's answer is a 401 before any body is read.
-  const authorization = `Bearer ${await e2eToken()}`;
-  for (const path of ["/notes", `${ASYNC_PREFIX}/_test/echo/1?limit=1`]) {
+  for (const path of ["/_test/echo/1?limit=1", `${ASYNC_PREFIX}/_test/echo/1?limit=1`]) {
     const response = await request.post(path, {
-      headers: { "content-type": "application/json", authorization },
+      headers: { "content-type": "application/json" },
       data: JSON.stringify({ title: "x".repeat(1_200_000) }),
     });
     expect(response.status(), path).toBe(413);

@@ -1,23 +1,19 @@
 /**
  * The fault suite: real processes (both apps and the dev proxy, as `pnpm dev` runs them) under
  * traffic through the proxy while something goes wrong: a worker killed, a rolling restart, a
- * shutdown with requests in flight, an upstream that hangs, slow clients, a database that cannot
- * be written. The process faults run through nginx in front of the production builds too. Each
- * case prints `requests sent / failed`, and is bounded in time.
+ * shutdown with requests in flight, an upstream that hangs, slow clients (the database faults,
+ * on the examples' writes, are in database.test.ts). The process faults run through nginx in front
+ * of the production builds too. Each case prints `requests sent / failed`, and is bounded in time.
  *
  * sync-api's process model against the app directly (a worker killed under autocannon's load, the
  * rolling restart, the graceful shutdown, the worker timeout) is tested in
  * apps/sync-api/test/process-model.test.ts; here the same faults are seen by clients of the one
- * origin, with writes among the requests, so "nothing lost" can be checked too.
+ * origin, with the examples' writes among the requests, so "nothing lost" can be checked too.
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Note, ProblemDetails } from "@repo/contracts";
 import {
   ASYNC_PREFIX,
   type DevStack,
@@ -25,7 +21,7 @@ import {
   nginxBinary,
   ONE_CLIENT_LOAD_LIMITS,
   PRODUCTION_STACK_JWT_SECRET,
-  rawRequest,
+  type RawRequestSpec,
   startDevStack,
   startProductionStack,
   stopAll,
@@ -33,9 +29,10 @@ import {
 } from "@repo/testing";
 import { afterAll, afterEach, expect, describe as group, it } from "vitest";
 import { validToken } from "../support/tokens.ts";
-import { answered, attempt, describe, type Outcome, report, Traffic, tally } from "./traffic.ts";
+import { expectNothingLost, noteWrite } from "./notes.ts"; // #example
+import { answered, attempt, describe, expectProblem, mixedWith, report, Traffic, tally } from "./traffic.ts";
 
-/** The notes' writes need a token, signed with the key of the stack they go to. */
+/** Tokens for the writes among the traffic, signed with the key of the stack they go to. */
 const DEV_TOKEN = await validToken();
 const PRODUCTION_TOKEN = await validToken(undefined, undefined, PRODUCTION_STACK_JWT_SECRET);
 
@@ -53,37 +50,8 @@ afterAll(() => {
   console.log(`fault suite:\n  ${report.join("\n  ")}`);
 });
 
-/** Reads, health checks and note writes (with `token`), in turn: what a client of both apps sends. */
-const mixedWith = (token: string) => (i: number) => {
-  switch (i % 4) {
-    case 0:
-      return { method: "GET", target: "/healthz" };
-    case 1:
-      return { method: "GET", target: `${ASYNC_PREFIX}/healthz` };
-    case 2:
-      return { method: "GET", target: "/notes?limit=5" };
-    default:
-      return {
-        method: "POST",
-        target: "/notes",
-        headers: [
-          ["Content-Type", "application/json"],
-          ["Authorization", `Bearer ${token}`],
-        ] as [string, string][],
-        body: JSON.stringify({ title: `note ${i}`, body: `written under load, request ${i}` }),
-      };
-  }
-};
 /** The mixed traffic of a client of the dev stack. */
 const mixed = mixedWith(DEV_TOKEN);
-
-/** Every note the traffic was told was created, as it was created. */
-function created(outcomes: readonly Outcome[]) {
-  return outcomes
-    .filter((o) => o.answer?.status === 201)
-    .map((o) => Note.parse(JSON.parse(o.answer?.text ?? "")))
-    .map(({ id, title, body }) => ({ id, title, body }));
-}
 
 /** Both apps behind a proxy: its origin, sync-api's supervisor and its workers. */
 interface Proxied {
@@ -100,44 +68,6 @@ const viaDevProxy = (stack: DevStack): Proxied => ({
   supervisor: stack.processes["sync-api"].pid,
   workers: stack.workers,
 });
-
-/** Every note the API lists now. */
-async function listed(stack: Pick<Proxied, "url">) {
-  const notes: { id: number; title: string; body: string }[] = [];
-  let cursor: string | null = null;
-  do {
-    const answer = await rawRequest(stack.url, {
-      method: "GET",
-      target: `/notes?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-    });
-    expect(answer?.status).toBe(200);
-    const page = JSON.parse(answer?.text ?? "") as { items: Note[]; next: string | null };
-    notes.push(...page.items.map(({ id, title, body }) => ({ id, title, body })));
-    cursor = page.next;
-  } while (cursor);
-  return notes;
-}
-
-/** No note a client was told about is missing or different. */
-async function expectNothingLost(stack: Pick<Proxied, "url">, outcomes: readonly Outcome[]) {
-  const now = new Map((await listed(stack)).map((note) => [note.id, note]));
-  const lost = created(outcomes).filter((note) => JSON.stringify(now.get(note.id)) !== JSON.stringify(note));
-  expect(lost).toEqual([]);
-}
-
-/** A problem answer: problem+json with the documented shape and this status. */
-function expectProblem(outcome: Outcome, status: number) {
-  expect(outcome.answer?.status, describe(outcome)).toBe(status);
-  expect(outcome.answer?.headers["content-type"]).toMatch(/^application\/problem\+json/);
-  expect(ProblemDetails.parse(JSON.parse(outcome.answer?.text ?? "")).status).toBe(status);
-}
-
-/** Output lines of the stack that say a process crashed (a 503 from a fault is expected, a crash is not). */
-function crashLines(stack: DevStack): string[] {
-  return Object.values(stack.processes)
-    .flatMap((app) => app.output().split("\n"))
-    .filter((line) => /worker died|unhandled error|uncaught|failed to boot/i.test(line));
-}
 
 /** Resolves once sync-api runs `count` workers again, none of them among `gone`. */
 function replaced(stack: Pick<Proxied, "workers">, gone: readonly number[], count: number) {
@@ -182,22 +112,22 @@ async function workerKilled(name: string, target: Proxied) {
     expectProblem(failure, 502);
   }
   expect(outcomes.filter((o) => o.startedAt > recoveredAt && !answered(o)).map(describe)).toEqual([]);
-  await expectNothingLost(target, outcomes);
+  await expectNothingLost(target, outcomes); // #example
 }
 
 /** A rolling restart: every worker replaced, zero failed requests, nothing lost. */
 async function rollingRestart(name: string, target: Proxied) {
   const before = target.workers();
-  const { outcomes, failed } = await underLoad(name, target, async () => {
+  const run = await underLoad(name, target, async () => {
     process.kill(target.supervisor, "SIGHUP");
     await replaced(target, before, before.length);
   });
-  expect(failed.map(describe)).toEqual([]);
-  await expectNothingLost(target, outcomes);
+  expect(run.failed.map(describe)).toEqual([]);
+  await expectNothingLost(target, run.outcomes); // #example
 }
 
 group("a sync-api worker killed with SIGKILL under load", () => {
-  it("is replaced; only requests in flight on it may fail, none after; no write is lost", async () => {
+  it("is replaced; only requests in flight on it may fail, none after (and no example write is lost)", async () => {
     await workerKilled("worker SIGKILL under load (dev proxy)", viaDevProxy(await startDevStack({ syncWorkers: 3 })));
   }, 90_000);
 });
@@ -303,10 +233,10 @@ group("slow clients against each app behind the proxy", () => {
         `GET ${ASYNC_PREFIX}/healthz HTTP/1.1\r\nHost: ${host}\r\nX-Slow: ${"a".repeat(200)}\r\n\r\n`,
         200,
       );
-      const body = JSON.stringify({ title: "slow", body: "b".repeat(500) });
+      const body = JSON.stringify({ email: "slow@example.com", age: 1, padding: "b".repeat(500) });
       trickle(
         stack.url,
-        `POST /notes HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${DEV_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        `POST /_test/echo/1?limit=1 HTTP/1.1\r\nHost: ${host}\r\nX-Tenant: acme\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
         100,
       );
       trickle(
@@ -326,111 +256,7 @@ group("slow clients against each app behind the proxy", () => {
     tally("160 slow clients (headers and bodies) against both apps (dev proxy)", traffic.outcomes, failed);
     expect(failed.map(describe)).toEqual([]);
     expect(stack.exitReason()).toBeUndefined();
-    await expectNothingLost(stack, traffic.outcomes);
-  }, 90_000);
-});
-
-/** `prlimit` on sync-api's supervisor and workers: a limit on the size of files they write. */
-function limitFileSize(stack: DevStack, bytes: number | "unlimited") {
-  for (const pid of [stack.processes["sync-api"].pid, ...stack.workers()]) {
-    // The soft limit only: raising a hard limit again needs CAP_SYS_RESOURCE, which a container may lack.
-    execFileSync("prlimit", ["--pid", String(pid), `--fsize=${bytes}:`]);
-  }
-}
-
-function hasCommand(command: string): boolean {
-  try {
-    execFileSync("which", [command], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * While sync-api cannot write its database: writes are refused with a 503 problem, reads go on,
- * no worker crashes; once it can again, writes succeed, and every note committed before is there.
- */
-async function databaseFault(name: string, stack: DevStack, fault: { start(): void; end(): void }) {
-  const before = new Traffic(stack.url, mixed, { clients: 2 });
-  await before.grow(40);
-  await before.stop();
-  const workers = stack.workers();
-  fault.start();
-  const during = new Traffic(stack.url, mixed, {
-    clients: 2,
-    // A write may only be refused as a 503 problem; everything else must still be answered.
-    ok: (o) => answered(o) || (o.request.method === "POST" && o.answer?.status === 503),
-  });
-  await during.grow(40);
-  await during.stop();
-  fault.end();
-  const after = new Traffic(stack.url, mixed, { clients: 2 });
-  await after.grow(40);
-  await after.stop();
-
-  const outcomes = [...before.outcomes, ...during.outcomes, ...after.outcomes];
-  const failed = [...before.failed(), ...during.failed(), ...after.failed()];
-  tally(name, outcomes, failed);
-  expect(failed.map(describe)).toEqual([]);
-  const refused = during.outcomes.filter((o) => o.answer?.status === 503);
-  expect(refused.length, "writes refused while the database could not be written").toBeGreaterThan(0);
-  for (const outcome of refused) expectProblem(outcome, 503);
-  expect(stack.workers().sort()).toEqual(workers.sort());
-  expect(crashLines(stack)).toEqual([]);
-  await expectNothingLost(stack, outcomes);
-}
-
-group("a database sync-api cannot write", () => {
-  it.skipIf(!hasCommand("prlimit"))(
-    "a file size limit (every write fails: EFBIG): 503 problems for writes, reads go on, nothing lost",
-    async () => {
-      const stack = await startDevStack({ syncWorkers: 2 });
-      await databaseFault("sync-api's database cannot grow (RLIMIT_FSIZE) (dev proxy)", stack, {
-        start: () => limitFileSize(stack, 1),
-        end: () => limitFileSize(stack, "unlimited"),
-      });
-    },
-    90_000,
-  );
-
-  it("a full disk (a small tmpfs filled up): 503 problems for writes, reads go on, nothing lost", async (context) => {
-    const mountPoint = mkdtempSync(join(tmpdir(), "full-disk-"));
-    try {
-      execFileSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint], { stdio: "pipe" });
-    } catch (error) {
-      rmSync(mountPoint, { recursive: true, force: true });
-      const reason = `cannot mount a tmpfs here (${String(error).split("\n")[0]}): needs root`;
-      if (process.env.CI) throw new Error(reason);
-      console.warn(`\n  ⚠  the full-disk fault SKIPPED: ${reason}\n`);
-      context.skip();
-      return;
-    }
-    try {
-      mkdirSync(join(mountPoint, "db"));
-      const stack = await startDevStack({ syncWorkers: 2, databasePath: join(mountPoint, "db", "notes.sqlite") });
-      const filler = join(mountPoint, "filler");
-      await databaseFault("sync-api's disk is full (tmpfs) (dev proxy)", stack, {
-        start: () => {
-          // Everything the tmpfs has left, in one file.
-          const free = Number(
-            execFileSync("df", ["--output=avail", "-B1", mountPoint], { encoding: "utf8" }).split("\n")[1],
-          );
-          try {
-            writeFileSync(filler, Buffer.alloc(free));
-          } catch {
-            // ENOSPC at the very end: full, which is the point
-          }
-          expect(statSync(filler).size).toBeGreaterThan(0);
-        },
-        end: () => rmSync(filler),
-      });
-      await stack.stop();
-    } finally {
-      await stopAll();
-      execFileSync("umount", ["-l", mountPoint]);
-      rmSync(mountPoint, { recursive: true, force: true });
-    }
+    await expectNothingLost(stack, traffic.outcomes); // #example
   }, 90_000);
 });
 
@@ -465,25 +291,25 @@ group.skipIf(!nginx)("through nginx, in front of the production builds", () => {
     await step(() => rollingRestart("SIGHUP rolling restart under load (nginx)", target));
     await step(async () => {
       // Production has no test routes: the sieve at its bound (about 100 ms of CPU each) queues
-      // these on the two workers, with note writes among them (bodies nginx streams to the app),
-      // and SIGTERM comes once the first is answered.
+      // these on the two workers, and SIGTERM comes once the first is answered.
       const path = "/compute/primes?below=20000000";
-      const inFlight = Array.from({ length: 12 }, (_, i) =>
-        attempt(
-          stack.url,
-          i % 3 === 2 ? mixedWith(PRODUCTION_TOKEN)(3 + 4 * i) : { method: "GET", target: path },
-          30_000,
-        ),
-      );
+      const requests: RawRequestSpec[] = Array.from({ length: 12 }, () => ({ method: "GET", target: path }));
+      // #region example
+      // Note writes among them: bodies nginx streams to the app.
+      for (const i of [2, 5, 8, 11]) requests[i] = noteWrite(i, PRODUCTION_TOKEN);
+      // #endregion example
+      const inFlight = requests.map((request) => attempt(stack.url, request, 30_000));
       await Promise.race(inFlight);
       const exit = await sync.stop("SIGTERM", 30_000);
       const outcomes = await Promise.all(inFlight);
       const failed = outcomes.filter((o) => !answered(o));
       tally("SIGTERM to sync-api with requests in flight (nginx)", outcomes, failed);
       expect(failed.map(describe)).toEqual([]);
+      // #region example
       expect(outcomes.filter((o) => o.request.method === "POST").map((o) => o.answer?.status)).toEqual([
         201, 201, 201, 201,
       ]);
+      // #endregion example
       expect(exit).toEqual({ code: 0, signal: null });
     });
     expect(errors).toEqual([]);

@@ -3,7 +3,10 @@
  * the proxy, each on a fresh connection, every outcome kept with when it was sent and answered,
  * and one line per case saying how many requests were sent and how many failed.
  */
-import { type RawRequestSpec, type RawResponse, rawRequest } from "@repo/testing";
+import { ProblemDetails } from "@repo/contracts";
+import { ASYNC_PREFIX, type DevStack, type RawRequestSpec, type RawResponse, rawRequest } from "@repo/testing";
+import { expect } from "vitest";
+import { noteRead, noteWrite } from "./notes.ts"; // #example
 
 /** What became of one request: its answer, or why there was none. */
 export type Outcome = { request: RawRequestSpec; startedAt: number; endedAt: number } & (
@@ -88,4 +91,36 @@ export function tally(name: string, outcomes: readonly Outcome[], failed: readon
 export function describe(outcome: Outcome): string {
   const what = outcome.answer ? `${outcome.answer.status} ${outcome.answer.text.slice(0, 160)}` : outcome.error;
   return `${outcome.request.method} ${outcome.request.target} after ${outcome.endedAt - outcome.startedAt} ms: ${what}`;
+}
+
+/**
+ * What a client of both apps sends, in turn: health checks of each, the CPU-bound endpoint (a
+ * little work on a sync worker), and the examples' reads and writes.
+ */
+const MIXED: readonly ((i: number, token: string) => RawRequestSpec)[] = [
+  () => ({ method: "GET", target: "/healthz" }),
+  () => ({ method: "GET", target: `${ASYNC_PREFIX}/healthz` }),
+  () => ({ method: "GET", target: "/compute/primes?below=1000" }),
+  () => noteRead(), // #example
+  (i, token) => noteWrite(i, token), // #example
+];
+
+/** That traffic, request `i` of it, its writes sent with `token` (one the stack's apps accept). */
+export const mixedWith =
+  (token: string) =>
+  (i: number): RawRequestSpec =>
+    (MIXED[i % MIXED.length] as (i: number, token: string) => RawRequestSpec)(i, token);
+
+/** A problem answer: problem+json with the documented shape and this status. */
+export function expectProblem(outcome: Outcome, status: number) {
+  expect(outcome.answer?.status, describe(outcome)).toBe(status);
+  expect(outcome.answer?.headers["content-type"]).toMatch(/^application\/problem\+json/);
+  expect(ProblemDetails.parse(JSON.parse(outcome.answer?.text ?? "")).status).toBe(status);
+}
+
+/** Output lines of the stack that say a process crashed (a 503 from a fault is expected, a crash is not). */
+export function crashLines(stack: DevStack): string[] {
+  return Object.values(stack.processes)
+    .flatMap((app) => app.output().split("\n"))
+    .filter((line) => /worker died|unhandled error|uncaught|failed to boot/i.test(line));
 }

@@ -4,12 +4,12 @@
  * schema describes, sent through the dev proxy in front of both apps, and through nginx with the
  * infra template in front of the production builds. Whatever is sent: no 5xx, every error a
  * problem of the documented shape; a valid request gets a status its contract declares and a body
- * its schema takes; no process crashes; every note the API confirmed is there, unchanged.
+ * its schema takes; no process crashes (and the examples' data invariant, in their own module).
  *
  * Size: PROPERTY_RUNS runs per property (CI's default below); PROPERTY_SEED replays a run. The
  * seed is printed at the start, and a failure prints the seed, the path and the shrunk request.
  */
-import { Note, type Note as NoteType, PROBLEM_CONTENT_TYPE } from "@repo/contracts";
+import { PROBLEM_CONTENT_TYPE } from "@repo/contracts";
 import {
   ASYNC_PREFIX,
   descendantsOf,
@@ -25,15 +25,15 @@ import {
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authorizationHeaders } from "../support/tokens.ts";
-import { badHeaders, caseBytes, type HostileCase, hostileBodies, oddMethods, pathTricks } from "./hostile.ts";
+import { badHeaders, caseBytes, type HostileCase, oddMethods, pathTricks } from "./hostile.ts";
 import {
   answerViolations,
   invalidAnswerViolations,
-  NotesModel,
   refusedAuthViolations,
   validAnswerViolations,
 } from "./invariants.ts";
 import { arbitraryFor, jsonSchemaOf } from "./json-schema.ts";
+import { hostileBodies, listedNotes, NotesModel } from "./notes.ts"; // #example
 import {
   describeRequest,
   ENDPOINTS,
@@ -161,7 +161,7 @@ for (const target of targets) {
   describe.skipIf(Boolean(target.skip))(`through ${target.name}`, () => {
     let stack: Target;
     let workersAtStart: number[] = [];
-    const model = new NotesModel();
+    const model = new NotesModel(); // #example
     const counts = { sent: 0, byStatus: new Map<number | "none", number>() };
 
     beforeAll(async () => {
@@ -194,7 +194,7 @@ for (const target of targets) {
       return answer;
     }
 
-    /** Sends one request; every violation of the invariants for its kind, the notes model's included. */
+    /** Sends one request; every violation of the invariants for its kind (the examples' data model's too). */
     async function judge(request: GeneratedRequest, extra?: Omit<HostileCase, "request">): Promise<string[]> {
       const found: string[] = [];
       let answer: RawResponse | undefined;
@@ -219,9 +219,11 @@ for (const target of targets) {
       if (extra?.allow !== undefined && answer.headers.allow !== extra.allow) {
         found.push(`Allow: ${answer.headers.allow ?? "(none)"}, expected ${extra.allow}`);
       }
+      // #region example
       if (answer.status === 200 && /"events"\s*:\s*\[/.test(answer.text))
         found.push("the internal note-events feed was served");
       found.push(...model.observe(request, answer));
+      // #endregion example
       return found.map((violation) => `${violation}\n    request: ${describeRequest(request)}`);
     }
 
@@ -284,12 +286,12 @@ for (const target of targets) {
       ["odd methods on every path: 405 with Allow, OPTIONS with Allow, internal paths 404, never a crash", oddMethods],
       ["path tricks on every path: never a 5xx, every error a problem, nothing internal served", pathTricks],
       ["bad headers and framing on every path: refused with a problem", badHeaders],
-      ["huge and deep JSON and broken encodings: a small 4xx problem, never a 5xx", hostileBodies],
+      ["huge and deep JSON and broken encodings: a small 4xx problem, never a 5xx", hostileBodies], // #example
     ] as const) {
       it(title, async () => table(cases()), 120_000);
     }
 
-    it("afterwards, every process is alive and healthy, no worker crashed, and every confirmed note is listed unchanged", async () => {
+    it("afterwards, every process is alive and healthy, and no worker crashed", async () => {
       expect(stack.exitReason()).toBeUndefined();
       for (const path of ["/healthz", `${ASYNC_PREFIX}/healthz`]) {
         const answer = await rawRequest(stack.url, { method: "GET", target: path });
@@ -303,29 +305,33 @@ for (const target of targets) {
           /worker died|worker timeout|failed to boot|unhandled error|uncaught|Maximum call stack/i.test(line),
         );
       expect(crashes).toEqual([]);
+    }, 60_000);
 
-      const listed: NoteType[] = [];
-      let cursor: string | null = null;
-      do {
-        const answer: RawResponse | undefined = await rawRequest(stack.url, {
-          method: "GET",
-          target: `/notes?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
-        });
-        expect(answer?.status).toBe(200);
-        const page = JSON.parse(answer?.text ?? "") as { items: unknown[]; next: string | null };
-        listed.push(...page.items.map((item) => Note.parse(item)));
-        cursor = page.next;
-      } while (cursor);
+    // #region example
+    it("afterwards, every confirmed note is listed unchanged", async () => {
+      const listed = await listedNotes(stack.url);
       const expected = [...model.notes.values()].sort((a, b) => b.id - a.id);
       console.log(`through ${target.name}: ${expected.length} notes confirmed, ${listed.length} listed`);
       expect(listed).toEqual(expected);
     }, 60_000);
+    // #endregion example
   });
 }
 
 it("the problem media type is the one the invariants check", () => {
   expect(PROBLEM_CONTENT_TYPE).toBe("application/problem+json");
   // The oracle itself: a request the contract takes is valid, one it refuses is not.
+  const primes = ENDPOINTS.find((e) => e.id === "compute.primes");
+  expect(primes).toBeDefined();
+  if (!primes) return;
+  const get = (target: string) => ({ method: "GET", target });
+  expect(oracle(primes, get("/compute/primes?below=10")).valid).toBe(true);
+  expect(oracle(primes, get("/compute/primes?below=1")).valid).toBe(false);
+  expect(oracle(primes, get("/compute/primes?below=ten")).valid).toBe(false);
+});
+
+// #region example
+it("the oracle judges a body as the contract does", () => {
   const create = ENDPOINTS.find((e) => e.id === "notes.create");
   expect(create).toBeDefined();
   if (!create) return;
@@ -339,3 +345,4 @@ it("the problem media type is the one the invariants check", () => {
   expect(oracle(create, json('{"title":""}')).valid).toBe(false);
   expect(oracle(create, json('{"title":"a","x":1}')).valid).toBe(false);
 });
+// #endregion example

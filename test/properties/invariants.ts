@@ -1,8 +1,8 @@
 /**
- * What every answer must be, whatever was asked, and what a valid request's answer must be; and a
- * model of the notes the API has confirmed, so nothing can be lost or changed behind its back.
+ * What every answer must be, whatever was asked, and what a valid request's answer must be. (The
+ * examples' data invariant is in a module of their own.)
  */
-import { Note, notes, ProblemDetails, saneRequestId } from "@repo/contracts";
+import { ProblemDetails, saneRequestId } from "@repo/contracts";
 import type { RawResponse } from "@repo/testing";
 import { REFUSED_AUTH } from "../support/tokens.ts";
 import type { Endpoint, GeneratedRequest } from "./requests.ts";
@@ -12,7 +12,7 @@ export const MAX_ERROR_BYTES = 64 * 1024;
 
 const isProblem = (answer: RawResponse) => /^application\/problem\+json\b/i.test(answer.headers["content-type"] ?? "");
 
-function json(answer: RawResponse): { ok: true; value: unknown } | { ok: false } {
+export function json(answer: RawResponse): { ok: true; value: unknown } | { ok: false } {
   try {
     return { ok: true, value: JSON.parse(answer.text) };
   } catch {
@@ -105,55 +105,4 @@ export function refusedAuthViolations(request: GeneratedRequest, answer: RawResp
   if (refused.status === 403 && !/scope="[^"]+"/.test(challenge))
     found.push(`token ${refused.name}: no scope= in ${challenge}`);
   return found;
-}
-
-/**
- * The notes the API confirmed: every answer that shows a note updates it, and every answer about
- * a note must agree with it. Built from answers only, so fast-check's replays keep it true.
- */
-export class NotesModel {
-  readonly notes = new Map<number, Note>();
-
-  /** What this answer says about notes, checked against what came before; then remembered. */
-  observe(request: GeneratedRequest, answer: RawResponse): string[] {
-    const found: string[] = [];
-    const body = answer.status < 300 ? json(answer) : { ok: false as const };
-    const note = body.ok ? Note.safeParse(body.value) : undefined;
-    const contract = request.endpoint?.endpoint;
-    const id = Number(/^\/notes\/(\d+)(?:\?|$)/.exec(request.target)?.[1]);
-    if (note?.success && (answer.status === 201 || (answer.status === 200 && request.method === "PATCH"))) {
-      if (request.kind === "valid" && request.parsedBody !== undefined) {
-        const sent = request.parsedBody as { title?: string; body?: string };
-        const before = this.notes.get(note.data.id);
-        const expected = { title: sent.title ?? before?.title, body: sent.body ?? before?.body };
-        if (note.data.title !== expected.title || note.data.body !== expected.body) {
-          found.push(
-            `note ${note.data.id} stored otherwise than sent: sent ${JSON.stringify(expected)}, stored ${JSON.stringify({ title: note.data.title, body: note.data.body })}`,
-          );
-        }
-      }
-      this.notes.set(note.data.id, note.data);
-    } else if (contract === notes.endpoints.get && answer.status === 200 && note?.success) {
-      found.push(...this.compare(note.data));
-    } else if (contract === notes.endpoints.get && answer.status === 404 && this.notes.has(id)) {
-      found.push(`note ${id} was confirmed and is now missing`);
-    } else if (request.method === "DELETE" && answer.status === 204 && Number.isInteger(id)) {
-      if (!this.notes.has(id)) found.push(`DELETE answered 204 for note ${id}, which was never confirmed`);
-      this.notes.delete(id);
-    } else if (contract === notes.endpoints.list && answer.status === 200 && body.ok) {
-      for (const item of (body.value as { items: Note[] }).items) found.push(...this.compare(item));
-    }
-    return found;
-  }
-
-  /** A note as the API shows it now, against what it confirmed. */
-  compare(shown: Note): string[] {
-    const known = this.notes.get(shown.id);
-    if (!known) return [`note ${shown.id} is shown but was never confirmed: ${JSON.stringify(shown)}`];
-    return JSON.stringify(known) === JSON.stringify(shown)
-      ? []
-      : [
-          `note ${shown.id} changed behind the API's back: confirmed ${JSON.stringify(known)}, shown ${JSON.stringify(shown)}`,
-        ];
-  }
 }

@@ -15,7 +15,7 @@ import { arbitraryFor, type JsonSchema, jsonSchemaOf, otherType, text } from "./
 export { ASYNC_PREFIX };
 
 export interface Endpoint {
-  /** `controller.name` (`notes.create`), for test names and reports. */
+  /** `controller.name` (`compute.primes`), for test names and reports. */
   readonly id: string;
   readonly controller: Controller;
   readonly endpoint: EndpointContract;

@@ -282,6 +282,16 @@ function replaceOnce(
   return text.replace(pattern, replacement);
 }
 
+/**
+ * `entry` added at the end of a list's text: on a line of its own when the list is on several
+ * (Biome keeps one so when a line comment is in it, such as an example marker), after a comma
+ * otherwise. The generator formats what it wrote afterwards.
+ */
+function appendEntry(list: string, entry: string): string {
+  if (list.includes("\n")) return `${list.trimEnd()}\n${entry},\n`;
+  return list.trim() ? `${list.trim()}, ${entry}` : entry;
+}
+
 /** An import line after the file's last import. */
 function addImport(text: string, line: string): string {
   const imports = [...text.matchAll(/^import [^;]+;\n/gm)];
@@ -327,16 +337,16 @@ export function writeEndpoint(root: string, runtime: Runtime, names: Names): str
     replaceOnce(
       addImport(text, `import { ${names.camel} } from "./${names.kebab}.ts";`),
       new RegExp(`(\\b${runtime}: \\[)([^\\]]*)(\\])`),
-      (_m, open: string, list: string, close: string) =>
-        `${open}${list.trim() ? `${list.trim()}, ` : ""}${names.camel}${close}`,
+      (_m, open: string, list: string, close: string) => `${open}${appendEntry(list, names.camel)}${close}`,
       `the ${runtime} list of api in ${files.api}`,
     ),
   );
   editFile(root, files.routeTable, (text) =>
     replaceOnce(
       addImport(text, `import { ${names.camel}Routes } from "./${names.kebab}.ts";`),
-      /(servesExactly\("[a-z-]+", api\.(?:sync|async), \[\n[\s\S]*?)(\n {2}\]\);)/,
-      (_m, list: string, end: string) => `${list}\n    ${routeEntry(runtime, names)},${end}`,
+      /(servesExactly\("[a-z-]+", api\.(?:sync|async), \[)([\s\S]*?)(\]\);)/,
+      (_m, open: string, list: string, close: string) =>
+        `${open}${appendEntry(list, routeEntry(runtime, names))}${close}`,
       `mainRoutes' list (servesExactly(…, [ … ])) in ${files.routeTable}`,
     ),
   );

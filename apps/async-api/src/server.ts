@@ -1,6 +1,6 @@
 /**
  * async-api's server and its life: the app, its parts, listening, and the drain on SIGTERM/SIGINT
- * (readiness fails, new requests get 503, SSE and WebSocket clients are told to reconnect,
+ * (readiness fails, new requests get 503, open streams are told to reconnect,
  * in-flight requests finish; then it closes, within the graceful timeout). async-api's entry point
  * runs it as it is; combined mode (apps/combined) adds sync-api's half of the API at the root.
  */
@@ -11,9 +11,9 @@ import { Lifecycle } from "./lifecycle.ts";
 import { Outbound } from "./outbound/client.ts";
 import { routeTables } from "./routes/index.ts";
 import { type AsyncApiSettings, asyncApiSettings } from "./settings/index.ts";
-import { type FeedReader, NoteEventsRelay } from "./streams/relay.ts";
+import { type FeedReader, NoteEventsRelay } from "./streams/relay.ts"; // #example
 
-export type { FeedReader } from "./streams/relay.ts";
+export type { FeedReader } from "./streams/relay.ts"; // #example
 
 export interface AsyncServerOptions {
   /** The process's name in its log lines. */
@@ -24,11 +24,13 @@ export interface AsyncServerOptions {
   readonly root?: AppParts["root"];
   /** Their readiness paths, which answer for themselves while draining. */
   readonly readinessPaths?: readonly string[];
+  // #region example
   /**
    * Reads the note-events feed instead of the outbound HTTP client: combined mode, whose sync
    * routes (the internal feed among them) are in this process and not served to the public.
    */
   readonly noteEventsFeed?: FeedReader;
+  // #endregion example
   /** Runs as the drain begins (combined mode: sync-api's readiness fails too). */
   readonly onDrain?: () => void;
   /** Runs once in-flight requests are done, before the server closes (combined mode's pool). */
@@ -48,6 +50,7 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
   const outbound = new Outbound(settings.outbound);
   const loop = new EventLoopDelay(settings.eventLoop);
   const guard = new EventLoopGuard(settings.eventLoop, logger);
+  // #region example
   const relay = new NoteEventsRelay({
     baseUrl: settings.upstreams[settings.noteEvents.upstream]?.url ?? "",
     outbound: options.noteEventsFeed ?? outbound,
@@ -55,10 +58,11 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
     pollIntervalMs: settings.noteEvents.pollIntervalMs,
     bufferSize: settings.noteEvents.bufferSize,
   });
+  // #endregion example
   const routes = routeTables[settings.routeTable]({ settings, lifecycle, outbound, loop });
   const app = buildApp(settings, routes, logger, {
     lifecycle,
-    relay,
+    relay, // #example
     guard,
     ...(options.root ? { root: options.root } : {}),
     ...(options.readinessPaths ? { readinessPaths: options.readinessPaths } : {}),
@@ -77,7 +81,7 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
     // the proxy and orchestrators move traffic elsewhere. Then close.
     lifecycle.drain();
     options.onDrain?.();
-    relay.stop();
+    relay.stop(); // #example
     await lifecycle.idle();
     app.log.info("no request in flight: closing");
     await options.onDrained?.();
@@ -91,7 +95,7 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
 
   try {
     await app.listen(options.listen ?? { host: settings.host, port: settings.port });
-    relay.start();
+    relay.start(); // #example
   } catch (error) {
     app.log.fatal({ err: error }, "cannot listen");
     exitWhenLogged(logger, 1);

@@ -35,14 +35,16 @@ describe("upstreams from the environment", () => {
   it("remove a default entry with null (and replace it under another name)", () => {
     const settings = load(
       { "sync-api": null, primary: { url: "http://primary:3001", statusPath: "/readyz" } },
-      { ASYNC_API_NOTE_EVENTS__UPSTREAM: "primary" },
+      { ASYNC_API_NOTE_EVENTS__UPSTREAM: "primary" }, // #example
     );
     expect(Object.keys(settings.upstreams)).toEqual(["primary"]);
   });
 
+  // #region example
   it("a removed entry is gone for the checks too", () => {
     expect(() => load({ "sync-api": null })).toThrow(/noteEvents\.upstream.*names no upstream/s);
   });
+  // #endregion example
 
   it("status: false keeps an upstream out of /async/status", () => {
     const settings = load({ weather: { url: "http://w", statusPath: "/", status: false } });

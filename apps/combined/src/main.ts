@@ -14,23 +14,25 @@ import { openApiDocument } from "@repo/contracts";
 import { loadOrExit } from "@repo/shared-settings";
 import { openSyncRouteTable, prepareDatabase } from "@repo/sync-api/host";
 import { syncApiSettings } from "@repo/sync-api/settings";
+import { feedReader } from "./examples.ts"; // #example
 import { SyncPool } from "./pool/sync-pool.ts";
 import { handlerKey } from "./pool/task.ts";
-import { feedReader, syncEndpoints, syncHalf } from "./sync-half.ts";
+import { syncEndpoints, syncHalf } from "./sync-half.ts";
 
 const loaded = loadOrExit(asyncApiSettings);
 const syncSettings = loadOrExit(syncApiSettings);
 const { combined } = loaded;
 
 // The sync routes are served here: the upstream `/async/status` asks for sync-api's readiness is
-// this process (the relay reads the internal feed in-process: `feedReader`).
+// this process.
+const SYNC_API_UPSTREAM = "sync-api";
 const self = `http://${loaded.host === "0.0.0.0" || loaded.host === "::" ? "127.0.0.1" : loaded.host}:${combined.port}`;
 const settings = {
   ...loaded,
   upstreams: Object.fromEntries(
     Object.entries(loaded.upstreams).map(([name, upstream]) => [
       name,
-      name === loaded.noteEvents.upstream ? { ...upstream, url: self } : upstream,
+      name === SYNC_API_UPSTREAM ? { ...upstream, url: self } : upstream,
     ]),
   ),
 };
@@ -63,13 +65,13 @@ await runAsyncServer(settings, {
   name: "combined",
   listen: { host: settings.host, port: combined.port },
   root: syncHalf(syncEndpoints(table.routes, pool), openApiDocument({ asyncPrefix: settings.asyncPrefix }), settings, {
-    welcome: syncSettings.welcomePage,
+    welcome: syncSettings.welcomePage, // #example
     apiReference: syncSettings.apiReference,
     // The sync routes' limits are sync-api's settings (SYNC_API_RATE_LIMIT__*), as in split mode.
     rateLimit: syncSettings.rateLimit,
   }),
   readinessPaths: ["/readyz"],
-  noteEventsFeed: feedReader(table.routes, pool),
+  noteEventsFeed: feedReader(table.routes, pool), // #example
   onDrain: () => {
     lifecycle.draining = true;
     pool?.drain();

@@ -3,11 +3,8 @@
  * pool. Nothing here is timed: "does not stall" is shown by order (the async answers all arrive
  * while the blocking sync request is still running).
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { HealthStatus, NOTES_WRITE_SCOPE, Note, ReadyStatus, signToken, TEST_SCOPE } from "@repo/contracts";
+import { HealthStatus, PrimeCount, ReadyStatus, signToken, TEST_SCOPE } from "@repo/contracts";
 import { developmentAuth } from "@repo/shared-settings";
 import {
   ASYNC_PREFIX,
@@ -21,34 +18,11 @@ import {
   waitForHttp,
 } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { startCombined } from "./support.ts";
 
 afterEach(stopAll);
 
-async function startCombined(env: Record<string, string> = {}) {
-  const port = await freePort();
-  const database = join(mkdtempSync(join(tmpdir(), "combined-")), "notes.sqlite");
-  const app = startApp("combined", {
-    env: {
-      ASYNC_API_COMBINED__PORT: String(port),
-      ASYNC_API_COMBINED__THREADS: "2",
-      SYNC_API_DATABASE__PATH: database,
-      ...env,
-    },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`, { abortIf: app.exitReason });
-  return { app, url };
-}
-
 const token = (scopes: string[]) => signToken(developmentAuth, { subject: "combined-test", scopes, ttlS: 600 });
-/** The notes' writes need a token with their scope. */
-const WRITER = await token([NOTES_WRITE_SCOPE]);
-
-const json = (body: unknown) => ({
-  method: "POST",
-  headers: { "content-type": "application/json", authorization: `Bearer ${WRITER}` },
-  body: JSON.stringify(body),
-});
 
 describe("combined mode", () => {
   it("counts each half's rate limits on its main thread: the contract's 5, whichever thread runs the handler", async () => {
@@ -80,57 +54,36 @@ describe("combined mode", () => {
     expect(sync).toEqual({ status: "ok", runtime: "sync", pid: app.pid });
     expect(async).toEqual({ status: "ok", runtime: "async", pid: app.pid });
 
-    // A sync handler with its database, on a thread: the note is stored and read back.
-    const created = await fetch(`${url}/notes`, json({ title: "from a thread" }));
-    expect(created.status).toBe(201);
-    const note = Note.parse(await created.json());
-    expect(created.headers.get("location")).toBe(`/notes/${note.id}`);
-    expect(Note.parse(await (await fetch(`${url}/notes/${note.id}`)).json())).toEqual(note);
+    // A sync handler on a thread: the CPU-bound endpoint answers there, not on the event loop.
+    const primes = await fetch(`${url}/compute/primes?below=100`);
+    expect(primes.status).toBe(200);
+    expect(PrimeCount.parse(await primes.json())).toMatchObject({ below: 100, count: 25, largest: 97 });
 
     // The same contract layer: validation problems, 404 and 405 problems, request ids.
-    const invalid = await fetch(`${url}/notes`, json({ title: "" }));
+    const invalid = await fetch(`${url}/compute/primes?below=1`, { headers: { "x-request-id": "find-me-1" } });
     expect(invalid.status).toBe(400);
     expect(invalid.headers.get("content-type")).toMatch(/^application\/problem\+json/);
     expect(await invalid.json()).toMatchObject({
       status: 400,
-      errors: [expect.objectContaining({ location: "body.title" })],
+      requestId: "find-me-1",
+      errors: [expect.objectContaining({ location: "query.below" })],
     });
-    const missing = await fetch(`${url}/notes/999999`, { headers: { "x-request-id": "find-me-1" } });
+    const missing = await fetch(`${url}/nowhere`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toMatchObject({ status: 404, requestId: "find-me-1", instance: "/notes/999999" });
+    expect(missing.headers.get("content-type")).toMatch(/^application\/problem\+json/);
     const wrongMethod = await fetch(`${url}/healthz`, { method: "DELETE" });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
 
     // The whole API's document and its reference page, as sync-api serves them in split mode.
     const document = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(["/notes/{id}", `${ASYNC_PREFIX}/healthz`]));
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(["/compute/primes", `${ASYNC_PREFIX}/healthz`]));
     expect(await (await fetch(`${url}/docs`)).text()).toContain("swagger-ui");
     expect((await fetch(`${url}/docs/assets/swagger-ui-bundle.js`)).status).toBe(200);
 
-    // The internal feed is not served to the public: this process is the public entry.
-    const feed = await fetch(`${url}/note-events`);
-    expect(feed.status).toBe(404);
-    expect(feed.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-
-    // The relay reads the note-events feed from this same process: the status route sees it up.
+    // sync-api's readiness is this same process's: the status route sees it up.
     const status = await fetch(`${url}${ASYNC_PREFIX}/status`);
     expect(status.status).toBe(200);
-  });
-
-  it("relays a note created on a thread to SSE clients of the event loop", async () => {
-    const { url } = await startCombined({ ASYNC_API_NOTE_EVENTS__POLL_INTERVAL_MS: "50" });
-    const stream = await fetch(`${url}${ASYNC_PREFIX}/events/notes?access_token=${WRITER}`);
-    const reader = (stream.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
-    await fetch(`${url}/notes`, json({ title: "relayed" }));
-    let seen = "";
-    while (!seen.includes('"relayed"')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
-    await reader.cancel();
-    expect(seen).toContain('"type":"created"');
   });
 
   it("keeps answering async routes while a sync handler blocks its thread for seconds", async () => {
@@ -183,7 +136,7 @@ describe("combined mode", () => {
     const missing = await whoami();
     expect(missing.status).toBe(401);
     expect(missing.headers.get("www-authenticate")).toBe(`Bearer realm="api", scope="${TEST_SCOPE}"`);
-    const wrongScope = await whoami(`Bearer ${WRITER}`);
+    const wrongScope = await whoami(`Bearer ${await token(["another:scope"])}`);
     expect(wrongScope.status).toBe(403);
     expect(wrongScope.headers.get("www-authenticate")).toContain('error="insufficient_scope"');
     expect((await whoami("Bearer not-a-jwt")).headers.get("www-authenticate")).toContain('error="invalid_token"');
@@ -197,7 +150,7 @@ describe("combined mode", () => {
       return answer.status === 503 ? true : undefined;
     });
     expect((await whoami()).status).toBe(401);
-    expect((await whoami(`Bearer ${WRITER}`)).status).toBe(403);
+    expect((await whoami(`Bearer ${await token(["another:scope"])}`)).status).toBe(403);
     expect((await busy).status).toBe(200);
   });
 
@@ -231,8 +184,8 @@ describe("combined mode", () => {
     // the hand-over to the pool, so a request that waits out the new thread's start may get a 504
     // too: wait until one answers.)
     await waitForHttp(`${url}/healthz`, { timeoutMs: 30_000 });
-    const after = await fetch(`${url}/notes`, json({ title: "after the timeout" }));
-    expect(after.status).toBe(201);
+    const after = await fetch(`${url}/compute/primes?below=10`);
+    expect(after.status).toBe(200);
   });
 
   it("replaces a thread that crashes, answering its request with a 500 problem", async () => {
@@ -241,7 +194,7 @@ describe("combined mode", () => {
     expect(crashed.status).toBe(500);
     expect(crashed.headers.get("content-type")).toMatch(/^application\/problem\+json/);
     // The process lives on, and a new thread serves the sync routes.
-    expect((await fetch(`${url}/notes`, json({ title: "after the crash" }))).status).toBe(201);
+    expect((await fetch(`${url}/compute/primes?below=10`)).status).toBe(200);
     expect(app.exitReason()).toBeUndefined();
   });
 
@@ -255,7 +208,7 @@ describe("combined mode", () => {
       const ready = await fetch(`${url}${ASYNC_PREFIX}/readyz`).catch(() => undefined);
       return ready?.status === 503 ? true : undefined;
     });
-    const refused = await fetch(`${url}/notes`);
+    const refused = await fetch(`${url}/compute/primes?below=10`);
     expect(refused.status).toBe(503);
     const answers = await Promise.all(running);
     expect(answers.map((r) => r.status)).toEqual([200, 200]);

@@ -4,9 +4,8 @@
  * handlers are the same in each; only the host around them changes.
  */
 import type { Lifecycle } from "./cluster/worker.ts";
+import { migrate } from "./database.ts";
 import type { SyncRoute } from "./http/route.ts";
-import { migrate } from "./notes/database.ts";
-import { NotesStore } from "./notes/store.ts";
 import { routeTables } from "./routes/index.ts";
 import type { SyncApiSettings } from "./settings/index.ts";
 import { openDatabase } from "./sqlite.ts";
@@ -40,6 +39,6 @@ export interface SyncRouteTable {
  */
 export function openSyncRouteTable(settings: SyncApiSettings, lifecycle: Lifecycle): SyncRouteTable {
   const db = openDatabase(settings.database.path, settings.database);
-  const routes = routeTables[settings.routeTable]({ settings, notes: new NotesStore(db), lifecycle });
+  const routes = routeTables[settings.routeTable]({ settings, db, lifecycle });
   return { routes, close: () => db.close() };
 }

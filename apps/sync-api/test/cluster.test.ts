@@ -3,8 +3,7 @@
  * talked to over HTTP. Each test starts its own process on a free port.
  */
 import { createServer } from "node:net";
-import { HealthStatus, NOTES_WRITE_SCOPE, signToken } from "@repo/contracts";
-import { developmentAuth } from "@repo/shared-settings";
+import { HealthStatus } from "@repo/contracts";
 import { descendantsOf, freePort, httpGet, isAlive, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { startSyncApi } from "./support.ts";
@@ -93,14 +92,13 @@ describe("sync-api HTTP behaviour", () => {
     expect((await fetch(`${url}/nowhere`, broken)).status).toBe(404);
     // GET /healthz takes no body: 405, not a JSON error.
     expect((await fetch(`${url}/healthz`, broken)).status).toBe(405);
-    // POST /notes does (with a token for it): the JSON error.
-    const token = await signToken(developmentAuth, { subject: "t", scopes: [NOTES_WRITE_SCOPE], ttlS: 600 });
-    const notes = await fetch(`${url}/notes`, {
+    // The test table's echo route does: the JSON error.
+    const echo = await fetch(`${url}/_test/echo/1?limit=1`, {
       ...broken,
-      headers: { ...broken.headers, authorization: `Bearer ${token}` },
+      headers: { ...broken.headers, "x-tenant": "t1" },
     });
-    expect(notes.status).toBe(400);
-    expect(await notes.json()).toMatchObject({ detail: "The body is not valid JSON" });
+    expect(echo.status).toBe(400);
+    expect(await echo.json()).toMatchObject({ detail: "The body is not valid JSON" });
   });
 
   it("answers an unknown route with a 404 problem", async () => {

@@ -116,8 +116,8 @@ function markdown(run: Run): string {
     const { report } = scenario;
     out.push(report.method, "", `![${scenario.title}](${scenario.name}.svg)`, "");
     for (const table of report.tables) out.push(markdownTable(table), "");
-    for (const note of report.notes ?? []) out.push(`- ${note}`);
-    if (report.notes?.length) out.push("");
+    for (const remark of report.remarks ?? []) out.push(`- ${remark}`);
+    if (report.remarks?.length) out.push("");
     out.push(`_${Math.round(scenario.seconds)} s; ${cores(scenario.background)}._`, "");
   }
   return out.join("\n");

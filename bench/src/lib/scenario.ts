@@ -41,7 +41,7 @@ export interface ScenarioReport {
   readonly method: string;
   readonly tables: readonly Table[];
   readonly chart: BarChart;
-  readonly notes?: readonly string[];
+  readonly remarks?: readonly string[];
   /** Every positive quantity the scenario measured (results.json; the smoke test checks them). */
   readonly measurements: readonly Measurement[];
   /** Everything else worth keeping: per-round figures, counts that may be zero, the settings used. */

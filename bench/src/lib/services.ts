@@ -6,7 +6,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { NOTES_WRITE_SCOPE, signToken } from "@repo/contracts";
 import {
   ASYNC_PREFIX,
   freePort,
@@ -27,20 +26,14 @@ const SECRET_KEY = "bench-only-secret-key-0123456789abcdef";
 
 /**
  * Nor a key for bearer tokens: every app started here verifies with these settings (given whole,
- * so that the token below fits whatever defaults the measured checkout has).
+ * so that the bench's tokens (notes.ts) fit whatever defaults the measured checkout has).
  */
-const AUTH = {
+export const BENCH_AUTH = {
   jwtSecret: "bench-only-jwt-secret-0123456789abcdef",
   issuer: "api-starter-bench",
   audience: "api-starter-bench",
   clockToleranceS: 30,
 };
-
-/** The token the bench's writes and streams are sent with: valid for a whole run (a day). */
-export const BENCH_TOKEN = await signToken(AUTH, { subject: "bench", scopes: [NOTES_WRITE_SCOPE], ttlS: 86_400 });
-
-/** A stream's URL with the token in its query (an older checkout, without auth, ignores it). */
-export const withToken = (url: string) => `${url}${url.includes("?") ? "&" : "?"}access_token=${BENCH_TOKEN}`;
 
 /**
  * The auth settings for an app with variable prefix `prefix`, if the measured checkout has them
@@ -50,9 +43,9 @@ function authEnv(context: BenchContext, ...prefixes: string[]): Record<string, s
   if (!existsSync(join(context.appsRoot, "packages/shared-settings/src/shared/auth.ts"))) return {};
   return Object.fromEntries(
     prefixes.flatMap((prefix) => [
-      [`${prefix}AUTH__JWT_SECRET`, AUTH.jwtSecret],
-      [`${prefix}AUTH__ISSUER`, AUTH.issuer],
-      [`${prefix}AUTH__AUDIENCE`, AUTH.audience],
+      [`${prefix}AUTH__JWT_SECRET`, BENCH_AUTH.jwtSecret],
+      [`${prefix}AUTH__ISSUER`, BENCH_AUTH.issuer],
+      [`${prefix}AUTH__AUDIENCE`, BENCH_AUTH.audience],
     ]),
   );
 }
@@ -153,9 +146,9 @@ export async function startSyncApi(context: BenchContext, options: SyncApiOption
 export interface AsyncApiOptions {
   readonly name?: string;
   readonly logLevel?: LogLevel;
-  /** The sync-api it polls for note events and reports in /async/status. */
+  /** The sync-api it reports in /async/status (and the examples' relay polls). */
   readonly syncApi: Service;
-  readonly heartbeatMs?: number;
+  readonly heartbeatMs?: number; // #example: the SSE stream's
   /** More ASYNC_API_* settings. */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -177,7 +170,7 @@ export async function startAsyncApi(context: BenchContext, options: AsyncApiOpti
       ASYNC_API_LOG__LEVEL: options.logLevel ?? "info",
       ASYNC_API_RATE_LIMIT__ENABLED: "false",
       ASYNC_API_UPSTREAMS: JSON.stringify({ "sync-api": { url: options.syncApi.origin, statusPath: "/readyz" } }),
-      ...(options.heartbeatMs ? { ASYNC_API_SSE__HEARTBEAT_INTERVAL_MS: String(options.heartbeatMs) } : {}),
+      ...(options.heartbeatMs ? { ASYNC_API_SSE__HEARTBEAT_INTERVAL_MS: String(options.heartbeatMs) } : {}), // #example
       ...options.env,
     },
   });
@@ -190,7 +183,7 @@ export interface CombinedOptions {
   /** `inline`: the sync handlers on the event loop itself, the naive monolith (`combined.syncHandlers`). */
   readonly syncHandlers?: "pool" | "inline";
   readonly logLevel?: LogLevel;
-  readonly heartbeatMs?: number;
+  readonly heartbeatMs?: number; // #example: the SSE stream's
   /** The SQLite file (a new one in the work dir by default). */
   readonly database?: string;
 }
@@ -227,25 +220,10 @@ export async function startCombined(context: BenchContext, options: CombinedOpti
       SYNC_API_RATE_LIMIT__ENABLED: "false",
       ...(options.threads ? { ASYNC_API_COMBINED__THREADS: String(options.threads) } : {}),
       ...(options.syncHandlers ? { ASYNC_API_COMBINED__SYNC_HANDLERS: options.syncHandlers } : {}),
-      ...(options.heartbeatMs ? { ASYNC_API_SSE__HEARTBEAT_INTERVAL_MS: String(options.heartbeatMs) } : {}),
+      ...(options.heartbeatMs ? { ASYNC_API_SSE__HEARTBEAT_INTERVAL_MS: String(options.heartbeatMs) } : {}), // #example
     },
   });
   return { ...service, otherHealth: [`${service.origin}${ASYNC_PREFIX}/healthz`] };
-}
-
-const NEW_NOTE = JSON.stringify({ title: "bench note", body: "written by pnpm bench" });
-// With the token: the notes' writes need one (an older checkout ignores it).
-const JSON_HEADERS = { "content-type": "application/json", authorization: `Bearer ${BENCH_TOKEN}` };
-
-/** A `POST /notes` request: its body and headers, for a load. */
-export const newNoteRequest = { method: "POST" as const, body: NEW_NOTE, headers: JSON_HEADERS };
-
-/** Creates a note through the API at `origin` (sync-api, or combined mode's root) and returns its id. */
-export async function createNote(origin: string): Promise<number> {
-  const created = await fetch(`${origin}/notes`, { method: "POST", headers: JSON_HEADERS, body: NEW_NOTE });
-  if (created.status !== 201)
-    throw new Error(`POST ${origin}/notes answered ${created.status}: ${await created.text()}`);
-  return ((await created.json()) as { id: number }).id;
 }
 
 /**
@@ -306,7 +284,11 @@ export async function startNginxProxy(
 }
 
 /** The bare servers of bench/src/targets, from source (as `pnpm dev` runs the apps). */
-export type TargetName = "node-http" | "express-hello" | "fastify-hello" | "express-notes";
+export type TargetName =
+  | "express-notes" // #example
+  | "node-http"
+  | "express-hello"
+  | "fastify-hello";
 
 export async function startTarget(
   context: BenchContext,

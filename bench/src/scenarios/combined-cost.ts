@@ -6,15 +6,21 @@
  */
 import { fmt } from "../lib/format.ts";
 import { type LoadItem, type LoadSummary, measureLoads } from "../lib/measure.ts";
+import { createNote } from "../lib/notes.ts"; // #example
 import type { Measurement, Scenario } from "../lib/scenario.ts";
-import { createNote, hasCombined, ready, type Service, startCombined, startSyncApi } from "../lib/services.ts";
+import { hasCombined, ready, type Service, startCombined, startSyncApi } from "../lib/services.ts";
 
 const CONNECTIONS = 50;
 /** Workers of the cluster, threads of the pool. */
 const COUNTS = [1, 2] as const;
 
 type Runner = "cluster" | "pool" | "inline";
-type Route = "healthz" | "note";
+/** The sync routes measured: a probe, and the examples' database read. */
+const ROUTES = [
+  "healthz",
+  "note", // #example
+] as const;
+type Route = (typeof ROUTES)[number];
 
 interface Item extends LoadItem {
   /** What answers, without the route: "sync-api, 1 worker". */
@@ -36,7 +42,10 @@ interface Comparison {
   readonly addedCpu?: number;
 }
 
-const ROUTE_LABELS: Record<Route, string> = { healthz: "GET /healthz", note: "GET /notes/:id" };
+const ROUTE_LABELS: Record<Route, string> = {
+  healthz: "GET /healthz",
+  note: "GET /notes/:id", // #example
+};
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
 
 export const combinedCost: Scenario = {
@@ -53,14 +62,17 @@ export const combinedCost: Scenario = {
     const inline = await startCombined(context, { name: "combined-inline", syncHandlers: "inline", logLevel: "warn" });
     const services = [...cluster.values(), ...pool.values(), inline];
     await ready(...services);
+    // Each route's path on each service, by `${route} ${origin}`.
+    const paths = new Map<string, string>(services.map((service) => [`healthz ${service.origin}`, "/healthz"]));
+    // #region example
     // Each has a database of its own, with one note to read.
-    const noteIds = new Map<Service, number>();
     for (const service of services) {
       const id = await createNote(service.origin);
       const response = await fetch(`${service.origin}/notes/${id}`);
       if (response.status !== 200) throw new Error(`${service.origin}/notes/${id} answered ${response.status}`);
-      noteIds.set(service, id);
+      paths.set(`note ${service.origin}`, `/notes/${id}`);
     }
+    // #endregion example
 
     const item = (runner: Runner, route: Route, count: number, service: Service): Item => {
       const who =
@@ -69,7 +81,7 @@ export const combinedCost: Scenario = {
           : runner === "pool"
             ? `combined, ${plural(count, "thread")}`
             : "combined, inline (no pool)";
-      const path = route === "healthz" ? "/healthz" : `/notes/${noteIds.get(service)}`;
+      const path = paths.get(`${route} ${service.origin}`) as string;
       return {
         who,
         runner,
@@ -80,7 +92,7 @@ export const combinedCost: Scenario = {
         cpuPid: service.process.pid,
       };
     };
-    const items: Item[] = (["healthz", "note"] as const).flatMap((route) => [
+    const items: Item[] = ROUTES.flatMap((route) => [
       ...COUNTS.flatMap((count) => [
         item("cluster", route, count, cluster.get(count) as Service),
         item("pool", route, count, pool.get(count) as Service),
@@ -104,7 +116,7 @@ export const combinedCost: Scenario = {
           }
         : {}),
     });
-    const comparisons: Comparison[] = (["healthz", "note"] as const).flatMap((route) => [
+    const comparisons: Comparison[] = ROUTES.flatMap((route) => [
       ...COUNTS.map((count) =>
         compare(
           route,
@@ -141,8 +153,9 @@ export const combinedCost: Scenario = {
     return {
       method: [
         `autocannon, ${CONNECTIONS} connections, ${context.plan.seconds} s per measurement × ${context.plan.rounds} round(s), interleaved;`,
-        "the median of the rounds. Production builds, logs at `warn`, each with a database of its own holding the",
-        `note read. sync-api with ${COUNTS.join(" and ")} cluster workers (Express, each worker a process) against combined mode`,
+        "the median of the rounds. Production builds, logs at `warn`, each with a database of its own.",
+        "The examples' note route reads one note there.", // #example
+        `sync-api with ${COUNTS.join(" and ")} cluster workers (Express, each worker a process) against combined mode`,
         "with as many pool threads (Fastify with the async side's contract layer on the event loop, the handler",
         "on a worker thread: the request's validated parts cross to the thread and the answer crosses back), and",
         "combined mode with its handlers inline on the event loop (`COMBINED__SYNC_HANDLERS=inline`): the same",

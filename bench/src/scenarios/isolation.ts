@@ -13,21 +13,14 @@
  */
 import { availableParallelism } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ASYNC_PREFIX, readSse } from "@repo/testing";
-import WebSocket from "ws";
+import { ASYNC_PREFIX, readSse } from "@repo/testing"; // #example
+import WebSocket from "ws"; // #example
 import { fmt } from "../lib/format.ts";
 import { type LoadResult, startLoad } from "../lib/load.ts";
+import { withToken } from "../lib/notes.ts"; // #example
 import { probeLatencies } from "../lib/probe.ts";
 import type { BenchContext, Measurement, Scenario, Table } from "../lib/scenario.ts";
-import {
-  hasCombined,
-  ready,
-  type Service,
-  startAsyncApi,
-  startCombined,
-  startSyncApi,
-  withToken,
-} from "../lib/services.ts";
+import { hasCombined, ready, type Service, startAsyncApi, startCombined, startSyncApi } from "../lib/services.ts";
 import { median, percentile, type Spread, spread } from "../lib/stats.ts";
 
 /** Often, so that even a short measurement has dozens of heartbeat intervals (production sends one every 15 s). */
@@ -45,12 +38,23 @@ const SPLIT_MAX_RATIO = 1.5;
 const INLINE_MIN_RATIO = 10;
 
 type ModeName = "split" | "combined" | "inline";
-type ProbeName = "http" | "ws" | "sse";
+/** The async side's probes: HTTP, and the examples' WebSocket channel and SSE stream. */
+const PROBE_NAMES = [
+  "http",
+  "ws", // #example
+  "sse", // #example
+] as const;
+type ProbeName = (typeof PROBE_NAMES)[number];
 
-const PROBES: readonly { readonly key: ProbeName; readonly label: string }[] = [
-  { key: "http", label: "GET /async/healthz" },
-  { key: "ws", label: "WebSocket echo round trip" },
-  { key: "sse", label: "SSE heartbeat jitter" },
+const PROBES: readonly {
+  readonly key: ProbeName;
+  readonly label: string;
+  /** The most samples one measurement takes. */
+  readonly most: (limits: Limits) => number;
+}[] = [
+  { key: "http", label: "GET /async/healthz", most: (limits) => limits.requests },
+  { key: "ws", label: "WebSocket echo round trip", most: (limits) => limits.requests }, // #example
+  { key: "sse", label: "SSE heartbeat jitter", most: (limits) => limits.heartbeats }, // #example
 ];
 
 interface Limits {
@@ -124,6 +128,7 @@ interface ModeResult {
   readonly load: SyncSummary;
 }
 
+// #region example
 /**
  * Echo round trips on one WebSocket, one at a time, until `count` or the time budget; the first
  * one whatever the budget (opening the socket may take it all on a blocked event loop).
@@ -206,6 +211,7 @@ async function heartbeatJitter(url: string, count: number, seconds: number): Pro
   }
   return { values: jitter, complete: jitter.length >= count, timedOut: false };
 }
+// #endregion example
 
 function summarize(rounds: readonly Sampled[]): ProbeSummary {
   const spreads = rounds.filter((r) => r.values.length > 0).map((r) => spread(r.values));
@@ -247,17 +253,22 @@ function summarizeMode(mode: Mode, rounds: readonly Round[]): ModeResult {
 /** Every probe at once, against the async side at `origin`, within `limits`. */
 async function measureProbes(origin: string, limits: Limits): Promise<Probes<Sampled>> {
   const healthz = `${origin}${ASYNC_PREFIX}/healthz`;
-  const [http, ws, sse] = await Promise.all([
+  const [http, ...streams] = await Promise.all([
     probeLatencies(healthz, { seconds: limits.seconds, maxRequests: limits.requests, timeoutMs: ANSWER_TIMEOUT_MS }),
-    roundTrips(withToken(`${origin.replace(/^http/, "ws")}${ASYNC_PREFIX}/ws`), limits.requests, limits.seconds),
-    heartbeatJitter(withToken(`${origin}${ASYNC_PREFIX}/events/notes`), limits.heartbeats, limits.seconds),
+    // #region example
+    roundTrips(withToken(`${origin.replace(/^http/, "ws")}${ASYNC_PREFIX}/ws`), limits.requests, limits.seconds).then(
+      (sampled) => ["ws", sampled] as const,
+    ),
+    heartbeatJitter(withToken(`${origin}${ASYNC_PREFIX}/events/notes`), limits.heartbeats, limits.seconds).then(
+      (sampled) => ["sse", sampled] as const,
+    ),
+    // #endregion example
   ]);
   if (http.non2xx > 0) throw new Error(`GET ${healthz}: ${http.non2xx} answers were not 2xx`);
   return {
     http: { values: http.latencies, complete: http.latencies.length >= limits.requests, timedOut: http.timedOut },
-    ws,
-    sse,
-  };
+    ...Object.fromEntries(streams),
+  } as Probes<Sampled>;
 }
 
 /**
@@ -286,7 +297,7 @@ async function measureRound(running: Running, limits: Limits, connections: numbe
 async function warmUp(origin: string): Promise<void> {
   await Promise.all([
     probeLatencies(`${origin}${ASYNC_PREFIX}/healthz`, { seconds: 0.5, maxRequests: 300 }),
-    roundTrips(withToken(`${origin.replace(/^http/, "ws")}${ASYNC_PREFIX}/ws`), 300, 0.5),
+    roundTrips(withToken(`${origin.replace(/^http/, "ws")}${ASYNC_PREFIX}/ws`), 300, 0.5), // #example
   ]);
 }
 
@@ -298,7 +309,11 @@ function everyMode(workers: number): Mode[] {
       syncSide: `sync-api, ${workers} cluster workers (own processes)`,
       async start(context) {
         const sync = await startSyncApi(context, { workers, logLevel: "warn" });
-        const async = await startAsyncApi(context, { syncApi: sync, logLevel: "warn", heartbeatMs: HEARTBEAT_MS });
+        const async = await startAsyncApi(context, {
+          syncApi: sync,
+          logLevel: "warn",
+          heartbeatMs: HEARTBEAT_MS, // #example
+        });
         return { syncOrigin: sync.origin, asyncOrigin: async.origin, services: [sync, async] };
       },
     },
@@ -309,7 +324,7 @@ function everyMode(workers: number): Mode[] {
         const combined = await startCombined(context, {
           threads: workers,
           logLevel: "warn",
-          heartbeatMs: HEARTBEAT_MS,
+          heartbeatMs: HEARTBEAT_MS, // #example
         });
         return { syncOrigin: combined.origin, asyncOrigin: combined.origin, services: [combined] };
       },
@@ -322,7 +337,7 @@ function everyMode(workers: number): Mode[] {
           name: "combined-inline",
           syncHandlers: "inline",
           logLevel: "warn",
-          heartbeatMs: HEARTBEAT_MS,
+          heartbeatMs: HEARTBEAT_MS, // #example
         });
         return { syncOrigin: inline.origin, asyncOrigin: inline.origin, services: [inline] };
       },
@@ -463,10 +478,10 @@ export const isolation: Scenario = {
           ["saturated", saturated],
         ] as const
       ).flatMap(([state, probes]) =>
-        PROBES.filter(({ key }) => !probes[key].complete).map(({ key, label }) =>
+        PROBES.filter(({ key }) => !probes[key].complete).map(({ key, label, most }) =>
           probes[key].timedOut
             ? `${mode.name}, ${state}: ${label} got ${samples(probes[key].samples)}, an answer not coming within ${ANSWER_TIMEOUT_MS / 1000} s.`
-            : `${mode.name}, ${state}: ${label} got ${samples(probes[key].samples)} of the ${fmt.count(key === "sse" ? limits.heartbeats : limits.requests)} allowed${perRound}, its ${limits.seconds} s budget spent.`,
+            : `${mode.name}, ${state}: ${label} got ${samples(probes[key].samples)} of the ${fmt.count(most(limits))} allowed${perRound}, its ${limits.seconds} s budget spent.`,
         ),
       ),
     );
@@ -559,7 +574,7 @@ export const isolation: Scenario = {
         ),
         format: fmt.ms,
       },
-      notes: [...(combinedHere ? [] : ["This checkout has no combined mode (apps/combined): split only."]), ...short],
+      remarks: [...(combinedHere ? [] : ["This checkout has no combined mode (apps/combined): split only."]), ...short],
       measurements,
       details: {
         workers,

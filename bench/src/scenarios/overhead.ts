@@ -1,21 +1,14 @@
 /**
  * What the starter costs per request: each app against the bare framework it is built on and
- * against node:http, with its request log on and off, and the contract-validated note routes
+ * against node:http, with its request log on and off; and the examples' contract-validated routes
  * against the same routes written by hand.
  */
-import { join } from "node:path";
+import { join } from "node:path"; // #example
 import { fmt } from "../lib/format.ts";
 import { type LoadItem, type LoadSummary, measureLoads } from "../lib/measure.ts";
+import { createNote, newNoteRequest } from "../lib/notes.ts"; // #example
 import type { Measurement, Scenario } from "../lib/scenario.ts";
-import {
-  createNote,
-  newNoteRequest,
-  ready,
-  type Service,
-  startAsyncApi,
-  startSyncApi,
-  startTarget,
-} from "../lib/services.ts";
+import { ready, type Service, startAsyncApi, startSyncApi, startTarget } from "../lib/services.ts";
 
 const CONNECTIONS = 50;
 
@@ -29,11 +22,11 @@ type Key =
   | "asyncOn"
   | "asyncOff"
   | "asyncNoGuard"
-  | "getApp"
-  | "getAppLogsOn"
-  | "getTwin"
-  | "postApp"
-  | "postTwin";
+  | "getApp" // #example
+  | "getAppLogsOn" // #example
+  | "getTwin" // #example
+  | "postApp" // #example
+  | "postTwin"; // #example
 
 interface Item extends LoadItem {
   readonly key: Key;
@@ -48,9 +41,9 @@ const RATIOS: readonly [Key, Key, string][] = [
   ["asyncOn", "fastify", "async-api /async/healthz ÷ bare Fastify, logs on"],
   ["asyncOff", "fastify", "async-api /async/healthz ÷ bare Fastify, logs off"],
   ["asyncNoGuard", "asyncOff", "async-api without ÷ with its event-loop guard, logs off"],
-  ["getApp", "getTwin", "sync-api GET /notes/:id ÷ hand-written twin, logs off"],
-  ["getAppLogsOn", "getTwin", "sync-api GET /notes/:id ÷ hand-written twin, logs on"],
-  ["postApp", "postTwin", "sync-api POST /notes ÷ hand-written twin, logs off"],
+  ["getApp", "getTwin", "sync-api GET /notes/:id ÷ hand-written twin, logs off"], // #example
+  ["getAppLogsOn", "getTwin", "sync-api GET /notes/:id ÷ hand-written twin, logs on"], // #example
+  ["postApp", "postTwin", "sync-api POST /notes ÷ hand-written twin, logs off"], // #example
   ["express", "node", "bare Express ÷ node:http"],
   ["fastify", "node", "bare Fastify ÷ node:http"],
 ];
@@ -59,7 +52,7 @@ export const overhead: Scenario = {
   name: "overhead",
   title: "Per-request overhead",
   async run(context) {
-    const database = join(context.workDir, "notes.sqlite");
+    const database = join(context.workDir, "notes.sqlite"); // #example
     // "Logs on" runs at debug: the health probes log their request line at debug (so that probes
     // do not fill a production log), and the point of the row is what one line per request costs.
     const [node, express, fastify, syncOn, syncOff, syncNoWatchdog] = await Promise.all([
@@ -67,7 +60,12 @@ export const overhead: Scenario = {
       startTarget(context, "express-hello"),
       startTarget(context, "fastify-hello"),
       startSyncApi(context, { name: "sync-api-logs-on", workers: 1, logLevel: "debug" }),
-      startSyncApi(context, { name: "sync-api-logs-off", workers: 1, logLevel: "warn", database }),
+      startSyncApi(context, {
+        name: "sync-api-logs-off",
+        workers: 1,
+        logLevel: "warn",
+        database, // #example: the twin reads the same file
+      }),
       startSyncApi(context, {
         name: "sync-api-no-watchdog",
         workers: 1,
@@ -75,8 +73,8 @@ export const overhead: Scenario = {
         env: { SYNC_API_CLUSTER__WORKER_TIMEOUT_MS: "0" },
       }),
     ]);
-    // Both async-apis poll the feed of the sync-api whose log is off, so no poll adds a log line
-    // to the instance whose lines are counted.
+    // Both async-apis call the sync-api whose log is off, so no call of theirs adds a log line to
+    // the instance whose lines are counted.
     const [asyncOn, asyncOff, asyncNoGuard] = await Promise.all([
       startAsyncApi(context, { name: "async-api-logs-on", logLevel: "debug", syncApi: syncOff }),
       startAsyncApi(context, { name: "async-api-logs-off", logLevel: "warn", syncApi: syncOff }),
@@ -88,6 +86,7 @@ export const overhead: Scenario = {
       }),
     ]);
     await ready(node, express, fastify, syncOn, syncOff, syncNoWatchdog, asyncOn, asyncOff, asyncNoGuard);
+    // #region example
     // The twin opens the database sync-api's migrations created, and reads the same note.
     const twin = await startTarget(context, "express-notes", { BENCH_DATABASE: database });
     await ready(twin);
@@ -101,11 +100,12 @@ export const overhead: Scenario = {
       const response = await fetch(url);
       if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
     }
+    // #endregion example
 
     const get = (url: string) => ({ url, connections: CONNECTIONS });
-    const post = (url: string) => ({ url, connections: CONNECTIONS, ...newNoteRequest });
+    const post = (url: string) => ({ url, connections: CONNECTIONS, ...newNoteRequest }); // #example
     const hello = "hello JSON";
-    const contract = "contract-validated routes (sync-api, 1 worker)";
+    const contract = "contract-validated routes (sync-api, 1 worker)"; // #example
     // An app's rows count the lines its log file gains.
     const app = (key: Key, group: string, label: string, service: Service, url: string): Item => ({
       key,
@@ -136,6 +136,7 @@ export const overhead: Scenario = {
         asyncNoGuard,
         asyncNoGuard.health,
       ),
+      // #region example
       app("getAppLogsOn", contract, "sync-api GET /notes/:id, logs on", syncOn, `${syncOn.origin}/notes/${idLogsOn}`),
       app("getApp", contract, "sync-api GET /notes/:id, logs off", syncOff, `${syncOff.origin}/notes/${id}`),
       {
@@ -149,6 +150,7 @@ export const overhead: Scenario = {
         load: post(`${syncOff.origin}/notes`),
       },
       { key: "postTwin", group: contract, label: "hand-written POST /notes", load: post(`${twin.origin}/notes`) },
+      // #endregion example
     ];
     const measured = await measureLoads(context, items);
     const by = new Map<Key, LoadSummary>(measured.map(({ item, summary }) => [item.key, summary]));
@@ -165,7 +167,7 @@ export const overhead: Scenario = {
       ...ratios.map(({ label, ratio }) => ({ label, metric: "throughput ratio", unit: "×", value: ratio })),
     ];
     // The sanity check of "logs on": about one line per request, or the row measures nothing.
-    const notes = measured
+    const remarks = measured
       .filter(({ item, summary }) => item.label.endsWith("logs on") && (summary.logLinesPerRequest ?? 0) < 0.5)
       .map(
         ({ item, summary }) =>
@@ -181,11 +183,14 @@ export const overhead: Scenario = {
         "probes, which log at debug so they do not fill the log; at debug the probes too write their one line.",
         "Off means `warn`. One sync-api runs without its worker-timeout watchdog (`CLUSTER__WORKER_TIMEOUT_MS=0`),",
         "to price the watchdog, and one async-api without its event-loop guard (`EVENT_LOOP__BLOCK_WARN_MS=0`:",
-        "no timing of each handler's synchronous stretch), to price the guard. The contract-validated note",
-        "routes run on the sync-api whose log is off (`GET` also on the one whose log is on), against a",
-        "hand-written Express twin that validates with the contract's own zod schemas and does the same SQLite",
-        "work on the same database file. Each app's log goes to a file, and the lines it gained per answer are",
-        "counted (about 1.00 when every request logs its line).",
+        "no timing of each handler's synchronous stretch), to price the guard.",
+        // #region example
+        "The contract-validated note routes run on the sync-api whose log is off (`GET` also on the one whose",
+        "log is on), against a hand-written Express twin that validates with the contract's own zod schemas and",
+        "does the same SQLite work on the same database file.",
+        // #endregion example
+        "Each app's log goes to a file, and the lines it gained per answer are counted (about 1.00 when every",
+        "request logs its line).",
       ].join("\n"),
       tables: [
         {
@@ -217,7 +222,7 @@ export const overhead: Scenario = {
         })),
         format: fmt.count,
       },
-      notes,
+      remarks,
       measurements,
       details: {
         connections: CONNECTIONS,

@@ -36,7 +36,7 @@ export const proxyCost: Scenario = {
   name: "proxy-cost",
   title: "Proxy cost",
   async run(context) {
-    const notes: string[] = [
+    const remarks: string[] = [
       "nginx keeps at most 32 idle connections to each app (`keepalive 32` in the template): behind it an app serves fewer, busier connections than the 50 the load generator opens directly.",
     ];
     const sync = await startSyncApi(context, { workers: 1 });
@@ -52,7 +52,7 @@ export const proxyCost: Scenario = {
     } else if (process.env.CI) {
       throw new Error("no nginx: install Debian's nginx or set NGINX_PATH (required under CI)");
     } else {
-      notes.push("nginx is not installed here (Debian's `nginx`, or `NGINX_PATH`): its rows are missing.");
+      remarks.push("nginx is not installed here (Debian's `nginx`, or `NGINX_PATH`): its rows are missing.");
       context.log("  no nginx on this machine: measuring direct and through the dev proxy only");
     }
     await ready(sync, async, devProxy);
@@ -152,7 +152,7 @@ export const proxyCost: Scenario = {
         rows,
         format: fmt.count,
       },
-      notes,
+      remarks,
       measurements,
       details: { connections: CONNECTIONS, ...details },
     };

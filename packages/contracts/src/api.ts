@@ -1,6 +1,6 @@
 import { compute } from "./compute.ts";
 import { asyncHealth, syncHealth } from "./health.ts";
-import { notes } from "./notes.ts";
+import { notes } from "./notes.ts"; // #example
 import { status } from "./status.ts";
 
 /**
@@ -8,6 +8,10 @@ import { status } from "./status.ts";
  * exactly these, and each app's main route table serves exactly its half (a test holds them to it).
  */
 export const api = {
-  sync: [syncHealth, notes, compute],
+  sync: [
+    syncHealth,
+    notes, // #example
+    compute,
+  ],
   async: [asyncHealth, status],
 } as const;

@@ -75,7 +75,7 @@ interface AnyInput {
   readonly token?: string;
 }
 
-/** `/notes/:id` with `{ id: 7 }` → `/notes/7`. */
+/** `/reports/:id` with `{ id: 7 }` → `/reports/7`. */
 function fillPath(path: string, params: AnyInput["params"] = {}): string {
   return path.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => {
     if (params[name] === undefined) throw new Error(`missing path parameter ${name} for ${path}`);
@@ -94,7 +94,7 @@ function queryString(query: AnyInput["query"] = {}): string {
 }
 
 /**
- * A typed client for both apps through one base URL: `client.controller(notes).get({ params: { id } })`.
+ * A typed client for both apps through one base URL: `client.controller(compute).primes({ query: { below } })`.
  * Answers are checked against the contract; anything else is a ContractResponseError.
  */
 export function createClient(options: ClientOptions) {

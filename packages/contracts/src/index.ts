@@ -45,7 +45,7 @@ export {
   internalPaths,
   methodsByPath,
 } from "./implementation.ts";
-export { NewNote, NOTES_WRITE_SCOPE, Note, NoteChanges, NoteEvent, notes } from "./notes.ts";
+export { NewNote, NOTES_WRITE_SCOPE, Note, NoteChanges, NoteEvent, notes } from "./notes.ts"; // #example
 export { type OpenApiDocument, openApiDocument } from "./openapi.ts";
 export { decodeCursor, encodeCursor, PageQuery, page } from "./pagination.ts";
 export {
@@ -87,7 +87,7 @@ export {
   type SecurityRequirement,
 } from "./security.ts";
 export { StatusReport, status, UpstreamProblem, UpstreamStatus } from "./status.ts";
-export { noteEventsStream, SocketClientMessage, SocketServerMessage, socketChannel } from "./streams.ts";
+export { noteEventsStream, SocketClientMessage, SocketServerMessage, socketChannel } from "./streams.ts"; // #example
 export { TEST_SCOPE, testingEndpoints } from "./testing-endpoints.ts";
 export {
   answerForError,

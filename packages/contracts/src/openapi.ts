@@ -1,12 +1,11 @@
 import { DEFAULT_ASYNC_PREFIX } from "@repo/shared-settings";
-import { z } from "zod";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from "zod-openapi";
 import { api } from "./api.ts";
 import { type Controller, type EndpointContract, openApiPath } from "./contract.ts";
 import { PROBLEM_CONTENT_TYPE, ProblemDetails } from "./problem.ts";
 import type { RateLimit } from "./rate-limit.ts";
 import { bearerJwt, requiredSecurity, type SecurityRequirement } from "./security.ts";
-import { noteEventsStream } from "./streams.ts";
+import { streamPaths } from "./streams.ts"; // #example
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   200: "OK",
@@ -110,11 +109,14 @@ function operation(ctrl: Controller, name: string, endpoint: EndpointContract): 
  */
 export function openApiDocument({
   asyncPrefix = DEFAULT_ASYNC_PREFIX,
+  controllers = [...api.sync, ...api.async],
 }: {
   asyncPrefix?: string;
+  /** What it describes: the whole API unless told otherwise (a test describes its own). */
+  controllers?: readonly Controller[];
 } = {}): OpenApiDocument {
   const paths: Record<string, Record<string, ZodOpenApiOperationObject>> = {};
-  for (const ctrl of [...api.sync, ...api.async] as Controller[]) {
+  for (const ctrl of controllers) {
     for (const [name, endpoint] of Object.entries(ctrl.endpoints)) {
       if (endpoint.internal) continue;
       const path = `${ctrl.runtime === "async" ? asyncPrefix : ""}${openApiPath(endpoint.path)}`;
@@ -122,39 +124,7 @@ export function openApiDocument({
       paths[path][endpoint.method.toLowerCase()] = operation(ctrl, name, endpoint);
     }
   }
-  const streamSecurity = securityOf(requiredSecurity(undefined, noteEventsStream.security));
-  paths[`${asyncPrefix}${noteEventsStream.path}`] = {
-    get: {
-      ...(streamSecurity.security ? { security: streamSecurity.security } : {}),
-      operationId: "noteEvents.stream",
-      summary: noteEventsStream.summary,
-      tags: ["noteEvents"],
-      "x-runtime": "async",
-      requestParams: {
-        header: z.object({
-          "last-event-id": z.string().optional().meta({ description: "Resume after this event id" }),
-        }),
-        query: z.object({
-          lastEventId: z.string().optional().meta({ description: "The same, for clients that cannot set headers" }),
-          ...(streamSecurity.security
-            ? {
-                access_token: z
-                  .string()
-                  .optional()
-                  .meta({ description: "The bearer token, for clients that cannot set headers (EventSource)" }),
-              }
-            : {}),
-        }),
-      },
-      responses: {
-        "200": {
-          description: "An endless stream of `note` events (and `: heartbeat` comments)",
-          content: { "text/event-stream": { schema: noteEventsStream.event } },
-        },
-        ...streamSecurity.responses,
-      },
-    },
-  };
+  Object.assign(paths, streamPaths(asyncPrefix, securityOf)); // #example
   const document = createDocument({
     openapi: "3.1.0",
     info: {

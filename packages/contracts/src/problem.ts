@@ -103,7 +103,7 @@ export function validationProblem(
 }
 
 /**
- * A problem a handler or a hook throws to answer with it (`throw new HttpProblem(404, "no such note")`).
+ * A problem a handler or a hook throws to answer with it (`throw new HttpProblem(404, "no such report")`).
  * The app turns it into problem+json with the request's path and id.
  */
 export class HttpProblem extends Error {

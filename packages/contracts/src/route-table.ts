@@ -26,7 +26,7 @@ export type ServesExactly<App extends string, Declared extends readonly Controll
 /**
  * A compile-time assertion: `AssertServes<ServesExactly<…>>` is an error unless the check is
  * `true`, and the error shows the check's message, e.g.
- * `Type '"sync-api's main route table leaves out notes"' does not satisfy the constraint 'true'`.
+ * `Type '"sync-api's main route table leaves out compute"' does not satisfy the constraint 'true'`.
  */
 export type AssertServes<Check extends true> = Check;
 

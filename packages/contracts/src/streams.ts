@@ -1,7 +1,8 @@
 import { z } from "zod";
+import type { ZodOpenApiPathsObject, ZodOpenApiResponseObject } from "zod-openapi";
 import { NoteEvent } from "./notes.ts";
 import { FieldError, ProblemDetails } from "./problem.ts";
-import { bearer } from "./security.ts";
+import { bearer, requiredSecurity, type SecurityRequirement } from "./security.ts";
 
 /**
  * The second reason to be async: Server-Sent Events. async-api relays sync-api's note changes;
@@ -52,3 +53,48 @@ export const socketChannel = {
     goingAway: 1001,
   },
 } as const;
+
+/** How the document states a security requirement: openapi.ts's `securityOf`. */
+type DescribeSecurity = (requirement: SecurityRequirement | undefined) => {
+  readonly security?: Record<string, string[]>[];
+  readonly responses?: Record<string, ZodOpenApiResponseObject>;
+};
+
+/** The SSE stream in the OpenAPI document: not a controller endpoint, so described here. */
+export function streamPaths(asyncPrefix: string, describeSecurity: DescribeSecurity): ZodOpenApiPathsObject {
+  const secured = describeSecurity(requiredSecurity(undefined, noteEventsStream.security));
+  return {
+    [`${asyncPrefix}${noteEventsStream.path}`]: {
+      get: {
+        ...(secured.security ? { security: secured.security } : {}),
+        operationId: "noteEvents.stream",
+        summary: noteEventsStream.summary,
+        tags: ["noteEvents"],
+        "x-runtime": "async",
+        requestParams: {
+          header: z.object({
+            "last-event-id": z.string().optional().meta({ description: "Resume after this event id" }),
+          }),
+          query: z.object({
+            lastEventId: z.string().optional().meta({ description: "The same, for clients that cannot set headers" }),
+            ...(secured.security
+              ? {
+                  access_token: z
+                    .string()
+                    .optional()
+                    .meta({ description: "The bearer token, for clients that cannot set headers (EventSource)" }),
+                }
+              : {}),
+          }),
+        },
+        responses: {
+          "200": {
+            description: "An endless stream of `note` events (and `: heartbeat` comments)",
+            content: { "text/event-stream": { schema: noteEventsStream.event } },
+          },
+          ...secured.responses,
+        },
+      },
+    },
+  };
+}

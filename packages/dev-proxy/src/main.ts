@@ -55,7 +55,7 @@ async function announceWhenUp(): Promise<void> {
   process.stdout.write(
     [
       "",
-      ...(sync.welcomePage ? [`  ➜  Open ${origin}/        the welcome page: both runtimes, live`] : []),
+      ...(sync.welcomePage ? [`  ➜  Open ${origin}/        the welcome page: both runtimes, live`] : []), // #example
       `  ➜  API reference ${origin}/docs`,
       `     ${async.asyncPrefix}/* → async-api ${targetOf(async)}, everything else → sync-api ${targetOf(sync)}`,
       "",

@@ -52,16 +52,17 @@ describe("one origin for both runtimes", () => {
     const { version, errors } = await validateOpenApi(document);
     expect([version, errors]).toEqual(["3.1", []]);
     expect(Object.keys(document.paths)).toEqual(
-      expect.arrayContaining(["/healthz", "/notes", `${ASYNC_PREFIX}/healthz`]),
+      expect.arrayContaining(["/healthz", "/compute/primes", `${ASYNC_PREFIX}/healthz`]),
     );
   });
 
-  it("prints the URL to open once", async () => {
+  it("prints its banner once, with the API reference's URL", async () => {
     // The banner comes once the proxy's own health polls see both apps, a moment after this file's.
-    await waitFor("the banner", async () => (proxyOutput().includes(`Open ${baseUrl}`) ? true : undefined));
+    const reference = `API reference ${baseUrl}/docs`;
+    await waitFor("the banner", async () => (proxyOutput().includes(reference) ? true : undefined));
     const lines = proxyOutput()
       .split("\n")
-      .filter((line) => line.includes(`Open ${baseUrl}`));
+      .filter((line) => line.includes(reference));
     expect(lines).toHaveLength(1);
   });
 });

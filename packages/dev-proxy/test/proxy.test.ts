@@ -6,7 +6,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { type AddressInfo, connect } from "node:net";
-import { api, internalPaths, PROBLEM_CONTENT_TYPE } from "@repo/contracts";
+import { api, controller, HealthStatus, internalPaths, PROBLEM_CONTENT_TYPE } from "@repo/contracts";
 import { freePort, rawExchange } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
@@ -129,7 +129,7 @@ describe("WebSocket upgrades", () => {
     const asyncTarget = await echoUpstream("async");
     const proxyUrl = await listen(createDevProxy({ asyncPrefix: "/async", syncTarget, asyncTarget }));
     const ws = proxyUrl.replace("http", "ws");
-    expect(await roundTrip(`${ws}/async/ws`)).toBe("async /async/ws ping");
+    expect(await roundTrip(`${ws}/async/socket`)).toBe("async /async/socket ping");
     expect(await roundTrip(`${ws}/live`)).toBe("sync /live ping");
   });
 
@@ -209,6 +209,17 @@ describe("request bodies over the app's limit", () => {
   });
 });
 
+/** An internal endpoint of the test's own: whatever the API declares internal today, this one is. */
+const feed = controller("feed", "sync", {
+  events: {
+    method: "GET",
+    path: "/feed-events",
+    summary: "An internal feed",
+    internal: true,
+    responses: { 200: HealthStatus },
+  },
+});
+
 /** The proxy as main.ts starts it: both echo upstreams, and the API's internal paths refused. */
 async function proxyWithApi(): Promise<string> {
   return listen(
@@ -216,7 +227,7 @@ async function proxyWithApi(): Promise<string> {
       asyncPrefix: "/async",
       syncTarget: await echoUpstream("sync"),
       asyncTarget: await echoUpstream("async"),
-      internalPaths: internalPaths([...api.sync, ...api.async], "/async"),
+      internalPaths: internalPaths([...api.sync, ...api.async, feed], "/async"),
     }),
   );
 }
@@ -226,15 +237,15 @@ describe("internal endpoints", () => {
     const proxyUrl = await proxyWithApi();
     // Written as Express would still route it to the internal endpoint: any case, a trailing
     // slash, dot segments, a query.
-    for (const path of ["/note-events", "/NOTE-EVENTS/", "/notes/../note-events", "/note-events?after=0"]) {
+    for (const path of ["/feed-events", "/FEED-EVENTS/", "/feed/../feed-events", "/feed-events?after=0"]) {
       const response = await fetch(`${proxyUrl}${path}`);
       expect(response.status, path).toBe(404);
       expect(response.headers.get("content-type")).toBe(PROBLEM_CONTENT_TYPE);
       expect(await response.json()).toMatchObject({ status: 404 });
     }
     // Public neighbours still pass.
-    const notes = (await (await fetch(`${proxyUrl}/notes`)).json()) as { upstream: string };
-    expect(notes.upstream).toBe("sync");
+    const neighbour = (await (await fetch(`${proxyUrl}/feed`)).json()) as { upstream: string };
+    expect(neighbour.upstream).toBe("sync");
   });
 });
 
@@ -254,7 +265,7 @@ describe("requests Node's parser refuses", () => {
 describe("requests Node would answer itself", () => {
   it.each([
     ["CONNECT", "CONNECT /healthz HTTP/1.1\r\nhost: x\r\n\r\n", 405],
-    ["CONNECT to an internal path", "CONNECT /note-events HTTP/1.1\r\nhost: x\r\n\r\n", 404],
+    ["CONNECT to an internal path", "CONNECT /feed-events HTTP/1.1\r\nhost: x\r\n\r\n", 404],
     ["no Host header", "GET /healthz HTTP/1.1\r\nconnection: close\r\n\r\n", 400],
     ["an Expect it cannot meet", "GET /healthz HTTP/1.1\r\nhost: x\r\nexpect: fancy\r\nconnection: close\r\n\r\n", 417],
   ])("answers %s with a problem", async (_what, bytes, status) => {

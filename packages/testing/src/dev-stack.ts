@@ -46,7 +46,7 @@ export interface DevStackOptions {
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const [proxyPort, syncPort, asyncPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const workers = options.syncWorkers ?? 2;
-  const databasePath = options.databasePath ?? join(mkdtempSync(join(tmpdir(), "dev-stack-")), "notes.sqlite");
+  const databasePath = options.databasePath ?? join(mkdtempSync(join(tmpdir(), "dev-stack-")), "sync-api.sqlite");
   const syncUrl = `http://127.0.0.1:${syncPort}`;
   const env: StartOptions["env"] = {
     PORT: String(proxyPort),

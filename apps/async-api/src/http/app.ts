@@ -18,9 +18,8 @@ import type { Logger } from "pino";
 import type { Lifecycle } from "../lifecycle.ts";
 import { CallCancelled } from "../outbound/client.ts";
 import type { AsyncApiSettings } from "../settings/index.ts";
-import type { NoteEventsRelay } from "../streams/relay.ts";
-import { registerSocket } from "../streams/socket.ts";
-import { registerNoteEvents } from "../streams/sse.ts";
+import { registerStreams } from "../streams/register.ts"; // #example
+import type { NoteEventsRelay } from "../streams/relay.ts"; // #example
 import type { EventLoopGuard } from "./event-loop.ts";
 import { asyncEndpoints, mountEndpoints, type RouteLogConfig, sendProblem } from "./mount.ts";
 import { rateLimitPlugin } from "./rate-limit.ts";
@@ -39,7 +38,7 @@ const FASTIFY_BODY_ERRORS: Readonly<Record<string, string>> = {
  */
 export interface AppParts {
   readonly lifecycle: Lifecycle;
-  readonly relay: NoteEventsRelay;
+  readonly relay: NoteEventsRelay; // #example
   readonly guard?: EventLoopGuard;
   /**
    * Registers more routes at the root, outside the async prefix: combined mode serves sync-api's
@@ -53,12 +52,8 @@ export interface AppParts {
   readonly readinessPaths?: readonly string[];
 }
 
-export function buildApp(
-  settings: AsyncApiSettings,
-  routes: readonly AsyncRoute[],
-  logger: Logger,
-  { lifecycle, relay, guard, root, readinessPaths = [] }: AppParts,
-) {
+export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute[], logger: Logger, parts: AppParts) {
+  const { lifecycle, guard, root, readinessPaths = [] } = parts;
   const readiness = new Set([`${settings.asyncPrefix}/readyz`, ...readinessPaths]);
   const timeouts = serverTimeouts(settings.http);
   const app = Fastify({
@@ -165,12 +160,7 @@ export function buildApp(
         authenticate,
         ...(guard ? { guard } : {}),
       });
-      registerNoteEvents(scope, { relay, lifecycle, settings: settings.sse, authenticate });
-      // In a scope of its own: @fastify/websocket's hooks then run for the WebSocket route only,
-      // not for every HTTP request.
-      await scope.register((socketScope) =>
-        registerSocket(socketScope, { relay, lifecycle, settings: settings.websocket, authenticate }),
-      );
+      await registerStreams(scope, { relay: parts.relay, lifecycle, settings, authenticate }); // #example
     },
     { prefix: settings.asyncPrefix },
   );

@@ -53,6 +53,7 @@ export const asyncApiSchema = sharedSchema.extend({
         .nullable(),
     )
     .transform((entries) => withoutRemoved(entries)),
+  // #region example
   /** Where note changes come from (sync-api's outbox feed), and how they are relayed. */
   noteEvents: z.strictObject({
     /** The upstream whose `/note-events` feed is polled. */
@@ -73,6 +74,7 @@ export const asyncApiSchema = sharedSchema.extend({
     /** A ping this often; a client that has not answered the previous one is dropped. */
     pingIntervalMs: z.int().positive(),
   }),
+  // #endregion example
   /** The event loop's guard and delay monitor (src/http/event-loop.ts). */
   eventLoop: z.strictObject({
     /**
@@ -130,9 +132,11 @@ export const asyncApiSettings = defineSettings({
       routeTable: "main",
       outbound: { connectTimeoutMs: 2_000, requestTimeoutMs: 5_000, connections: 16 },
       upstreams: { "sync-api": { url: "http://127.0.0.1:3001", statusPath: "/readyz" } },
+      // #region example
       noteEvents: { upstream: "sync-api", pollIntervalMs: 500, bufferSize: 1_000 },
       sse: { heartbeatIntervalMs: 15_000, maxQueuedEvents: 1_000 },
       websocket: { maxMessageBytes: 16_384, pingIntervalMs: 30_000 },
+      // #endregion example
       eventLoop: { blockWarnMs: 100, delayWindowMs: 5_000, maxDelayMs: 0 },
       combined: {
         port: 8080,
@@ -152,6 +156,7 @@ export const asyncApiSettings = defineSettings({
   checks: [
     testRoutesOnlyUnderTest,
     rateLimitRoutesCheck("async"),
+    // #region example
     (settings) =>
       settings.upstreams[settings.noteEvents.upstream]
         ? []
@@ -161,6 +166,7 @@ export const asyncApiSettings = defineSettings({
               message: `names no upstream; the upstreams are ${Object.keys(settings.upstreams).join(", ")}`,
             },
           ],
+    // #endregion example
   ],
 });
 

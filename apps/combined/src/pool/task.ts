@@ -31,7 +31,7 @@ export interface ThreadData {
   readonly draining: Int32Array;
 }
 
-/** The key a handler is run by: `notes.get`. */
+/** The key a handler is run by: `compute.primes`. */
 export function handlerKey(controller: string, endpoint: string): string {
   return `${controller}.${endpoint}`;
 }

@@ -1,5 +1,4 @@
 import { isUtf8 } from "node:buffer";
-import { fileURLToPath } from "node:url";
 import { answerForError, BODY_PROBLEM_DETAIL, bearerAuthenticator, openApiDocument, problem } from "@repo/contracts";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
@@ -10,7 +9,7 @@ import { type MountOptions, mountRouteTable, sendProblem } from "./mount.ts";
 import { rateLimiters } from "./rate-limit.ts";
 import { requestLogging } from "./request-log.ts";
 import type { SyncRoute } from "./route.ts";
-import { WELCOME_DOCS_PATH, welcomeDocFile, welcomePage, welcomeToken } from "./welcome.ts";
+import { serveWelcome } from "./welcome.ts"; // #example
 
 /** body-parser's errors, by its `type`, as the client should read them. */
 const BODY_ERRORS: Readonly<Record<string, string>> = {
@@ -77,18 +76,7 @@ export function createApp(
   });
   app.use(router);
   if (settings.apiReference) app.use(docsRouter(openApiDocument({ asyncPrefix: settings.asyncPrefix })));
-  if (settings.welcomePage) {
-    // Built per load: it carries a short-lived development token (never one in production).
-    app.get("/", async (_req, res) => {
-      const page = welcomePage(settings.asyncPrefix, await welcomeToken(settings.auth));
-      res.set("cache-control", "no-store").type("html").send(page);
-    });
-    app.get(`${WELCOME_DOCS_PATH}/*file`, (req: Request, res: Response, next: NextFunction) => {
-      const file = welcomeDocFile([(req.params as { file: string[] }).file].flat().join("/"));
-      if (!file) return next();
-      res.type("text/markdown; charset=utf-8").sendFile(fileURLToPath(file), (error) => error && next());
-    });
-  }
+  if (settings.welcomePage) serveWelcome(app, settings.asyncPrefix, settings.auth); // #example
 
   app.use((req: Request, res: Response) => {
     sendProblem(req, res, problem({ status: 404, detail: `No route for ${req.method} ${req.path}` }));

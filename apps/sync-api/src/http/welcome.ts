@@ -3,8 +3,10 @@
  * both runtimes working behind one origin. Static HTML and a little script, no framework: sync-api
  * serves it with Express, combined mode with Fastify.
  */
+import { fileURLToPath } from "node:url";
 import { type AuthSettings, NOTES_WRITE_SCOPE, signToken } from "@repo/contracts";
 import { environmentOf } from "@repo/shared-settings";
+import type { Express, NextFunction, Request, Response } from "express";
 
 /** How long the page's development token lasts: a reload gets a new one. */
 const WELCOME_TOKEN_TTL_S = 3_600;
@@ -34,6 +36,22 @@ const DOCS_DIR = new URL("../../../../docs/", import.meta.url);
 /** The Markdown file a docs link names, if it is one of the listed pages (no other path is served). */
 export function welcomeDocFile(file: string): URL | undefined {
   return WELCOME_DOCS.some((doc) => doc.file === file) ? new URL(file, DOCS_DIR) : undefined;
+}
+
+/**
+ * Serves the page at `/` and its docs links on sync-api's Express app. Built per load: it carries
+ * a short-lived development token (never one in production).
+ */
+export function serveWelcome(app: Express, asyncPrefix: string, auth: AuthSettings): void {
+  app.get("/", async (_req, res) => {
+    const page = welcomePage(asyncPrefix, await welcomeToken(auth));
+    res.set("cache-control", "no-store").type("html").send(page);
+  });
+  app.get(`${WELCOME_DOCS_PATH}/*file`, (req: Request, res: Response, next: NextFunction) => {
+    const file = welcomeDocFile([(req.params as { file: string[] }).file].flat().join("/"));
+    if (!file) return next();
+    res.type("text/markdown; charset=utf-8").sendFile(fileURLToPath(file), (error) => error && next());
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { Note, NoteEvent } from "@repo/contracts";
-import { transaction } from "./database.ts";
+import { transaction } from "../database.ts";
 
 interface NoteRow {
   id: number;

@@ -3,20 +3,21 @@
  * the way Django's ROOT_URLCONF does, so a test can start the app with another one. A table is
  * built per worker from what its handlers need (the worker's database connection, settings).
  */
+import type { DatabaseSync } from "node:sqlite";
 import { type AssertServes, api, type ServesExactly, servesExactly } from "@repo/contracts";
 import type { Lifecycle } from "../cluster/worker.ts";
 import type { SyncRoute } from "../http/route.ts";
-import type { NotesStore } from "../notes/store.ts";
 import type { SyncApiSettings } from "../settings/index.ts";
 import { computeRoutes } from "./compute.ts";
 import { healthRoutes } from "./health.ts";
-import { notesRoutes } from "./notes.ts";
+import { notesRoutes } from "./notes.ts"; // #example
 import { testingRoutes } from "./testing.ts";
 
 /** What the handlers of a table are built with. */
 export interface RouteDependencies {
   readonly settings: SyncApiSettings;
-  readonly notes: NotesStore;
+  /** This host's connection to the database (database.ts): for the tables of the app's resources. */
+  readonly db: DatabaseSync;
   readonly lifecycle: Lifecycle;
 }
 
@@ -25,10 +26,10 @@ export interface RouteDependencies {
  * left out (or one api does not declare) is a compile error naming it (below), and an error at
  * start-up for what slips past the compiler.
  */
-export function mainRoutes({ settings, notes, lifecycle }: RouteDependencies) {
+export function mainRoutes(dependencies: RouteDependencies) {
   return servesExactly("sync-api", api.sync, [
-    healthRoutes(lifecycle),
-    notesRoutes({ store: notes, secretKey: settings.secretKey }),
+    healthRoutes(dependencies.lifecycle),
+    notesRoutes({ db: dependencies.db, secretKey: dependencies.settings.secretKey }), // #example
     computeRoutes,
   ]);
 }

@@ -1,7 +1,8 @@
+import type { DatabaseSync } from "node:sqlite";
 import { decodeCursor, encodeCursor, notes, problem } from "@repo/contracts";
 import { z } from "zod";
 import { route } from "../http/route.ts";
-import type { NotesStore } from "../notes/store.ts";
+import { NotesStore } from "../notes/store.ts";
 
 /** Where a page of notes continues: below this id (notes are listed newest first). */
 const Position = z.strictObject({ before: z.int().positive() });
@@ -10,7 +11,8 @@ const notFound = (id: number) =>
   ({ status: 404, body: problem({ status: 404, detail: `There is no note ${id}` }) }) as const;
 
 /** The notes resource: synchronous handlers over SQLite, the kind of work sync-api exists for. */
-export function notesRoutes({ store, secretKey }: { store: NotesStore; secretKey: string }) {
+export function notesRoutes({ db, secretKey }: { db: DatabaseSync; secretKey: string }) {
+  const store = new NotesStore(db);
   return route(notes, {
     list: ({ query }) => {
       const before = query.cursor ? decodeCursor(query.cursor, secretKey, Position).before : undefined;

@@ -61,11 +61,13 @@ export const syncApiSchema = sharedSchema.extend({
   }),
   /** Which route table to serve: Django's ROOT_URLCONF. `test` adds test-only routes. */
   routeTable: z.enum(ROUTE_TABLES),
+  // #region example
   /**
    * The welcome page at `/` (src/http/welcome.ts): both runtimes live, for a developer's first
    * look. Off in production, where `/` is a 404 problem like any other unknown path.
    */
   welcomePage: z.boolean(),
+  // #endregion example
   /**
    * The OpenAPI document at `/openapi.json` and the API reference page at `/docs`. Off in
    * production: a public API's description is published on purpose, not by default.
@@ -101,7 +103,7 @@ export const syncApiSettings = defineSettings({
         restartBackoff: { initialMs: 100, maxMs: 15_000, resetAfterMs: 30_000 },
       },
       routeTable: "main",
-      welcomePage: true,
+      welcomePage: true, // #example
       apiReference: true,
       database: { path: fileURLToPath(new URL("data/sync-api.sqlite", appDir)), busyTimeoutMs: 5_000 },
       rateLimit: { path: fileURLToPath(new URL("data/rate-limit.sqlite", appDir)) },
@@ -111,7 +113,7 @@ export const syncApiSettings = defineSettings({
       test: { routeTable: "test" },
       // `pnpm start` on a laptop keeps its data apart from `pnpm dev`'s (compose sets its own path).
       production: {
-        welcomePage: false,
+        welcomePage: false, // #example
         apiReference: false,
         database: { path: fileURLToPath(new URL("data/production/sync-api.sqlite", appDir)) },
         rateLimit: { path: fileURLToPath(new URL("data/production/rate-limit.sqlite", appDir)) },

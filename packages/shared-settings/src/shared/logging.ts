@@ -103,7 +103,7 @@ export function createLogger(
 
 /**
  * A developer's terminal: pino-pretty in this process, writing synchronously (so exits keep every
- * line in order). An access line reads `GET /notes 200 3.1 ms`; pid and host are left out.
+ * line in order). An access line reads `GET /compute/primes 200 3.1 ms`; pid and host are left out.
  */
 function prettyDestination(): NodeJS.WritableStream {
   // Loaded here only: production never loads pino-pretty.

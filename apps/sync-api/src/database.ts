@@ -1,10 +1,12 @@
 import type { DatabaseSync } from "node:sqlite";
-import { unavailable } from "../sqlite.ts";
+import { unavailable } from "./sqlite.ts";
 
-export { openDatabase } from "../sqlite.ts";
-
-/** Schema versions, in order; `PRAGMA user_version` records how many have been applied. */
+/**
+ * Schema versions, in order; `PRAGMA user_version` records how many have been applied. Add the
+ * app's own tables as new steps at the end: a step that has run is never edited.
+ */
 const MIGRATIONS: readonly string[] = [
+  // #region example
   `CREATE TABLE notes (
      id         INTEGER PRIMARY KEY AUTOINCREMENT,
      title      TEXT NOT NULL,
@@ -20,6 +22,7 @@ const MIGRATIONS: readonly string[] = [
      note    TEXT,
      at      TEXT NOT NULL
    )`,
+  // #endregion example
 ];
 
 /**
