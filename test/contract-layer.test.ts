@@ -272,7 +272,7 @@ describe.each(["sync", "async"] as const)("%s app: bearer tokens, from the contr
   });
 
   it("answers a valid token without the scope with a 403 insufficient_scope problem", async () => {
-    const { response, body } = await whoami(`Bearer ${await validToken(["notes:write"])}`);
+    const { response, body } = await whoami(`Bearer ${await validToken(["another:scope"])}`);
     expect(response.status).toBe(403);
     expect(response.headers.get("www-authenticate")).toBe(
       `Bearer realm="api", error="insufficient_scope", error_description="the token lacks a scope", scope="${TEST_SCOPE}"`,

@@ -41,7 +41,7 @@ interface Upstream {
 
 /**
  * `/hold` waits until released; `/app-429` is the app's own 429 with its own Retry-After;
- * `/async/events` is an SSE stream with a heartbeat every `heartbeatMs`; `/async/ws` upgrades and
+ * `/async/events` is an SSE stream with a heartbeat every `heartbeatMs`; `/async/socket` upgrades and
  * stays open; anything else is 200 once its body has arrived.
  */
 async function startUpstream({ heartbeatMs = 1_000 } = {}): Promise<Upstream> {
@@ -180,21 +180,21 @@ function openHeld(url: string, head: string): Promise<{ socket: Socket; head: st
 withNginx("requests nginx cannot parse", () => {
   // Each is refused by nginx itself, before any app sees it; some before nginx has a URI at all.
   const cases: [string, string][] = [
-    ["a %00 in the path", "GET /notes/a%00b HTTP/1.1\r\nHost: x\r\n\r\n"],
+    ["a %00 in the path", "GET /items/a%00b HTTP/1.1\r\nHost: x\r\n\r\n"],
     ["a path above the root", "GET /..%2f..%2f..%2fetc/passwd HTTP/1.1\r\nHost: x\r\n\r\n"],
-    ["a relative request target", "GET notes HTTP/1.1\r\nHost: x\r\n\r\n"],
+    ["a relative request target", "GET items HTTP/1.1\r\nHost: x\r\n\r\n"],
     ["no method at all", "NOT-HTTP\r\n\r\n"],
-    ["two Host headers", "GET /notes HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n"],
-    ["two Content-Lengths", "POST /notes HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}"],
-    ["a Content-Length that is no number", "POST /notes HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n{}"],
+    ["two Host headers", "GET /items HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n"],
+    ["two Content-Lengths", "POST /items HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}"],
+    ["a Content-Length that is no number", "POST /items HTTP/1.1\r\nHost: x\r\nContent-Length: 1x\r\n\r\n{}"],
     [
       "both Content-Length and Transfer-Encoding",
-      "POST /notes HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+      "POST /items HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
     ],
-    ["a bad chunk", "POST /notes HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"],
+    ["a bad chunk", "POST /items HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"],
     [
       "a transfer coding other than chunked",
-      "POST /notes HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+      "POST /items HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
     ],
   ];
 
@@ -212,10 +212,10 @@ withNginx("requests nginx cannot parse", () => {
 
   it("keep the client's X-Request-ID when nginx read it before the fault, and make one otherwise", async () => {
     const { url } = await startEdge({});
-    const before = "GET /notes HTTP/1.1\r\nHost: x\r\nX-Request-ID: edge-400\r\nHost: y\r\n\r\n";
+    const before = "GET /items HTTP/1.1\r\nHost: x\r\nX-Request-ID: edge-400\r\nHost: y\r\n\r\n";
     expect(expectProblem(await rawRequest(url, Buffer.from(before)), 400).requestId).toBe("edge-400");
     // nginx stops reading the head at the second Host: what follows it is never seen.
-    const after = "GET /notes HTTP/1.1\r\nHost: x\r\nHost: y\r\nX-Request-ID: edge-400\r\n\r\n";
+    const after = "GET /items HTTP/1.1\r\nHost: x\r\nHost: y\r\nX-Request-ID: edge-400\r\n\r\n";
     expect(expectProblem(await rawRequest(url, Buffer.from(after)), 400).requestId).toMatch(/^[0-9a-f]{32}$/);
   });
 
@@ -227,36 +227,38 @@ withNginx("requests nginx cannot parse", () => {
 
   it("a header block larger than nginx's buffers is a 431 problem", async () => {
     const { url } = await startEdge({});
-    const answer = await rawRequest(url, { method: "GET", target: "/notes", headers: [["X-Big", "a".repeat(20_000)]] });
+    const answer = await rawRequest(url, { method: "GET", target: "/items", headers: [["X-Big", "a".repeat(20_000)]] });
     expect(expectProblem(answer, 431).title).toBe("Request Header Fields Too Large");
   });
 
   it("an HTTP version nginx does not speak is a 505 problem", async () => {
     const { url } = await startEdge({});
-    const answer = await rawRequest(url, Buffer.from("GET /notes HTTP/2.0\r\nHost: x\r\n\r\n"));
+    const answer = await rawRequest(url, Buffer.from("GET /items HTTP/2.0\r\nHost: x\r\n\r\n"));
     expect(expectProblem(answer, 505).title).toBe("HTTP Version Not Supported");
   });
 
   it("TRACE and CONNECT, which nginx refuses before routing, go where their path goes: the app, or the internal path's 404", async () => {
     const { url, upstream } = await startEdge({});
-    const trace = await rawRequest(url, { method: "TRACE", target: "/notes" });
+    const trace = await rawRequest(url, { method: "TRACE", target: "/items" });
     const connect = await rawRequest(url, { method: "CONNECT", target: "/async/status" });
     expect([trace?.status, connect?.status]).toEqual([200, 405]);
+    // #region example
     for (const method of ["TRACE", "CONNECT"]) {
       const internal = await rawRequest(url, { method, target: "/note-events" });
       expect(expectProblem(internal, 404).title, method).toBe("Not Found");
     }
+    // #endregion example
     expect(upstream.seen.map((line) => line.split(" ").slice(0, 2).join(" "))).toEqual([
-      "TRACE /notes",
+      "TRACE /items",
       "CONNECT /async/status",
     ]);
   });
 
   it("an HTTP/1.0 request without Host reaches the app with the address it came to as Host", async () => {
     const { url, upstream } = await startEdge({});
-    const answer = await rawRequest(url, Buffer.from("GET /notes HTTP/1.0\r\n\r\n"));
+    const answer = await rawRequest(url, Buffer.from("GET /items HTTP/1.0\r\n\r\n"));
     expect(answer?.status).toBe(200);
-    expect(upstream.seen).toEqual([`GET /notes ${new URL(url).host}`]);
+    expect(upstream.seen).toEqual([`GET /items ${new URL(url).host}`]);
   });
 
   it("the problems' internal locations are not served to a client: 404 problem", async () => {
@@ -274,22 +276,22 @@ withNginx("a client that stalls", () => {
   // that timed out, ngx_http_process_request_headers closes it): the client is cut, not told.
   it("stalling its body (a byte every 3 s) is cut after client_body_timeout", async () => {
     const { url, upstream } = await startEdge({ NGINX_CLIENT_BODY_TIMEOUT: "1s" });
-    const head = "POST /notes HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n";
+    const head = "POST /items HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n";
     expect(await trickle(url, head, { everyMs: 3_000, pieces: ["x"], repeat: true })).toBeUndefined();
     // The body streams to the app (no request buffering): it saw the request begin.
-    expect(upstream.seen).toEqual(["POST /notes x"]);
+    expect(upstream.seen).toEqual(["POST /items x"]);
   });
 
   it("trickling its head (a header every 300 ms) is cut when client_header_timeout ends: a deadline for the whole head", async () => {
     const { url, upstream } = await startEdge({ NGINX_CLIENT_HEADER_TIMEOUT: "1s" });
-    const head = "GET /notes HTTP/1.1\r\nHost: x\r\n";
+    const head = "GET /items HTTP/1.1\r\nHost: x\r\n";
     expect(await trickle(url, head, { everyMs: 300, pieces: [..."X-N: n\r\n"], repeat: true })).toBeUndefined();
     expect(upstream.seen).toEqual([]);
   });
 
   it("leaving its head unfinished is cut after client_header_timeout", async () => {
     const { url, upstream } = await startEdge({ NGINX_CLIENT_HEADER_TIMEOUT: "1s" });
-    const answer = await rawRequest(url, Buffer.from("GET /notes HTTP/1.1\r\nHost: x\r\n"), { timeoutMs: 10_000 });
+    const answer = await rawRequest(url, Buffer.from("GET /items HTTP/1.1\r\nHost: x\r\n"), { timeoutMs: 10_000 });
     expect(answer).toBeUndefined();
     expect(upstream.seen).toEqual([]);
   });
@@ -317,7 +319,7 @@ withNginx("a client that stalls", () => {
 withNginx("a body larger than client_max_body_size, though bodies stream to the app", () => {
   it("is the 413 problem: announced by Content-Length, or found chunk by chunk", async () => {
     const { url } = await startEdge({ BODY_LIMIT: "1k" });
-    const head = "POST /notes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n";
+    const head = "POST /items HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n";
     const chunk = `400\r\n${"a".repeat(0x400)}\r\n`;
     const bodies = {
       "Content-Length": `Content-Length: 2048\r\n\r\n${"a".repeat(2048)}`,
@@ -335,14 +337,14 @@ withNginx("a kept-alive upstream connection the app closes under a request", () 
   // drops /drop-kept-alive on a reused connection). The same with request buffering on or off.
   it("a request without a body is retried on a fresh connection: the client gets the answer", async () => {
     const { url, upstream } = await startEdge({});
-    expect((await rawRequest(url, { method: "GET", target: "/notes" }))?.status).toBe(200);
+    expect((await rawRequest(url, { method: "GET", target: "/items" }))?.status).toBe(200);
     expect((await rawRequest(url, { method: "GET", target: "/drop-kept-alive" }))?.status).toBe(200);
     expect(upstream.seen.filter((line) => line.startsWith("GET /drop-kept-alive"))).toHaveLength(2);
   });
 
   it("a POST is not retried (nginx never replays a non-idempotent request): a 502 problem", async () => {
     const { url, upstream } = await startEdge({});
-    expect((await rawRequest(url, { method: "GET", target: "/notes" }))?.status).toBe(200);
+    expect((await rawRequest(url, { method: "GET", target: "/items" }))?.status).toBe(200);
     const headers: [string, string][] = [["Content-Type", "application/json"]];
     const answer = await rawRequest(url, { method: "POST", target: "/drop-kept-alive", headers, body: "{}" });
     expect(expectProblem(answer, 502).title).toBe("Bad Gateway");
@@ -359,7 +361,7 @@ withNginx("per-client limits", () => {
       const sse = await openHeld(url, "GET /async/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n");
       const ws = await openHeld(
         url,
-        "GET /async/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+        "GET /async/socket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
       );
       open.push(sse.socket, ws.socket);
       expect(sse.head).toMatch(/^HTTP\/1\.1 200 /);
@@ -372,14 +374,14 @@ withNginx("per-client limits", () => {
       }
       await waitFor("both held requests to reach the app", async () => upstream.held.length === 2 || undefined);
 
-      const refused = await rawRequest(url, { method: "GET", target: "/notes" });
+      const refused = await rawRequest(url, { method: "GET", target: "/items" });
       expect(expectProblem(refused, 429).detail).toBe("Too many connections from this client at once");
       expect(refused?.headers["retry-after"]).toBe("1");
 
       // The held ones answered: room again.
       for (const response of upstream.held.splice(0)) response.end("done");
       const again = await waitFor("a request to get through again", async () => {
-        const answer = await rawRequest(url, { method: "GET", target: "/notes" });
+        const answer = await rawRequest(url, { method: "GET", target: "/items" });
         return answer?.status === 200 ? answer : undefined;
       });
       expect(again.headers["retry-after"]).toBeUndefined();
@@ -393,7 +395,7 @@ withNginx("per-client limits", () => {
     const statuses: number[] = [];
     let refused: RawResponse | undefined;
     for (let i = 0; i < 12; i++) {
-      const answer = await rawRequest(url, { method: "GET", target: "/notes" });
+      const answer = await rawRequest(url, { method: "GET", target: "/items" });
       statuses.push(answer?.status ?? 0);
       if (answer?.status === 429) refused ??= answer;
     }
@@ -403,7 +405,7 @@ withNginx("per-client limits", () => {
     expect(expectProblem(refused, 429).detail).toBe("Too many requests from this client");
     expect(refused?.headers["retry-after"]).toBe("1");
     await waitFor("the rate to let a request through again", async () => {
-      const answer = await rawRequest(url, { method: "GET", target: "/notes" });
+      const answer = await rawRequest(url, { method: "GET", target: "/items" });
       return answer?.status === 200 || undefined;
     });
   });
@@ -420,18 +422,18 @@ withNginx("nginx's access log", () => {
   it("has a line per request, with a bearer token given as ?access_token= written as [redacted]", async () => {
     const { url } = await startEdge({});
     const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJsb2ctdGVzdCJ9.c2lnbmF0dXJl";
-    expect((await rawRequest(url, { method: "GET", target: `/notes?limit=1&access_token=${token}&x=2` }))?.status).toBe(
+    expect((await rawRequest(url, { method: "GET", target: `/items?limit=1&access_token=${token}&x=2` }))?.status).toBe(
       200,
     );
-    expect((await rawRequest(url, { method: "GET", target: `/async/ws?access_token=${token}` }))?.status).toBe(200);
+    expect((await rawRequest(url, { method: "GET", target: `/async/socket?access_token=${token}` }))?.status).toBe(200);
     const lines = await waitFor("two access lines", async () => {
       const found = readFileSync(running?.nginx.accessLog ?? "", "utf8")
         .split("\n")
-        .filter((line) => /"GET \/(notes|async\/ws)\?/.test(line));
+        .filter((line) => /"GET \/(items|async\/socket)\?/.test(line));
       return found.length >= 2 ? found : undefined;
     });
     expect(lines.join("\n")).not.toContain(token);
-    expect(lines[0]).toContain('"GET /notes?limit=1&access_token=[redacted]&x=2 HTTP/1.1" 200');
-    expect(lines[1]).toContain('"GET /async/ws?access_token=[redacted] HTTP/1.1" 200');
+    expect(lines[0]).toContain('"GET /items?limit=1&access_token=[redacted]&x=2 HTTP/1.1" 200');
+    expect(lines[1]).toContain('"GET /async/socket?access_token=[redacted] HTTP/1.1" 200');
   });
 });

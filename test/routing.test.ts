@@ -8,16 +8,7 @@
  * Every path is built from the test run's ASYNC_PREFIX: `pnpm test` runs this file again with
  * ASYNC_PREFIX=/aio (`test:prefix`), which proves the prefix moves everything at once.
  */
-import {
-  api,
-  asyncHealth,
-  type Controller,
-  createClient,
-  NON_CANONICAL_PATH_PROBLEM_TYPE,
-  NOTES_WRITE_SCOPE,
-  notes,
-  signToken,
-} from "@repo/contracts";
+import { api, asyncHealth, type Controller, createClient, NON_CANONICAL_PATH_PROBLEM_TYPE } from "@repo/contracts";
 import { DEFAULT_ASYNC_PREFIX, developmentAuth } from "@repo/shared-settings";
 import {
   ASYNC_PREFIX,
@@ -25,13 +16,13 @@ import {
   PRODUCTION_STACK_JWT_SECRET,
   type RawResponse,
   rawRequest,
-  readSse,
   startApp,
   startDevStack,
   startProductionStack,
   stopAll,
 } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { expectNoteStreamsServed } from "./support/note-streams.ts"; // #example
 
 type Answerer = "proxy" | "sync-api" | "async-api";
 
@@ -129,7 +120,7 @@ if (!nginx) {
   console.warn("\n  ⚠  routing through nginx SKIPPED: no nginx (apt-get install nginx, or set NGINX_PATH)\n");
 }
 
-/** Each stack, and the key its apps verify bearer tokens with (the notes writes and streams need one). */
+/** Each stack, and the key its apps verify bearer tokens with. */
 const targets = [
   {
     name: "the dev proxy",
@@ -173,7 +164,7 @@ for (const target of targets) {
         stack.url,
         {
           method: "GET",
-          target: `${P}/./ws`,
+          target: `${P}/./socket`,
           headers: [
             ["Upgrade", "websocket"],
             ["Connection", "Upgrade"],
@@ -189,43 +180,12 @@ for (const target of targets) {
 
     it("serves async-api under the prefix: health through the typed client, SSE and WebSocket", async () => {
       expect(stack.asyncPrefix).toBe(P);
-      const token = await signToken(
-        { ...developmentAuth, jwtSecret: target.jwtSecret },
-        { subject: "routing", scopes: [NOTES_WRITE_SCOPE], ttlS: 600 },
-      );
-      const client = createClient({ baseUrl: stack.url, asyncPrefix: stack.asyncPrefix, token });
-      const healthAnswer = await client.controller(asyncHealth).health();
+      const healthAnswer = await createClient({ baseUrl: stack.url, asyncPrefix: stack.asyncPrefix })
+        .controller(asyncHealth)
+        .health();
       expect(healthAnswer.body).toMatchObject({ runtime: "async" });
 
-      const title = `routing ${P} ${Math.random()}`;
-      const controller = new AbortController();
-      // From the first event on (Last-Event-ID 0), so the note is relayed even if it is made
-      // before the stream is subscribed.
-      const stream = readSse(`${stack.url}${P}/events/notes`, {
-        headers: { "last-event-id": "0", authorization: `Bearer ${token}` },
-        signal: controller.signal,
-      });
-      const opened = stream.next();
-      const created = await client.controller(notes).create({ body: { title } });
-      expect(created.status).toBe(201);
-      let relayed = false;
-      for (let next = await opened; !next.done; next = await stream.next()) {
-        if (next.value.event === "note" && next.value.data?.includes(title)) {
-          relayed = true;
-          break;
-        }
-      }
-      controller.abort();
-      expect(relayed).toBe(true);
-
-      const socket = new WebSocket(`${stack.url.replace(/^http/, "ws")}${P}/ws?access_token=${token}`);
-      const echo = await new Promise<string>((resolve, reject) => {
-        socket.addEventListener("open", () => socket.send(JSON.stringify({ type: "echo", text: "ping" })));
-        socket.addEventListener("message", (event) => resolve(String(event.data)), { once: true });
-        socket.addEventListener("error", () => reject(new Error(`WebSocket ${P}/ws failed`)));
-      });
-      socket.close();
-      expect(JSON.parse(echo)).toMatchObject({ type: "echo", text: "ping" });
+      await expectNoteStreamsServed(stack, target.jwtSecret); // #example
     });
 
     it.skipIf(P === DEFAULT_ASYNC_PREFIX)(
@@ -251,18 +211,23 @@ describe("the API's description follows the prefix", () => {
     const asyncPaths = (api.async as readonly Controller[]).flatMap((ctrl) =>
       Object.values(ctrl.endpoints).map((endpoint) => `${P}${endpoint.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")}`),
     );
-    expect(paths).toEqual(expect.arrayContaining([...asyncPaths, `${P}/events/notes`]));
+    const streams: string[] = [
+      `${P}/events/notes`, // #example
+    ];
+    expect(paths).toEqual(expect.arrayContaining([...asyncPaths, ...streams]));
     const underPrefix = paths.filter((path) => path.startsWith(`${P}/`));
-    expect(underPrefix.sort()).toEqual([...new Set([...asyncPaths, `${P}/events/notes`])].sort());
+    expect(underPrefix.sort()).toEqual([...new Set([...asyncPaths, ...streams])].sort());
     if (P !== DEFAULT_ASYNC_PREFIX)
       expect(paths.filter((path) => path.startsWith(`${DEFAULT_ASYNC_PREFIX}/`))).toEqual([]);
   });
 
+  // #region example
   it("the welcome page links async-api under the prefix", async () => {
     const page = await (await fetch(`${url}/`)).text();
     expect(page).toContain(`${P}/healthz`);
     if (P !== DEFAULT_ASYNC_PREFIX) expect(page).not.toContain(`${DEFAULT_ASYNC_PREFIX}/`);
   });
+  // #endregion example
 });
 
 describe("the two apps cannot be configured with different prefixes", () => {

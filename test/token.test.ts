@@ -32,15 +32,15 @@ async function token(args: string[], env: Record<string, string | undefined> = {
 
 describe("pnpm run token", () => {
   it("prints a token that both running apps accept, with the subject and scopes asked for", async () => {
-    const printed = await token(["--scope", TEST_SCOPE, "--scope", "notes:write", "--sub", "ada", "--ttl", "5m"]);
+    const printed = await token(["--scope", TEST_SCOPE, "--scope", "reports:read", "--sub", "ada", "--ttl", "5m"]);
     expect(printed.code).toBe(0);
     expect(printed.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
-    expect(printed.stderr).toContain(`sub=ada scope="${TEST_SCOPE} notes:write"`);
+    expect(printed.stderr).toContain(`sub=ada scope="${TEST_SCOPE} reports:read"`);
 
     for (const { url } of Object.values(await startBothApps(dir))) {
       const answer = await fetch(`${url}/_test/whoami`, { headers: { authorization: `Bearer ${printed.stdout}` } });
       expect(answer.status).toBe(200);
-      expect(await answer.json()).toEqual({ subject: "ada", scopes: [TEST_SCOPE, "notes:write"] });
+      expect(await answer.json()).toEqual({ subject: "ada", scopes: [TEST_SCOPE, "reports:read"] });
     }
   });
 
@@ -52,7 +52,7 @@ describe("pnpm run token", () => {
     expect(refused.stderr).toContain("SYNC_API_AUTH__JWT_SECRET");
 
     const key = "a-production-jwt-key-of-32-chars-or-more";
-    const given = await token(["--scope", "notes:write"], {
+    const given = await token(["--scope", "reports:read"], {
       NODE_ENV: "production",
       SYNC_API_SECRET_KEY: "k".repeat(32),
       SYNC_API_AUTH__JWT_SECRET: key,
@@ -63,7 +63,7 @@ describe("pnpm run token", () => {
       audience: "api-starter",
     });
     expect(protectedHeader.alg).toBe("HS256");
-    expect(payload).toMatchObject({ sub: "developer", scope: "notes:write" });
+    expect(payload).toMatchObject({ sub: "developer", scope: "reports:read" });
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(3_600);
   });
 

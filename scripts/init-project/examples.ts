@@ -21,6 +21,7 @@ export const EXAMPLE_PATHS: readonly string[] = [
   "apps/sync-api/src/http/welcome.ts",
   "apps/sync-api/test/notes.test.ts",
   "apps/sync-api/test/notes-writers.test.ts",
+  "apps/sync-api/test/welcome.test.ts",
   // async-api: the relay, SSE and WebSocket.
   "apps/async-api/src/streams/",
   "apps/async-api/test/streams.test.ts",
@@ -31,6 +32,7 @@ export const EXAMPLE_PATHS: readonly string[] = [
   "test/faults/database.test.ts",
   "test/faults/notes.ts",
   "test/properties/notes.ts",
+  "test/support/note-streams.ts",
   "e2e/tests/streams.spec.ts",
   "e2e/tests/welcome.spec.ts",
   // The tests of the examples' markers and of their removal: nothing is left for them to check.
@@ -38,6 +40,7 @@ export const EXAMPLE_PATHS: readonly string[] = [
   "test/no-examples.test.ts",
   // The benchmarks' notes traffic and hand-written twin.
   "bench/src/lib/notes.ts",
+  "bench/src/lib/stream-probes.ts",
   "bench/src/targets/express-notes.ts",
   // This page describes the examples and how to remove them: once they are gone, nothing is left
   // to describe.

@@ -17,7 +17,7 @@ export async function startBothApps(dir: string): Promise<Record<"sync" | "async
     env: {
       SYNC_API_PORT: String(syncPort),
       SYNC_API_WORKERS: "1",
-      SYNC_API_DATABASE__PATH: join(dir, "notes.sqlite"),
+      SYNC_API_DATABASE__PATH: join(dir, "sync-api.sqlite"),
       SYNC_API_LOG__LEVEL: "fatal",
     },
   });

@@ -3,13 +3,16 @@
  * told), and each way a token can be wrong, for the refusals (the auth tests and the property
  * suite's hostile cases).
  */
-import { NOTES_WRITE_SCOPE, signToken } from "@repo/contracts";
+import { api, scopesAskedBy, signToken } from "@repo/contracts";
 import { developmentAuth } from "@repo/shared-settings";
 import { SignJWT } from "jose";
 
-/** A token the apps accept, granting `scopes` (by default the notes example's write scope). */
+/** The scopes a test token grants unless told: every one the API's secured endpoints ask for. */
+const DEFAULT_SCOPES = scopesAskedBy([...api.sync, ...api.async]);
+
+/** A token the apps accept, granting `scopes` (by default DEFAULT_SCOPES). */
 export function validToken(
-  scopes: readonly string[] = [NOTES_WRITE_SCOPE],
+  scopes: readonly string[] = DEFAULT_SCOPES,
   subject = "tester",
   jwtSecret: string = developmentAuth.jwtSecret,
 ): Promise<string> {
@@ -28,7 +31,7 @@ function signed(claims: Record<string, unknown>, secret: string, alg = "HS256"):
     aud: developmentAuth.audience,
     iat: now(),
     exp: now() + 600,
-    scope: NOTES_WRITE_SCOPE,
+    scope: DEFAULT_SCOPES.join(" "),
     ...claims,
   };
   for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
@@ -57,7 +60,7 @@ export const invalidTokens: Readonly<Record<string, (secret?: string) => Promise
       iss: developmentAuth.issuer,
       aud: developmentAuth.audience,
       exp: now() + 600,
-      scope: NOTES_WRITE_SCOPE,
+      scope: DEFAULT_SCOPES.join(" "),
     })}.`,
 };
 
@@ -86,7 +89,7 @@ export async function authorizationHeaders(
     missing: undefined,
     "another scheme": "Basic dGVzdGVyOnNlY3JldA==",
     "an empty Bearer": "Bearer ",
-    "wrong scope": `Bearer ${await validToken(["notes:read"], undefined, secret)}`,
+    "wrong scope": `Bearer ${await validToken(["another:scope"], undefined, secret)}`,
   };
   for (const [name, make] of Object.entries(invalidTokens)) headers[name] = `Bearer ${await make(secret)}`;
   return headers;

@@ -1,4 +1,4 @@
-/** SQLite as every process of sync-api opens it (node:sqlite): the notes database, the rate-limit store. */
+/** SQLite as every process of sync-api opens it (node:sqlite): the app's database, the rate-limit store. */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";

@@ -113,11 +113,11 @@ describe("sync-api rate limits", () => {
     const app = startApp("sync-api", {
       env: limitsOn({
         SYNC_API_WORKERS: "1",
-        SYNC_API_RATE_LIMIT__ROUTES: '{"POST /note":{"limit":1,"windowMs":1000}}',
+        SYNC_API_RATE_LIMIT__ROUTES: '{"POST /nope":{"limit":1,"windowMs":1000}}',
       }),
     });
     expect((await app.exited).code).toBe(1);
-    expect(app.output()).toContain('rateLimit.routes["POST /note"]');
+    expect(app.output()).toContain('rateLimit.routes["POST /nope"]');
     expect(app.output()).toMatch(/names no endpoint of this app; its endpoints are .*GET \/healthz/);
     expect(app.output()).not.toContain("listening");
   });

@@ -26,7 +26,7 @@ const SECRET_KEY = "bench-only-secret-key-0123456789abcdef";
 
 /**
  * Nor a key for bearer tokens: every app started here verifies with these settings (given whole,
- * so that the bench's tokens (notes.ts) fit whatever defaults the measured checkout has).
+ * so that the bench's tokens fit whatever defaults the measured checkout has).
  */
 export const BENCH_AUTH = {
   jwtSecret: "bench-only-jwt-secret-0123456789abcdef",

@@ -13,8 +13,7 @@
  */
 import { availableParallelism } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ASYNC_PREFIX, readSse } from "@repo/testing"; // #example
-import WebSocket from "ws"; // #example
+import { ASYNC_PREFIX } from "@repo/testing";
 import { fmt } from "../lib/format.ts";
 import { type LoadResult, startLoad } from "../lib/load.ts";
 import { withToken } from "../lib/notes.ts"; // #example
@@ -22,13 +21,14 @@ import { probeLatencies } from "../lib/probe.ts";
 import type { BenchContext, Measurement, Scenario, Table } from "../lib/scenario.ts";
 import { hasCombined, ready, type Service, startAsyncApi, startCombined, startSyncApi } from "../lib/services.ts";
 import { median, percentile, type Spread, spread } from "../lib/stats.ts";
+import { heartbeatJitter, roundTrips } from "../lib/stream-probes.ts"; // #example
 
 /** Often, so that even a short measurement has dozens of heartbeat intervals (production sends one every 15 s). */
 const HEARTBEAT_MS = 25;
 /** A sieve below two million: about 10 to 30 ms of CPU per request, depending on the machine. */
 const BELOW = 2_000_000;
 /** How long one HTTP answer or WebSocket echo may take before its probe ends (reported, not thrown). */
-const ANSWER_TIMEOUT_MS = 10_000;
+export const ANSWER_TIMEOUT_MS = 10_000;
 /** The load runs this long before the saturated measurement begins. */
 const SETTLE_MS = 1_000;
 /** After the load stops, the requests it left in the server get this long to finish. */
@@ -67,7 +67,7 @@ interface Limits {
 }
 
 /** One probe's samples, in milliseconds. */
-interface Sampled {
+export interface Sampled {
   readonly values: readonly number[];
   /** The probe reached its count (otherwise its time budget or a timeout ended it). */
   readonly complete: boolean;
@@ -128,91 +128,6 @@ interface ModeResult {
   readonly load: SyncSummary;
 }
 
-// #region example
-/**
- * Echo round trips on one WebSocket, one at a time, until `count` or the time budget; the first
- * one whatever the budget (opening the socket may take it all on a blocked event loop).
- */
-async function roundTrips(url: string, count: number, seconds: number): Promise<Sampled> {
-  const deadline = performance.now() + seconds * 1000;
-  const socket = new WebSocket(url);
-  const times: number[] = [];
-  let timedOut = false;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${url}: not open within ${ANSWER_TIMEOUT_MS} ms`)),
-        ANSWER_TIMEOUT_MS,
-      );
-      socket.once("open", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      socket.once("error", (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
-    while (times.length === 0 || (performance.now() < deadline && times.length < count)) {
-      const text = `#${times.length}`;
-      const started = performance.now();
-      const answered = await new Promise<boolean>((resolve, reject) => {
-        const done = (result: boolean | Error) => {
-          clearTimeout(timer);
-          socket.off("message", onMessage);
-          socket.off("close", onClose);
-          if (result instanceof Error) reject(result);
-          else resolve(result);
-        };
-        const onMessage = (data: WebSocket.RawData) => {
-          const message = JSON.parse(String(data)) as { type?: string; text?: string };
-          if (message.type === "echo" && message.text === text) done(true);
-        };
-        const onClose = () => done(new Error(`${url}: the socket closed during a round trip`));
-        const timer = setTimeout(() => done(false), ANSWER_TIMEOUT_MS);
-        socket.on("message", onMessage);
-        socket.once("close", onClose);
-        socket.send(JSON.stringify({ type: "echo", text }));
-      });
-      if (!answered) {
-        timedOut = true;
-        break;
-      }
-      times.push(performance.now() - started);
-    }
-  } finally {
-    socket.terminate();
-  }
-  return { values: times, complete: times.length >= count, timedOut };
-}
-
-/**
- * How far each SSE heartbeat interval strays from the interval the server was set to, until
- * `count` intervals or the time budget (a hard one: the stream is cut when it is spent).
- */
-async function heartbeatJitter(url: string, count: number, seconds: number): Promise<Sampled> {
-  const stop = new AbortController();
-  const timer = setTimeout(() => stop.abort(), seconds * 1000);
-  const jitter: number[] = [];
-  let last: number | undefined;
-  try {
-    for await (const message of readSse(url, { signal: stop.signal })) {
-      if (message.comment !== "heartbeat") continue;
-      const now = performance.now();
-      if (last !== undefined) jitter.push(Math.abs(now - last - HEARTBEAT_MS));
-      last = now;
-      if (jitter.length >= count) stop.abort();
-    }
-  } catch (error) {
-    // The budget ran out before the stream's first answer (fetch itself was aborted).
-    if (!stop.signal.aborted) throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-  return { values: jitter, complete: jitter.length >= count, timedOut: false };
-}
-// #endregion example
-
 function summarize(rounds: readonly Sampled[]): ProbeSummary {
   const spreads = rounds.filter((r) => r.values.length > 0).map((r) => spread(r.values));
   return {
@@ -259,9 +174,12 @@ async function measureProbes(origin: string, limits: Limits): Promise<Probes<Sam
     roundTrips(withToken(`${origin.replace(/^http/, "ws")}${ASYNC_PREFIX}/ws`), limits.requests, limits.seconds).then(
       (sampled) => ["ws", sampled] as const,
     ),
-    heartbeatJitter(withToken(`${origin}${ASYNC_PREFIX}/events/notes`), limits.heartbeats, limits.seconds).then(
-      (sampled) => ["sse", sampled] as const,
-    ),
+    heartbeatJitter(
+      withToken(`${origin}${ASYNC_PREFIX}/events/notes`),
+      HEARTBEAT_MS,
+      limits.heartbeats,
+      limits.seconds,
+    ).then((sampled) => ["sse", sampled] as const),
     // #endregion example
   ]);
   if (http.non2xx > 0) throw new Error(`GET ${healthz}: ${http.non2xx} answers were not 2xx`);

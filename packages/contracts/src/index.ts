@@ -85,6 +85,7 @@ export {
   requiredSecurity,
   type Security,
   type SecurityRequirement,
+  scopesAskedBy,
 } from "./security.ts";
 export { StatusReport, status, UpstreamProblem, UpstreamStatus } from "./status.ts";
 export { noteEventsStream, SocketClientMessage, SocketServerMessage, socketChannel } from "./streams.ts"; // #example

@@ -31,7 +31,7 @@ export function rateLimited<const E extends Record<string, EndpointContract>>(
   ) as { readonly [K in keyof E]: E[K] & { readonly rateLimit: RateLimit } };
 }
 
-/** How the settings and the headers name a route: `POST /notes`, `GET /async/status`. */
+/** How the settings and the headers name a route: `POST /orders`, `GET /async/status`. */
 export function routeKey(endpoint: Pick<EndpointContract, "method" | "path">, prefix = ""): string {
   return `${endpoint.method} ${prefix}${endpoint.path}`;
 }

@@ -4,6 +4,7 @@
  * it, the OpenAPI document publishes it and the typed client sends a token for it, all from this
  * one declaration.
  */
+import type { Controller } from "./contract.ts";
 
 /** The one security scheme: a JWT as an RFC 6750 bearer token (`Authorization: Bearer <jwt>`). */
 export const bearerJwt = {
@@ -23,7 +24,7 @@ export interface SecurityRequirement {
 /** What an endpoint or controller declares: a requirement, or `"public"` (no token needed). */
 export type Security = SecurityRequirement | "public";
 
-/** `security: bearer("notes:write")`: a valid token granting these scopes. */
+/** `security: bearer("orders:write")`: a valid token granting these scopes. */
 export function bearer(...scopes: string[]): SecurityRequirement {
   return { scheme: bearerJwt, scopes };
 }
@@ -48,4 +49,14 @@ export function requiredSecurity(
 ): SecurityRequirement | undefined {
   const security = endpointSecurity ?? controllerSecurity;
   return security === undefined || security === PUBLIC ? undefined : security;
+}
+
+/** Every scope the controllers' secured endpoints ask for: what a token that may call them all grants. */
+export function scopesAskedBy(controllers: readonly Controller[]): string[] {
+  const scopes = controllers.flatMap((ctrl) =>
+    Object.values(ctrl.endpoints).flatMap(
+      (endpoint) => requiredSecurity(ctrl.security, endpoint.security)?.scopes ?? [],
+    ),
+  );
+  return [...new Set(scopes)];
 }

@@ -14,7 +14,7 @@ const on = { enabled: true, routes: {} };
 
 describe("rate limits in the contracts", () => {
   it("names a route by method and public path, the async prefix included", () => {
-    expect(routeKey({ method: "PATCH", path: "/notes/:id" })).toBe("PATCH /notes/:id");
+    expect(routeKey({ method: "PATCH", path: "/orders/:id" })).toBe("PATCH /orders/:id");
     expect(routeKey(status.endpoints.status, "/async")).toBe("GET /async/status");
   });
 

@@ -143,7 +143,7 @@ describe("WebSocket upgrades", () => {
     );
     const socket = connect(Number(new URL(proxyUrl).port), "127.0.0.1");
     socket.write(
-      "GET /async/ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+      "GET /async/socket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
         "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
     );
     const [switched] = (await once(socket, "data")) as [Buffer];

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { layer } from "../layer.ts";
 
-/** A route key: the method and the public path as the contract declares it (`POST /notes`, `GET /async/status`). */
+/** A route key: the method and the public path as the contract declares it (`POST /orders`, `GET /async/status`). */
 export const RATE_LIMIT_ROUTE_KEY = /^(GET|POST|PUT|PATCH|DELETE) \/\S*$/;
 
 /** One limit: at most `limit` requests per client in each window of `windowMs`. */
@@ -25,7 +25,7 @@ export const rateLimitSchema = {
      * A key that names no endpoint of the app is refused at start-up.
      */
     routes: z.record(
-      z.string().regex(RATE_LIMIT_ROUTE_KEY, 'a route key such as "POST /notes"'),
+      z.string().regex(RATE_LIMIT_ROUTE_KEY, 'a route key such as "POST /orders"'),
       z.union([z.literal(false), rateLimitValue]),
     ),
   }),

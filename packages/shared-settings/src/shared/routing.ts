@@ -5,7 +5,7 @@ import { layer } from "../layer.ts";
 /**
  * The path prefix the proxy sends to the async app. One setting for the whole deployment, read
  * from `ASYNC_PREFIX` by async-api (which mounts every route under it), sync-api (its OpenAPI
- * document and welcome page), the dev proxy, the nginx template, the contracts' client and the
+ * document), the dev proxy, the nginx template, the contracts' client and the
  * tests: an app's own layers cannot set it (docs/settings.md, "Deployment-wide settings").
  */
 export const DEFAULT_ASYNC_PREFIX = "/async";
