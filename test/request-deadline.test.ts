@@ -8,6 +8,7 @@
  */
 import { ProblemDetails } from "@repo/contracts";
 import {
+  ASYNC_PREFIX,
   nginxBinary,
   ONE_CLIENT_LOAD_LIMITS,
   type ProductionStack,
@@ -49,7 +50,7 @@ afterAll(stopAll);
 
 const cases = [
   ["sync-api", ""],
-  ["async-api", "/async"],
+  ["async-api", ASYNC_PREFIX],
 ] as const;
 
 /** The same checks through one proxy's origin; the problems it got, per app, for comparing. */
@@ -59,6 +60,12 @@ function deadlineCases(origin: () => string, problems: Map<string, ProblemDetail
       const problem = expectDeadlineProblem(await trickle(origin(), head(prefix), trickled));
       expect(problem).toMatchObject({ status: 408, title: "Request Timeout" });
       problems.set(app, problem);
+    }, 30_000);
+
+    it(`${app}: a head whose body never comes gets the 408 problem at the deadline too`, async () => {
+      // Not a byte of the body: the deadline still ends it, with the same problem.
+      const problem = expectDeadlineProblem(await trickle(origin(), head(prefix), { everyMs: 1_000, pieces: [] }));
+      expect(problem).toMatchObject({ status: 408, title: "Request Timeout" });
     }, 30_000);
 
     it(`${app}: a slow but steady upload that ends within the deadline is answered`, async () => {
