@@ -47,17 +47,15 @@ describe.skipIf(copy === undefined)("pnpm turbo gen sync-endpoint / async-endpoi
       expect(read("packages/contracts/src/api.ts")).toMatch(/sync: \[[^\]]*\breports,?\s*\]/);
       expect(read("packages/contracts/src/api.ts")).toMatch(/async: \[[^\]]*\bweather, clock\]/);
       expect(read("apps/sync-api/src/routes/index.ts")).toContain("reportsRoutes,");
-      expect(read("apps/async-api/src/routes/index.ts")).toContain(
-        "weatherRoutes({ outbound, upstreams: settings.upstreams }),",
-      );
+      expect(read("apps/async-api/src/routes/index.ts")).toContain("weatherRoutes({ outbound }),");
       expect(read("apps/async-api/src/routes/index.ts")).not.toContain("reports");
       // The upstream's setting in async-api's layer, kept out of /async/status; the call through
       // the Outbound client with the client's signal (its timeout is the client's own).
       expect(read("apps/async-api/src/settings/index.ts")).toMatch(
         /"weather-service": \{ url: "http:\/\/127\.0\.0\.1:4000", statusPath: "\/healthz", status: false \}/,
       );
-      expect(read("apps/async-api/src/routes/weather.ts")).toContain("outbound.getJson(");
-      expect(read("apps/async-api/src/routes/weather.ts")).toContain("{ signal }");
+      expect(read("apps/async-api/src/routes/weather.ts")).toContain('outbound.upstream("weather-service")');
+      expect(read("apps/async-api/src/routes/weather.ts")).toContain("{ signal, requestId: id }");
       expect(JSON.parse(read("packages/contracts/openapi.json")).paths).toMatchObject({
         "/reports/{id}": { get: {} },
         "/async/weather/{id}": { get: {} },

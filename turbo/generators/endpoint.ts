@@ -113,20 +113,19 @@ export const ${camel}Routes = route(${camel}, {
   return `import { ${camel}, ${item}, problem } from "@repo/contracts";
 import { route } from "../http/route.ts";
 import type { Outbound } from "../outbound/client.ts";
-import type { AsyncApiSettings } from "../settings/index.ts";
 
 /**
- * ${kebab}: read from the ${upstream} upstream (its base URL is the \`upstreams\` setting:
- * docs/settings.md, "Upstreams") through the Outbound client, within its request timeout, cancelled
- * when the client goes away. A timeout is a 504, any other failure a 502, naming the upstream only.
+ * ${kebab}: read from the ${upstream} upstream (its base URL and headers are the \`upstreams\`
+ * setting: docs/settings.md, "Upstreams") through the Outbound client: within its request timeout,
+ * retried when idempotent, cancelled when the client goes away, the request id sent on. A timeout
+ * is a 504, any other failure a 502, naming the upstream only.
  */
-export function ${camel}Routes({ outbound, upstreams }: { outbound: Outbound; upstreams: AsyncApiSettings["upstreams"] }) {
-  const upstream = upstreams["${upstream}"];
-  if (!upstream) throw new Error("${camel} calls the upstream ${upstream}, which the upstreams setting does not name");
-  const base = upstream.url.replace(/\\/+$/, "");
+export function ${camel}Routes({ outbound }: { outbound: Outbound }) {
+  // Asked for here, so that settings without this upstream stop the app at start-up.
+  const upstream = outbound.upstream("${upstream}");
   return route(${camel}, {
-    get: async ({ params, signal }) => {
-      const call = await outbound.getJson(\`\${base}/${kebab}/\${params.id}\`, { signal });
+    get: async ({ id, params, signal }) => {
+      const call = await upstream.call(\`/${kebab}/\${params.id}\`, { signal, requestId: id });
       const parsed = call.outcome === "ok" ? ${item}.safeParse(call.body) : undefined;
       if (parsed?.success) return { status: 200, body: parsed.data };
       const code = call.outcome === "timeout" ? 504 : 502;
@@ -303,7 +302,7 @@ function addImport(text: string, line: string): string {
 
 /** The route-table entry: a constant, or a call with what the handler needs. */
 function routeEntry(runtime: Runtime, { camel, upstream }: Names): string {
-  if (runtime === "async" && upstream) return `${camel}Routes({ outbound, upstreams: settings.upstreams })`;
+  if (runtime === "async" && upstream) return `${camel}Routes({ outbound })`;
   return `${camel}Routes`;
 }
 

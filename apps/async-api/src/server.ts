@@ -47,7 +47,7 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
   logger.debug({ settings: redact(settings, asyncApiSettings.secrets) }, "settings resolved");
 
   const lifecycle = new Lifecycle();
-  const outbound = new Outbound(settings.outbound);
+  const outbound = new Outbound(settings.outbound, settings);
   const loop = new EventLoopDelay(settings.eventLoop);
   const guard = new EventLoopGuard(settings.eventLoop, logger);
   // #region example

@@ -28,7 +28,7 @@ const settings = asyncApiSettings.load({ NODE_ENV: "test" });
 const dependencies = {
   settings,
   lifecycle: new Lifecycle(),
-  outbound: new Outbound(settings.outbound),
+  outbound: new Outbound(settings.outbound, settings),
   loop: new EventLoopDelay(settings.eventLoop),
 };
 

@@ -132,4 +132,17 @@ describe("GET /async/status", () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect(app.exitReason()).toBeUndefined();
   });
+
+  it("sends the request's X-Request-ID on to the upstream, so its logs name the same request", async () => {
+    const headers: IncomingMessage["headers"][] = [];
+    const recording = await upstream((req) => {
+      // (Other callers may poll this upstream too: only the status call counts.)
+      if (req.url === "/status") headers.push(req.headers);
+      return 200;
+    });
+    const { url } = await startWith({ "sync-api": recording.url });
+    const response = await fetch(`${url}/status`, { headers: { "x-request-id": "trace-me-0001" } });
+    expect(response.status).toBe(200);
+    expect(headers.map((h) => h["x-request-id"])).toEqual(["trace-me-0001"]);
+  });
 });

@@ -3,9 +3,13 @@
  * removes (`null`) an entry of the layers before it, and each upstream says whether
  * `/async/status` asks it (`status`, default true).
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { UpstreamStatus } from "@repo/contracts";
+import { formatSettingsReport, type ResolvedSettings } from "@repo/shared-settings";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Outbound } from "../src/outbound/client.ts";
 import { statusRoutes } from "../src/routes/status.ts";
@@ -17,7 +21,7 @@ const load = (upstreams: unknown, env: Record<string, string> = {}) =>
 describe("upstreams from the environment", () => {
   it("the default entry, counted for the status", () => {
     expect(asyncApiSettings.load({ NODE_ENV: "test" }).upstreams).toEqual({
-      "sync-api": { url: "http://127.0.0.1:3001", statusPath: "/readyz", status: true },
+      "sync-api": { url: "http://127.0.0.1:3001", statusPath: "/readyz", status: true, headers: {} },
     });
   });
 
@@ -27,8 +31,8 @@ describe("upstreams from the environment", () => {
       weather: { url: "http://w", statusPath: "/" },
     });
     expect(settings.upstreams).toEqual({
-      "sync-api": { url: "http://sync-api:3001", statusPath: "/readyz", status: true },
-      weather: { url: "http://w", statusPath: "/", status: true },
+      "sync-api": { url: "http://sync-api:3001", statusPath: "/readyz", status: true, headers: {} },
+      weather: { url: "http://w", statusPath: "/", status: true, headers: {} },
     });
   });
 
@@ -45,6 +49,27 @@ describe("upstreams from the environment", () => {
     expect(() => load({ "sync-api": null })).toThrow(/noteEvents\.upstream.*names no upstream/s);
   });
   // #endregion example
+
+  it("secret headers per upstream: from a file, never printed, and only for an upstream that exists", () => {
+    const dir = mkdtempSync(join(tmpdir(), "upstream-secrets-"));
+    const file = join(dir, "upstream_secrets");
+    writeFileSync(file, JSON.stringify({ weather: { "x-api-key": "k-123" } }));
+    const env = {
+      NODE_ENV: "test",
+      ASYNC_API_UPSTREAMS: JSON.stringify({ weather: { url: "http://w", statusPath: "/" } }),
+    };
+    const resolution = asyncApiSettings.resolve({ ...env, ASYNC_API_UPSTREAM_SECRETS_FILE: file });
+    expect(asyncApiSettings.load({ ...env, ASYNC_API_UPSTREAM_SECRETS_FILE: file }).upstreamSecrets).toEqual({
+      weather: { "x-api-key": "k-123" },
+    });
+    // What `pnpm settings async-api` prints: the key and its file, not the key's value.
+    const report = formatSettingsReport("async-api", resolution as ResolvedSettings, "test");
+    expect(report).toContain("upstreamSecrets");
+    expect(report).not.toContain("k-123");
+    expect(() =>
+      asyncApiSettings.load({ NODE_ENV: "test", ASYNC_API_UPSTREAM_SECRETS: JSON.stringify({ nowhere: { a: "b" } }) }),
+    ).toThrow(/upstreamSecrets\.nowhere.*names no upstream/s);
+  });
 
   it("status: false keeps an upstream out of /async/status", () => {
     const settings = load({ weather: { url: "http://w", statusPath: "/", status: false } });
@@ -63,15 +88,22 @@ describe("/async/status asks the upstreams that count for it", () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it("an upstream with status: false is not asked, so its being down is no 502", async () => {
-    const outbound = new Outbound({ connectTimeoutMs: 1_000, requestTimeoutMs: 1_000, connections: 1 });
-    const { handlers } = statusRoutes({
-      outbound,
-      upstreams: {
-        "sync-api": { url, statusPath: "/readyz", status: true },
-        // Nothing listens on port 9 of loopback: asked, it would be unreachable.
-        weather: { url: "http://127.0.0.1:9", statusPath: "/", status: false },
+    const upstreams = {
+      "sync-api": { url, statusPath: "/readyz", status: true, headers: {} },
+      // Nothing listens on port 9 of loopback: asked, it would be unreachable.
+      weather: { url: "http://127.0.0.1:9", statusPath: "/", status: false, headers: {} },
+    };
+    const outbound = new Outbound(
+      {
+        connectTimeoutMs: 1_000,
+        requestTimeoutMs: 1_000,
+        connections: 1,
+        retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 },
+        breaker: { failures: 0, openMs: 1 },
       },
-    });
+      { upstreams },
+    );
+    const { handlers } = statusRoutes({ outbound, upstreams });
     const answer = (await handlers.status?.({
       id: "test",
       signal: new AbortController().signal,

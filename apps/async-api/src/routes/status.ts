@@ -16,13 +16,12 @@ export function statusRoutes({
   upstreams: AsyncApiSettings["upstreams"];
 }) {
   return route(status, {
-    status: async ({ signal }) => {
+    status: async ({ signal, id }) => {
       const results: UpstreamStatus[] = await Promise.all(
         Object.entries(upstreams)
           .filter(([, upstream]) => upstream.status)
           .map(async ([name, upstream]) => {
-            const url = `${upstream.url.replace(/\/+$/, "")}${upstream.statusPath}`;
-            const call = await outbound.getJson(url, { signal });
+            const call = await outbound.upstream(name).call(upstream.statusPath, { signal, requestId: id });
             // By name only: the upstream's address and the error's text stay inside.
             return {
               name,

@@ -13,11 +13,15 @@ import {
   jsonFile,
   layer,
   type Settings,
+  secret,
   sharedLayers,
   sharedSchema,
   testRoutesOnlyUnderTest,
 } from "@repo/shared-settings";
 import { z } from "zod";
+
+/** An HTTP header's name, as undici sends it. */
+const HEADER_NAME = z.string().regex(/^[a-z0-9!#$%&'*+.^_`|~-]+$/, "a lower-case header name");
 
 /** The route tables async-api can serve (src/routes/index.ts); the `routeTable` setting picks one. */
 export const ROUTE_TABLES = ["main", "test"] as const;
@@ -32,6 +36,24 @@ export const asyncApiSchema = sharedSchema.extend({
     requestTimeoutMs: z.int().positive(),
     /** Keep-alive connections kept per upstream origin. */
     connections: z.int().positive(),
+    /**
+     * Retries of idempotent calls (GET, HEAD, OPTIONS, PUT, DELETE; never POST or PATCH) that found
+     * no connection or got 429, 502, 503 or 504: waits up to `baseDelayMs` × 2^n, at random
+     * (jitter), `Retry-After` believed up to `maxDelayMs`. All within `requestTimeoutMs`.
+     */
+    retry: z.strictObject({
+      /** 0 turns retries off. */
+      maxRetries: z.int().min(0).max(10),
+      baseDelayMs: z.int().positive(),
+      maxDelayMs: z.int().positive(),
+    }),
+    /** A circuit breaker per upstream (src/outbound/breaker.ts). */
+    breaker: z.strictObject({
+      /** Calls in a row that failed (timeout, no connection, 5xx) to open it; 0 turns it off. */
+      failures: z.int().min(0),
+      /** How long calls fail at once before one trial call is let through. */
+      openMs: z.int().positive(),
+    }),
   }),
   /**
    * The services async-api calls, by name (docs/settings.md, "Upstreams"): a base URL, the path
@@ -49,10 +71,18 @@ export const asyncApiSchema = sharedSchema.extend({
           statusPath: z.string().startsWith("/"),
           /** Asked by `/async/status`, whose answer is a 502 or 504 when it is down. */
           status: z.boolean().default(true),
+          /** Sent with every call to it (an API version, say); secret ones go in `upstreamSecrets`. */
+          headers: z.record(HEADER_NAME, z.string()).default({}),
         })
         .nullable(),
     )
     .transform((entries) => withoutRemoved(entries)),
+  /**
+   * Secret headers per upstream (an API key, a bearer token): `{"weather":{"x-api-key":"…"}}`,
+   * best from a file, `ASYNC_API_UPSTREAM_SECRETS_FILE=/run/secrets/upstream_secrets`. Never
+   * printed, and censored in the logs.
+   */
+  upstreamSecrets: secret(z.record(z.string(), z.record(HEADER_NAME, z.string()))),
   // #region example
   /** Where note changes come from (sync-api's outbox feed), and how they are relayed. */
   noteEvents: z.strictObject({
@@ -116,6 +146,17 @@ function withoutRemoved<T>(entries: Record<string, T | null>): Record<string, T>
   return Object.fromEntries(Object.entries(entries).filter((entry): entry is [string, T] => entry[1] !== null));
 }
 
+/** A problem for each key (`[key, upstream name]`) that names an upstream the settings lack. */
+function unknownUpstreams(
+  settings: Pick<z.output<typeof asyncApiSchema>, "upstreams">,
+  references: readonly (readonly [key: string, name: string])[],
+) {
+  const names = Object.keys(settings.upstreams).join(", ");
+  return references
+    .filter(([, name]) => !settings.upstreams[name])
+    .map(([key]) => ({ key, message: `names no upstream; the upstreams are ${names}` }));
+}
+
 /** This app's folder (src/settings/ and dist/settings/ are both two levels down). */
 const appDir = new URL("../../", import.meta.url);
 
@@ -130,8 +171,15 @@ export const asyncApiSettings = defineSettings({
     layer("async-api", {
       port: 3002,
       routeTable: "main",
-      outbound: { connectTimeoutMs: 2_000, requestTimeoutMs: 5_000, connections: 16 },
+      outbound: {
+        connectTimeoutMs: 2_000,
+        requestTimeoutMs: 5_000,
+        connections: 16,
+        retry: { maxRetries: 2, baseDelayMs: 100, maxDelayMs: 1_000 },
+        breaker: { failures: 5, openMs: 5_000 },
+      },
       upstreams: { "sync-api": { url: "http://127.0.0.1:3001", statusPath: "/readyz" } },
+      upstreamSecrets: {},
       // #region example
       noteEvents: { upstream: "sync-api", pollIntervalMs: 500, bufferSize: 1_000 },
       sse: { heartbeatIntervalMs: 15_000, maxQueuedEvents: 1_000 },
@@ -156,16 +204,13 @@ export const asyncApiSettings = defineSettings({
   checks: [
     testRoutesOnlyUnderTest,
     rateLimitRoutesCheck("async"),
-    // #region example
     (settings) =>
-      settings.upstreams[settings.noteEvents.upstream]
-        ? []
-        : [
-            {
-              key: "noteEvents.upstream",
-              message: `names no upstream; the upstreams are ${Object.keys(settings.upstreams).join(", ")}`,
-            },
-          ],
+      unknownUpstreams(
+        settings,
+        Object.keys(settings.upstreamSecrets).map((name) => [`upstreamSecrets.${name}`, name]),
+      ),
+    // #region example
+    (settings) => unknownUpstreams(settings, [["noteEvents.upstream", settings.noteEvents.upstream]]),
     // #endregion example
   ],
 });
