@@ -52,7 +52,14 @@ if (!resolution.ok) {
 const token = await signToken(resolution.settings.auth, { subject, scopes, ttlS });
 const expires = new Date(Date.now() + ttlS * 1000).toISOString();
 const environment = String(environmentOf(process.env));
+// Which key signed it: a token signed with the development key is refused by production apps
+// with "signature does not verify", so say so here rather than there.
+const keySource = resolution.sources.get("auth.jwtSecret") ?? "unknown";
+const keyVariable = syncApiSettings.variable(["auth", "jwtSecret"]);
+const keyNote = keySource.startsWith("env ")
+  ? `signed with the key from ${keySource.slice("env ".length)}`
+  : `signed with the development key (from ${keySource}): only apps under NODE_ENV=development or test accept it; for production, give the production key: NODE_ENV=production ${keyVariable}_FILE=<its file> pnpm run token …`;
 process.stderr.write(
-  `a token for sub=${subject} scope=${scopes.length > 0 ? `"${scopes.join(" ")}"` : "(none)"}, expiring ${expires} (NODE_ENV=${environment})\n`,
+  `a token for sub=${subject} scope=${scopes.length > 0 ? `"${scopes.join(" ")}"` : "(none)"}, expiring ${expires} (NODE_ENV=${environment})\n${keyNote}\n`,
 );
 process.stdout.write(`${token}\n`);

@@ -64,6 +64,10 @@ describe("production builds", () => {
     expect(commandLine(sync.pid)).toMatch(/dist\/main\.js/);
     expect(commandLine(async.pid)).toMatch(/dist\/main\.js/);
     expect(commandLine(async.pid)).not.toContain("@repo/source");
+    // The banner says only what production serves.
+    await waitFor("the banner", async () => (start.output().includes("API reference off") ? true : undefined));
+    expect(start.output()).toContain("API reference off (SYNC_API_API_REFERENCE=true serves it at /docs)");
+    expect(start.output()).not.toContain(`${origin.replace("127.0.0.1", "localhost")}/docs`);
     // Production settings: no API reference, nothing at the root (404 problems).
     for (const path of ["/", "/docs", "/openapi.json"]) {
       const off = await fetch(`${origin}${path}`);

@@ -36,6 +36,11 @@ describe("pnpm run token", () => {
     expect(printed.code).toBe(0);
     expect(printed.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(printed.stderr).toContain(`sub=ada scope="${TEST_SCOPE} reports:read"`);
+    // It says the key is the development one, which production refuses, and how to sign for production.
+    expect(printed.stderr).toMatch(
+      /signed with the development key \(from [^)]+\): only apps under NODE_ENV=development or test/,
+    );
+    expect(printed.stderr).toContain("NODE_ENV=production SYNC_API_AUTH__JWT_SECRET_FILE=<its file> pnpm run token");
 
     for (const { url } of Object.values(await startBothApps(dir))) {
       const answer = await fetch(`${url}/_test/whoami`, { headers: { authorization: `Bearer ${printed.stdout}` } });
@@ -58,6 +63,7 @@ describe("pnpm run token", () => {
       SYNC_API_AUTH__JWT_SECRET: key,
     });
     expect(given.code).toBe(0);
+    expect(given.stderr).toContain("signed with the key from SYNC_API_AUTH__JWT_SECRET\n");
     const { payload, protectedHeader } = await jwtVerify(given.stdout, new TextEncoder().encode(key), {
       issuer: "api-starter",
       audience: "api-starter",

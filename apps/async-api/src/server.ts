@@ -4,7 +4,7 @@
  * in-flight requests finish; then it closes, within the graceful timeout). async-api's entry point
  * runs it as it is; combined mode (apps/combined) adds sync-api's half of the API at the root.
  */
-import { createLogger, exitWhenLogged, redact, secretValues } from "@repo/shared-settings";
+import { createLogger, exitWhenLogged, listenFailure, redact, secretValues } from "@repo/shared-settings";
 import { type AppParts, buildApp } from "./http/app.ts";
 import { EventLoopDelay, EventLoopGuard } from "./http/event-loop.ts";
 import { Lifecycle } from "./lifecycle.ts";
@@ -18,8 +18,8 @@ export type { FeedReader } from "./streams/relay.ts"; // #example
 export interface AsyncServerOptions {
   /** The process's name in its log lines. */
   readonly name?: string;
-  /** Where to listen; the `host` and `port` settings when left out. */
-  readonly listen?: { readonly host: string; readonly port: number };
+  /** Where to listen, and the variable that moves it; the `host` and `port` settings when left out. */
+  readonly listen?: { readonly host: string; readonly port: number; readonly portVariable: string };
   /** More routes at the root, outside the async prefix (combined mode's sync half). */
   readonly root?: AppParts["root"];
   /** Their readiness paths, which answer for themselves while draining. */
@@ -93,11 +93,22 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
 
+  const { host, port, portVariable } = options.listen ?? {
+    host: settings.host,
+    port: settings.port,
+    portVariable: asyncApiSettings.variable(["port"]),
+  };
   try {
-    await app.listen(options.listen ?? { host: settings.host, port: settings.port });
+    await app.listen({ host, port });
     relay.start(); // #example
   } catch (error) {
-    app.log.fatal({ err: error }, "cannot listen");
+    const known = listenFailure(error, {
+      host,
+      port,
+      variables: { host: asyncApiSettings.variable(["host"]), port: portVariable },
+    });
+    if (known) app.log.fatal(known);
+    else app.log.fatal({ err: error }, "cannot listen");
     exitWhenLogged(logger, 1);
   }
 }

@@ -63,7 +63,7 @@ if (pool) {
 
 await runAsyncServer(settings, {
   name: "combined",
-  listen: { host: settings.host, port: combined.port },
+  listen: { host: settings.host, port: combined.port, portVariable: asyncApiSettings.variable(["combined", "port"]) },
   root: syncHalf(syncEndpoints(table.routes, pool), openApiDocument({ asyncPrefix: settings.asyncPrefix }), settings, {
     welcome: syncSettings.welcomePage, // #example
     apiReference: syncSettings.apiReference,

@@ -3,13 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startApp, waitForHttp } from "@repo/testing";
 
-/** Combined mode on a free port, two threads, a database of its own; once it answers. */
+/**
+ * Combined mode on a free port (given as `PORT`, as a user moves `pnpm start:combined`), two
+ * threads, a database of its own; once it answers.
+ */
 export async function startCombined(env: Record<string, string> = {}) {
   const port = await freePort();
   const database = join(mkdtempSync(join(tmpdir(), "combined-")), "sync-api.sqlite");
   const app = startApp("combined", {
     env: {
-      ASYNC_API_COMBINED__PORT: String(port),
+      PORT: String(port),
       ASYNC_API_COMBINED__THREADS: "2",
       SYNC_API_DATABASE__PATH: database,
       ...env,

@@ -3,15 +3,16 @@
  * (cluster/worker.ts), a thread of combined mode's pool, or the benchmark's inline monolith. The
  * handlers are the same in each; only the host around them changes.
  */
-import type { Lifecycle } from "./cluster/worker.ts";
+
 import { migrate } from "./database.ts";
 import type { SyncRoute } from "./http/route.ts";
+import type { Lifecycle } from "./lifecycle.ts";
 import { routeTables } from "./routes/index.ts";
 import type { SyncApiSettings } from "./settings/index.ts";
 import { openDatabase } from "./sqlite.ts";
 
-export type { Lifecycle } from "./cluster/worker.ts";
 export type { SyncRoute } from "./http/route.ts";
+export type { Lifecycle } from "./lifecycle.ts";
 
 /**
  * Brings the database schema up to date. Runs once, before any host opens the database (the

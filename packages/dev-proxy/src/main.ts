@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { asyncApiSettings } from "@repo/async-api/settings";
 import { api, internalPaths } from "@repo/contracts";
-import { createLogger, exitWhenLogged, loadOrExit } from "@repo/shared-settings";
+import { createLogger, exitWhenLogged, listenFailure, loadOrExit } from "@repo/shared-settings";
 import { syncApiSettings } from "@repo/sync-api/settings";
 import { createDevProxy } from "./proxy.ts";
 import { proxySettings, targetOf } from "./settings.ts";
@@ -31,7 +31,12 @@ const server = createDevProxy({
 });
 
 server.on("error", (error) => {
-  logger.fatal({ err: error }, "cannot listen");
+  const known = listenFailure(error, {
+    ...settings,
+    variables: { host: proxySettings.variable(["host"]), port: proxySettings.variable(["port"]) },
+  });
+  if (known) logger.fatal(known);
+  else logger.fatal({ err: error }, "cannot listen");
   exitWhenLogged(logger, 1);
 });
 server.listen(settings.port, settings.host, () => void announceWhenUp());
@@ -56,7 +61,10 @@ async function announceWhenUp(): Promise<void> {
     [
       "",
       ...(sync.welcomePage ? [`  ➜  Open ${origin}/        the welcome page: both runtimes, live`] : []), // #example
-      `  ➜  API reference ${origin}/docs`,
+      // Only what this environment serves: production turns the reference off by default.
+      sync.apiReference
+        ? `  ➜  API reference ${origin}/docs`
+        : `  ➜  API reference off (${syncApiSettings.variable(["apiReference"])}=true serves it at /docs)`,
       `     ${async.asyncPrefix}/* → async-api ${targetOf(async)}, everything else → sync-api ${targetOf(sync)}`,
       "",
       "",

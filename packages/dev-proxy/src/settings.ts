@@ -18,8 +18,4 @@ export const proxySettings = defineSettings({
 
 export type ProxySettings = Settings<typeof proxySchema>;
 
-/** The URL to reach an app at: a wildcard bind address is reached through loopback. */
-export function targetOf(app: { readonly host: string; readonly port: number }): string {
-  const host = app.host === "0.0.0.0" ? "127.0.0.1" : app.host === "::" ? "::1" : app.host;
-  return `http://${host.includes(":") ? `[${host}]` : host}:${app.port}`;
-}
+export { targetOf } from "@repo/shared-settings";

@@ -14,6 +14,7 @@ export {
   developmentAuth,
   exitWhenLogged,
   LOG_LEVELS,
+  listenFailure,
   loggerOptions,
   logSerializers,
   RATE_LIMIT_ROUTE_KEY,
@@ -26,6 +27,7 @@ export {
   serverTimeouts,
   sharedLayers,
   sharedSchema,
+  targetOf,
 } from "./shared/index.ts";
 export {
   defineSettings,

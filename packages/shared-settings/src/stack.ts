@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { deploymentWideProblems } from "./deployment-wide.ts";
+import { envVarName } from "./env-vars.ts";
 import { type Environment, environmentOf } from "./environment.ts";
 import { type Layer, type LayerSource, type LoadContext, loadLayerSource, type Problem } from "./layer.ts";
 import { deepFreeze, mergeLayers, type Provenance, sourceOf } from "./merge.ts";
@@ -64,6 +65,8 @@ export interface SettingsStack<S extends z.ZodObject> extends SettingsStackDefin
   resolve(env?: Env): Resolution<S>;
   /** The resolved settings; throws a SettingsError that lists every problem. */
   load(env?: Env): Settings<S>;
+  /** The variable to name in a message about a key: its alias if it has one (`PORT`), else `<PREFIX>KEY`. */
+  variable(path: readonly string[]): string;
 }
 
 /**
@@ -75,6 +78,12 @@ export function defineSettings<S extends z.ZodObject>(definition: SettingsStackD
     ...definition,
     secrets: secretKeys(definition.schema),
     resolve: (env = process.env) => resolveSettings(definition, stack.secrets, env),
+    variable(path) {
+      const alias = Object.entries(definition.envAliases ?? {}).find(
+        ([, aliased]) => aliased.join(".") === path.join("."),
+      );
+      return alias?.[0] ?? envVarName(definition.envPrefix, path);
+    },
     load(env = process.env) {
       const resolution = stack.resolve(env);
       if (!resolution.ok) throw new SettingsError(definition.app, resolution.problems);

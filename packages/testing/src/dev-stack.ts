@@ -56,7 +56,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     SYNC_API_LOG__LEVEL: "warn",
     ASYNC_API_PORT: String(asyncPort),
     ASYNC_API_LOG__LEVEL: "warn",
-    ASYNC_API_UPSTREAMS: JSON.stringify({ "sync-api": { url: syncUrl, statusPath: "/readyz" }, ...options.upstreams }),
+    // No URL for sync-api: async-api's follows SYNC_API_PORT, as in `pnpm dev` with a moved port.
+    ASYNC_API_UPSTREAMS: options.upstreams ? JSON.stringify(options.upstreams) : undefined,
     PROXY_LOG__LEVEL: "warn",
     ...options.env,
   };

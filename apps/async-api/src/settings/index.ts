@@ -11,11 +11,13 @@ import {
   dotenvFiles,
   envVars,
   jsonFile,
+  type LayerSource,
   layer,
   type Settings,
   secret,
   sharedLayers,
   sharedSchema,
+  targetOf,
   testRoutesOnlyUnderTest,
 } from "@repo/shared-settings";
 import { z } from "zod";
@@ -157,12 +159,32 @@ function unknownUpstreams(
     .map(([key]) => ({ key, message: `names no upstream; the upstreams are ${names}` }));
 }
 
+/**
+ * sync-api beside async-api on one machine, as `pnpm dev` and `pnpm start` run them: the `sync-api`
+ * upstream follows sync-api's own SYNC_API_PORT and SYNC_API_HOST, so that moving sync-api moves
+ * what async-api calls. The one place async-api reads another app's variables; a deployment that
+ * runs them apart names the URL in ASYNC_API_UPSTREAMS, a later layer, which wins.
+ */
+function syncApiBeside(): LayerSource {
+  return ({ env }) => {
+    const port = env.SYNC_API_PORT;
+    if (!port || !/^\d{1,5}$/.test(port)) return { layers: [], problems: [] };
+    const url = targetOf({ host: env.SYNC_API_HOST || "127.0.0.1", port: Number(port) });
+    return {
+      layers: [layer("env SYNC_API_PORT (sync-api beside this app)", { upstreams: { "sync-api": { url } } })],
+      problems: [],
+    };
+  };
+}
+
 /** This app's folder (src/settings/ and dist/settings/ are both two levels down). */
 const appDir = new URL("../../", import.meta.url);
 
 export const asyncApiSettings = defineSettings({
   app: "async-api",
   envPrefix: "ASYNC_API_",
+  // Combined mode's one port is the public entry, where the proxy listens otherwise: PORT moves it.
+  envAliases: { PORT: ["combined", "port"] },
   schema: asyncApiSchema,
   layers: [
     // 1. the shared components (server, logging, http, routing, security), 2. what NODE_ENV changes in them
@@ -194,6 +216,7 @@ export const asyncApiSettings = defineSettings({
         syncHandlers: "pool",
       },
     }),
+    syncApiBeside(),
     byEnvironment("async-api", { development: {}, test: { routeTable: "test" }, production: {} }),
     // 4. the developer's own, git-ignored file (see settings.local.example.json)
     jsonFile(new URL("settings.local.json", appDir), { optional: true, name: "settings.local.json" }),

@@ -2,18 +2,13 @@ import { randomInt } from "node:crypto";
 import { createServer, type ServerResponse } from "node:http";
 import { Server as NetServer } from "node:net";
 import { answerClientError, refuseConnect } from "@repo/contracts";
-import { exitWhenLogged, serverTimeouts } from "@repo/shared-settings";
+import { exitWhenLogged, listenFailure, serverTimeouts } from "@repo/shared-settings";
 import type { Logger } from "pino";
 import { openSyncRouteTable } from "../host.ts";
 import { createApp } from "../http/app.ts";
-import type { SyncApiSettings } from "../settings/index.ts";
+import { type SyncApiSettings, syncApiSettings } from "../settings/index.ts";
 import { isSupervisorMessage, WATCHDOG_FD, type WorkerMessage } from "./messages.ts";
 import { Watchdog } from "./watchdog.ts";
-
-/** What the rest of the worker may ask about its life: readiness reads it. */
-export interface Lifecycle {
-  readonly draining: boolean;
-}
 
 /** How long a finally draining worker stays idle before it stops accepting (see `drain`). */
 const QUIET_MS = 50;
@@ -54,7 +49,13 @@ export function runWorker(settings: SyncApiSettings, logger: Logger): void {
   const { keepAliveTimeout, ...timeouts } = serverTimeouts(settings.http);
   const server = createServer(timeouts, app);
   server.once("error", (error) => {
-    logger.fatal({ err: error }, "worker cannot listen");
+    const known = listenFailure(error, {
+      host: settings.host,
+      port: settings.port,
+      variables: { host: syncApiSettings.variable(["host"]), port: syncApiSettings.variable(["port"]) },
+    });
+    if (known) logger.fatal(known);
+    else logger.fatal({ err: error }, "worker cannot listen");
     exitWhenLogged(logger, 1);
   });
   server.listen(settings.port, settings.host);

@@ -1,6 +1,6 @@
 import { problem, syncHealth } from "@repo/contracts";
-import type { Lifecycle } from "../cluster/worker.ts";
 import { route } from "../http/route.ts";
+import type { Lifecycle } from "../lifecycle.ts";
 
 /** Liveness (the worker answers) and readiness (it takes new requests: not while draining). */
 export function healthRoutes(lifecycle: Lifecycle) {

@@ -5,8 +5,8 @@
  */
 import type { DatabaseSync } from "node:sqlite";
 import { type AssertServes, api, type ServesExactly, servesExactly } from "@repo/contracts";
-import type { Lifecycle } from "../cluster/worker.ts";
 import type { SyncRoute } from "../http/route.ts";
+import type { Lifecycle } from "../lifecycle.ts";
 import type { SyncApiSettings } from "../settings/index.ts";
 import { computeRoutes } from "./compute.ts";
 import { healthRoutes } from "./health.ts";

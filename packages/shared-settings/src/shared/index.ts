@@ -26,6 +26,7 @@ export {
   rateLimitValue,
 } from "./rate-limit.ts";
 export { ASYNC_PREFIX_VARIABLE, DEFAULT_ASYNC_PREFIX, resolveAsyncPrefix } from "./routing.ts";
+export { listenFailure, targetOf } from "./server.ts";
 
 interface Component {
   readonly defaults?: Layer;

@@ -21,3 +21,31 @@ export const serverLayer = layer("shared/server", {
   host: "127.0.0.1",
   shutdown: { gracefulTimeoutMs: 30_000, idleConnectionGraceMs: 1_000 },
 });
+
+/**
+ * The one line to say when an app cannot listen, naming the variables that move it, instead of
+ * Node's error and stack: `127.0.0.1:3001 is in use by another process (…): stop it, or set
+ * SYNC_API_PORT`. Undefined for an error this does not know; log that one whole.
+ */
+export function listenFailure(
+  error: unknown,
+  { host, port, variables }: { host: string; port: number; variables: { host: string; port: string } },
+): string | undefined {
+  const address = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
+    case "EADDRINUSE":
+      return `cannot listen on ${address}: another process is listening there (an earlier pnpm dev or pnpm start still running?); stop it, or move this app with ${variables.port}`;
+    case "EACCES":
+      return `cannot listen on ${address}: permission denied (ports below 1024 need privileges); choose another port with ${variables.port}`;
+    case "EADDRNOTAVAIL":
+      return `cannot listen on ${address}: ${host} is not an address of this machine; set ${variables.host}`;
+    default:
+      return undefined;
+  }
+}
+
+/** The URL to reach an app at on this machine: a wildcard bind address is reached through loopback. */
+export function targetOf(app: { readonly host: string; readonly port: number }): string {
+  const host = app.host === "0.0.0.0" ? "127.0.0.1" : app.host === "::" ? "::1" : app.host;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${app.port}`;
+}
