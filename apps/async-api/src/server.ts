@@ -4,13 +4,20 @@
  * in-flight requests finish; then it closes, within the graceful timeout). async-api's entry point
  * runs it as it is; combined mode (apps/combined) adds sync-api's half of the API at the root.
  */
-import { createLogger, exitWhenLogged, listenFailure, redact, secretValues } from "@repo/shared-settings";
+import {
+  createLogger,
+  environmentOf,
+  exitWhenLogged,
+  listenFailure,
+  redact,
+  secretValues,
+} from "@repo/shared-settings";
 import { type AppParts, buildApp } from "./http/app.ts";
 import { EventLoopDelay, EventLoopGuard } from "./http/event-loop.ts";
 import { Lifecycle } from "./lifecycle.ts";
 import { Outbound } from "./outbound/client.ts";
 import { routeTables } from "./routes/index.ts";
-import { type AsyncApiSettings, asyncApiSettings } from "./settings/index.ts";
+import { type AsyncApiSettings, asyncApiSettings, loopbackUpstreamWarnings } from "./settings/index.ts";
 import { type FeedReader, NoteEventsRelay } from "./streams/relay.ts"; // #example
 
 export type { FeedReader } from "./streams/relay.ts"; // #example
@@ -45,6 +52,9 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
     secretValues(settings, asyncApiSettings.secrets),
   );
   logger.debug({ settings: redact(settings, asyncApiSettings.secrets) }, "settings resolved");
+  if (environmentOf(process.env) === "production") {
+    for (const warning of loopbackUpstreamWarnings(asyncApiSettings.resolve(process.env))) logger.warn(warning);
+  }
 
   const lifecycle = new Lifecycle();
   const outbound = new Outbound(settings.outbound, settings);

@@ -10,10 +10,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { UpstreamStatus } from "@repo/contracts";
 import { formatSettingsReport, type ResolvedSettings } from "@repo/shared-settings";
+import { ASYNC_PREFIX, freePort, logLines, startApp, stopAll, waitForHttp } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Outbound } from "../src/outbound/client.ts";
 import { statusRoutes } from "../src/routes/status.ts";
-import { asyncApiSettings } from "../src/settings/index.ts";
+import { asyncApiSettings, loopbackUpstreamWarnings } from "../src/settings/index.ts";
 
 const load = (upstreams: unknown, env: Record<string, string> = {}) =>
   asyncApiSettings.load({ NODE_ENV: "test", ASYNC_API_UPSTREAMS: JSON.stringify(upstreams), ...env });
@@ -115,5 +116,43 @@ describe("/async/status asks the upstreams that count for it", () => {
     await outbound.close();
     expect(answer.status).toBe(200);
     expect(answer.body.upstreams.map((u) => [u.name, u.outcome])).toEqual([["sync-api", "ok"]]);
+  });
+});
+
+describe("a production start warns about upstream URLs still pointing at this machine", () => {
+  const production = {
+    NODE_ENV: "production",
+    ASYNC_API_SECRET_KEY: "s".repeat(32),
+    ASYNC_API_AUTH__JWT_SECRET: "j".repeat(32),
+  };
+
+  it("a loopback URL from a layer in the code is named with its source; one a variable set is not", () => {
+    const warnings = (env: Record<string, string>) =>
+      loopbackUpstreamWarnings(asyncApiSettings.resolve({ ...production, ...env }));
+    const weather = { weather: { url: "http://127.0.0.1:4000", statusPath: "/" } };
+    expect(warnings({})).toEqual([
+      "upstreams.sync-api.url is http://127.0.0.1:3001 (from async-api), a loopback address, under production: set the URL this deployment calls in ASYNC_API_UPSTREAMS",
+    ]);
+    // Chosen by the deployment: sync-api beside it (pnpm start), or named in ASYNC_API_UPSTREAMS.
+    expect(warnings({ SYNC_API_PORT: "3001" })).toEqual([]);
+    expect(
+      warnings({ ASYNC_API_UPSTREAMS: JSON.stringify({ "sync-api": { url: "http://localhost:3001" }, ...weather }) }),
+    ).toEqual([]);
+    expect(warnings({ ASYNC_API_UPSTREAMS: JSON.stringify({ "sync-api": { url: "http://sync-api:3001" } }) })).toEqual(
+      [],
+    );
+  });
+
+  it("the warning is in the log of a production start", async () => {
+    const port = await freePort();
+    const app = startApp("async-api", { env: { ...production, ASYNC_API_PORT: String(port) } });
+    await waitForHttp(`http://127.0.0.1:${port}${ASYNC_PREFIX}/healthz`, { abortIf: app.exitReason });
+    expect(logLines(app)).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        msg: expect.stringContaining("upstreams.sync-api.url is http://127.0.0.1:3001"),
+      }),
+    );
+    await stopAll();
   });
 });

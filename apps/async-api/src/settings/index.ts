@@ -13,6 +13,7 @@ import {
   jsonFile,
   type LayerSource,
   layer,
+  type Resolution,
   type Settings,
   secret,
   sharedLayers,
@@ -239,3 +240,25 @@ export const asyncApiSettings = defineSettings({
 });
 
 export type AsyncApiSettings = Settings<typeof asyncApiSchema>;
+
+/** 127.0.0.0/8, localhost and ::1: an address that is this machine wherever the app runs. */
+const LOOPBACK_HOST = /^(127(\.\d{1,3}){3}|localhost|\[::1\])$/i;
+
+/**
+ * The upstreams whose URL is a loopback address only because a layer in the code says so (the
+ * app's own, development URL; a generated upstream's `http://127.0.0.1:4000`), not a variable a
+ * deployment set: under production, calls that reach nothing, or the wrong thing. A warning each
+ * at start-up names the key and where the URL came from.
+ */
+export function loopbackUpstreamWarnings(resolution: Resolution<typeof asyncApiSchema>): string[] {
+  if (!resolution.ok) return [];
+  return Object.entries(resolution.settings.upstreams).flatMap(([name, { url }]) => {
+    const source = resolution.sources.get(`upstreams.${name}.url`) ?? "";
+    // A variable (`env ASYNC_API_UPSTREAMS`, `.env ASYNC_API_UPSTREAMS`) is the deployment's own choice.
+    const fromVariable = source.startsWith("env ") || /\s(ASYNC|SYNC)_API_\w+$/.test(source);
+    if (fromVariable || !LOOPBACK_HOST.test(new URL(url).hostname)) return [];
+    return [
+      `upstreams.${name}.url is ${url} (from ${source}), a loopback address, under production: set the URL this deployment calls in ${asyncApiSettings.variable(["upstreams"])}`,
+    ];
+  });
+}
