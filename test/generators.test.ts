@@ -13,11 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProjectCopy, STEP_TIMEOUT_MS } from "./support/project-copy.ts";
 
 const copy = ProjectCopy.of("generators-", "index");
-afterAll(() => copy?.remove());
-// The copy exists wherever these tests run (they are skipped otherwise).
-const pnpm = (...args: string[]) => (copy as ProjectCopy).pnpm(...args);
-const pnpmOk = (...args: string[]) => (copy as ProjectCopy).pnpmOk(...args);
-const read = (path: string) => (copy as ProjectCopy).read(path);
+afterAll(() => copy.remove());
+const { pnpm, pnpmOk, read } = copy;
 
 /**
  * Runs a generator non-interactively. `turbo gen` exits 0 even when an action fails (turbo
@@ -29,7 +26,7 @@ async function generate(...args: string[]): Promise<string> {
   return output;
 }
 
-describe.skipIf(copy === undefined)("pnpm turbo gen sync-endpoint / async-endpoint, in a copy", () => {
+describe("pnpm turbo gen sync-endpoint / async-endpoint, in a copy", () => {
   beforeAll(async () => {
     await pnpmOk("install", "--frozen-lockfile", "--offline");
   }, STEP_TIMEOUT_MS);
@@ -62,6 +59,12 @@ describe.skipIf(copy === undefined)("pnpm turbo gen sync-endpoint / async-endpoi
         "/async/clock/{id}": { get: {} },
       });
 
+      // A migration step, as docs/adding-a-table.md starts a table: its file and its entry in the list.
+      expect(await pnpmOk("db:new", "visits")).toContain("wrote apps/sync-api/src/migrations/");
+      expect(read("apps/sync-api/src/migrations/index.ts")).toMatch(/import \{ visits \} from "\.\/\d{4}-visits\.ts";/);
+      expect(read("apps/sync-api/src/migrations/index.ts")).toMatch(/ {2}visits,\n\];/);
+      expect((await pnpm("db:new", "visits")).output).toContain("a step named visits exists already");
+
       await pnpmOk("exec", "biome", "check", ".");
       await pnpmOk(
         "turbo",
@@ -78,6 +81,7 @@ describe.skipIf(copy === undefined)("pnpm turbo gen sync-endpoint / async-endpoi
         "apps/async-api/test/weather.test.ts",
         "apps/async-api/test/clock.test.ts",
         "apps/sync-api/test/mount.test.ts",
+        "apps/sync-api/test/migrations.test.ts",
         "apps/async-api/test/mount.test.ts",
         "apps/async-api/test/outbound.test.ts",
         "packages/contracts/test/openapi.test.ts",

@@ -4,16 +4,30 @@
  * runs what .ci/run runs.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "@repo/testing";
 import { describe, expect, it } from "vitest";
-import { trackedFiles } from "./support/tracked-files.ts";
+import { filesGitWouldTrack, isGitCheckout, trackedFiles } from "./support/tracked-files.ts";
 
-const tracked = trackedFiles() ?? [];
+const tracked = trackedFiles();
 const read = (file: string) => readFileSync(join(repoRoot, file), "utf8");
 
-describe.skipIf(tracked.length === 0)("template hygiene", () => {
+describe("template hygiene", () => {
+  it.skipIf(!isGitCheckout())(
+    "without .git, the tests see the files git would track: the .gitignore walk equals git's own list",
+    () => {
+      // Tracked files, and untracked ones git does not ignore: what `git add -A` would take.
+      const git = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+        cwd: repoRoot,
+        encoding: "utf8",
+      })
+        .split("\0")
+        .filter((file) => file !== "" && existsSync(join(repoRoot, file)));
+      expect(filesGitWouldTrack(repoRoot)).toEqual([...new Set(git)].sort());
+    },
+  );
+
   it("is MIT-licensed, and every package says so", () => {
     expect(read("LICENSE")).toMatch(/^MIT License\n\nCopyright \(c\) 2026 /);
     const packages = tracked.filter((file) => file === "package.json" || file.endsWith("/package.json"));

@@ -17,6 +17,8 @@ export const EXAMPLE_PATHS: readonly string[] = [
   "packages/contracts/src/streams.ts",
   // sync-api: the notes store and its routes; the welcome page.
   "apps/sync-api/src/notes/",
+  "apps/sync-api/src/migrations/0001-notes.ts",
+  "apps/sync-api/src/migrations/0002-note-events.ts",
   "apps/sync-api/src/routes/notes.ts",
   "apps/sync-api/src/http/welcome.ts",
   "apps/sync-api/test/notes.test.ts",

@@ -16,7 +16,7 @@ import { dirname, join } from "node:path";
 import { repoRoot } from "@repo/testing";
 import { projectFiles } from "../../scripts/init-project/files.ts";
 import { killRunning, runToEnd } from "./run-to-end.ts";
-import { trackedFiles } from "./tracked-files.ts";
+import { isGitCheckout, trackedFiles } from "./tracked-files.ts";
 
 /** Every step gets minutes: the copy installs, builds and tests on a machine busy with the rest of `pnpm test`. */
 export const STEP_TIMEOUT_MS = 300_000;
@@ -30,17 +30,15 @@ export class ProjectCopy {
 
   /**
    * A copy of the tracked files, as they are in the work tree (`"work tree"`), or as git's index
-   * holds them (`"index"`: edits still being made elsewhere in a shared checkout stay out).
-   * Undefined where the workspace is not a git checkout (trackedFiles warns).
+   * holds them (`"index"`: edits still being made elsewhere in a shared checkout stay out). Where
+   * the workspace is not a git checkout, the files git would track, from the work tree.
    */
-  static of(prefix: string, source: "work tree" | "index"): ProjectCopy | undefined {
-    const tracked = trackedFiles();
-    if (tracked === undefined) return undefined;
+  static of(prefix: string, source: "work tree" | "index"): ProjectCopy {
     const copy = new ProjectCopy(prefix);
-    if (source === "index") {
+    if (source === "index" && isGitCheckout()) {
       execFileSync("git", ["checkout-index", "--all", `--prefix=${copy.dir}/`], { cwd: repoRoot });
     } else {
-      for (const file of tracked) {
+      for (const file of trackedFiles()) {
         mkdirSync(dirname(join(copy.dir, file)), { recursive: true });
         cpSync(join(repoRoot, file), join(copy.dir, file));
       }

@@ -1,42 +1,52 @@
 import type { DatabaseSync } from "node:sqlite";
+import { MIGRATIONS, type Migration } from "./migrations/index.ts";
 import { unavailable } from "./sqlite.ts";
 
-/**
- * Schema versions, in order; `PRAGMA user_version` records how many have been applied. Add the
- * app's own tables as new steps at the end: a step that has run is never edited.
- */
-const MIGRATIONS: readonly string[] = [
-  // #region example
-  `CREATE TABLE notes (
-     id         INTEGER PRIMARY KEY AUTOINCREMENT,
-     title      TEXT NOT NULL,
-     body       TEXT NOT NULL DEFAULT '',
-     created_at TEXT NOT NULL,
-     updated_at TEXT NOT NULL
-   )`,
-  // The outbox: one row per change, written in the change's transaction (see NotesStore).
-  `CREATE TABLE note_events (
-     id      INTEGER PRIMARY KEY AUTOINCREMENT,
-     type    TEXT NOT NULL CHECK (type IN ('created', 'updated', 'deleted')),
-     note_id INTEGER NOT NULL,
-     note    TEXT,
-     at      TEXT NOT NULL
-   )`,
-  // #endregion example
-];
+/** Where a database stands against this build's steps (`pnpm db:status`). */
+export interface SchemaStatus {
+  /** The steps it has had (`PRAGMA user_version`). */
+  readonly version: number;
+  /** The steps this build knows. */
+  readonly latest: number;
+  /** The names of the steps it has not had yet, in order. */
+  readonly pending: readonly string[];
+}
+
+/** The database is newer than this build: it was migrated by a later one. */
+export class DatabaseNewerThanCode extends Error {
+  override readonly name = "DatabaseNewerThanCode";
+}
+
+function userVersion(db: DatabaseSync): number {
+  return Number((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version);
+}
+
+/** Which steps a database has had, and which it has not. */
+export function schemaStatus(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): SchemaStatus {
+  const version = userVersion(db);
+  return { version, latest: migrations.length, pending: migrations.slice(version).map((m) => m.name) };
+}
 
 /**
  * Brings the schema up to date, in one write transaction, so that concurrent starters cannot
- * apply a step twice. sync-api's supervisor runs it once, before it forks any worker.
+ * apply a step twice. sync-api's supervisor runs it once, before it forks any worker. A database
+ * newer than this build is refused, never touched: an older build that set `user_version` back
+ * would have the newer one apply its steps again on tables that exist (a rollback does exactly
+ * this, unless refused).
  */
-export function migrate(db: DatabaseSync): { from: number; to: number } {
+export function migrate(db: DatabaseSync, migrations: readonly Migration[] = MIGRATIONS): { from: number; to: number } {
   db.exec("BEGIN IMMEDIATE");
   try {
-    const from = Number((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version);
-    for (let version = from; version < MIGRATIONS.length; version++) db.exec(MIGRATIONS[version] as string);
-    db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
+    const from = userVersion(db);
+    if (from > migrations.length) {
+      throw new DatabaseNewerThanCode(
+        `the database is at schema version ${from}, newer than this build's ${migrations.length}: a later build migrated it. Run that build (or a later one), or restore a backup taken before it; this build will not change it`,
+      );
+    }
+    for (const migration of migrations.slice(from)) db.exec(migration.sqlite);
+    db.exec(`PRAGMA user_version = ${migrations.length}`);
     db.exec("COMMIT");
-    return { from, to: MIGRATIONS.length };
+    return { from, to: migrations.length };
   } catch (error) {
     db.exec("ROLLBACK");
     throw error;

@@ -7,6 +7,7 @@ import cluster from "node:cluster";
 import { createLogger, exitWhenLogged, loadOrExit, redact, secretValues } from "@repo/shared-settings";
 import { Supervisor } from "./cluster/supervisor.ts";
 import { runWorker } from "./cluster/worker.ts";
+import { DatabaseNewerThanCode } from "./database.ts";
 import { prepareDatabase } from "./host.ts";
 import { openRateLimitDatabase } from "./http/rate-limit-store.ts";
 import { syncApiSettings } from "./settings/index.ts";
@@ -23,7 +24,9 @@ if (cluster.isPrimary) {
     if (from !== to) logger.info({ path: settings.database.path, from, to }, "database migrated");
     migrated = true;
   } catch (error) {
-    logger.fatal({ err: error, path: settings.database.path }, "cannot open or migrate the database");
+    // A database newer than this build is one line naming both versions, not a stack.
+    if (error instanceof DatabaseNewerThanCode) logger.fatal({ path: settings.database.path }, error.message);
+    else logger.fatal({ err: error, path: settings.database.path }, "cannot open or migrate the database");
     exitWhenLogged(logger, 1);
   }
   // The rate-limit store too: a file no worker could write stops the start here, naming it.
