@@ -29,7 +29,14 @@ function actions(runtime: Runtime): PlopTypes.ActionType[] {
   let changed: string[] = [];
   return [
     (answers) => {
-      changed = writeEndpoint(rootOf(answers), runtime, namesOf(answers as EndpointAnswers));
+      try {
+        changed = writeEndpoint(rootOf(answers), runtime, namesOf(answers as EndpointAnswers));
+      } catch (error) {
+        // turbo gen (2.11.9) exits 0 after a failed action, with Plop's garbled follow-ups: a
+        // refused name is one plain line and exit 1 instead, so scripts and CI see it.
+        process.stderr.write(`turbo gen ${runtime}-endpoint: ${(error as Error).message}; nothing was changed\n`);
+        process.exit(1);
+      }
       return `wrote ${changed.join(", ")}`;
     },
     (answers) => {
