@@ -4,6 +4,8 @@
  * (zod-fast-check knows zod 3 only; the JSON Schema ones are years old), and the subset the
  * contracts use is small: types, bounds, enums, objects, arrays, unions, `$ref` to `$defs`.
  */
+
+import { publishTrimmedLength } from "@repo/contracts";
 import fc from "fast-check";
 import { z } from "zod";
 
@@ -37,7 +39,8 @@ export type JsonSchema = {
 
 /** A zod schema's published description of what it takes (its input side), as OpenAPI shows it. */
 export function jsonSchemaOf(schema: z.ZodType): JsonSchema {
-  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+  // As the OpenAPI document publishes it: a trimming string's minimum as a pattern too.
+  return z.toJSONSchema(schema, { io: "input", unrepresentable: "any", override: publishTrimmedLength }) as JsonSchema;
 }
 
 /**
@@ -162,10 +165,12 @@ export function arbitraryFor(schema: JsonSchema, root: JsonSchema = schema): fc.
       if (schema.format === "email") return fc.emailAddress();
       if (schema.pattern) {
         const [min, max] = [schema.minLength ?? 0, schema.maxLength ?? 10_000];
+        // JSON Schema's patterns are Unicode-aware: `\S` is a code point, as zod counts lengths.
+        const pattern = new RegExp(schema.pattern, "u");
         return fc
           .oneof(
-            fc.stringMatching(new RegExp(schema.pattern)),
-            text(min, max).filter((s) => new RegExp(schema.pattern as string).test(s)),
+            fc.stringMatching(pattern),
+            text(min, max).filter((s) => pattern.test(s)),
           )
           .filter((s) => s.length >= min && s.length <= max);
       }

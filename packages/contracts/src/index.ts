@@ -45,6 +45,7 @@ export {
   internalPaths,
   methodsByPath,
 } from "./implementation.ts";
+export { publishTrimmedLength, type SchemaOverrideContext } from "./json-schema.ts";
 export { NewNote, NOTES_WRITE_SCOPE, Note, NoteChanges, NoteEvent, notes } from "./notes.ts"; // #example
 export { type OpenApiDocument, openApiDocument } from "./openapi.ts";
 export { decodeCursor, encodeCursor, PageQuery, page } from "./pagination.ts";

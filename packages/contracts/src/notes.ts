@@ -20,10 +20,10 @@ export const Note = z
 export type Note = z.infer<typeof Note>;
 
 /**
- * A title: what is left after trimming must not be empty. The pattern says so in the published
- * schema too (`minLength` alone would allow " ").
+ * A title: what is left after trimming must not be empty. The published schema says so with a
+ * pattern (`publishTrimmedLength`: `minLength` alone would allow " ").
  */
-const Title = z.string().trim().min(1).max(200).meta({ pattern: "\\S", description: "Not only whitespace" });
+const Title = z.string().trim().min(1).max(200).meta({ description: "Not only whitespace" });
 
 export const NewNote = z
   .strictObject({

@@ -2,6 +2,7 @@ import { DEFAULT_ASYNC_PREFIX } from "@repo/shared-settings";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiResponseObject } from "zod-openapi";
 import { api } from "./api.ts";
 import { type Controller, type EndpointContract, openApiPath } from "./contract.ts";
+import { publishTrimmedLength } from "./json-schema.ts";
 import { PROBLEM_CONTENT_TYPE, ProblemDetails } from "./problem.ts";
 import type { RateLimit } from "./rate-limit.ts";
 import { bearerJwt, requiredSecurity, type SecurityRequirement } from "./security.ts";
@@ -125,27 +126,31 @@ export function openApiDocument({
     }
   }
   Object.assign(paths, streamPaths(asyncPrefix, securityOf)); // #example
-  const document = createDocument({
-    openapi: "3.1.0",
-    info: {
-      title: "api-starter",
-      version: "0.0.0",
-      description:
-        "Both apps behind one origin: paths under the async prefix are served by async-api (Fastify), the rest by sync-api (Express). Errors are RFC 9457 problem details.",
-    },
-    paths,
-    components: {
-      securitySchemes: {
-        [bearerJwt.name]: {
-          type: bearerJwt.type,
-          scheme: bearerJwt.scheme,
-          bearerFormat: bearerJwt.bearerFormat,
-          description:
-            "A JWT signed with the API's key (HS256), for its issuer and audience; `pnpm token` prints one in development",
+  const document = createDocument(
+    {
+      openapi: "3.1.0",
+      info: {
+        title: "api-starter",
+        version: "0.0.0",
+        description:
+          "Both apps behind one origin: paths under the async prefix are served by async-api (Fastify), the rest by sync-api (Express). Errors are RFC 9457 problem details.",
+      },
+      paths,
+      components: {
+        securitySchemes: {
+          [bearerJwt.name]: {
+            type: bearerJwt.type,
+            scheme: bearerJwt.scheme,
+            bearerFormat: bearerJwt.bearerFormat,
+            description:
+              "A JWT signed with the API's key (HS256), for its issuer and audience; `pnpm token` prints one in development",
+          },
         },
       },
     },
-  });
+    // JSON Schema has no trim: a trimming string's minimum is published as a pattern too.
+    { override: publishTrimmedLength },
+  );
   return document as unknown as OpenApiDocument;
 }
 
