@@ -20,7 +20,7 @@ describe("strings that trim before their checks", () => {
     ["trim().min(1)", z.string().trim().min(1)],
     ["trim().min(1).max(200)", z.string().trim().min(1).max(200)],
     ["trim().min(3).max(20)", z.string().trim().min(3).max(20)],
-    ["in an object", z.strictObject({ name: z.string().trim().min(2).max(50), note: z.string().max(5) })],
+    ["in an object", z.strictObject({ name: z.string().trim().min(2).max(50), remark: z.string().max(5) })],
   ])("%s: every value generated from the published schema is valid", (_name, schema) => {
     validFromItsSchema(schema);
   });

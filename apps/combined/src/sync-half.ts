@@ -76,5 +76,10 @@ export function syncHalf(
       });
     }
     if (options.welcome) serveWelcome(app, settings.asyncPrefix, settings.auth); // #example
+    // The first page, as sync-api's docsRouter serves it, where no other page took `/`.
+    if (options.apiReference && !app.hasRoute({ method: "GET", url: "/" })) {
+      const first = API_REFERENCE.firstPage(document);
+      app.get("/", (_request, reply) => reply.type("text/html; charset=utf-8").send(first));
+    }
   };
 }

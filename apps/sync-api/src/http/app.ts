@@ -75,8 +75,8 @@ export function createApp(
     ...(hooks.onHandlerEnd ? { onHandlerEnd: hooks.onHandlerEnd } : {}),
   });
   app.use(router);
-  if (settings.apiReference) app.use(docsRouter(openApiDocument({ asyncPrefix: settings.asyncPrefix })));
   if (settings.welcomePage) serveWelcome(app, settings.asyncPrefix, settings.auth); // #example
+  if (settings.apiReference) app.use(docsRouter(openApiDocument({ asyncPrefix: settings.asyncPrefix })));
 
   app.use((req: Request, res: Response) => {
     sendProblem(req, res, problem({ status: 404, detail: `No route for ${req.method} ${req.path}` }));
