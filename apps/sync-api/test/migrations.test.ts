@@ -12,7 +12,7 @@ import { promisify } from "node:util";
 import { freePort, repoRoot, startApp, stopAll } from "@repo/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { DatabaseNewerThanCode, migrate, schemaStatus } from "../src/database.ts";
-import type { Migration } from "../src/migrations/index.ts";
+import { MIGRATIONS, type Migration } from "../src/migrations/index.ts";
 
 afterAll(stopAll);
 
@@ -101,7 +101,10 @@ describe("sync-api and the db commands on a database newer than the build", () =
     const env = { SYNC_API_DATABASE__PATH: path };
     expect(await pnpm(["db:status"], env)).toMatchObject({ code: 0, output: expect.stringContaining("not made yet") });
     const migrated = await pnpm(["db:migrate"], env);
-    expect(migrated).toMatchObject({ code: 0, output: expect.stringMatching(/migrated from version 0 to \d+/) });
+    // (A project without tables yet, as --no-examples leaves it, has no step to apply.)
+    const applied =
+      MIGRATIONS.length > 0 ? `migrated from version 0 to ${MIGRATIONS.length}` : "up to date at version 0";
+    expect(migrated).toMatchObject({ code: 0, output: expect.stringContaining(applied) });
     expect(await pnpm(["db:status"], env)).toMatchObject({ code: 0, output: expect.stringContaining("up to date") });
 
     const refused = await pnpm(["db:migrate"], { SYNC_API_DATABASE__PATH: newer() });
