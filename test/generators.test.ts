@@ -36,13 +36,14 @@ describe("pnpm turbo gen sync-endpoint / async-endpoint, in a copy", () => {
     "writes contract, handler, route entry, test and upstream setting; lint, typecheck and tests pass",
     async () => {
       await generate("sync-endpoint", "--args", "reports");
+      await generate("sync-resource", "--args", "visits");
       await generate("async-endpoint", "--args", "weather", "weather-service");
       await generate("async-endpoint", "--args", "clock", "none");
 
       // Each in a controller of its generator's runtime, joined to api, served by that app only.
       expect(read("packages/contracts/src/reports.ts")).toContain('controller("reports", "sync"');
       expect(read("packages/contracts/src/weather.ts")).toContain('controller("weather", "async"');
-      expect(read("packages/contracts/src/api.ts")).toMatch(/sync: \[[^\]]*\breports,?\s*\]/);
+      expect(read("packages/contracts/src/api.ts")).toMatch(/sync: \[[^\]]*\breports,\s*visits,?\s*\]/);
       expect(read("packages/contracts/src/api.ts")).toMatch(/async: \[[^\]]*\bweather, clock\]/);
       expect(read("apps/sync-api/src/routes/index.ts")).toContain("reportsRoutes,");
       expect(read("apps/async-api/src/routes/index.ts")).toContain("weatherRoutes({ outbound }),");
@@ -56,15 +57,23 @@ describe("pnpm turbo gen sync-endpoint / async-endpoint, in a copy", () => {
       expect(read("apps/async-api/src/routes/weather.ts")).toContain("{ signal, requestId: id }");
       expect(JSON.parse(read("packages/contracts/openapi.json")).paths).toMatchObject({
         "/reports/{id}": { get: {} },
+        "/visits": { post: {} },
+        "/visits/{id}": { get: {} },
         "/async/weather/{id}": { get: {} },
         "/async/clock/{id}": { get: {} },
       });
 
       // A migration step, as docs/adding-a-table.md starts a table: its file and its entry in the list.
-      expect(await pnpmOk("db:new", "visits")).toContain("wrote apps/sync-api/src/migrations/");
+      // The resource over a table: its migration step listed, its handlers given the database.
       expect(read("apps/sync-api/src/migrations/index.ts")).toMatch(/import \{ visits \} from "\.\/\d{4}-visits\.ts";/);
-      expect(read("apps/sync-api/src/migrations/index.ts")).toMatch(/ {2}visits,\n\];/);
-      expect((await pnpm("db:new", "visits")).output).toContain("a step named visits exists already");
+      expect(read("apps/sync-api/src/routes/index.ts")).toContain("visitsRoutes({ db: dependencies.db }),");
+      // A migration step alone, as docs/adding-a-table.md starts a table: its file and its entry in the list.
+      expect(await pnpmOk("db:new", "audit-log")).toContain("wrote apps/sync-api/src/migrations/");
+      expect(read("apps/sync-api/src/migrations/index.ts")).toMatch(
+        /import \{ auditLog \} from "\.\/\d{4}-audit-log\.ts";/,
+      );
+      expect(read("apps/sync-api/src/migrations/index.ts")).toMatch(/ {2}auditLog,\n\];/);
+      expect((await pnpm("db:new", "audit-log")).output).toContain("a step named audit-log exists already");
 
       await pnpmOk("exec", "biome", "check", ".");
       await pnpmOk(
@@ -79,6 +88,7 @@ describe("pnpm turbo gen sync-endpoint / async-endpoint, in a copy", () => {
         "run",
         ...["contracts", "sync-api", "async-api"].flatMap((name) => ["--project", name]),
         "apps/sync-api/test/reports.test.ts",
+        "apps/sync-api/test/visits.test.ts",
         "apps/async-api/test/weather.test.ts",
         "apps/async-api/test/clock.test.ts",
         "apps/sync-api/test/mount.test.ts",

@@ -3,6 +3,7 @@
  *
  *   pnpm turbo gen sync-endpoint                          # asks for the name
  *   pnpm turbo gen sync-endpoint --args reports           # GET /reports/:id in sync-api
+ *   pnpm turbo gen sync-resource --args visits            # POST /visits, GET /visits/:id over a table
  *   pnpm turbo gen async-endpoint --args weather none     # GET /async/weather/:id in async-api
  *   pnpm turbo gen async-endpoint --args weather weather-service   # … calling that upstream
  *
@@ -25,16 +26,16 @@ function run(root: string, command: string, args: string[]): void {
 }
 
 /** The generator's actions: write the endpoint, regenerate OpenAPI, format the files touched. */
-function actions(runtime: Runtime): PlopTypes.ActionType[] {
+function actions(generator: string, runtime: Runtime, fixed: Partial<EndpointAnswers> = {}): PlopTypes.ActionType[] {
   let changed: string[] = [];
   return [
     (answers) => {
       try {
-        changed = writeEndpoint(rootOf(answers), runtime, namesOf(answers as EndpointAnswers));
+        changed = writeEndpoint(rootOf(answers), runtime, namesOf({ ...(answers as EndpointAnswers), ...fixed }));
       } catch (error) {
         // turbo gen (2.11.9) exits 0 after a failed action, with Plop's garbled follow-ups: a
         // refused name is one plain line and exit 1 instead, so scripts and CI see it.
-        process.stderr.write(`turbo gen ${runtime}-endpoint: ${(error as Error).message}; nothing was changed\n`);
+        process.stderr.write(`turbo gen ${generator}: ${(error as Error).message}; nothing was changed\n`);
         process.exit(1);
       }
       return `wrote ${changed.join(", ")}`;
@@ -62,7 +63,13 @@ export default function generators(plop: PlopTypes.NodePlopAPI): void {
   plop.setGenerator("sync-endpoint", {
     description: "A sync endpoint (blocking work) in sync-api: contract, handler, route, test, OpenAPI",
     prompts: [namePrompt],
-    actions: actions("sync"),
+    actions: actions("sync-endpoint", "sync"),
+  });
+  plop.setGenerator("sync-resource", {
+    description:
+      "A sync resource over a table of its own in sync-api: migration step, contract (create, read), handlers on the database, route, test",
+    prompts: [namePrompt],
+    actions: actions("sync-resource", "sync", { storage: "db" }),
   });
   plop.setGenerator("async-endpoint", {
     description: "An async endpoint (waiting work) in async-api, optionally calling an upstream",
@@ -77,6 +84,6 @@ export default function generators(plop: PlopTypes.NodePlopAPI): void {
           /^[a-z0-9][a-z0-9-]*$/.test(input.trim()) || "lower-case letters, digits and hyphens, or none",
       },
     ],
-    actions: actions("async"),
+    actions: actions("async-endpoint", "async"),
   });
 }

@@ -5,8 +5,9 @@
  * upstream, the upstream's setting. The runtime comes from the generator, never from an answer,
  * so a controller is never mixed and never lands in the other app.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeMigrationStep } from "../../apps/sync-api/src/migrations/new-step.ts";
 
 export type Runtime = "sync" | "async";
 
@@ -15,6 +16,8 @@ export interface EndpointAnswers {
   readonly name: string;
   /** An upstream the async endpoint calls, by its settings name; `none` (or empty) for none. */
   readonly upstream?: string;
+  /** Where a sync endpoint keeps its items: `db` (a table in sync-api's database), or `none`. */
+  readonly storage?: string;
 }
 
 export interface Names {
@@ -24,6 +27,8 @@ export interface Names {
   /** The item schema: `WeatherAlertsItem`. */
   readonly item: string;
   readonly upstream: string | undefined;
+  /** A sync endpoint over a table of its own (`db`): a migration step, create and read. */
+  readonly table: string | undefined;
 }
 
 const NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -43,11 +48,14 @@ export function namesOf(answers: EndpointAnswers): Names {
   if (upstream && upstream !== "none" && !/^[a-z0-9][a-z0-9-]*$/.test(upstream)) {
     throw new Error(`"${upstream}" cannot name an upstream: lower-case letters, digits and hyphens`);
   }
+  const storage = answers.storage?.trim() || "none";
+  if (storage !== "db" && storage !== "none") throw new Error(`"${storage}" is no storage: db or none`);
   return {
     kebab: name,
     camel,
     item: `${camel[0]?.toUpperCase()}${camel.slice(1)}Item`,
     upstream: upstream && upstream !== "none" ? upstream : undefined,
+    table: storage === "db" ? name.replaceAll("-", "_") : undefined,
   };
 }
 
@@ -64,10 +72,13 @@ export function paths(runtime: Runtime, names: Names) {
     routeTable: `${app}/src/routes/index.ts`,
     test: `${app}/test/${names.kebab}.test.ts`,
     settings: `${app}/src/settings/index.ts`,
+    migrations: `${app}/src/migrations`,
   };
 }
 
-export function contractSource(runtime: Runtime, { kebab, camel, item, upstream }: Names): string {
+export function contractSource(runtime: Runtime, names: Names): string {
+  if (runtime === "sync" && names.table) return tableContractSource(names);
+  const { kebab, camel, item, upstream } = names;
   const failures = upstream ? ", 502: ProblemDetails, 504: ProblemDetails" : "";
   return `import { z } from "zod";
 import { controller } from "./contract.ts";
@@ -89,7 +100,80 @@ export const ${camel} = controller("${camel}", "${runtime}", {
 `;
 }
 
-export function handlerSource(runtime: Runtime, { kebab, camel, item, upstream }: Names): string {
+/** A sync resource over a table of its own: create one item, read one. */
+function tableContractSource({ kebab, camel, item }: Names): string {
+  return `import { z } from "zod";
+import { controller } from "./contract.ts";
+import { ProblemDetails } from "./problem.ts";
+
+/** One ${kebab} item, as the ${kebab} table holds it: replace these fields with the resource's own. */
+export const ${item} = z.strictObject({ id: z.int().positive(), name: z.string() }).meta({ id: "${item}" });
+
+/** What a client sends to make one (the id is the table's). */
+export const New${item} = z
+  .strictObject({ name: z.string().trim().min(1).max(200) })
+  .meta({ id: "New${item}" });
+
+/** ${kebab}: sync endpoints over sync-api's database, served by sync-api. */
+export const ${camel} = controller("${camel}", "sync", {
+  create: {
+    method: "POST",
+    path: "/${kebab}",
+    summary: "Make one ${kebab} item",
+    body: New${item},
+    responses: { 201: ${item} },
+    // Public. To require a token: security: bearer("<scope>"), from ./security.ts (docs/contracts.md).
+  },
+  get: {
+    method: "GET",
+    path: "/${kebab}/:id",
+    summary: "Read one ${kebab} item",
+    params: z.object({ id: z.coerce.number().int().positive() }),
+    responses: { 200: ${item}, 404: ProblemDetails },
+  },
+});
+`;
+}
+
+/** The migration step that makes the table (docs/adding-a-table.md). */
+export function tableSql({ table }: Names): string {
+  return `CREATE TABLE ${table} (\n     id   INTEGER PRIMARY KEY AUTOINCREMENT,\n     name TEXT NOT NULL\n   )`;
+}
+
+export function handlerSource(runtime: Runtime, names: Names): string {
+  const { kebab, camel, item, upstream, table } = names;
+  if (runtime === "sync" && table) {
+    return `import type { DatabaseSync } from "node:sqlite";
+import { ${camel}, problem } from "@repo/contracts";
+import { transaction } from "../database.ts";
+import { route } from "../http/route.ts";
+
+interface ${item}Row {
+  id: number;
+  name: string;
+}
+
+/**
+ * ${kebab}: synchronous handlers over the ${table} table (its migration step is in
+ * src/migrations/), on the connection of the host that runs them (docs/adding-a-table.md).
+ */
+export function ${camel}Routes({ db }: { db: DatabaseSync }) {
+  const insert = db.prepare("INSERT INTO ${table} (name) VALUES (:name) RETURNING id, name");
+  const select = db.prepare("SELECT id, name FROM ${table} WHERE id = :id");
+  return route(${camel}, {
+    create: ({ body }) => {
+      const row = transaction(db, () => insert.get({ name: body.name }) as unknown as ${item}Row);
+      return { status: 201, body: row, headers: { location: \`/${kebab}/\${row.id}\` } };
+    },
+    get: ({ params }) => {
+      const row = select.get({ id: params.id }) as unknown as ${item}Row | undefined;
+      if (row) return { status: 200, body: row };
+      return { status: 404, body: problem({ status: 404, detail: \`There is no ${kebab} item \${params.id}\` }) };
+    },
+  });
+}
+`;
+  }
   if (runtime === "sync") {
     return `import { ${camel} } from "@repo/contracts";
 import { route } from "../http/route.ts";
@@ -137,7 +221,54 @@ export function ${camel}Routes({ outbound }: { outbound: Outbound }) {
 `;
 }
 
-export function testSource(runtime: Runtime, { kebab, camel, upstream }: Names): string {
+export function testSource(runtime: Runtime, { kebab, camel, upstream, table }: Names): string {
+  if (runtime === "sync" && table) {
+    return `/** ${kebab} through the typed client, against sync-api in its own process and a database of its own. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient, ${camel} } from "@repo/contracts";
+import { freePort, startApp, stopAll, waitForHttp } from "@repo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const dir = mkdtempSync(join(tmpdir(), "${kebab}-"));
+let baseUrl = "";
+
+beforeAll(async () => {
+  const port = await freePort();
+  const app = startApp("sync-api", {
+    env: { SYNC_API_PORT: String(port), SYNC_API_WORKERS: "1", SYNC_API_DATABASE__PATH: join(dir, "test.sqlite") },
+  });
+  baseUrl = \`http://127.0.0.1:\${port}\`;
+  await waitForHttp(\`\${baseUrl}/healthz\`, { abortIf: app.exitReason });
+});
+afterAll(async () => {
+  await stopAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("${kebab}", () => {
+  const client = () => createClient({ baseUrl }).controller(${camel});
+
+  it("makes an item in the table and reads it back", async () => {
+    const made = await client().create({ body: { name: "  first  " } });
+    expect(made).toMatchObject({ status: 201, body: { name: "first" } });
+    const id = (made.body as { id: number }).id;
+    expect(await client().get({ params: { id } })).toMatchObject({ status: 200, body: { id, name: "first" } });
+  });
+
+  it("answers 404 for an item that is not there, and 400 for a blank name", async () => {
+    expect(await client().get({ params: { id: 999_999 } })).toMatchObject({ status: 404 });
+    const response = await fetch(\`\${baseUrl}/${kebab}\`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: " " }),
+    });
+    expect(response.status).toBe(400);
+  });
+});
+`;
+  }
   if (runtime === "sync") {
     return `/** ${kebab} through the typed client, against sync-api in its own process. */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -301,8 +432,9 @@ function addImport(text: string, line: string): string {
 }
 
 /** The route-table entry: a constant, or a call with what the handler needs. */
-function routeEntry(runtime: Runtime, { camel, upstream }: Names): string {
+function routeEntry(runtime: Runtime, { camel, upstream, table }: Names): string {
   if (runtime === "async" && upstream) return `${camel}Routes({ outbound })`;
+  if (runtime === "sync" && table) return `${camel}Routes({ db: dependencies.db })`;
   return `${camel}Routes`;
 }
 
@@ -311,6 +443,12 @@ export function checkFree(root: string, runtime: Runtime, names: Names): void {
   const files = paths(runtime, names);
   for (const path of [files.contract, files.handler, files.test]) {
     if (existsSync(join(root, path))) throw new Error(`${path} exists already: pick another name`);
+  }
+  if (runtime === "sync" && names.table) {
+    const steps = readdirSync(join(root, files.migrations));
+    if (steps.some((file) => file.endsWith(`-${names.kebab}.ts`))) {
+      throw new Error(`${files.migrations} has a step named ${names.kebab} already: pick another name`);
+    }
   }
   const index = readFileSync(join(root, files.contractsIndex), "utf8");
   if (new RegExp(`\\b(${names.camel}|${names.item})\\b`).test(index)) {
@@ -350,6 +488,10 @@ export function writeEndpoint(root: string, runtime: Runtime, names: Names): str
     ),
   );
   const changed = [files.contract, files.handler, files.test, files.contractsIndex, files.api, files.routeTable];
+  if (runtime === "sync" && names.table) {
+    const step = writeMigrationStep(join(root, files.migrations), names.kebab, tableSql(names));
+    changed.push(`${files.migrations}/${step}`, `${files.migrations}/index.ts`);
+  }
   if (runtime === "async" && names.upstream) {
     const upstream = names.upstream;
     const settings = readFileSync(join(root, files.settings), "utf8");

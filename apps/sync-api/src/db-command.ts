@@ -4,12 +4,13 @@
  * NODE_ENV given). The supervisor applies pending steps at start-up too; `db:migrate` does it
  * without starting the app (a deploy step, say). Exits 1 on a database newer than this build.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { environmentOf, loadOrExit } from "@repo/shared-settings";
 import { DatabaseNewerThanCode, migrate, schemaStatus } from "./database.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
+import { STEP_NAME, writeMigrationStep } from "./migrations/new-step.ts";
 import { syncApiSettings } from "./settings/index.ts";
 import { openDatabase } from "./sqlite.ts";
 
@@ -68,45 +69,17 @@ function migrateNow(): void {
 
 /** Writes the next step's file and adds it at the end of src/migrations/index.ts. */
 function newMigration(name: string | undefined): void {
-  if (!name || !/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name)) fail(USAGE, 2);
-  if (!fileURLToPath(MIGRATIONS_DIR).includes("/src/"))
-    fail("pnpm db:new writes source files: run it in the repository, not from a build");
-  const files = readdirSync(MIGRATIONS_DIR).filter((file) => /^\d{4}-.+\.ts$/.test(file));
-  if (files.some((file) => file.slice(5) === `${name}.ts`)) fail(`a step named ${name} exists already`);
-  const number = String(Math.max(0, ...files.map((file) => Number(file.slice(0, 4)))) + 1).padStart(4, "0");
-  const identifier = name.replace(/-([a-z0-9])/g, (_, letter: string) => letter.toUpperCase());
-  const file = `${number}-${name}.ts`;
-  writeFileSync(
-    new URL(file, MIGRATIONS_DIR),
-    `import type { Migration } from "./migration.ts";
-
-/** What this step changes, and why. Once it has run anywhere, never edit it: add another step. */
-export const ${identifier}: Migration = {
-  name: "${name}",
-  sqlite: \`CREATE TABLE ${name.replaceAll("-", "_")} (
-     id INTEGER PRIMARY KEY AUTOINCREMENT
-   )\`,
-};
-`,
-  );
-  const indexUrl = new URL("index.ts", MIGRATIONS_DIR);
-  const index = readFileSync(indexUrl, "utf8");
-  const withImport = index.replace(
-    /^import type \{ Migration \} from "\.\/migration\.ts";$/m,
-    `import { ${identifier} } from "./${file}";\n$&`,
-  );
-  // The list, with entries or empty (`[]`, as Biome writes it once --no-examples took the examples').
-  const list = /(export const MIGRATIONS: readonly Migration\[\] = \[)([\s\S]*?)\];/;
-  const updated = withImport.replace(
-    list,
-    (_, open: string, entries: string) => `${open}${entries.trimEnd()}\n  ${identifier},\n];`,
-  );
-  if (!list.test(withImport) || withImport === index) {
-    fail(`cannot find the MIGRATIONS list in ${fileURLToPath(indexUrl)}: add ${identifier} from ./${file} by hand`);
+  if (!name || !STEP_NAME.test(name)) fail(USAGE, 2);
+  const dir = fileURLToPath(MIGRATIONS_DIR);
+  if (!dir.includes("/src/")) fail("pnpm db:new writes source files: run it in the repository, not from a build");
+  let file: string;
+  try {
+    file = writeMigrationStep(dir, name);
+  } catch (error) {
+    fail((error as Error).message);
   }
-  writeFileSync(indexUrl, updated);
   process.stdout.write(
-    `wrote apps/sync-api/src/migrations/${file} (step ${Number(number)}) and added it to src/migrations/index.ts: write its SQL, then pnpm db:migrate (or start sync-api)\n`,
+    `wrote apps/sync-api/src/migrations/${file} (step ${Number(file.slice(0, 4))}) and added it to src/migrations/index.ts: write its SQL, then pnpm db:migrate (or start sync-api)\n`,
   );
 }
 
