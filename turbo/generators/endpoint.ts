@@ -221,10 +221,9 @@ export function ${camel}Routes({ outbound }: { outbound: Outbound }) {
 `;
 }
 
-export function testSource(runtime: Runtime, { kebab, camel, upstream, table }: Names): string {
-  if (runtime === "sync" && table) {
-    return `/** ${kebab} through the typed client, against sync-api in its own process and a database of its own. */
-import { mkdtempSync, rmSync } from "node:fs";
+/** A sync endpoint's test file, but for its cases: sync-api in its own process, a database of its own. */
+function syncTestSetup({ kebab, camel }: Names): string {
+  return `import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, ${camel} } from "@repo/contracts";
@@ -246,7 +245,14 @@ afterAll(async () => {
   await stopAll();
   rmSync(dir, { recursive: true, force: true });
 });
+`;
+}
 
+export function testSource(runtime: Runtime, names: Names): string {
+  const { kebab, camel, upstream, table } = names;
+  if (runtime === "sync" && table) {
+    return `/** ${kebab} through the typed client, against sync-api in its own process and a database of its own. */
+${syncTestSetup(names)}
 describe("${kebab}", () => {
   const client = () => createClient({ baseUrl }).controller(${camel});
 
@@ -271,29 +277,7 @@ describe("${kebab}", () => {
   }
   if (runtime === "sync") {
     return `/** ${kebab} through the typed client, against sync-api in its own process. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createClient, ${camel} } from "@repo/contracts";
-import { freePort, startApp, stopAll, waitForHttp } from "@repo/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const dir = mkdtempSync(join(tmpdir(), "${kebab}-"));
-let baseUrl = "";
-
-beforeAll(async () => {
-  const port = await freePort();
-  const app = startApp("sync-api", {
-    env: { SYNC_API_PORT: String(port), SYNC_API_WORKERS: "1", SYNC_API_DATABASE__PATH: join(dir, "test.sqlite") },
-  });
-  baseUrl = \`http://127.0.0.1:\${port}\`;
-  await waitForHttp(\`\${baseUrl}/healthz\`, { abortIf: app.exitReason });
-});
-afterAll(async () => {
-  await stopAll();
-  rmSync(dir, { recursive: true, force: true });
-});
-
+${syncTestSetup(names)}
 describe("${kebab}", () => {
   it("answers GET /${kebab}/:id", async () => {
     const client = createClient({ baseUrl }).controller(${camel});
