@@ -44,15 +44,14 @@ export default defineConfig({
     // Tests start real processes on real ports; give them room on a 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // VITEST_REPORT names a second run's report (`test:prefix`: reports/vitest-prefix.json).
-    reporters: process.env.CI
-      ? [
-          "default",
-          [
-            "json",
-            { outputFile: `reports/vitest${process.env.VITEST_REPORT ? `-${process.env.VITEST_REPORT}` : ""}.json` },
-          ],
-        ]
-      : ["default"],
+    // A JSON report for `pnpm test`'s closing line (scripts/test-summary.mjs); VITEST_REPORT names a
+    // second run's report (`test:prefix`: reports/vitest-prefix.json).
+    reporters: [
+      "default",
+      [
+        "json",
+        { outputFile: `reports/vitest${process.env.VITEST_REPORT ? `-${process.env.VITEST_REPORT}` : ""}.json` },
+      ],
+    ],
   },
 });

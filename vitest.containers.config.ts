@@ -18,6 +18,6 @@ export default defineConfig({
     // Image builds (cached after the first), stacks that start and update at Docker's pace.
     testTimeout: 10 * 60_000,
     hookTimeout: 20 * 60_000,
-    reporters: process.env.CI ? ["default", ["json", { outputFile: "reports/vitest-containers.json" }]] : ["default"],
+    reporters: ["default", ["json", { outputFile: "reports/vitest-containers.json" }]],
   },
 });

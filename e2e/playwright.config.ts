@@ -11,7 +11,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
-import { ASYNC_PREFIX, dockerMissing, freePort, nginxBinary } from "@repo/testing";
+import { ASYNC_PREFIX, dockerMissing, freePort, nginxBinary, runsHere } from "@repo/testing";
 import { chooseBrowser } from "./browser.ts";
 
 // The config is loaded again in every worker process: ports chosen once here reach them through
@@ -47,18 +47,12 @@ const proxyMissing =
     : proxy === "containers"
       ? dockerMissing()
       : undefined;
-if (proxyMissing) {
-  if (process.env.CI) throw new Error(`e2e: ${proxyMissing}`);
-  process.env.E2E_SKIP_REASON = proxyMissing;
-  console.warn(`\n  ⚠  e2e tests through ${proxy} SKIPPED: ${proxyMissing}\n`);
-}
+if (!runsHere(`e2e tests through ${proxy}`, proxyMissing)) process.env.E2E_SKIP_REASON = proxyMissing;
 
+// A machine without a browser skips these tests loudly; CI must not.
 const browser = chooseBrowser();
-if (browser.kind === "missing") {
-  // A machine without a browser skips these tests loudly; CI must not.
-  if (process.env.CI) throw new Error(`e2e: ${browser.reason}`);
+if (!runsHere("e2e tests", browser.kind === "missing" ? browser.reason : undefined) && browser.kind === "missing") {
   process.env.E2E_SKIP_REASON = browser.reason;
-  console.warn(`\n  ⚠  e2e tests SKIPPED: ${browser.reason}\n`);
 }
 
 // Playwright starts these in order, each once the one before answers at its own health URL.
@@ -83,7 +77,7 @@ export default defineConfig({
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
   workers: 2,
-  reporter: process.env.CI ? [["list"], ["json", { outputFile: `../reports/playwright-${proxy}.json` }]] : [["list"]],
+  reporter: [["list"], ["json", { outputFile: `../reports/playwright-${proxy}.json` }]],
   use: {
     baseURL: origin,
     trace: "retain-on-failure",

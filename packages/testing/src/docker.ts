@@ -13,6 +13,7 @@ import { ASYNC_PREFIX } from "./async-prefix.ts";
 import { ONE_CLIENT_LOAD_LIMITS } from "./nginx.ts";
 import { freePort } from "./ports.ts";
 import { repoRoot } from "./process.ts";
+import { runsHere } from "./skips.ts";
 import { waitForHttp } from "./wait.ts";
 
 const run = promisify(execFile);
@@ -234,9 +235,5 @@ export async function startComposeStack(options: ComposeStackOptions = {}): Prom
  * developer's machine may have none), except under CI=true, where that is an error.
  */
 export function dockerTestsRun(what: string): boolean {
-  const missing = dockerMissing();
-  if (!missing) return true;
-  if (process.env.CI) throw new Error(`${what}: ${missing}`);
-  console.warn(`\n  ⚠  ${what} SKIPPED: ${missing}\n`);
-  return false;
+  return runsHere(what, dockerMissing());
 }

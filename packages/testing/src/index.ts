@@ -64,6 +64,7 @@ export {
 export { burst, type RateLimitHeaders, rateLimitHeaders } from "./rate-limit.ts";
 export { parseAnswer, type RawAnswer, rawExchange, rawHead } from "./raw-exchange.ts";
 export { type RawRequestSpec, type RawResponse, rawRequest, requestBytes } from "./raw-http.ts";
+export { runsHere } from "./skips.ts";
 export { readSse, type SseMessage } from "./sse.ts";
 export { type TrickleOptions, trickle } from "./trickle.ts";
 export { waitFor, waitForHttp } from "./wait.ts";

@@ -1,11 +1,15 @@
-// Sums every runner's results into the closing line `N passed, N failed`: Vitest and Playwright
-// count tests (from their JSON reports); lint and type-check tasks count as one check each (from
-// turbo's run summary). A runner that failed without writing its report counts as one failure.
+// Sums every runner's results into the closing line `N passed, N failed, N skipped`: Vitest and
+// Playwright count tests (from their JSON reports in reports/); lint and type-check tasks count as
+// one check each (from turbo's run summary in .turbo/runs/). A runner that failed without writing
+// its report counts as one failure. `pnpm test` (scripts/test.mjs) prints it last; .ci/run again
+// after the Docker engine's teardown. The reasons of skipped tests, once each (reports/skips.txt,
+// written by @repo/testing's skipUnless), come before it.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 
 const exitStatus = Number(process.argv[2] ?? 1);
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 const lines = [];
 
 function readJson(path) {
@@ -19,6 +23,7 @@ function vitestRun(name, path) {
   if (report) {
     passed += report.numPassedTests;
     failed += report.numFailedTests;
+    skipped += report.numPendingTests + report.numTodoTests;
     lines.push(
       `${name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`,
     );
@@ -36,10 +41,11 @@ for (const file of existsSync("reports") ? readdirSync("reports").sort() : []) {
   if (!match) continue;
   const report = readJson(`reports/${file}`);
   playwright[match[1]] = report;
-  const { expected, unexpected, flaky, skipped } = report.stats;
+  const { expected, unexpected, flaky, skipped: notRun } = report.stats;
   passed += expected + flaky;
   failed += unexpected;
-  lines.push(`playwright via ${match[1]}: ${expected + flaky} passed, ${unexpected} failed, ${skipped} skipped`);
+  skipped += notRun;
+  lines.push(`playwright via ${match[1]}: ${expected + flaky} passed, ${unexpected} failed, ${notRun} skipped`);
 }
 
 // turbo's summary of the run: each task's exit code.
@@ -86,6 +92,12 @@ if (exitStatus !== 0 && failed === 0) {
   lines.push(`pnpm test exited ${exitStatus} with no failure counted above`);
 }
 
+// Why tests were skipped, once each: the tools this machine lacks, say.
+const reasons = existsSync("reports/skips.txt")
+  ? [...new Set(readFileSync("reports/skips.txt", "utf8").split("\n").filter(Boolean))]
+  : [];
+if (reasons.length > 0) lines.push("skipped, because:", ...reasons.map((reason) => `  ${reason}`));
+
 console.log(`\n${lines.map((l) => `  ${l}`).join("\n")}\n`);
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);
