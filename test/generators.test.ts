@@ -97,6 +97,20 @@ describe("pnpm turbo gen sync-endpoint / async-endpoint, in a copy", () => {
         "apps/async-api/test/outbound.test.ts",
         "packages/contracts/test/openapi.test.ts",
       );
+      // The whole suite's contract on the output: the property suite sends every endpoint, the
+      // generated ones among them, generated requests through a running stack (the dev proxy's;
+      // nginx's is the same routing, tested in the repository's own run). The new upstream is
+      // called through its stand-in, which the generator wrote.
+      expect(read("apps/async-api/test/stand-ins/weather-service.ts")).toContain("export default function standIn");
+      await pnpmOk(
+        "exec",
+        "env",
+        "PROPERTY_TARGETS=dev",
+        "PROPERTY_RUNS=5",
+        "vitest",
+        "run",
+        "test/properties/api.test.ts",
+      );
     },
     5 * STEP_TIMEOUT_MS,
   );

@@ -5,7 +5,7 @@
  * upstream, the upstream's setting. The runtime comes from the generator, never from an answer,
  * so a controller is never mixed and never lands in the other app.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeMigrationStep } from "../../apps/sync-api/src/migrations/new-step.ts";
 
@@ -73,6 +73,8 @@ export function paths(runtime: Runtime, names: Names) {
     test: `${app}/test/${names.kebab}.test.ts`,
     settings: `${app}/src/settings/index.ts`,
     migrations: `${app}/src/migrations`,
+    /** The upstreams' stand-ins, which @repo/testing starts for the suites that run whole stacks. */
+    standIns: "apps/async-api/test/stand-ins",
   };
 }
 
@@ -377,6 +379,36 @@ describe("${kebab}", () => {
 `;
 }
 
+/**
+ * A new upstream's stand-in: a healthy service answering every `GET /<resource>/<id>` with an
+ * item, the shape the generated endpoints read. The whole-stack suites call it instead of the
+ * real service (@repo/testing's startStandIns); make it answer as the real service does.
+ */
+export function standInSource(upstream: string): string {
+  return `/**
+ * The ${upstream} upstream's stand-in, for the suites that start whole stacks (@repo/testing's
+ * startStandIns, which serves every file of this folder under its upstream's name): a healthy
+ * ${upstream}, answering each GET /<resource>/<id> with an item. Make it answer as the real service does.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+export default function standIn(req: IncomingMessage, res: ServerResponse): void {
+  const path = req.url?.split("?", 1)[0] ?? "/";
+  const item = /^\\/[a-z0-9-]+\\/(\\d+)$/.exec(path);
+  if (req.method === "GET" && item) {
+    const id = Number(item[1]);
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id, name: \`upstream \${id}\` }));
+    return;
+  }
+  if (req.method === "GET" && path === "/healthz") {
+    res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+    return;
+  }
+  res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not found"}');
+}
+`;
+}
+
 /** A file's text with `edit` applied; throws, naming the file, when the edit finds no anchor. */
 function editFile(root: string, path: string, edit: (text: string) => string): void {
   const file = join(root, path);
@@ -478,6 +510,12 @@ export function writeEndpoint(root: string, runtime: Runtime, names: Names): str
   }
   if (runtime === "async" && names.upstream) {
     const upstream = names.upstream;
+    const standIn = `${files.standIns}/${upstream}.ts`;
+    if (!existsSync(join(root, standIn))) {
+      mkdirSync(join(root, files.standIns), { recursive: true });
+      write(standIn, standInSource(upstream));
+      changed.push(standIn);
+    }
     const settings = readFileSync(join(root, files.settings), "utf8");
     if (!new RegExp(`"${upstream}":|\\b${upstream}:`).test(settings)) {
       editFile(root, files.settings, (text) =>

@@ -5,6 +5,7 @@ import { resolveAsyncPrefix } from "@repo/shared-settings";
 import { freePort } from "./ports.ts";
 import { type AppProcess, killIfFails, type StartOptions, startApp } from "./process.ts";
 import { descendantsOf } from "./process-tree.ts";
+import { startStandIns } from "./stand-ins.ts";
 import { waitFor, waitForHttp } from "./wait.ts";
 
 export interface DevStack {
@@ -45,6 +46,7 @@ export interface DevStackOptions {
  */
 export async function startDevStack(options: DevStackOptions = {}): Promise<DevStack> {
   const [proxyPort, syncPort, asyncPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const standIns = await startStandIns();
   const workers = options.syncWorkers ?? 2;
   const databasePath = options.databasePath ?? join(mkdtempSync(join(tmpdir(), "dev-stack-")), "sync-api.sqlite");
   const syncUrl = `http://127.0.0.1:${syncPort}`;
@@ -57,7 +59,8 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     ASYNC_API_PORT: String(asyncPort),
     ASYNC_API_LOG__LEVEL: "warn",
     // No URL for sync-api: async-api's follows SYNC_API_PORT, as in `pnpm dev` with a moved port.
-    ASYNC_API_UPSTREAMS: options.upstreams ? JSON.stringify(options.upstreams) : undefined,
+    // The other upstreams are their stand-ins (stand-ins.ts), and the test's own.
+    ASYNC_API_UPSTREAMS: JSON.stringify({ ...standIns.upstreams, ...options.upstreams }),
     PROXY_LOG__LEVEL: "warn",
     ...options.env,
   };
@@ -71,6 +74,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   const workerPids = () => descendantsOf(sync.pid);
   // What a failed start-up started is stopped here, not left to the caller.
   await killIfFails([sync, async, proxy], async () => {
+    // (The stand-ins' servers do not hold the test runner open: they are unref'd.)
     await waitForHttp(`${url}/healthz`, { timeoutMs: 60_000, abortIf: exitReason });
     await waitForHttp(`${url}${asyncPrefix}/healthz`, { timeoutMs: 60_000, abortIf: exitReason });
     await waitFor("every sync-api worker", async () => (workerPids().length === workers ? true : undefined), {
@@ -90,6 +94,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     async stop(timeoutMs = 15_000) {
       await Promise.all([proxy.stop("SIGTERM", timeoutMs), async.stop("SIGTERM", timeoutMs)]);
       await sync.stop("SIGTERM", timeoutMs);
+      await standIns.close();
     },
   };
 }

@@ -66,5 +66,6 @@ export { parseAnswer, type RawAnswer, rawExchange, rawHead } from "./raw-exchang
 export { type RawRequestSpec, type RawResponse, rawRequest, requestBytes } from "./raw-http.ts";
 export { runsHere } from "./skips.ts";
 export { readSse, type SseMessage } from "./sse.ts";
+export { STAND_INS_DIR, type StandIn, type StandIns, startStandIns } from "./stand-ins.ts";
 export { type TrickleOptions, trickle } from "./trickle.ts";
 export { waitFor, waitForHttp } from "./wait.ts";

@@ -8,6 +8,7 @@ import { ASYNC_PREFIX } from "./async-prefix.ts";
 import { startNginx } from "./nginx.ts";
 import { freePort } from "./ports.ts";
 import { type AppProcess, killIfFails, repoRoot, startProcess } from "./process.ts";
+import { startStandIns } from "./stand-ins.ts";
 import { waitForHttp } from "./wait.ts";
 
 const APPS = ["sync-api", "async-api"] as const;
@@ -117,6 +118,7 @@ export async function startProductionStack({
   const jwtSecretFile = join(workdir, "jwt_secret");
   writeFileSync(jwtSecretFile, `${PRODUCTION_STACK_JWT_SECRET}\n`);
   const [syncPort, asyncPort, nginxPort] = await Promise.all([freePort(), freePort(), proxyPort ?? freePort()]);
+  const standIns = await startStandIns();
   const [command, ...args] = imageCommand() as [string, ...string[]];
   const start = (app: App, overrides: Record<string, string>) =>
     startProcess(command === "node" ? process.execPath : command, args, {
@@ -147,7 +149,10 @@ export async function startProductionStack({
     ASYNC_API_SECRET_KEY_FILE: secretFile,
     ASYNC_API_RATE_LIMIT__ENABLED: "false",
     ASYNC_API_AUTH__JWT_SECRET_FILE: jwtSecretFile,
-    ASYNC_API_UPSTREAMS: JSON.stringify({ "sync-api": { url: `http://127.0.0.1:${syncPort}`, statusPath: "/readyz" } }),
+    ASYNC_API_UPSTREAMS: JSON.stringify({
+      ...standIns.upstreams,
+      "sync-api": { url: `http://127.0.0.1:${syncPort}`, statusPath: "/readyz" },
+    }),
   });
   const nginx = await killIfFails([sync, async], () =>
     startNginx({
@@ -172,6 +177,7 @@ export async function startProductionStack({
     processes,
     async stop() {
       await Promise.all([nginx.stop("SIGQUIT"), sync.stop("SIGTERM"), async.stop("SIGTERM")]);
+      await standIns.close();
     },
   };
 }
