@@ -1,7 +1,8 @@
 /**
  * The quick start itself: `pnpm dev` brings up both apps and the proxy from source, the proxy's
- * origin serves both health routes, the console stays quiet, and Ctrl-C (SIGINT to the whole
- * process group, as a terminal sends it) leaves no process behind.
+ * origin serves both health routes, the console stays quiet, a save reloads both apps without one
+ * failed request, and Ctrl-C (SIGINT to the whole process group, as a terminal sends it) leaves no
+ * process behind.
  */
 import { globSync, utimesSync } from "node:fs";
 import { join } from "node:path";
@@ -12,18 +13,22 @@ import {
   descendantsOf,
   freePort,
   isAlive,
+  rawRequest,
   repoRoot,
+  startLoad,
   startProcess,
   stopAll,
   waitFor,
   waitForHttp,
 } from "@repo/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import { noteWrite } from "./faults/notes.ts";
+import { validToken } from "./support/tokens.ts";
 
 afterAll(stopAll);
 
 describe("pnpm dev", () => {
-  it("serves both runtimes on one origin, stays quiet, restarts on sources only, and leaves nothing behind on Ctrl-C", async () => {
+  it("serves both runtimes on one origin, stays quiet, reloads on sources only and drops no request, and leaves nothing behind on Ctrl-C", async () => {
     const [proxyPort, syncPort, asyncPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const dev = startProcess("pnpm", ["dev"], {
       detached: true,
@@ -76,13 +81,49 @@ describe("pnpm dev", () => {
     for (const file of globSync("node_modules/.pnpm/zod@*/node_modules/zod/**/*.js", { cwd: repoRoot })) {
       touch(join(repoRoot, file));
     }
+    // A save restarts both apps while clients keep calling: reads of each app, and writes with a
+    // body, none of which may fail (the dev proxy holds requests while an app restarts).
+    const reads = startLoad(origin, ["/healthz", `${ASYNC_PREFIX}/healthz`], { clients: 3 });
+    const token = await validToken();
+    const writes: { status?: number | undefined; error?: string }[] = [];
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        writes.push(
+          await rawRequest(origin, noteWrite(i, token)).then(
+            (answer) => ({ status: answer?.status }),
+            (error: unknown) => ({ error: String(error) }),
+          ),
+        );
+        await sleep(50);
+      }
+    })();
+    await sleep(1_000);
     touch(join(repoRoot, "packages/contracts/src/health.ts"));
     await waitFor("both apps to restart on the source change", async () => {
       const restarts = dev.output().match(/Restarting 'src\/main\.ts'/g) ?? [];
       return restarts.length >= 2 ? restarts : undefined;
     });
-    await waitForHttp(`${origin}/healthz`, { timeoutMs: 60_000 });
+    // The new code serves: health answers come from new processes.
+    await waitFor("both apps to answer from their new processes", async () => {
+      const [syncNow, asyncNow] = await Promise.all([
+        fetch(`${origin}/healthz`).then(async (r) => HealthStatus.parse(await r.json())),
+        fetch(`${origin}${ASYNC_PREFIX}/healthz`).then(async (r) => HealthStatus.parse(await r.json())),
+      ]);
+      return syncNow.pid !== sync.pid && asyncNow.pid !== async.pid ? true : undefined;
+    });
+    await sleep(1_000);
+    await reads.stop();
+    writing = false;
+    await writer;
+    expect(reads.failures()).toEqual([]);
+    expect(writes.filter((w) => w.status !== 201)).toEqual([]);
+    expect(reads.outcomes.length).toBeGreaterThan(20);
+    expect(writes.length).toBeGreaterThan(5);
     expect(dev.output().match(/Restarting 'src\/main\.ts'/g)).toHaveLength(2);
+    // One line each way per app, not a warning per request.
+    expect(dev.output()).toMatch(/sync-api is back after \d+ ms/);
+    expect(dev.output()).not.toMatch(/WARN|unavailable|not reachable/);
 
     process.kill(-dev.pid, "SIGINT");
     await waitFor("pnpm dev to exit", async () => ((await dev.exited) ? true : undefined), { timeoutMs: 30_000 });

@@ -1,6 +1,6 @@
 import type { DatabaseSync } from "node:sqlite";
 import { MIGRATIONS, type Migration } from "./migrations/index.ts";
-import { unavailable } from "./sqlite.ts";
+import { openDatabase, unavailable } from "./sqlite.ts";
 
 /** Where a database stands against this build's steps (`pnpm db:status`). */
 export interface SchemaStatus {
@@ -72,5 +72,20 @@ export function transaction<T>(db: DatabaseSync, work: () => T): T {
     }
   } catch (error) {
     throw unavailable(error) ?? error;
+  }
+}
+
+/**
+ * Brings the database schema up to date. Runs once, before any host opens the database (the
+ * cluster's supervisor, combined mode's main thread).
+ */
+export function prepareDatabase(settings: {
+  readonly database: { readonly path: string } & Parameters<typeof openDatabase>[1];
+}): { from: number; to: number } {
+  const db = openDatabase(settings.database.path, settings.database);
+  try {
+    return migrate(db);
+  } finally {
+    db.close();
   }
 }

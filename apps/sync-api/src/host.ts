@@ -4,28 +4,15 @@
  * handlers are the same in each; only the host around them changes.
  */
 
-import { migrate } from "./database.ts";
 import type { SyncRoute } from "./http/route.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { routeTables } from "./routes/index.ts";
 import type { SyncApiSettings } from "./settings/index.ts";
 import { openDatabase } from "./sqlite.ts";
 
+export { prepareDatabase } from "./database.ts";
 export type { SyncRoute } from "./http/route.ts";
 export type { Lifecycle } from "./lifecycle.ts";
-
-/**
- * Brings the database schema up to date. Runs once, before any host opens the database (the
- * cluster's supervisor, combined mode's main thread).
- */
-export function prepareDatabase(settings: SyncApiSettings): { from: number; to: number } {
-  const db = openDatabase(settings.database.path, settings.database);
-  try {
-    return migrate(db);
-  } finally {
-    db.close();
-  }
-}
 
 /** The route table the `routeTable` setting names, with this host's own resources. */
 export interface SyncRouteTable {

@@ -5,10 +5,7 @@
  */
 import cluster from "node:cluster";
 import { createLogger, exitWhenLogged, loadOrExit, redact, secretValues } from "@repo/shared-settings";
-import { Supervisor } from "./cluster/supervisor.ts";
-import { runWorker } from "./cluster/worker.ts";
-import { DatabaseNewerThanCode } from "./database.ts";
-import { prepareDatabase } from "./host.ts";
+import { DatabaseNewerThanCode, prepareDatabase } from "./database.ts";
 import { openRateLimitDatabase } from "./http/rate-limit-store.ts";
 import { syncApiSettings } from "./settings/index.ts";
 
@@ -40,7 +37,13 @@ if (cluster.isPrimary) {
       exitWhenLogged(logger, 1);
     }
   }
-  if (migrated && storeReady) new Supervisor(settings, logger).start();
+  // Each side loads only its own code: the supervisor never needs the app, nor a worker the
+  // supervisor (a restart under `pnpm dev` pays for one load of the app, not two).
+  if (migrated && storeReady) {
+    const { Supervisor } = await import("./cluster/supervisor.ts");
+    new Supervisor(settings, logger).start();
+  }
 } else {
+  const { runWorker } = await import("./cluster/worker.ts");
   runWorker(settings, logger);
 }

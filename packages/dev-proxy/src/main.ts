@@ -8,6 +8,7 @@ import { api, internalPaths } from "@repo/contracts";
 import { createLogger, exitWhenLogged, listenFailure, loadOrExit } from "@repo/shared-settings";
 import { syncApiSettings } from "@repo/sync-api/settings";
 import { createDevProxy } from "./proxy.ts";
+import { RestartHold } from "./restart-hold.ts";
 import { proxySettings, targetOf } from "./settings.ts";
 
 const settings = loadOrExit(proxySettings);
@@ -22,6 +23,12 @@ const server = createDevProxy({
   syncTarget: targetOf(sync),
   asyncTarget: targetOf(async),
   bodyLimitBytes: { sync: sync.http.bodyLimitBytes, async: async.http.bodyLimitBytes },
+  // A save restarts an app: its requests wait for it, with one line each way, not one per request.
+  restartHold: new RestartHold({
+    holdMs: settings.restartHoldMs,
+    onDown: (upstream) => logger.info({ upstream }, `${upstream} is restarting: holding its requests`),
+    onBack: (upstream, downMs) => logger.info({ upstream, downMs }, `${upstream} is back after ${downMs} ms`),
+  }),
   // Until both apps are up (the banner), an app that does not answer yet is expected: debug only.
   onUpstreamError: (error, upstream, url) =>
     logger[announced ? "warn" : "debug"](

@@ -1,5 +1,6 @@
 import { Agent, createServer, type IncomingMessage, type Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { Readable } from "node:stream";
 import {
   answerClientError,
   BODY_PROBLEM_DETAIL,
@@ -15,6 +16,7 @@ import {
   requestPath,
 } from "@repo/contracts";
 import { createProxyServer } from "http-proxy-3";
+import { hasBody, KEPT_BODY_MAX_BYTES, type RestartHold } from "./restart-hold.ts";
 
 export interface ProxyOptions {
   /** Requests under this prefix (and WebSocket upgrades there) go to async-api. */
@@ -31,6 +33,8 @@ export interface ProxyOptions {
   readonly internalPaths?: readonly RegExp[];
   /** Called when an upstream cannot be reached; the client gets a 502 problem. */
   readonly onUpstreamError?: (error: Error, upstream: "sync-api" | "async-api", url: string) => void;
+  /** Requests wait for an app its watcher is restarting instead of failing (restart-hold.ts). */
+  readonly restartHold?: RestartHold;
 }
 
 /** The 400 of a path not in canonical form, as nginx's template says it too. */
@@ -63,6 +67,34 @@ function prepare(req: IncomingMessage): string {
     if (name.startsWith("x-forwarded-")) delete req.headers[name];
   }
   return id;
+}
+
+interface KeptBody {
+  readonly chunks: Buffer[];
+  /** Settles once the client has sent the whole body (or left). */
+  readonly ended: Promise<void>;
+  /** Is the whole body here, to send again? */
+  complete(): boolean;
+}
+
+/**
+ * A copy of a request body as it is read (up to KEPT_BODY_MAX_BYTES), to send again. Attached in
+ * the tick the proxy's own pipe is (or before anything reads the body), so it sees every chunk.
+ */
+function keepBody(req: IncomingMessage): KeptBody {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  let whole = true;
+  const ended = new Promise<void>((resolve) => {
+    req.once("end", resolve);
+    req.once("close", resolve);
+  });
+  req.on("data", (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (bytes > KEPT_BODY_MAX_BYTES) whole = false;
+    else chunks.push(chunk);
+  });
+  return { chunks, ended, complete: () => whole && req.complete };
 }
 
 /** The proxy's own answers are problem details too, with the request id, as nginx's are. */
@@ -116,14 +148,38 @@ export function createDevProxy(options: ProxyOptions): Server {
       sendProblem(res, { status: 413, detail: BODY_PROBLEM_DETAIL.tooLarge, instance: req.url, requestId: id });
       return;
     }
-    proxy.web(req, res, { target: upstream.target }, (error: Error) => {
+    const hold = options.restartHold;
+    const fail = (error: Error) => {
       options.onUpstreamError?.(error, upstream.name, req.url ?? "/");
       if (!(res instanceof ServerResponse) || res.headersSent) {
         res.destroy();
         return;
       }
       sendProblem(res, { status: 502, detail: `${upstream.name} is not reachable`, instance: req.url, requestId: id });
-    });
+    };
+    // While an app may be restarting, a copy of the body is kept, to send again should it be refused.
+    let kept: KeptBody | undefined;
+    /** Forwards, or, while the app restarts, waits for it first (once more after a retryable failure). */
+    const forward = (afterWait: boolean) => {
+      if (res.destroyed) return; // the client left while it waited
+      const body = afterWait && kept ? { buffer: Readable.from(kept.chunks) } : {};
+      proxy.web(req, res, { target: upstream.target, ...body }, (error: Error) => {
+        if (hold && !afterWait && !res.headersSent && hold.canRetry(error, req, kept?.complete() ?? false)) {
+          waitThenForward(error);
+        } else fail(error);
+      });
+      // After the proxy's pipe, in the same tick: both see every chunk.
+      if (!afterWait && hold && hasBody(req)) kept = keepBody(req);
+    };
+    const waitThenForward = (error: Error) => {
+      void Promise.all([hold?.waitUntilBack(upstream.target, upstream.name), kept?.ended]).then(([back]) =>
+        back && (!kept || kept.complete()) ? forward(true) : fail(error),
+      );
+    };
+    if (hold?.isDown(upstream.target)) {
+      if (hasBody(req)) kept = keepBody(req);
+      waitThenForward(new Error(`${upstream.name} did not come back in time`));
+    } else forward(false);
   });
 
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {

@@ -9,10 +9,11 @@ export type FeedReader = Pick<Outbound, "getJson">;
 const Feed = z.object({ events: z.array(NoteEvent) });
 const PAGE = 500;
 /**
- * At start-up sync-api may not listen yet (`pnpm dev` starts both at once): for this long an
- * unreachable feed is expected, and logged at debug only.
+ * At start-up sync-api may not listen yet (`pnpm dev` starts both at once), and a restart (a save
+ * under `pnpm dev`, a rolling update) takes it away for a moment: for this long an unreachable
+ * feed is expected, and logged at debug only.
  */
-const STARTUP_GRACE_MS = 15_000;
+const OUTAGE_GRACE_MS = 15_000;
 
 /**
  * Brings sync-api's note changes to async-api. sync-api writes each change to an outbox table in
@@ -33,6 +34,7 @@ export class NoteEventsRelay {
   #stop = new AbortController();
   #failing = false;
   #reached = false;
+  #unreachableSince: number | undefined;
   #startedAt = 0;
   #caughtUp: Promise<void>;
   #markCaughtUp: () => void = () => {};
@@ -117,15 +119,19 @@ export class NoteEventsRelay {
       if (parsed?.success) {
         if (this.#failing) this.#logger.info("note events feed reachable again");
         this.#failing = false;
+        this.#unreachableSince = undefined;
         this.#reached = true;
         return parsed.data.events;
       }
       const why = "detail" in call ? call.detail : `status ${call.httpStatus}`;
-      if (!this.#reached && performance.now() - this.#startedAt < STARTUP_GRACE_MS) {
+      // Not yet up at start, or restarting (a reload under `pnpm dev`, a rolling update): expected
+      // for a while, so said at debug; an outage longer than that is a warning, once, not per poll.
+      this.#unreachableSince ??= performance.now();
+      const since = this.#reached ? this.#unreachableSince : this.#startedAt;
+      if (performance.now() - since < OUTAGE_GRACE_MS) {
         this.#logger.debug({ url: this.#feedUrl, outcome: call.outcome, why }, "waiting for the note events feed");
         return undefined;
       }
-      // Logged once per outage, not once per poll.
       if (!this.#failing) {
         this.#logger.warn({ url: this.#feedUrl, outcome: call.outcome, why }, "note events feed unavailable; retrying");
       }

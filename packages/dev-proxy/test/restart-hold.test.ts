@@ -1,0 +1,107 @@
+/**
+ * The dev proxy holds requests while an app restarts (its watcher reloading it after a save):
+ * against a real upstream that stops and listens again on the same port.
+ */
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "@repo/testing";
+import { afterEach, describe, expect, it } from "vitest";
+import { createDevProxy } from "../src/proxy.ts";
+import { RestartHold } from "../src/restart-hold.ts";
+
+const servers: Server[] = [];
+afterEach(() => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+/** An upstream answering with its generation and the body it read, on `port`. */
+async function upstream(port: number, generation: number): Promise<Server> {
+  const server = createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ generation, method: req.method, body }));
+  });
+  servers.push(server);
+  server.listen(port, "127.0.0.1");
+  await once(server, "listening");
+  return server;
+}
+
+async function generationOf(answer: Promise<Response>): Promise<number> {
+  return ((await (await answer).json()) as { generation: number }).generation;
+}
+
+async function proxyTo(target: string, holdMs: number) {
+  const events: string[] = [];
+  const proxy = createDevProxy({
+    asyncPrefix: "/async",
+    syncTarget: target,
+    asyncTarget: target,
+    restartHold: new RestartHold({
+      holdMs,
+      onDown: (name) => events.push(`down ${name}`),
+      onBack: (name) => events.push(`back ${name}`),
+    }),
+  });
+  servers.push(proxy);
+  proxy.listen(0, "127.0.0.1");
+  await once(proxy, "listening");
+  return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, events };
+}
+
+/** Stops `server` at once (as a restart does) and starts generation 2 on its port after `gapMs`. */
+async function restart(server: Server, port: number, gapMs: number): Promise<void> {
+  server.closeAllConnections();
+  server.close();
+  await sleep(gapMs);
+  await upstream(port, 2);
+}
+
+describe("requests while an app restarts", () => {
+  it("wait for it and are answered by the new process, with a body or without, said once each way", async () => {
+    const port = await freePort();
+    const first = await upstream(port, 1);
+    const proxy = await proxyTo(`http://127.0.0.1:${port}`, 10_000);
+    // A kept-alive connection to generation 1, which its restart resets.
+    expect(await generationOf(fetch(`${proxy.url}/a`))).toBe(1);
+
+    const restarting = restart(first, port, 700);
+    await sleep(50);
+    // The first request of the outage carries a body: refused, it is sent again from the copy kept.
+    const write = fetch(`${proxy.url}/c`, {
+      method: "POST",
+      body: "a note",
+      headers: { "content-type": "text/plain" },
+    });
+    await sleep(50);
+    const answers = await Promise.all([
+      fetch(`${proxy.url}/a`),
+      fetch(`${proxy.url}/b`, { method: "HEAD" }),
+      write,
+      fetch(`${proxy.url}/async/d`, { method: "PUT", body: "x".repeat(100_000) }),
+    ]);
+    await restarting;
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    expect(await answers[2]?.json()).toEqual({ generation: 2, method: "POST", body: "a note" });
+    expect(await generationOf(Promise.resolve(answers[0] as Response))).toBe(2);
+    expect(proxy.events).toEqual(["down sync-api", "back sync-api"]);
+  });
+
+  it("past the hold, or with no hold, end in the 502 problem", async () => {
+    const port = await freePort();
+    const nothing = `http://127.0.0.1:${port}`;
+    for (const holdMs of [0, 300]) {
+      const proxy = await proxyTo(nothing, holdMs);
+      const answer = await fetch(`${proxy.url}/a`);
+      expect(answer.status).toBe(502);
+      expect(answer.headers.get("content-type")).toBe("application/problem+json");
+      expect(proxy.events).toEqual(holdMs ? ["down sync-api"] : []);
+    }
+  });
+});
