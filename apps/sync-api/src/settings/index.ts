@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { rateLimitRoutesCheck } from "@repo/contracts";
+import { PRIMES_BELOW_CEILING, rateLimitRoutesCheck } from "@repo/contracts";
 import {
   byEnvironment,
   defineSettings,
@@ -79,6 +79,8 @@ export const syncApiSchema = sharedSchema.extend({
     /** How long a write waits for another worker's write lock before it fails. */
     busyTimeoutMs: z.int().min(0),
   }),
+  /** The CPU-bound example endpoint: its largest `below` (the contract's 20,000,000 at most). */
+  compute: z.strictObject({ maxBelow: z.int().min(2).max(PRIMES_BELOW_CEILING) }),
 });
 
 /** This app's folder (src/settings/ and dist/settings/ are both two levels down). */
@@ -107,6 +109,8 @@ export const syncApiSettings = defineSettings({
       apiReference: true,
       database: { path: fileURLToPath(new URL("data/sync-api.sqlite", appDir)), busyTimeoutMs: 5_000 },
       rateLimit: { path: fileURLToPath(new URL("data/rate-limit.sqlite", appDir)) },
+      // About 15 ms of CPU: one public request must not hold a worker for long (docs/deploy.md).
+      compute: { maxBelow: 2_000_000 },
     }),
     byEnvironment("sync-api", {
       development: {},
