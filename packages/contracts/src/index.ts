@@ -66,6 +66,7 @@ export {
   rateLimitOf,
   rateLimitProblem,
   routeKey,
+  subjectKey,
 } from "./rate-limit.ts";
 export { rateLimitRoutesCheck } from "./rate-limit-routes-check.ts";
 export { REQUEST_ID_HEADER, requestIdFrom, saneRequestId } from "./request-id.ts";

@@ -8,6 +8,7 @@
 import type { RateLimitSettings, RateLimitValue } from "@repo/shared-settings";
 import type { EndpointContract } from "./contract.ts";
 import { HttpProblem } from "./problem.ts";
+import type { Principal } from "./security.ts";
 
 /** At most `limit` requests per client in each window of `windowMs` milliseconds. */
 export type RateLimit = RateLimitValue;
@@ -40,6 +41,17 @@ export function rateLimitOf(
   const override = settings.routes[key];
   if (override === false) return undefined;
   return override ?? endpoint.rateLimit;
+}
+
+/**
+ * The key a secured route counts a request by: its verified token's subject, so that clients
+ * behind one address (a NAT, an office) each have their own quota, and a request refused for its
+ * token spends none. Public routes count by address. Counted after the token is checked, so a
+ * request without a principal here is a bug, not a client's fault.
+ */
+export function subjectKey(route: string, principal: Principal | undefined): string {
+  if (!principal) throw new Error(`${route} counts by token subject, but was counted before its token was verified`);
+  return `sub:${principal.subject}`;
 }
 
 /** The 429 problem: which route, its limit, and when to come back (also in `Retry-After`). */
