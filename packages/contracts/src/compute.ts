@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { controller } from "./contract.ts";
-import { HttpProblem, validationProblem } from "./problem.ts";
+import { HttpProblem, ProblemDetails, validationProblem } from "./problem.ts";
 
 export const PrimeCount = z
   .object({
@@ -33,7 +33,8 @@ export const compute = controller("compute", "sync", {
     }),
     // 60 a minute: one client's worst case is about a second of one worker's CPU each minute.
     rateLimit: { limit: 60, windowMs: 60_000 },
-    responses: { 200: PrimeCount },
+    // 400 declared: a `below` this contract takes may still be over the server's cap.
+    responses: { 200: PrimeCount, 400: ProblemDetails },
   },
 });
 
