@@ -3,6 +3,7 @@
  * the Dockerfile parsed and held to the topology and to the harness that stands in for them.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { BlockList } from "node:net";
 import { join } from "node:path";
 import { NON_CANONICAL_PATH } from "@repo/contracts";
 import { DEFAULT_ASYNC_PREFIX } from "@repo/shared-settings";
@@ -29,6 +30,11 @@ if (!nginxBinary())
 // As compose gives it: `${ASYNC_PREFIX:-/async}` and the like taken from this run's variables.
 const proxyEnv = proxyEnvironment(compose);
 const dockerfile = readFileSync(join(repoRoot, "infra/docker/Dockerfile"), "utf8");
+
+/** The default of a compose variable, `${NAME:-default}` → `default`. */
+function defaultOf(expression: string | undefined): string {
+  return /^\$\{[A-Z_]+:-([^}]*)\}$/.exec(expression ?? "")?.[1] ?? "";
+}
 
 describe("the nginx template", () => {
   it("is rendered completely by the proxy service's environment", () => {
@@ -168,6 +174,31 @@ describe("docker-compose.yml", () => {
     expect(combined).toContain(`'${oneVariable}/readyz'`);
   });
 
+  it("has the apps believe X-Forwarded-For from the proxy's fixed address only, which no other container can take", () => {
+    const address = services.proxy?.networks?.default?.ipv4_address ?? "";
+    expect(address).toMatch(/^\$\{PROXY_ADDRESS:-[\d.]+\}$/);
+    for (const app of ["sync-api", "async-api"]) {
+      const environment = services[app]?.environment ?? {};
+      const trust = Object.entries(environment).find(([name]) => name.endsWith("_HTTP__TRUST_PROXY"))?.[1];
+      // The one variable, not a range: a container elsewhere on the network is not a proxy hop.
+      expect(trust, app).toBe(`["${address}"]`);
+      const fromFile = readFileSync(join(repoRoot, "infra", services[app]?.env_file ?? "missing"), "utf8");
+      expect(fromFile, app).not.toMatch(/^[A-Z_]+_HTTP__TRUST_PROXY=/m);
+    }
+    const [pool] = compose.networks?.default?.ipam?.config ?? [];
+    const cidr = (text: string | undefined) => {
+      const [net, bits] = defaultOf(text).split("/");
+      return { net: net as string, bits: Number(bits) };
+    };
+    const subnet = new BlockList();
+    subnet.addSubnet(cidr(pool?.subnet).net, cidr(pool?.subnet).bits);
+    const dynamic = new BlockList();
+    dynamic.addSubnet(cidr(pool?.ip_range).net, cidr(pool?.ip_range).bits);
+    expect(subnet.check(defaultOf(address))).toBe(true);
+    // Docker hands the other containers (and replicas added later) addresses from ip_range only.
+    expect(dynamic.check(defaultOf(address))).toBe(false);
+  });
+
   it("lets infra/.env set each variable the proxy interpolates (its limits, the prefix): each is in .env.example", () => {
     const raw = Object.values(compose.services.proxy?.environment ?? {}).join("\n");
     const interpolated = [...raw.matchAll(/\$\{([A-Z_]+):-/g)].map((match) => match[1]);
@@ -254,6 +285,18 @@ describe("docker-stack.yml", () => {
     }
     expect(stack.secrets?.secret_key).toMatchObject({ external: true });
     expect(stack.secrets?.jwt_secret).toMatchObject({ external: true });
+  });
+
+  it("has the apps believe X-Forwarded-For from the edge network only, which holds only the proxies and the apps", () => {
+    const networks = (stack as { networks?: Record<string, { ipam?: { config?: { subnet?: string }[] } }> }).networks;
+    const subnet = networks?.edge?.ipam?.config?.[0]?.subnet ?? "";
+    expect(subnet).toMatch(/^\$\{EDGE_SUBNET:-[\d./]+\}$/);
+    for (const [name, service] of Object.entries(services)) expect(service.networks, name).toEqual(["edge"]);
+    for (const app of ["sync-api", "async-api"]) {
+      const environment = services[app]?.environment as Record<string, string>;
+      const trust = Object.entries(environment).find(([name]) => name.endsWith("_HTTP__TRUST_PROXY"))?.[1];
+      expect(trust, app).toBe(`["${subnet}"]`);
+    }
   });
 
   it("lets nginx find every task by DNS, publishing the proxy's port in host mode", () => {

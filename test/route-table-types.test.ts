@@ -25,7 +25,7 @@ interface Case {
 const CASES: readonly Case[] = [
   {
     app: "sync-api",
-    entry: /^\s*computeRoutes,\n/m,
+    entry: /^\s*computeRoutes\(.*\),\n/m,
     left: "compute",
     extraEntry: "testingRoutes,",
     extra: "syncTesting",

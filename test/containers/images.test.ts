@@ -168,7 +168,7 @@ describe.runIf(run)("the images and the compose stack", () => {
     const victim = replicas[0] as string;
 
     // Requests that take a while (a sieve) among quick ones, so some are in flight at the signal.
-    const load = startLoad(stack.url, ["/compute/primes?below=5000000", "/healthz", "/compute/primes?below=1000"], {
+    const load = startLoad(stack.url, ["/compute/primes?below=2000000", "/healthz", "/compute/primes?below=1000"], {
       clients: 6,
     });
     try {

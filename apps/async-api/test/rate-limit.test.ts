@@ -3,10 +3,12 @@
  * whole count. The limited route is the test table's `GET /async/_test/limited` (its contract: 5
  * per hour). Limits are off under NODE_ENV=test by default; these runs turn them on.
  */
-import { ProblemDetails } from "@repo/contracts";
+import { ProblemDetails, signToken, TEST_SCOPE } from "@repo/contracts";
+import { developmentAuth } from "@repo/shared-settings";
 import {
   ASYNC_PREFIX,
   burst,
+  callersBehindOneAddress,
   freePort,
   httpGet,
   rateLimitHeaders,
@@ -63,6 +65,18 @@ describe("async-api rate limits", () => {
     for (let i = 0; i < 5; i++) expect(await from("203.0.113.7")).toBe(200);
     expect(await from("203.0.113.7")).toBe(429);
     expect(await from("203.0.113.8")).toBe(200);
+  });
+
+  it("counts a secured route by the token's subject, after the token is checked: callers behind one address each have their quota", async () => {
+    const routes = { [`GET ${ASYNC_PREFIX}/_test/whoami`]: { limit: 2, windowMs: 3_600_000 } };
+    const { url } = await startLimited({ ASYNC_API_RATE_LIMIT__ROUTES: JSON.stringify(routes) });
+    const tokenFor = (subject: string) => signToken(developmentAuth, { subject, scopes: [TEST_SCOPE], ttlS: 600 });
+    // Refused for its token (401), a request spends nobody's quota; alice's third is hers alone.
+    expect(await callersBehindOneAddress(`${url}${ASYNC_PREFIX}/_test/whoami`, tokenFor)).toEqual({
+      anonymous: [401, 401, 401],
+      alice: [200, 200, 429],
+      bob: [200],
+    });
   });
 
   it("applies a settings override, and refuses a key that names no endpoint, naming the key", async () => {

@@ -5,16 +5,28 @@ import { DatabaseSync } from "node:sqlite";
 import { HttpProblem } from "@repo/contracts";
 
 /**
+ * When a commit is on disk (`PRAGMA synchronous`, under WAL). NORMAL: durable against a crash of
+ * the process, but a power loss or kernel crash may lose the last commits, a 201 already sent
+ * among them. FULL: an fsync per commit, durable against both (docs/deploy.md has the cost).
+ */
+export const SYNCHRONOUS_MODES = ["NORMAL", "FULL"] as const;
+export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
+
+/**
  * Opens the SQLite database the way every process of sync-api must: WAL, so readers never wait
  * for the one writer; a busy timeout, so a worker that meets another's write lock waits for it
- * instead of failing with SQLITE_BUSY; foreign keys on.
+ * instead of failing with SQLITE_BUSY; `synchronous` as asked (NORMAL unless told); foreign keys on.
  */
-export function openDatabase(path: string, { busyTimeoutMs }: { busyTimeoutMs: number }): DatabaseSync {
+export function openDatabase(
+  path: string,
+  { busyTimeoutMs, synchronous = "NORMAL" }: { busyTimeoutMs: number; synchronous?: SynchronousMode },
+): DatabaseSync {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path);
   db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
   db.exec("PRAGMA journal_mode = WAL");
-  db.exec("PRAGMA synchronous = NORMAL");
+  // A per-connection setting, not stored in the file: every connection sets it.
+  db.exec(`PRAGMA synchronous = ${SYNCHRONOUS_MODES.includes(synchronous) ? synchronous : "NORMAL"}`);
   db.exec("PRAGMA foreign_keys = ON");
   return db;
 }

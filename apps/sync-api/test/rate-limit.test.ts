@@ -6,9 +6,11 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ProblemDetails } from "@repo/contracts";
+import { ProblemDetails, signToken, TEST_SCOPE } from "@repo/contracts";
+import { developmentAuth } from "@repo/shared-settings";
 import {
   burst,
+  callersBehindOneAddress,
   descendantsOf,
   freePort,
   httpGet,
@@ -94,6 +96,18 @@ describe("sync-api rate limits", () => {
     expect(await from("203.0.113.8")).toBe(200);
     // express-rate-limit's checks of its setup found nothing to say.
     expect(app.output()).not.toMatch(/ERR_ERL|ValidationError/);
+  });
+
+  it("counts a secured route by the token's subject, after the token is checked: callers behind one address each have their quota", async () => {
+    const routes = JSON.stringify({ "GET /_test/whoami": { limit: 2, windowMs: 3_600_000 } });
+    const { url } = await startSyncApi(2, limitsOn({ SYNC_API_RATE_LIMIT__ROUTES: routes }));
+    const tokenFor = (subject: string) => signToken(developmentAuth, { subject, scopes: [TEST_SCOPE], ttlS: 600 });
+    // Refused for its token (401), a request spends nobody's quota; alice's third is hers alone.
+    expect(await callersBehindOneAddress(`${url}/_test/whoami`, tokenFor)).toEqual({
+      anonymous: [401, 401, 401],
+      alice: [200, 200, 429],
+      bob: [200],
+    });
   });
 
   it("takes no count when the settings turn limits off, all of them or one route's", async () => {

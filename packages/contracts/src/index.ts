@@ -17,7 +17,7 @@ export {
   createClient,
 } from "./client.ts";
 export { answerClientError, refuseConnect, refuseOnSocket } from "./client-error.ts";
-export { compute, PrimeCount } from "./compute.ts";
+export { compute, PRIMES_BELOW_CEILING, PrimeCount, primesBelowTooBig } from "./compute.ts";
 export {
   type AccessLogLevel,
   type AsyncHandlers,
@@ -65,9 +65,10 @@ export {
   rateLimited,
   rateLimitOf,
   rateLimitProblem,
-  rateLimitRoutesCheck,
   routeKey,
+  subjectKey,
 } from "./rate-limit.ts";
+export { rateLimitRoutesCheck } from "./rate-limit-routes-check.ts";
 export { REQUEST_ID_HEADER, requestIdFrom, saneRequestId } from "./request-id.ts";
 export {
   isCanonicalPath,

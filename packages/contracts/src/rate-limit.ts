@@ -2,18 +2,13 @@
  * Per-route rate limits: declared once in a contract (`rateLimit` on an endpoint), changed per
  * environment by the `rateLimit` settings, counted by each app (docs/contracts.md, "Rate limits").
  * This module holds what both apps and the OpenAPI document share: the key that names a route,
- * the limit in force, the 429 problem and the check on the settings' keys.
+ * the limit in force and the 429 problem. The check of the settings' keys against the API is
+ * rate-limit-routes-check.ts.
  */
-import {
-  type RateLimitSettings,
-  type RateLimitValue,
-  type SettingsCheck,
-  TEST_ROUTE_TABLE,
-} from "@repo/shared-settings";
-import { api } from "./api.ts";
-import type { EndpointContract, Runtime } from "./contract.ts";
+import type { RateLimitSettings, RateLimitValue } from "@repo/shared-settings";
+import type { EndpointContract } from "./contract.ts";
 import { HttpProblem } from "./problem.ts";
-import { testingEndpoints } from "./testing-endpoints.ts";
+import type { Principal } from "./security.ts";
 
 /** At most `limit` requests per client in each window of `windowMs` milliseconds. */
 export type RateLimit = RateLimitValue;
@@ -48,6 +43,17 @@ export function rateLimitOf(
   return override ?? endpoint.rateLimit;
 }
 
+/**
+ * The key a secured route counts a request by: its verified token's subject, so that clients
+ * behind one address (a NAT, an office) each have their own quota, and a request refused for its
+ * token spends none. Public routes count by address. Counted after the token is checked, so a
+ * request without a principal here is a bug, not a client's fault.
+ */
+export function subjectKey(route: string, principal: Principal | undefined): string {
+  if (!principal) throw new Error(`${route} counts by token subject, but was counted before its token was verified`);
+  return `sub:${principal.subject}`;
+}
+
 /** The 429 problem: which route, its limit, and when to come back (also in `Retry-After`). */
 export function rateLimitProblem(key: string, { limit, windowMs }: RateLimit, retryAfterSeconds: number) {
   return new HttpProblem(
@@ -56,28 +62,4 @@ export function rateLimitProblem(key: string, { limit, windowMs }: RateLimit, re
     {},
     { "retry-after": String(retryAfterSeconds) },
   );
-}
-
-/**
- * Refuses a `rateLimit.routes` key that names no endpoint the app serves (a typo would otherwise
- * leave a route unlimited in silence): the endpoints of its runtime in `api`, and the test-only
- * ones under the `test` route table.
- */
-export function rateLimitRoutesCheck(
-  runtime: Runtime,
-): SettingsCheck<{ readonly rateLimit: RateLimitSettings; readonly asyncPrefix: string; readonly routeTable: string }> {
-  return (settings) => {
-    const prefix = runtime === "async" ? settings.asyncPrefix : "";
-    const endpoints: EndpointContract[] = [
-      ...api[runtime].flatMap((c) => Object.values(c.endpoints) as EndpointContract[]),
-      ...(settings.routeTable === TEST_ROUTE_TABLE ? Object.values(testingEndpoints) : []),
-    ];
-    const known = new Set(endpoints.map((endpoint) => routeKey(endpoint, prefix)));
-    return Object.keys(settings.rateLimit.routes)
-      .filter((key) => !known.has(key))
-      .map((key) => ({
-        key: `rateLimit.routes["${key}"]`,
-        message: `names no endpoint of this app; its endpoints are ${[...known].sort().join(", ")}`,
-      }));
-  };
 }

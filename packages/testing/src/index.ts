@@ -61,7 +61,7 @@ export {
   serviceEnv,
   startProductionStack,
 } from "./production-stack.ts";
-export { burst, type RateLimitHeaders, rateLimitHeaders } from "./rate-limit.ts";
+export { burst, callersBehindOneAddress, type RateLimitHeaders, rateLimitHeaders } from "./rate-limit.ts";
 export { parseAnswer, type RawAnswer, rawExchange, rawHead } from "./raw-exchange.ts";
 export { type RawRequestSpec, type RawResponse, rawRequest, requestBytes } from "./raw-http.ts";
 export { runsHere } from "./skips.ts";

@@ -36,12 +36,16 @@ export interface ComposeService {
   readonly restart?: string;
   readonly stop_grace_period?: string;
   readonly deploy?: { readonly resources?: { readonly limits?: Readonly<Record<string, string>> } };
+  readonly networks?: Readonly<Record<string, { readonly ipv4_address?: string } | null>>;
 }
 
 export interface ComposeFile {
   readonly services: Readonly<Record<string, ComposeService>>;
   readonly volumes?: Readonly<Record<string, unknown>>;
   readonly secrets?: Readonly<Record<string, unknown>>;
+  readonly networks?: Readonly<
+    Record<string, { readonly ipam?: { readonly config?: readonly { subnet?: string; ip_range?: string }[] } }>
+  >;
 }
 
 export function composeFile(): ComposeFile {
@@ -90,8 +94,8 @@ export const PRODUCTION_STACK_JWT_SECRET = "production-stack-jwt-secret-01234567
  * production dependencies (`pnpm deploy --prod`, as the image does), started with the image's CMD
  * and its compose env file, and Debian's nginx running the rendered infra template in front with
  * the proxy service's environment. What differs from compose is only what a machine without
- * containers must change: loopback addresses, free ports, a scratch SQLite file, the secret's
- * path.
+ * containers must change: loopback addresses (nginx's too, the hop the apps trust), free ports,
+ * a scratch SQLite file, the secret's path.
  */
 export async function startProductionStack({
   proxyPort,
@@ -142,6 +146,8 @@ export async function startProductionStack({
     // their own tests (apps/*/test/rate-limit.test.ts).
     SYNC_API_RATE_LIMIT__ENABLED: "false",
     SYNC_API_AUTH__JWT_SECRET_FILE: jwtSecretFile,
+    // nginx is on loopback here, not at compose's fixed proxy address.
+    SYNC_API_HTTP__TRUST_PROXY: '["loopback"]',
   });
   const async = start("async-api", {
     ASYNC_API_HOST: "127.0.0.1",
@@ -149,6 +155,7 @@ export async function startProductionStack({
     ASYNC_API_SECRET_KEY_FILE: secretFile,
     ASYNC_API_RATE_LIMIT__ENABLED: "false",
     ASYNC_API_AUTH__JWT_SECRET_FILE: jwtSecretFile,
+    ASYNC_API_HTTP__TRUST_PROXY: '["loopback"]',
     ASYNC_API_UPSTREAMS: JSON.stringify({
       ...standIns.upstreams,
       "sync-api": { url: `http://127.0.0.1:${syncPort}`, statusPath: "/readyz" },

@@ -33,3 +33,20 @@ export function rateLimitHeaders(headers: IncomingHttpHeaders): RateLimitHeaders
     windowSeconds: Number(policy[3]),
   };
 }
+
+/**
+ * Callers behind one address (a NAT) on a secured route limited to 2 a window: three requests
+ * without a token, then `alice` three times, then `bob`. The statuses each got, for a test to
+ * hold to the rule that such a route counts each token's subject once its token is checked.
+ */
+export async function callersBehindOneAddress(
+  url: string,
+  tokenFor: (subject: string) => Promise<string>,
+): Promise<{ anonymous: number[]; alice: number[]; bob: number[] }> {
+  const get = async (token?: string) =>
+    (await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {})).status;
+  const [alice, bob] = await Promise.all([tokenFor("alice"), tokenFor("bob")]);
+  const anonymous = [await get(), await get(), await get()];
+  const asAlice = [await get(alice), await get(alice), await get(alice)];
+  return { anonymous, alice: asAlice, bob: [await get(bob)] };
+}

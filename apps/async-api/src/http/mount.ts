@@ -72,15 +72,16 @@ export function mountEndpoints(
   const timed = guard?.enabled ? guard : undefined;
   for (const { where, endpoint, security, handler } of endpoints) {
     if (security && !authenticate) throw new Error(`${where} requires a bearer token, but was given no authenticator`);
-    // Counted in `onRequest` before the token is checked and the body is read: a refused request
-    // costs neither.
-    const limiter = rateLimit && rateLimitHook(app, endpoint, rateLimit);
+    // Counted in `onRequest`, before the body is read (a refused request costs no read); on a
+    // secured route after the token is checked, by its subject, so one address's callers each
+    // have a quota.
+    const limiter = rateLimit && rateLimitHook(app, endpoint, rateLimit, security !== undefined);
     app.route({
       method: endpoint.method,
       url: endpoint.path,
       onRequest: [
-        ...(limiter ? [limiter] : []),
         ...(security && authenticate ? [tokenHook(app, security, authenticate)] : []),
+        ...(limiter ? [limiter] : []),
       ],
       config: (endpoint.accessLogLevel ? { accessLogLevel: endpoint.accessLogLevel } : {}) satisfies RouteLogConfig,
       preValidation: (request, _reply, done) => {

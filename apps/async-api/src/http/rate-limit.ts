@@ -2,13 +2,14 @@
  * The rate limits of async-api's routes (and, in combined mode, of the sync routes it serves):
  * @fastify/rate-limit counts, in this process's memory (one process: its count is the whole
  * count, and no blocking disk write lands on the event loop), keyed by the client's address as
- * `trustProxy` resolves it. The answers are sync-api's, header for header: the IETF
+ * `trustProxy` resolves it, or on a secured route by the verified token's subject (its hook runs
+ * after the token's there: `subjectKey`). The answers are sync-api's, header for header: the IETF
  * `RateLimit`/`RateLimit-Policy` headers (draft 8) on every limited route, and past the limit
  * the 429 problem with `Retry-After`.
  */
 import { createHash } from "node:crypto";
 import fastifyRateLimit from "@fastify/rate-limit";
-import { type EndpointContract, rateLimitOf, rateLimitProblem, routeKey } from "@repo/contracts";
+import { type EndpointContract, rateLimitOf, rateLimitProblem, routeKey, subjectKey } from "@repo/contracts";
 import type { RateLimitSettings } from "@repo/shared-settings";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
@@ -20,12 +21,18 @@ export function rateLimitHook(
   app: FastifyInstance,
   endpoint: EndpointContract,
   settings: RateLimitSettings,
+  secured: boolean,
 ): ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) | undefined {
   const route = routeKey(endpoint, app.prefix);
   const limit = rateLimitOf(endpoint, route, settings);
   if (!limit) return undefined;
   if (!app.hasDecorator("createRateLimit")) throw new Error(`${route} is rate-limited: register the plugin first`);
-  const count = app.createRateLimit({ max: limit.limit, timeWindow: limit.windowMs });
+  const count = app.createRateLimit({
+    max: limit.limit,
+    timeWindow: limit.windowMs,
+    // Public routes: the plugin's own key, the address (an IPv6 client's /64).
+    ...(secured ? { keyGenerator: (request: FastifyRequest) => subjectKey(route, request.principal) } : {}),
+  });
   const windowSeconds = Math.ceil(limit.windowMs / 1_000);
   return async (request, reply) => {
     const counted = await count(request);

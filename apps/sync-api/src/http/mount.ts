@@ -46,11 +46,12 @@ export function mountRouteTable(router: Router, routes: readonly SyncRoute[], op
   for (const { controller, handlers } of routes) {
     for (const { where, endpoint, security, handler } of implementedEndpoints("sync", controller, handlers)) {
       const { accessLogLevel } = endpoint;
-      // Counted before the token is checked and the body is read: a refused request costs neither.
-      const limiter = options.rateLimiters?.(endpoint);
+      // Counted before the body is read (a refused request costs no read); on a secured route
+      // after the token is checked, by its subject, so one address's callers each have a quota.
+      const limiter = options.rateLimiters?.(endpoint, security !== undefined);
       const before: RequestHandler[] = [
-        ...(limiter ? [limiter] : []),
         ...(security ? [requireToken(where, security, options.authenticate)] : []),
+        ...(limiter ? [limiter] : []),
         ...(endpoint.body ? [options.bodyParser] : []),
       ];
       router[LOWER[endpoint.method]](endpoint.path, ...before, (req: Request, res: Response) => {

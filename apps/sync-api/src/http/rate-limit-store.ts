@@ -21,8 +21,9 @@ const PURGE_EVERY = 1_000;
  * Opens the store's file and creates its table: the supervisor does it once before forking, so a
  * path it cannot write stops sync-api at start-up, naming it, instead of failing requests.
  */
-export function openRateLimitDatabase(path: string, options: { busyTimeoutMs: number }): DatabaseSync {
-  const db = openDatabase(path, options);
+export function openRateLimitDatabase(path: string, { busyTimeoutMs }: { busyTimeoutMs: number }): DatabaseSync {
+  // NORMAL whatever the database's `synchronous`: a power loss here loses only counts.
+  const db = openDatabase(path, { busyTimeoutMs, synchronous: "NORMAL" });
   db.exec(SCHEMA);
   return db;
 }

@@ -1,17 +1,21 @@
 /**
  * The rate limits of sync-api's routes: express-rate-limit in front of each limited endpoint,
  * counting in the SQLite store all workers share (rate-limit-store.ts), keyed by the client's
- * address as `trust proxy` resolves it. The answers: IETF `RateLimit`/`RateLimit-Policy` headers
+ * address as `trust proxy` resolves it, or on a secured route by the verified token's subject
+ * (it runs after the token check there: `subjectKey`). The answers: IETF `RateLimit`/`RateLimit-Policy` headers
  * (draft 8) on every limited route, and past the limit the 429 problem with `Retry-After`.
  */
-import { type EndpointContract, rateLimitOf, rateLimitProblem, routeKey } from "@repo/contracts";
+import { type EndpointContract, rateLimitOf, rateLimitProblem, routeKey, subjectKey } from "@repo/contracts";
 import type { RequestHandler } from "express";
 import { rateLimit } from "express-rate-limit";
 import type { SyncApiSettings } from "../settings/index.ts";
 import { openRateLimitDatabase, SqliteRateLimitCounter } from "./rate-limit-store.ts";
 
-/** For each endpoint, its limiter, or undefined when it is not limited; undefined when limits are off. */
-export type RateLimiters = (endpoint: EndpointContract) => RequestHandler | undefined;
+/**
+ * For each endpoint, its limiter, or undefined when it is not limited; undefined when limits are
+ * off. `secured`: the endpoint requires a token, and its limiter runs after the check.
+ */
+export type RateLimiters = (endpoint: EndpointContract, secured: boolean) => RequestHandler | undefined;
 
 /** Opens this worker's connection to the store; no connection when limits are off. */
 export function rateLimiters(settings: Pick<SyncApiSettings, "rateLimit" | "database">): RateLimiters | undefined {
@@ -19,7 +23,7 @@ export function rateLimiters(settings: Pick<SyncApiSettings, "rateLimit" | "data
   const counter = new SqliteRateLimitCounter(
     openRateLimitDatabase(settings.rateLimit.path, { busyTimeoutMs: settings.database.busyTimeoutMs }),
   );
-  return (endpoint) => {
+  return (endpoint, secured) => {
     const route = routeKey(endpoint);
     const limit = rateLimitOf(endpoint, route, settings.rateLimit);
     if (!limit) return undefined;
@@ -30,6 +34,8 @@ export function rateLimiters(settings: Pick<SyncApiSettings, "rateLimit" | "data
       legacyHeaders: false,
       identifier: route,
       store: counter.store(route),
+      // Public routes: express-rate-limit's own key, the address (an IPv6 client's /56).
+      ...(secured ? { keyGenerator: (req) => subjectKey(route, req.principal) } : {}),
       // The app's error handler sends it: the same problem+json as every other error.
       handler: (_req, res, next) => next(rateLimitProblem(route, limit, Number(res.getHeader("retry-after")))),
     });

@@ -1,5 +1,6 @@
-import { compute } from "@repo/contracts";
+import { compute, primesBelowTooBig } from "@repo/contracts";
 import { route } from "../http/route.ts";
+import type { SyncApiSettings } from "../settings/index.ts";
 
 /** The primes below `below`, by the sieve of Eratosthenes: pure CPU, synchronous by nature. */
 function countPrimes(below: number): { count: number; largest: number | null } {
@@ -15,10 +16,14 @@ function countPrimes(below: number): { count: number; largest: number | null } {
   return { count, largest };
 }
 
-export const computeRoutes = route(compute, {
-  primes: ({ query }) => {
-    const started = performance.now();
-    const { count, largest } = countPrimes(query.below);
-    return { status: 200, body: { below: query.below, count, largest, elapsedMs: performance.now() - started } };
-  },
-});
+/** The endpoint under this deployment's cap: a `below` over `maxBelow` is refused before any work. */
+export function computeRoutes({ maxBelow }: SyncApiSettings["compute"]) {
+  return route(compute, {
+    primes: ({ query }) => {
+      if (query.below > maxBelow) throw primesBelowTooBig(maxBelow);
+      const started = performance.now();
+      const { count, largest } = countPrimes(query.below);
+      return { status: 200, body: { below: query.below, count, largest, elapsedMs: performance.now() - started } };
+    },
+  });
+}

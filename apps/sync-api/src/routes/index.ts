@@ -30,7 +30,7 @@ export function mainRoutes(dependencies: RouteDependencies) {
   return servesExactly("sync-api", api.sync, [
     healthRoutes(dependencies.lifecycle),
     notesRoutes({ db: dependencies.db, secretKey: dependencies.settings.secretKey }), // #example
-    computeRoutes,
+    computeRoutes(dependencies.settings.compute),
   ]);
 }
 

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { rateLimitRoutesCheck } from "@repo/contracts";
+import { PRIMES_BELOW_CEILING, rateLimitRoutesCheck } from "@repo/contracts";
 import {
   byEnvironment,
   defineSettings,
@@ -20,6 +20,7 @@ import {
   testRoutesOnlyUnderTest,
 } from "@repo/shared-settings";
 import { z } from "zod";
+import { SYNCHRONOUS_MODES } from "../sqlite.ts";
 
 /** The route tables sync-api can serve (src/routes/index.ts); the `routeTable` setting picks one. */
 export const ROUTE_TABLES = ["main", "test"] as const;
@@ -78,7 +79,14 @@ export const syncApiSchema = sharedSchema.extend({
     path: z.string().min(1),
     /** How long a write waits for another worker's write lock before it fails. */
     busyTimeoutMs: z.int().min(0),
+    /**
+     * SQLite's `synchronous` (src/sqlite.ts): NORMAL, or FULL (an fsync per commit) so that no
+     * answered write is lost on power loss. FULL in production.
+     */
+    synchronous: z.enum(SYNCHRONOUS_MODES),
   }),
+  /** The CPU-bound example endpoint: its largest `below` (the contract's 20,000,000 at most). */
+  compute: z.strictObject({ maxBelow: z.int().min(2).max(PRIMES_BELOW_CEILING) }),
 });
 
 /** This app's folder (src/settings/ and dist/settings/ are both two levels down). */
@@ -105,8 +113,14 @@ export const syncApiSettings = defineSettings({
       routeTable: "main",
       welcomePage: true, // #example
       apiReference: true,
-      database: { path: fileURLToPath(new URL("data/sync-api.sqlite", appDir)), busyTimeoutMs: 5_000 },
+      database: {
+        path: fileURLToPath(new URL("data/sync-api.sqlite", appDir)),
+        busyTimeoutMs: 5_000,
+        synchronous: "NORMAL",
+      },
       rateLimit: { path: fileURLToPath(new URL("data/rate-limit.sqlite", appDir)) },
+      // About 15 ms of CPU: one public request must not hold a worker for long (docs/deploy.md).
+      compute: { maxBelow: 2_000_000 },
     }),
     byEnvironment("sync-api", {
       development: {},
@@ -115,7 +129,8 @@ export const syncApiSettings = defineSettings({
       production: {
         welcomePage: false, // #example
         apiReference: false,
-        database: { path: fileURLToPath(new URL("data/production/sync-api.sqlite", appDir)) },
+        // A 201 must survive a power loss, at an fsync per commit (docs/deploy.md).
+        database: { path: fileURLToPath(new URL("data/production/sync-api.sqlite", appDir)), synchronous: "FULL" },
         rateLimit: { path: fileURLToPath(new URL("data/production/rate-limit.sqlite", appDir)) },
       },
     }),
