@@ -16,7 +16,7 @@ export {
   type ControllerClient,
   createClient,
 } from "./client.ts";
-export { answerClientError, refuseConnect, refuseOnSocket } from "./client-error.ts";
+export { answerClientError, isWebSocketHandshake, refuseConnect, refuseOnSocket } from "./client-error.ts";
 export { compute, PrimeCount } from "./compute.ts";
 export {
   type AccessLogLevel,
