@@ -4,6 +4,7 @@
  * infra template in front of the same apps. Each odd request must get an answer (a problem when it
  * is refused), and the connection it came on must stay usable or be closed, never left unread.
  */
+import { PROBLEM_CONTENT_TYPE } from "@repo/contracts";
 import {
   type DevStack,
   freePort,
@@ -13,6 +14,7 @@ import {
   proxyEnvironment,
   type RawRequestSpec,
   type RawResponse,
+  rawRequest,
   rawRequestsOnOneConnection,
   startDevStack,
   startNginx,
@@ -86,6 +88,15 @@ function describeAnswer(answer: RawResponse | undefined): string {
   return answer ? `${answer.status} ${answer.headers["content-type"] ?? "(no content type)"}` : "no answer";
 }
 
+/** The answer is a problem of `status` (an app's, or a proxy's own). */
+function isProblem(answer: RawResponse | undefined, status: number): boolean {
+  return (
+    answer?.status === status &&
+    /^application\/problem\+json/.test(answer.headers["content-type"] ?? "") &&
+    JSON.parse(answer.text).status === status
+  );
+}
+
 const upgradeTo = (protocol: string, extra: [string, string][] = []): RawRequestSpec["headers"] => [
   ["Upgrade", protocol],
   ["Connection", `Upgrade${extra.length > 0 ? `, ${extra.map(([name]) => name).join(", ")}` : ""}`],
@@ -120,5 +131,52 @@ describe("an Upgrade that is not a WebSocket handshake on the WebSocket path", (
       }
       return "ok";
     });
+  });
+});
+
+describe("an absolute-form target no URL can be made of", () => {
+  const authorities = ["http://x:99999", "http://[::1", "http://x:abc", "http://1.2.3.4.5"];
+
+  // nginx's own parser takes some of them (port 99999, a host of five numbers) and forwards the
+  // path in origin form: the app's answer. Refused, it is a 400 problem at every hop.
+  it("gets a 400 problem or is served as its path at every hop, and the hop keeps serving", async () => {
+    await atEveryHop(async (hop) => {
+      const wrong: string[] = [];
+      for (const [url, path] of [
+        [hop.syncUrl, "/healthz"],
+        [hop.asyncUrl, `${P()}/healthz`],
+      ] as const) {
+        for (const authority of authorities) {
+          const target = `${authority}${path}`;
+          const answer = await rawRequest(url, { method: "GET", target }, { timeoutMs: 10_000 });
+          const servedAsPath = hop.name === "nginx" && answer?.status === 200;
+          if (!isProblem(answer, 400) && !servedAsPath)
+            wrong.push(`${target}: ${describeAnswer(answer)} ${answer?.text.slice(0, 80)}`);
+        }
+        const after = await rawRequest(url, { method: "GET", target: path }, { timeoutMs: 10_000 });
+        if (after?.status !== 200) wrong.push(`then ${path}: ${describeAnswer(after)}`);
+      }
+      return wrong.length > 0 ? wrong.join("; ") : "ok";
+    });
+  });
+
+  it("gets a 400 problem as a WebSocket handshake at the dev proxy, which keeps serving", async () => {
+    const handshake = (target: string): RawRequestSpec => ({
+      method: "GET",
+      target,
+      headers: [
+        ...(upgradeTo("websocket") ?? []),
+        ["Sec-WebSocket-Version", "13"],
+        ["Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="],
+      ],
+    });
+    const got: string[] = [];
+    for (const authority of authorities) {
+      const answer = await rawRequest(stack.url, handshake(`${authority}${P()}/ws`), { timeoutMs: 10_000 });
+      got.push(`${authority}: ${describeAnswer(answer)}`);
+    }
+    expect(got).toEqual(authorities.map((authority) => `${authority}: 400 ${PROBLEM_CONTENT_TYPE}`));
+    expect((await rawRequest(stack.url, { method: "GET", target: "/healthz" }))?.status).toBe(200);
+    expect(stack.exitReason()).toBeUndefined();
   });
 });

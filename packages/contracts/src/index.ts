@@ -71,11 +71,13 @@ export {
 export { REQUEST_ID_HEADER, requestIdFrom, saneRequestId } from "./request-id.ts";
 export {
   isCanonicalPath,
+  isParseableTarget,
   NON_CANONICAL_PATH,
   NON_CANONICAL_PATH_DETAIL,
   NON_CANONICAL_PATH_PROBLEM_TYPE,
   originForm,
   requestPath,
+  UNPARSEABLE_TARGET_DETAIL,
 } from "./request-path.ts";
 export { type AssertServes, type ControllerNames, type ServesExactly, servesExactly } from "./route-table.ts";
 export {

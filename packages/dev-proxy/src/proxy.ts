@@ -4,6 +4,7 @@ import {
   answerClientError,
   BODY_PROBLEM_DETAIL,
   isCanonicalPath,
+  isParseableTarget,
   isWebSocketHandshake,
   NON_CANONICAL_PATH_DETAIL,
   NON_CANONICAL_PATH_PROBLEM_TYPE,
@@ -14,6 +15,7 @@ import {
   refuseOnSocket,
   requestIdFrom,
   requestPath,
+  UNPARSEABLE_TARGET_DETAIL,
 } from "@repo/contracts";
 import { createProxyServer } from "http-proxy-3";
 
@@ -119,6 +121,11 @@ export function createDevProxy(options: ProxyOptions): Server {
       sendProblem(res, { status: 400, detail: "The request has no Host header", instance: req.url, requestId: id });
       return;
     }
+    // http-proxy-3 makes a URL of the target: one that is none threw, and took the proxy down.
+    if (!isParseableTarget(req.url ?? "/")) {
+      sendProblem(res, { status: 400, detail: UNPARSEABLE_TARGET_DETAIL, requestId: id });
+      return;
+    }
     if (!isCanonicalPath(req.url ?? "/")) {
       sendProblem(res, { status: 400, ...NON_CANONICAL, requestId: id });
       return;
@@ -149,6 +156,10 @@ export function createDevProxy(options: ProxyOptions): Server {
 
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     prepare(req);
+    if (!isParseableTarget(req.url ?? "/")) {
+      refuseOnSocket(socket, 400, UNPARSEABLE_TARGET_DETAIL);
+      return;
+    }
     if (!isCanonicalPath(req.url ?? "/")) {
       refuseOnSocket(socket, 400, NON_CANONICAL);
       return;
