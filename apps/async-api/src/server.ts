@@ -95,6 +95,10 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
     await lifecycle.idle();
     app.log.info("no request in flight: closing");
     await options.onDrained?.();
+    // Every request is answered; the connections left have none in flight (idle, after an odd
+    // Upgrade, or a head not yet complete), and server.close would wait on them up to the
+    // request timeout, then the graceful timeout would exit 1.
+    app.server.closeAllConnections();
     await app.close();
     await outbound.close();
     loop.stop();

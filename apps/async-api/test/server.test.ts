@@ -1,4 +1,6 @@
 /** async-api as it really runs: its own process, talked to over HTTP on a free port. */
+
+import { connect, type Socket } from "node:net";
 import { HealthStatus } from "@repo/contracts";
 import { ASYNC_PREFIX, freePort, logLines, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
@@ -68,6 +70,42 @@ describe("async-api", () => {
     const { app } = await startAsyncApi();
     expect(await app.stop("SIGTERM")).toEqual({ code: 0, signal: null });
   });
+
+  it("drains promptly on SIGTERM and exits 0 with odd connections open: idle, half a head, after an Upgrade", async () => {
+    // A graceful timeout longer than the stop's own: a drain that waits on these connections is
+    // killed (SIGKILL), one that gives up at the timeout exits 1.
+    const { app, url } = await startAsyncApi({ ASYNC_API_SHUTDOWN__GRACEFUL_TIMEOUT_MS: "120000" });
+    const { port } = new URL(url);
+    const open = (bytes: string) =>
+      new Promise<{ socket: Socket; received: () => string }>((resolve, reject) => {
+        let received = "";
+        const socket = connect(Number(port), "127.0.0.1", () => {
+          socket.write(bytes);
+          resolve({ socket, received: () => received });
+        });
+        socket.on("data", (chunk: Buffer) => {
+          received += chunk.toString("latin1");
+        });
+        socket.on("error", reject);
+      });
+    const sockets = [
+      await open(""),
+      await open(`GET ${ASYNC_PREFIX}/healthz HTTP/1.1\r\nHost: x\r\n`),
+      ...(await Promise.all(
+        ["foo", "h2c", "websocket"].map((protocol) =>
+          open(
+            `GET ${ASYNC_PREFIX}/healthz HTTP/1.1\r\nHost: x\r\nUpgrade: ${protocol}\r\nConnection: Upgrade\r\n\r\n`,
+          ),
+        ),
+      )),
+    ];
+    // The Upgrades are answered (so counted as done) before the drain begins.
+    await waitFor("the answers to the Upgrades", async () =>
+      sockets.slice(2).every(({ received }) => received().includes("\r\n\r\n")) ? true : undefined,
+    );
+    expect(await app.stop("SIGTERM", 30_000)).toEqual({ code: 0, signal: null });
+    for (const { socket } of sockets) socket.destroy();
+  }, 90_000);
 
   it("exits non-zero before listening when a setting is invalid, naming the key", async () => {
     const app = startApp("async-api", { env: { ASYNC_API_PORT: "99999", ASYNC_PREFIX: "async/" } });

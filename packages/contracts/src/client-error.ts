@@ -1,4 +1,4 @@
-import { STATUS_CODES } from "node:http";
+import { type IncomingHttpHeaders, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { PROBLEM_CONTENT_TYPE, problem } from "./problem.ts";
 
@@ -48,4 +48,20 @@ export function refuseOnSocket(
 /** The `connect` listener of every server here: this API tunnels nothing. */
 export function refuseConnect(_req: unknown, socket: Duplex): void {
   refuseOnSocket(socket, 405, "CONNECT is not supported: this API tunnels nothing");
+}
+
+/**
+ * Is this request a WebSocket opening handshake (GET, `websocket` among its Upgrade protocols)?
+ * The servers' `shouldUpgradeCallback`: Node hands any request with `Connection: Upgrade` to the
+ * 'upgrade' event by default and never reads its connection again; every other Upgrade (`h2c`,
+ * `foo`) is served as an ordinary request, so the connection stays usable.
+ */
+export function isWebSocketHandshake(req: {
+  readonly method?: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+}): boolean {
+  return (
+    req.method === "GET" &&
+    (req.headers.upgrade ?? "").split(",").some((protocol) => protocol.trim().toLowerCase() === "websocket")
+  );
 }

@@ -16,7 +16,7 @@ export {
   type ControllerClient,
   createClient,
 } from "./client.ts";
-export { answerClientError, refuseConnect, refuseOnSocket } from "./client-error.ts";
+export { answerClientError, isWebSocketHandshake, refuseConnect, refuseOnSocket } from "./client-error.ts";
 export { compute, PRIMES_BELOW_CEILING, PrimeCount, primesBelowTooBig } from "./compute.ts";
 export {
   type AccessLogLevel,
@@ -72,11 +72,13 @@ export { rateLimitRoutesCheck } from "./rate-limit-routes-check.ts";
 export { REQUEST_ID_HEADER, requestIdFrom, saneRequestId } from "./request-id.ts";
 export {
   isCanonicalPath,
+  isParseableTarget,
   NON_CANONICAL_PATH,
   NON_CANONICAL_PATH_DETAIL,
   NON_CANONICAL_PATH_PROBLEM_TYPE,
   originForm,
   requestPath,
+  UNPARSEABLE_TARGET_DETAIL,
 } from "./request-path.ts";
 export { type AssertServes, type ControllerNames, type ServesExactly, servesExactly } from "./route-table.ts";
 export {

@@ -44,3 +44,16 @@ export function requestPath(target: string): string {
 export function isCanonicalPath(target: string): boolean {
   return !NON_CANONICAL_PATH.test(originForm(target));
 }
+
+/** The detail of the 400 for a target `isParseableTarget` refuses: the same words from every hop. */
+export const UNPARSEABLE_TARGET_DETAIL = "The request target is not a valid URL: its scheme or authority is malformed";
+
+/**
+ * Can a URL be made of this request target? An absolute-form target must be a valid URL (WHATWG,
+ * as Node, Fastify and the proxy libraries parse it): `http://x:99999/`, `http://[::1/`,
+ * `http://x:abc/` and `http://1.2.3.4.5/` are not. Every hop refuses those with a 400 before
+ * routing; parsed later, they threw (the dev proxy) or were answered by Express's own HTML 404.
+ */
+export function isParseableTarget(target: string): boolean {
+  return !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(target) || URL.canParse(target);
+}

@@ -5,6 +5,8 @@ import {
   answerClientError,
   BODY_PROBLEM_DETAIL,
   isCanonicalPath,
+  isParseableTarget,
+  isWebSocketHandshake,
   NON_CANONICAL_PATH_DETAIL,
   NON_CANONICAL_PATH_PROBLEM_TYPE,
   PROBLEM_CONTENT_TYPE,
@@ -14,6 +16,7 @@ import {
   refuseOnSocket,
   requestIdFrom,
   requestPath,
+  UNPARSEABLE_TARGET_DETAIL,
 } from "@repo/contracts";
 import { createProxyServer } from "http-proxy-3";
 import { hasBody, KEPT_BODY_MAX_BYTES, type RestartHold } from "./restart-hold.ts";
@@ -97,6 +100,23 @@ function keepBody(req: IncomingMessage): KeptBody {
   return { chunks, ended, complete: () => whole && req.complete };
 }
 
+/**
+ * An Upgrade that is not a WebSocket handshake (`h2c`, anything else) is served as plain HTTP/1.1,
+ * as the spec lets a server do: the protocol change was asked of this hop, so neither it nor the
+ * connection options naming it are passed on (RFC 9110, 7.6.1 and 7.8).
+ */
+function dropUpgrade(req: IncomingMessage): void {
+  const named = new Set(["upgrade", "http2-settings"]);
+  delete req.headers.upgrade;
+  delete req.headers["http2-settings"];
+  const rest = (req.headers.connection ?? "")
+    .split(",")
+    .map((option) => option.trim())
+    .filter((option) => option !== "" && !named.has(option.toLowerCase()));
+  if (rest.length > 0) req.headers.connection = rest.join(", ");
+  else delete req.headers.connection;
+}
+
 /** The proxy's own answers are problem details too, with the request id, as nginx's are. */
 function sendProblem(res: ServerResponse, fields: Parameters<typeof problem>[0] & { requestId: string }): void {
   res.writeHead(fields.status, { "content-type": PROBLEM_CONTENT_TYPE, [REQUEST_ID_HEADER]: fields.requestId });
@@ -124,10 +144,18 @@ export function createDevProxy(options: ProxyOptions): Server {
       : { name: "sync-api" as const, target: options.syncTarget, bodyLimit: options.bodyLimitBytes?.sync };
 
   // Node answers a missing Host with a bare 400 of its own; this server says it as a problem.
-  const server = createServer({ requireHostHeader: false }, (req, res) => {
+  // Only WebSocket handshakes go to 'upgrade' (and on to an app); Node would hand it every
+  // request with `Connection: Upgrade`, and the tunnel pass drops those without an answer.
+  const server = createServer({ requireHostHeader: false, shouldUpgradeCallback: isWebSocketHandshake }, (req, res) => {
     const id = prepare(req);
+    dropUpgrade(req);
     if (!req.headers.host && req.httpVersion === "1.1") {
       sendProblem(res, { status: 400, detail: "The request has no Host header", instance: req.url, requestId: id });
+      return;
+    }
+    // http-proxy-3 makes a URL of the target: one that is none threw, and took the proxy down.
+    if (!isParseableTarget(req.url ?? "/")) {
+      sendProblem(res, { status: 400, detail: UNPARSEABLE_TARGET_DETAIL, requestId: id });
       return;
     }
     if (!isCanonicalPath(req.url ?? "/")) {
@@ -184,6 +212,10 @@ export function createDevProxy(options: ProxyOptions): Server {
 
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     prepare(req);
+    if (!isParseableTarget(req.url ?? "/")) {
+      refuseOnSocket(socket, 400, UNPARSEABLE_TARGET_DETAIL);
+      return;
+    }
     if (!isCanonicalPath(req.url ?? "/")) {
       refuseOnSocket(socket, 400, NON_CANONICAL);
       return;

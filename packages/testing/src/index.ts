@@ -63,7 +63,13 @@ export {
 } from "./production-stack.ts";
 export { burst, callersBehindOneAddress, type RateLimitHeaders, rateLimitHeaders } from "./rate-limit.ts";
 export { parseAnswer, type RawAnswer, rawExchange, rawHead } from "./raw-exchange.ts";
-export { type RawRequestSpec, type RawResponse, rawRequest, requestBytes } from "./raw-http.ts";
+export {
+  type RawRequestSpec,
+  type RawResponse,
+  rawRequest,
+  rawRequestsOnOneConnection,
+  requestBytes,
+} from "./raw-http.ts";
 export { runsHere } from "./skips.ts";
 export { readSse, type SseMessage } from "./sse.ts";
 export { STAND_INS_DIR, type StandIn, type StandIns, startStandIns } from "./stand-ins.ts";

@@ -84,40 +84,82 @@ function parse(data: Buffer, ended: boolean, noBody: boolean): RawResponse | und
  * with the first response, as soon as it is complete, or with undefined when the server closed
  * the connection without one. Fails if nothing complete arrives within `timeoutMs`.
  */
-export function rawRequest(
+export async function rawRequest(
   origin: string,
   request: RawRequestSpec | Buffer,
-  { timeoutMs = 15_000, noBody }: { timeoutMs?: number; noBody?: boolean } = {},
+  options: { timeoutMs?: number; noBody?: boolean } = {},
 ): Promise<RawResponse | undefined> {
+  return (await rawRequestsOnOneConnection(origin, [request], options))[0];
+}
+
+/**
+ * Sends `requests` one after another on one connection, each once the answer to the one before is
+ * complete: what a keep-alive client (or a proxy reusing an upstream connection) does. A spec
+ * without a Connection header is sent with `keep-alive`, the last one with `close`. Resolves with
+ * the answers in order; undefined for a request the server closed the connection without
+ * answering (and nothing is sent after it). Fails if an answer is neither complete nor the
+ * connection closed within `timeoutMs`: a server that stopped reading the connection.
+ */
+export function rawRequestsOnOneConnection(
+  origin: string,
+  requests: readonly (RawRequestSpec | Buffer)[],
+  { timeoutMs = 15_000, noBody }: { timeoutMs?: number; noBody?: boolean } = {},
+): Promise<(RawResponse | undefined)[]> {
   const url = new URL(origin);
-  const bytes = Buffer.isBuffer(request) ? request : requestBytes(request, url.host);
-  const headOnly = noBody ?? (!Buffer.isBuffer(request) && request.method === "HEAD");
+  const keptAlive = (spec: RawRequestSpec, last: boolean): RawRequestSpec =>
+    last || spec.headers?.some(([name]) => name.toLowerCase() === "connection")
+      ? spec
+      : { ...spec, headers: [...(spec.headers ?? []), ["Connection", "keep-alive"]] };
+  const bytesOf = (request: RawRequestSpec | Buffer, index: number) =>
+    Buffer.isBuffer(request) ? request : requestBytes(keptAlive(request, index === requests.length - 1), url.host);
+  const headOnly = (request: RawRequestSpec | Buffer | undefined) =>
+    noBody ?? (request !== undefined && !Buffer.isBuffer(request) && request.method === "HEAD");
   return new Promise((resolve, reject) => {
     const socket = connect(Number(url.port || 80), url.hostname);
+    const answers: (RawResponse | undefined)[] = [];
     let data = Buffer.alloc(0);
     let settled = false;
-    const finish = (outcome: RawResponse | undefined | Error) => {
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (outcome: Error | undefined) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       socket.destroy();
-      if (outcome instanceof Error) reject(outcome);
-      else resolve(outcome);
+      if (outcome) reject(outcome);
+      else resolve(answers);
     };
     const seen = () => JSON.stringify(data.toString("latin1").slice(0, 300));
-    const timer = setTimeout(
-      () => finish(new Error(`no complete answer within ${timeoutMs} ms; got ${seen()}`)),
-      timeoutMs,
-    );
-    const atEnd = () =>
-      finish(
-        data.length === 0 ? undefined : (parse(data, true, headOnly) ?? new Error(`a truncated answer: ${seen()}`)),
+    const sendNext = () => {
+      const index = answers.length;
+      const request = requests[index];
+      if (request === undefined) return finish(undefined);
+      clearTimeout(timer);
+      timer = setTimeout(
+        () => finish(new Error(`request ${index + 1}: no complete answer within ${timeoutMs} ms; got ${seen()}`)),
+        timeoutMs,
       );
-    socket.on("connect", () => socket.write(bytes));
+      socket.write(bytesOf(request, index));
+    };
+    const take = (ended: boolean) => {
+      // A chunked body's last CRLF may come with the next answer's data: not part of it.
+      const start = data.findIndex((byte) => byte !== 0x0d && byte !== 0x0a);
+      data = start < 0 ? Buffer.alloc(0) : data.subarray(start);
+      const response = parse(data, ended, headOnly(requests[answers.length]));
+      if (!response) return false;
+      answers.push(response);
+      data = Buffer.alloc(0);
+      return true;
+    };
+    const atEnd = () => {
+      if (settled) return;
+      if (data.length > 0 && !take(true)) return finish(new Error(`a truncated answer: ${seen()}`));
+      while (answers.length < requests.length) answers.push(undefined);
+      finish(undefined);
+    };
+    socket.on("connect", sendNext);
     socket.on("data", (chunk: Buffer) => {
       data = Buffer.concat([data, chunk]);
-      const response = parse(data, false, headOnly);
-      if (response) finish(response);
+      if (take(false)) sendNext();
     });
     socket.on("end", atEnd);
     socket.on("close", atEnd);

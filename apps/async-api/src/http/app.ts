@@ -24,6 +24,7 @@ import type { EventLoopGuard } from "./event-loop.ts";
 import { asyncEndpoints, mountEndpoints, type RouteLogConfig, sendProblem } from "./mount.ts";
 import { rateLimitPlugin } from "./rate-limit.ts";
 import type { AsyncRoute } from "./route.ts";
+import { WebSocketRoutes } from "./upgrade.ts";
 
 const FASTIFY_BODY_ERRORS: Readonly<Record<string, string>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: BODY_PROBLEM_DETAIL.invalidJson,
@@ -56,6 +57,7 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
   const { lifecycle, guard, root, readinessPaths = [] } = parts;
   const readiness = new Set([`${settings.asyncPrefix}/readyz`, ...readinessPaths]);
   const timeouts = serverTimeouts(settings.http);
+  const webSocketRoutes = new WebSocketRoutes();
   const app = Fastify({
     loggerInstance: logger,
     // What Node's parser refuses before Fastify sees it: a problem too, not Fastify's own JSON.
@@ -80,8 +82,11 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
     http: {
       headersTimeout: timeouts.headersTimeout,
       connectionsCheckingInterval: timeouts.connectionsCheckingInterval,
+      // Only a WebSocket handshake on a WebSocket route leaves HTTP (upgrade.ts).
+      shouldUpgradeCallback: webSocketRoutes.takesUpgrade,
     },
   });
+  app.addHook("onRoute", webSocketRoutes.learn);
 
   // CONNECT never reaches Fastify (Node hands it to `connect`): refused as a problem too.
   app.server.on("connect", refuseConnect);
@@ -121,7 +126,7 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
       return;
     }
     // Counted until its connection is done with it (SSE included); a WebSocket lives on apart.
-    if (request.headers.upgrade !== "websocket") reply.raw.once("close", lifecycle.begin());
+    if (!webSocketRoutes.takesUpgrade(request.raw)) reply.raw.once("close", lifecycle.begin());
     done();
   });
 

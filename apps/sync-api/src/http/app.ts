@@ -1,5 +1,15 @@
 import { isUtf8 } from "node:buffer";
-import { answerForError, BODY_PROBLEM_DETAIL, bearerAuthenticator, openApiDocument, problem } from "@repo/contracts";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  answerForError,
+  BODY_PROBLEM_DETAIL,
+  bearerAuthenticator,
+  isParseableTarget,
+  openApiDocument,
+  problem,
+  requestPath,
+  UNPARSEABLE_TARGET_DETAIL,
+} from "@repo/contracts";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
@@ -47,6 +57,7 @@ export function createApp(
 
   // One JSON line per request, carrying the request id; the id is echoed to the client too.
   app.use(requestLogging(app, logger, hooks.onResponseFinished));
+  refuseUnparseableTargets(app);
   // Cross-origin callers only from the allow-list (off by default); preflights answered here.
   if (settings.http.corsOrigins.length > 0) app.use(cors({ origin: [...settings.http.corsOrigins], maxAge: 600 }));
   if (hooks.isDraining) {
@@ -92,4 +103,32 @@ export function createApp(
     sendProblem(req, res, answer.body);
   });
   return app;
+}
+
+/** Where a target no URL can be made of is kept while Express routes the request as `/`. */
+const UNPARSEABLE = Symbol("unparseable target");
+type Tagged = IncomingMessage & { [UNPARSEABLE]?: string; originalUrl?: string };
+
+/**
+ * A target no URL can be made of (`http://[::1/healthz`): Express's router cannot parse it and
+ * would answer its own HTML 404 before any middleware ran. It is routed as `/` instead, to the
+ * 400 problem here, logged and with its request id like any answer.
+ */
+function refuseUnparseableTargets(app: express.Express): void {
+  const withHandle = app as unknown as { handle(req: Tagged, res: ServerResponse, next?: unknown): void };
+  const handle = withHandle.handle.bind(app);
+  withHandle.handle = (req, res, next) => {
+    const target = req.url ?? "/";
+    if (!isParseableTarget(target)) {
+      req[UNPARSEABLE] = target;
+      req.originalUrl = target;
+      req.url = "/";
+    }
+    handle(req, res, next);
+  };
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const target = (req as Tagged)[UNPARSEABLE];
+    if (target === undefined) return next();
+    sendProblem(req, res, problem({ status: 400, detail: UNPARSEABLE_TARGET_DETAIL, instance: requestPath(target) }));
+  });
 }

@@ -1,0 +1,182 @@
+/**
+ * Requests at the edges of HTTP, sent from outside to break the service for other clients (issue
+ * 20), at every hop: the apps directly, the dev proxy in front of them, and Debian's nginx on the
+ * infra template in front of the same apps. Each odd request must get an answer (a problem when it
+ * is refused), and the connection it came on must stay usable or be closed, never left unread.
+ */
+import { PROBLEM_CONTENT_TYPE } from "@repo/contracts";
+import {
+  type DevStack,
+  freePort,
+  type NginxProcess,
+  nginxBinary,
+  ONE_CLIENT_LOAD_LIMITS,
+  proxyEnvironment,
+  type RawRequestSpec,
+  type RawResponse,
+  rawRequest,
+  rawRequestsOnOneConnection,
+  startDevStack,
+  startNginx,
+  stopAll,
+  waitForHttp,
+} from "@repo/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+if (!nginxBinary()) {
+  if (process.env.CI) throw new Error("request edges through nginx: no nginx");
+  console.warn("\n  ⚠  request edges through nginx SKIPPED: no nginx (apt-get install nginx, or set NGINX_PATH)\n");
+}
+
+interface Hop {
+  readonly name: string;
+  /** Where sync-api's routes are at this hop. */
+  readonly syncUrl: string;
+  /** Where async-api's server is at this hop (its routes under the prefix). */
+  readonly asyncUrl: string;
+}
+
+let stack: DevStack;
+let nginx: NginxProcess | undefined;
+const hops: Hop[] = [];
+
+beforeAll(async () => {
+  // No app rate limits: some cases send 80 requests from one address.
+  stack = await startDevStack({
+    syncWorkers: 1,
+    env: { SYNC_API_RATE_LIMIT__ENABLED: "false", ASYNC_API_RATE_LIMIT__ENABLED: "false" },
+  });
+  hops.push(
+    { name: "the apps directly", syncUrl: stack.syncUrl, asyncUrl: stack.asyncUrl },
+    { name: "the dev proxy", syncUrl: stack.url, asyncUrl: stack.url },
+  );
+  if (!nginxBinary()) return;
+  const port = await freePort();
+  nginx = startNginx({
+    ...proxyEnvironment(),
+    ...ONE_CLIENT_LOAD_LIMITS,
+    NGINX_PORT: String(port),
+    SYNC_API_UPSTREAM: new URL(stack.syncUrl).host,
+    ASYNC_API_UPSTREAM: new URL(stack.asyncUrl).host,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, { abortIf: nginx.exitReason });
+  hops.push({ name: "nginx", syncUrl: url, asyncUrl: url });
+}, 240_000);
+
+afterAll(async () => {
+  await nginx?.stop("SIGQUIT");
+  await stopAll();
+});
+
+const P = () => stack.asyncPrefix;
+
+/** Each hop's outcome for one case, as a line: a failing test shows every hop at once. */
+async function atEveryHop(check: (hop: Hop) => Promise<string>): Promise<void> {
+  const got: string[] = [];
+  const want: string[] = [];
+  for (const hop of hops) {
+    want.push(`${hop.name}: ok`);
+    got.push(`${hop.name}: ${await check(hop).catch((error: Error) => error.message)}`);
+  }
+  expect(got).toEqual(want);
+  // No process of the stack died on the way.
+  expect(stack.exitReason()).toBeUndefined();
+}
+
+function describeAnswer(answer: RawResponse | undefined): string {
+  return answer ? `${answer.status} ${answer.headers["content-type"] ?? "(no content type)"}` : "no answer";
+}
+
+/** The answer is a problem of `status` (an app's, or a proxy's own). */
+function isProblem(answer: RawResponse | undefined, status: number): boolean {
+  return (
+    answer?.status === status &&
+    /^application\/problem\+json/.test(answer.headers["content-type"] ?? "") &&
+    JSON.parse(answer.text).status === status
+  );
+}
+
+const upgradeTo = (protocol: string, extra: [string, string][] = []): RawRequestSpec["headers"] => [
+  ["Upgrade", protocol],
+  ["Connection", `Upgrade${extra.length > 0 ? `, ${extra.map(([name]) => name).join(", ")}` : ""}`],
+  ...extra,
+];
+
+describe("an Upgrade that is not a WebSocket handshake on the WebSocket path", () => {
+  // A handshake on a plain route may close its connection once answered: the dev proxy tunnels
+  // every handshake, and says the app's answer before it closes the tunnel.
+  it.each([
+    ["Upgrade: foo", upgradeTo("foo"), false],
+    ["Upgrade: h2c", upgradeTo("h2c", [["HTTP2-Settings", "AAMAAABkAARAAAAAAAIAAAAA"]]), false],
+    ["Upgrade: websocket on a plain route", upgradeTo("websocket"), true],
+  ])("%s is served as an ordinary request; the connection answers the next one", async (_what, headers, mayClose) => {
+    await atEveryHop(async (hop) => {
+      for (const [url, path] of [
+        [hop.asyncUrl, `${P()}/healthz`],
+        [hop.syncUrl, "/healthz"],
+      ] as const) {
+        const answers = await rawRequestsOnOneConnection(
+          url,
+          [
+            { method: "GET", target: path, ...(headers ? { headers } : {}) },
+            { method: "GET", target: path },
+          ],
+          { timeoutMs: 10_000 },
+        );
+        const line = answers.map(describeAnswer).join(" then ");
+        const [first, second] = answers;
+        if (first?.status !== 200 || (second?.status !== 200 && !(mayClose && second === undefined)))
+          return `${path}: ${line}`;
+      }
+      return "ok";
+    });
+  });
+});
+
+describe("an absolute-form target no URL can be made of", () => {
+  const authorities = ["http://x:99999", "http://[::1", "http://x:abc", "http://1.2.3.4.5"];
+
+  // nginx's own parser takes some of them (port 99999, a host of five numbers) and forwards the
+  // path in origin form: the app's answer. Refused, it is a 400 problem at every hop.
+  it("gets a 400 problem or is served as its path at every hop, and the hop keeps serving", async () => {
+    await atEveryHop(async (hop) => {
+      const wrong: string[] = [];
+      for (const [url, path] of [
+        [hop.syncUrl, "/healthz"],
+        [hop.asyncUrl, `${P()}/healthz`],
+      ] as const) {
+        for (const authority of authorities) {
+          const target = `${authority}${path}`;
+          const answer = await rawRequest(url, { method: "GET", target }, { timeoutMs: 10_000 });
+          const servedAsPath = hop.name === "nginx" && answer?.status === 200;
+          if (!isProblem(answer, 400) && !servedAsPath)
+            wrong.push(`${target}: ${describeAnswer(answer)} ${answer?.text.slice(0, 80)}`);
+        }
+        const after = await rawRequest(url, { method: "GET", target: path }, { timeoutMs: 10_000 });
+        if (after?.status !== 200) wrong.push(`then ${path}: ${describeAnswer(after)}`);
+      }
+      return wrong.length > 0 ? wrong.join("; ") : "ok";
+    });
+  });
+
+  it("gets a 400 problem as a WebSocket handshake at the dev proxy, which keeps serving", async () => {
+    const handshake = (target: string): RawRequestSpec => ({
+      method: "GET",
+      target,
+      headers: [
+        ...(upgradeTo("websocket") ?? []),
+        ["Sec-WebSocket-Version", "13"],
+        ["Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="],
+      ],
+    });
+    const got: string[] = [];
+    for (const authority of authorities) {
+      const answer = await rawRequest(stack.url, handshake(`${authority}${P()}/ws`), { timeoutMs: 10_000 });
+      got.push(`${authority}: ${describeAnswer(answer)}`);
+    }
+    expect(got).toEqual(authorities.map((authority) => `${authority}: 400 ${PROBLEM_CONTENT_TYPE}`));
+    expect((await rawRequest(stack.url, { method: "GET", target: "/healthz" }))?.status).toBe(200);
+    expect(stack.exitReason()).toBeUndefined();
+  });
+});
