@@ -57,6 +57,7 @@ export {
   PROBLEM_CONTENT_TYPE,
   ProblemDetails,
   problem,
+  problemForRequest,
   VALIDATION_PROBLEM_TYPE,
   validationProblem,
 } from "./problem.ts";
