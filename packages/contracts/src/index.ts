@@ -100,9 +100,12 @@ export {
   type HandlerResult,
   isJsonContentType,
   isWellFormedJson,
+  NON_CANONICAL_NUMBER,
   parseRequest,
   type RequestParts,
   responseMismatch,
+  UNKNOWN_QUERY_PARAMETER,
+  unknownQueryProblem,
   type ValidatedRequest,
   validateRequest,
 } from "./validation.ts";
