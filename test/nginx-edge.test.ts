@@ -4,12 +4,13 @@
  * with small timeouts and limits set through the template's variables, so each case takes
  * seconds) in front of a tiny upstream: one node:http server standing in for both apps.
  */
+import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect, type Socket } from "node:net";
-import { PROBLEM_CONTENT_TYPE, ProblemDetails } from "@repo/contracts";
+import { PROBLEM_CONTENT_TYPE, ProblemDetails, UpstreamProblem } from "@repo/contracts";
 import { ACCESS_TOKEN_KEY } from "@repo/shared-settings";
 import {
   freePort,
@@ -124,7 +125,7 @@ afterEach(async () => {
   running = undefined;
 });
 
-/** nginx on the template with compose's proxy environment and `variables` over it, in front of a fresh upstream. */
+/** nginx on the template with compose's proxy environment and `variables` over it, in front of a fresh upstream (unless `variables` name another). */
 async function startEdge(
   variables: Readonly<Record<string, string>>,
   upstreamOptions?: Parameters<typeof startUpstream>[0],
@@ -133,10 +134,10 @@ async function startEdge(
   const port = await freePort();
   const nginx = startNginx({
     ...proxyEnv,
-    ...variables,
     NGINX_PORT: String(port),
     SYNC_API_UPSTREAM: `127.0.0.1:${upstream.port}`,
     ASYNC_API_UPSTREAM: `127.0.0.1:${upstream.port}`,
+    ...variables,
   });
   running = { nginx, upstream };
   const url = `http://127.0.0.1:${port}`;
@@ -419,6 +420,68 @@ withNginx("per-client limits", () => {
     expect(answer?.status).toBe(429);
     expect(answer?.headers["retry-after"]).toBe("7");
   });
+});
+
+/**
+ * An address whose connections never complete: a listener, stopped (SIGSTOP) once its accept
+ * queue is full, so the kernel drops every further SYN and a connect times out.
+ */
+async function startBlackHole(): Promise<{ address: string; close(): void }> {
+  const child = spawn(
+    process.execPath,
+    [
+      "-e",
+      "require('net').createServer().listen({ host: '127.0.0.1', port: 0, backlog: 1 }, function () { console.log(this.address().port) })",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const [line] = (await once(child.stdout as NodeJS.ReadableStream, "data")) as [Buffer];
+  const port = Number(line.toString().trim());
+  child.kill("SIGSTOP");
+  // A backlog of 1 queues two handshakes: these, which nobody accepts.
+  const fillers = [0, 1, 2].map(() => connect(port, "127.0.0.1").on("error", () => {}));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return {
+    address: `127.0.0.1:${port}`,
+    close() {
+      for (const socket of fillers) socket.destroy();
+      child.kill("SIGKILL");
+      child.kill("SIGCONT");
+    },
+  };
+}
+
+withNginx("nginx's own 502 and 504 for the status endpoint", () => {
+  // As its contract declares them (UpstreamProblem): with `upstreams`, empty, since async-api,
+  // which asks them, was never reached.
+  it("is a 502 UpstreamProblem with upstreams: [] when async-api is unreachable; other paths' 502s have none", async () => {
+    const { url, upstream } = await startEdge({});
+    await upstream.close();
+    const status = await rawRequest(url, { method: "GET", target: "/async/status" });
+    expectProblem(status, 502);
+    expect(UpstreamProblem.parse(JSON.parse(status?.text ?? "")).upstreams).toEqual([]);
+    const withQuery = await rawRequest(url, { method: "GET", target: "/async/status?x=1" });
+    expectProblem(withQuery, 502);
+    expect(JSON.parse(withQuery?.text ?? "")).toHaveProperty("upstreams", []);
+    for (const target of ["/async/statuses", "/async/healthz", "/items"]) {
+      const other = await rawRequest(url, { method: "GET", target });
+      expectProblem(other, 502);
+      expect(JSON.parse(other?.text ?? ""), target).not.toHaveProperty("upstreams");
+    }
+  });
+
+  it("is a 504 UpstreamProblem with upstreams: [] when async-api does not answer in time", async () => {
+    const hole = await startBlackHole();
+    try {
+      const { url } = await startEdge({ ASYNC_API_UPSTREAM: hole.address });
+      // proxy_connect_timeout (5 s), for the server and then its backup.
+      const answer = await rawRequest(url, { method: "GET", target: "/async/status" }, { timeoutMs: 30_000 });
+      expectProblem(answer, 504);
+      expect(UpstreamProblem.parse(JSON.parse(answer?.text ?? "")).upstreams).toEqual([]);
+    } finally {
+      hole.close();
+    }
+  }, 40_000);
 });
 
 /** A token the logs must never show, and every spelling of its key the apps' query parser reads as `access_token`. */
