@@ -5,11 +5,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ProblemDetails, signToken } from "@repo/contracts";
+import { developmentAuth } from "@repo/shared-settings";
 import {
   type AppName,
   type AppProcess,
   ASYNC_PREFIX,
   freePort,
+  logLines,
   startApp,
   stopAll,
   waitFor,
@@ -89,5 +92,83 @@ describe.each(["sync-api", "async-api"] as const)("%s logs", (name) => {
     expect(app.output()).not.toContain('"probe-1"');
     expect(app.output()).not.toContain('"probe-2"');
     expect(app.output()).not.toContain('"probe-3"');
+  });
+});
+
+/** A valid bearer token, and every spelling of `access_token` a query parser decodes as that key. */
+const TOKEN = await signToken(developmentAuth, { subject: "logging-test", scopes: [], ttlS: 600 });
+const TOKEN_KEYS = ["access_token", "access%5Ftoken", "%61ccess_token", "%61%63%63%65%73%73%5f%74%6f%6b%65%6e"];
+
+/** The problem a request answered, checked to show no token (its `instance` shows `[redacted]` instead). */
+async function redactedProblem(url: string, status: number): Promise<ProblemDetails> {
+  const response = await fetch(url);
+  const text = await response.text();
+  expect(response.status, text).toBe(status);
+  expect(text).not.toContain(TOKEN);
+  const body = ProblemDetails.parse(JSON.parse(text));
+  expect(body.instance).toContain("=[redacted]");
+  return body;
+}
+
+describe.each(["sync-api", "async-api"] as const)("%s and a bearer token in the query", (name) => {
+  it("never shows it: not in a problem's instance or detail, not in a log line, however the key is spelled", async () => {
+    const { app, url } = await startLogging(name);
+    for (const key of TOKEN_KEYS) {
+      const problem = await redactedProblem(`${url}/nope?x=1&${key}=${TOKEN}&y=2`, 404);
+      expect(problem.instance).toMatch(/&y=2$/);
+    }
+    if (name === "async-api") {
+      const forged = TOKEN.slice(0, -4) + (TOKEN.endsWith("AAAA") ? "BBBB" : "AAAA");
+      for (const key of TOKEN_KEYS) {
+        // Each spelling is the key itself to the app: the token is read, and checked.
+        const stream = await fetch(`${url}/events/notes?${key}=${TOKEN}`);
+        expect(stream.status, key).toBe(200);
+        await stream.body?.cancel();
+        const refused = await fetch(`${url}/events/notes?${key}=${forged}`);
+        expect(refused.status, key).toBe(401);
+        expect(await refused.text()).not.toContain(forged.slice(0, -4));
+      }
+    }
+    // A last request to know every earlier one has been logged (lines go out in order).
+    await fetch(`${url}/nope`, { headers: { "x-request-id": "after-tokens" } });
+    await waitFor("the last request's line", async () => (app.output().includes('"after-tokens"') ? true : undefined));
+    const requests = logLines(app).filter((line) => line.msg === "request completed");
+    expect(requests.length).toBeGreaterThan(TOKEN_KEYS.length);
+    expect(app.output()).not.toContain(TOKEN);
+    expect(app.output()).not.toContain(TOKEN.split(".")[2]);
+  });
+});
+
+describe("the dev proxy and a bearer token in the query", () => {
+  it("never shows it: not in its log line for an unreachable app, not in its own problems", async () => {
+    const [port, syncPort, asyncPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    // Neither app listens: every request is the proxy's own 502, logged (at debug until both are up).
+    const proxy = startApp("dev-proxy", {
+      env: {
+        PORT: String(port),
+        SYNC_API_PORT: String(syncPort),
+        ASYNC_API_PORT: String(asyncPort),
+        PROXY_LOG__LEVEL: "debug",
+      },
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(
+      "the proxy to listen",
+      async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.status === 502 || undefined,
+      { abortIf: proxy.exitReason },
+    );
+    for (const key of TOKEN_KEYS) {
+      for (const path of ["/notes", `${ASYNC_PREFIX}/events/notes`]) {
+        const problem = await redactedProblem(`${url}${path}?${key}=${TOKEN}`, 502);
+        expect(problem.detail).toMatch(/is not reachable$/);
+      }
+    }
+    await waitFor("the unreachable lines", async () =>
+      logLines(proxy).filter((line) => String(line.url).includes("=[redacted]")).length >= TOKEN_KEYS.length * 2
+        ? true
+        : undefined,
+    );
+    await proxy.stop("SIGTERM");
+    expect(proxy.output()).not.toContain(TOKEN);
   });
 });

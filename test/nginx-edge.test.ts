@@ -4,13 +4,17 @@
  * with small timeouts and limits set through the template's variables, so each case takes
  * seconds) in front of a tiny upstream: one node:http server standing in for both apps.
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect, type Socket } from "node:net";
-import { PROBLEM_CONTENT_TYPE, ProblemDetails } from "@repo/contracts";
+import { PROBLEM_CONTENT_TYPE, ProblemDetails, UpstreamProblem } from "@repo/contracts";
+import { ACCESS_TOKEN_KEY } from "@repo/shared-settings";
 import {
   freePort,
+  NGINX_TEMPLATE,
   type NginxProcess,
   nginxBinary,
   proxyEnvironment,
@@ -121,7 +125,7 @@ afterEach(async () => {
   running = undefined;
 });
 
-/** nginx on the template with compose's proxy environment and `variables` over it, in front of a fresh upstream. */
+/** nginx on the template with compose's proxy environment and `variables` over it, in front of a fresh upstream (unless `variables` name another). */
 async function startEdge(
   variables: Readonly<Record<string, string>>,
   upstreamOptions?: Parameters<typeof startUpstream>[0],
@@ -130,10 +134,10 @@ async function startEdge(
   const port = await freePort();
   const nginx = startNginx({
     ...proxyEnv,
-    ...variables,
     NGINX_PORT: String(port),
     SYNC_API_UPSTREAM: `127.0.0.1:${upstream.port}`,
     ASYNC_API_UPSTREAM: `127.0.0.1:${upstream.port}`,
+    ...variables,
   });
   running = { nginx, upstream };
   const url = `http://127.0.0.1:${port}`;
@@ -418,22 +422,172 @@ withNginx("per-client limits", () => {
   });
 });
 
+/**
+ * An address whose connections never complete: a listener, stopped (SIGSTOP) once its accept
+ * queue is full, so the kernel drops every further SYN and a connect times out.
+ */
+async function startBlackHole(): Promise<{ address: string; close(): void }> {
+  const child = spawn(
+    process.execPath,
+    [
+      "-e",
+      "require('net').createServer().listen({ host: '127.0.0.1', port: 0, backlog: 1 }, function () { console.log(this.address().port) })",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const [line] = (await once(child.stdout as NodeJS.ReadableStream, "data")) as [Buffer];
+  const port = Number(line.toString().trim());
+  child.kill("SIGSTOP");
+  // A backlog of 1 queues two handshakes: these, which nobody accepts.
+  const fillers = [0, 1, 2].map(() => connect(port, "127.0.0.1").on("error", () => {}));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return {
+    address: `127.0.0.1:${port}`,
+    close() {
+      for (const socket of fillers) socket.destroy();
+      child.kill("SIGKILL");
+      child.kill("SIGCONT");
+    },
+  };
+}
+
+withNginx("nginx's own 502 and 504 for the status endpoint", () => {
+  // As its contract declares them (UpstreamProblem): with `upstreams`, empty, since async-api,
+  // which asks them, was never reached.
+  it("is a 502 UpstreamProblem with upstreams: [] when async-api is unreachable; other paths' 502s have none", async () => {
+    const { url, upstream } = await startEdge({});
+    await upstream.close();
+    const status = await rawRequest(url, { method: "GET", target: "/async/status" });
+    expectProblem(status, 502);
+    expect(UpstreamProblem.parse(JSON.parse(status?.text ?? "")).upstreams).toEqual([]);
+    const withQuery = await rawRequest(url, { method: "GET", target: "/async/status?x=1" });
+    expectProblem(withQuery, 502);
+    expect(JSON.parse(withQuery?.text ?? "")).toHaveProperty("upstreams", []);
+    for (const target of ["/async/statuses", "/async/healthz", "/items"]) {
+      const other = await rawRequest(url, { method: "GET", target });
+      expectProblem(other, 502);
+      expect(JSON.parse(other?.text ?? ""), target).not.toHaveProperty("upstreams");
+    }
+  });
+
+  it("is a 504 UpstreamProblem with upstreams: [] when async-api does not answer in time", async () => {
+    const hole = await startBlackHole();
+    try {
+      const { url } = await startEdge({ ASYNC_API_UPSTREAM: hole.address });
+      // proxy_connect_timeout (5 s), for the server and then its backup.
+      const answer = await rawRequest(url, { method: "GET", target: "/async/status" }, { timeoutMs: 30_000 });
+      expectProblem(answer, 504);
+      expect(UpstreamProblem.parse(JSON.parse(answer?.text ?? "")).upstreams).toEqual([]);
+    } finally {
+      hole.close();
+    }
+  }, 40_000);
+});
+
+/** A token the logs must never show, and every spelling of its key the apps' query parser reads as `access_token`. */
+const TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJsb2ctdGVzdCJ9.c2lnbmF0dXJl";
+const TOKEN_KEYS = ["access_token", "access%5Ftoken", "%61ccess_token", "%61%63%63%65%73%73%5f%74%6f%6b%65%6e"];
+
+/** The access log's lines so far for requests whose path starts with `path`, once there are `count`. */
+function accessLines(path: string, count: number): Promise<string[]> {
+  return waitFor(`${count} access lines for ${path}`, async () => {
+    const found = readFileSync(running?.nginx.accessLog ?? "", "utf8")
+      .split("\n")
+      .filter((line) => line.includes(`"GET ${path}`));
+    return found.length >= count ? found : undefined;
+  });
+}
+
 withNginx("nginx's access log", () => {
+  it("redacts the key the apps redact: ACCESS_TOKEN_KEY's pattern, as is", () => {
+    expect(readFileSync(NGINX_TEMPLATE, "utf8")).toContain(`\\?(?:.*?&)?${ACCESS_TOKEN_KEY.source}=)`);
+  });
+
   it("has a line per request, with a bearer token given as ?access_token= written as [redacted]", async () => {
     const { url } = await startEdge({});
-    const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJsb2ctdGVzdCJ9.c2lnbmF0dXJl";
-    expect((await rawRequest(url, { method: "GET", target: `/items?limit=1&access_token=${token}&x=2` }))?.status).toBe(
+    expect((await rawRequest(url, { method: "GET", target: `/items?limit=1&access_token=${TOKEN}&x=2` }))?.status).toBe(
       200,
     );
-    expect((await rawRequest(url, { method: "GET", target: `/async/socket?access_token=${token}` }))?.status).toBe(200);
-    const lines = await waitFor("two access lines", async () => {
-      const found = readFileSync(running?.nginx.accessLog ?? "", "utf8")
-        .split("\n")
-        .filter((line) => /"GET \/(items|async\/socket)\?/.test(line));
-      return found.length >= 2 ? found : undefined;
-    });
-    expect(lines.join("\n")).not.toContain(token);
+    expect((await rawRequest(url, { method: "GET", target: `/async/socket?access_token=${TOKEN}` }))?.status).toBe(200);
+    const lines = [...(await accessLines("/items?", 1)), ...(await accessLines("/async/socket?", 1))];
+    expect(lines.join("\n")).not.toContain(TOKEN);
     expect(lines[0]).toContain('"GET /items?limit=1&access_token=[redacted]&x=2 HTTP/1.1" 200');
     expect(lines[1]).toContain('"GET /async/socket?access_token=[redacted] HTTP/1.1" 200');
+  });
+
+  it("redacts every spelling of the key the apps read as access_token, and every token of a repeated key", async () => {
+    const { url } = await startEdge({});
+    const targets = [
+      ...TOKEN_KEYS.map((key) => `/async/status?${key}=${TOKEN}&x=1`),
+      `/async/status?a=1&access_token=${TOKEN}&ACCESS%5fTOKEN=${TOKEN}&b=2`,
+    ];
+    for (const target of targets) expect((await rawRequest(url, { method: "GET", target }))?.status).toBe(200);
+    const lines = await accessLines("/async/status?", targets.length);
+    expect(lines.join("\n")).not.toContain(TOKEN);
+    expect(lines[1]).toContain('"GET /async/status?access%5Ftoken=[redacted]&x=1 HTTP/1.1" 200');
+  });
+});
+
+/** Everything nginx wrote to its error log (its stderr here), read whole: nginx is stopped first. */
+async function wholeErrorLog(): Promise<string> {
+  const nginx = running?.nginx;
+  if (!nginx) throw new Error("no nginx running");
+  const stderr = nginx.child.stderr;
+  const closed = !stderr || stderr.closed ? Promise.resolve() : once(stderr, "close");
+  await nginx.stop("SIGQUIT");
+  await closed;
+  return nginx.output();
+}
+
+withNginx("nginx's error log", () => {
+  // What the error log would write (the raw request line, token and all) is kept out of it; the
+  // access log carries the fact instead: the upstream's status, or which limit refused.
+  it("says nothing of a request whose upstream is unreachable; the access log has its 502", async () => {
+    const { url, upstream } = await startEdge({});
+    await upstream.close();
+    for (const key of TOKEN_KEYS) {
+      const answer = await rawRequest(url, { method: "GET", target: `/async/events?${key}=${TOKEN}` });
+      expect(expectProblem(answer, 502).title).toBe("Bad Gateway");
+    }
+    const lines = await accessLines("/async/events?", TOKEN_KEYS.length);
+    expect(lines.join("\n")).not.toContain(TOKEN);
+    expect(lines[0]).toMatch(
+      /"GET \/async\/events\?access_token=\[redacted\] HTTP\/1\.1" 502 .* upstream=127\.0\.0\.1:\d+/,
+    );
+    const errorLog = await wholeErrorLog();
+    expect(errorLog).not.toContain(TOKEN);
+    expect(errorLog).not.toContain("access_token");
+  });
+
+  it("says nothing of requests over the rate limit; the access log names the limit", async () => {
+    const { url } = await startEdge({ NGINX_RATE_PER_CLIENT: "1r/s", NGINX_RATE_BURST: "1" });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const answer = await rawRequest(url, { method: "GET", target: `/items?access_token=${TOKEN}` });
+      statuses.push(answer?.status ?? 0);
+    }
+    expect(statuses).toContain(429);
+    const lines = await accessLines("/items?", statuses.length);
+    expect(await wholeErrorLog()).not.toContain(TOKEN);
+    expect(lines.find((line) => line.includes('" 429 '))).toMatch(/limit_req=REJECTED/);
+    expect(lines.join("\n")).not.toContain(TOKEN);
+  });
+
+  it("says nothing of requests over the connection limit; the access log names the limit", async () => {
+    const { url, upstream } = await startEdge({ NGINX_CONN_PER_CLIENT: "1" });
+    const { hostname, port } = new URL(url);
+    const held = connect(Number(port), hostname, () => held.write("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"));
+    held.on("error", () => {});
+    try {
+      await waitFor("the held request to reach the app", async () => upstream.held.length === 1 || undefined);
+      const refused = await rawRequest(url, { method: "GET", target: `/items?access_token=${TOKEN}` });
+      expect(expectProblem(refused, 429).detail).toBe("Too many connections from this client at once");
+      const [line] = await accessLines("/items?", 1);
+      expect(line).toMatch(/" 429 .*limit_conn=REJECTED/);
+      expect(line).not.toContain(TOKEN);
+    } finally {
+      held.destroy();
+    }
+    expect(await wholeErrorLog()).not.toContain(TOKEN);
   });
 });

@@ -57,6 +57,7 @@ export {
   PROBLEM_CONTENT_TYPE,
   ProblemDetails,
   problem,
+  problemForRequest,
   VALIDATION_PROBLEM_TYPE,
   validationProblem,
 } from "./problem.ts";
@@ -102,9 +103,12 @@ export {
   type HandlerResult,
   isJsonContentType,
   isWellFormedJson,
+  NON_CANONICAL_NUMBER,
   parseRequest,
   type RequestParts,
   responseMismatch,
+  UNKNOWN_QUERY_PARAMETER,
+  unknownQueryProblem,
   type ValidatedRequest,
   validateRequest,
 } from "./validation.ts";

@@ -1,3 +1,4 @@
+import { withoutAccessToken } from "@repo/shared-settings";
 import { z } from "zod";
 
 /** The media type of every error answer, from both apps and from the proxy (RFC 9457). */
@@ -80,6 +81,22 @@ export function problem(fields: { status: number } & Partial<Omit<ProblemDetails
     if (value !== undefined) (body as Record<string, unknown>)[key] = value;
   }
   return body;
+}
+
+/**
+ * A problem as it is answered to a request: its URL as `instance` unless the problem names one,
+ * its id, and no bearer token in `instance` or `detail` (the streams take one as `?access_token=`,
+ * and a body is kept by clients, their logs and error trackers).
+ */
+export function problemForRequest(body: ProblemDetails, url: string | undefined, requestId: string): ProblemDetails {
+  const instance = withoutAccessToken(body.instance ?? url);
+  const detail = withoutAccessToken(body.detail);
+  return {
+    ...body,
+    ...(instance === undefined ? {} : { instance }),
+    ...(detail === undefined ? {} : { detail }),
+    requestId,
+  };
 }
 
 /** The 400 problem for a request that breaks its contract. */

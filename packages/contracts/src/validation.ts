@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { EndpointContract } from "./contract.ts";
 import {
   BODY_PROBLEM_DETAIL,
@@ -24,11 +25,65 @@ export type ValidatedRequest =
 
 const PARTS = ["params", "query", "headers", "body"] as const;
 
+/** The message of a number in a path spelled otherwise than in plain decimal. */
+export const NON_CANONICAL_NUMBER =
+  "not a number in canonical form: decimal digits, without +, leading zeros, exponent or hex";
+
+/** The message of a query key no contract declares. */
+export const UNKNOWN_QUERY_PARAMETER = "unknown query parameter";
+
+/**
+ * The keys of a parsed query that are not in `declared`. The query is closed, as the OpenAPI
+ * document publishes it: a key nobody declared is refused rather than ignored (a misspelt
+ * `limit` would otherwise be answered as if it were not there).
+ */
+export function unknownQueryKeys(query: unknown, declared: readonly string[]): string[] {
+  if (query === null || typeof query !== "object") return [];
+  return Object.keys(query).filter((key) => !declared.includes(key));
+}
+
+/** The 400 validation problem for query keys no contract declares, or undefined when there are none. */
+export function unknownQueryProblem(query: unknown, declared: readonly string[]): HttpProblem | undefined {
+  const unknown = unknownQueryKeys(query, declared);
+  if (unknown.length === 0) return undefined;
+  const errors = unknown.slice(0, MAX_LISTED_ERRORS).map((key) => unknownQueryError(key));
+  const body = validationProblem(errors, {}, unknown.length);
+  return new HttpProblem(400, body.detail, body);
+}
+
+function unknownQueryError(key: string): FieldError {
+  return { location: `query.${key}`, message: UNKNOWN_QUERY_PARAMETER, code: "unrecognized_keys" };
+}
+
+/** The declared part of a query: what its schema is given, the unknown keys being reported apart. */
+function declaredOnly(query: unknown, declared: readonly string[]): unknown {
+  if (query === null || typeof query !== "object") return query;
+  return Object.fromEntries(Object.entries(query).filter(([key]) => declared.includes(key)));
+}
+
+/**
+ * A number as a path segment, in its one spelling: decimal digits, a minus at most, no leading
+ * zero, `+`, exponent, hex or trailing fraction zeros. zod's coerced number takes `1e3`, `0x10`,
+ * `+1` and `01` too: each another URL of the same resource (one resource, one URL).
+ */
+const CANONICAL_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?$/;
+
+/** The path parameters that are numbers spelled otherwise than CANONICAL_NUMBER, zod's verdict aside. */
+function nonCanonicalNumbers(schema: z.ZodObject | undefined, params: unknown): string[] {
+  if (!schema || params === null || typeof params !== "object") return [];
+  const values = params as Record<string, unknown>;
+  return Object.entries(schema.shape)
+    .filter(([key, field]) => field instanceof z.ZodNumber && typeof values[key] === "string")
+    .filter(([key]) => !CANONICAL_NUMBER.test(values[key] as string))
+    .map(([key]) => key);
+}
+
 /**
  * Validates every part of a request against its endpoint's contract, the same way in both apps:
- * all parts are checked, and every failing field is reported with its location (`query.limit`).
- * A part the contract does not describe passes through as undefined, so handlers see only what
- * was declared.
+ * all parts are checked, and every failing field is reported with its location (`query.limit`),
+ * a query key the contract does not declare too (the query is closed, whether or not the
+ * endpoint declares one). A part the contract does not describe otherwise passes through as
+ * undefined, so handlers see only what was declared.
  */
 export function validateRequest(endpoint: EndpointContract, parts: RequestParts): ValidatedRequest {
   const value: Record<string, unknown> = { params: undefined, query: undefined, headers: undefined, body: undefined };
@@ -36,10 +91,27 @@ export function validateRequest(endpoint: EndpointContract, parts: RequestParts)
   // of 100,000 unknown keys costs neither a huge answer nor a spread that overflows the stack.
   const errors: FieldError[] = [];
   let total = 0;
+  const declaredQuery = Object.keys(endpoint.query?.shape ?? {});
   for (const part of PARTS) {
     const schema = endpoint[part];
+    if (part === "query") {
+      for (const key of unknownQueryKeys(parts.query, declaredQuery)) {
+        total += 1;
+        if (errors.length < MAX_LISTED_ERRORS) errors.push(unknownQueryError(key));
+      }
+    }
     if (!schema) continue;
-    const parsed = schema.safeParse(parts[part]);
+    const parsed = schema.safeParse(part === "query" ? declaredOnly(parts.query, declaredQuery) : parts[part]);
+    const failing = new Set(parsed.error?.issues.map((issue) => String(issue.path[0])));
+    if (part === "params") {
+      // Only where zod took the value: a field is reported once.
+      for (const key of nonCanonicalNumbers(endpoint.params, parts.params).filter((k) => !failing.has(k))) {
+        total += 1;
+        if (errors.length < MAX_LISTED_ERRORS) {
+          errors.push({ location: `params.${key}`, message: NON_CANONICAL_NUMBER, code: "invalid_format" });
+        }
+      }
+    }
     if (parsed.success) {
       value[part] = parsed.data;
       continue;

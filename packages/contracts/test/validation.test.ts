@@ -8,8 +8,10 @@ import {
   isJsonContentType,
   isWellFormedJson,
   MAX_LISTED_ERRORS,
+  NON_CANONICAL_NUMBER,
   responseMismatch,
   testingEndpoints,
+  UNKNOWN_QUERY_PARAMETER,
   validateRequest,
   validationProblem,
 } from "../src/index.ts";
@@ -20,7 +22,7 @@ describe("validateRequest", () => {
   it("returns every part parsed (coerced) when the request fits", () => {
     const result = validateRequest(echo, {
       params: { id: "12" },
-      query: { limit: "3", ignored: "x" },
+      query: { limit: "3" },
       headers: { "x-tenant": "acme", "user-agent": "t" },
       body: { email: "a@b.co", age: 2 },
     });
@@ -94,10 +96,43 @@ describe("validateRequest", () => {
 
   it("passes parts the contract does not describe as undefined", () => {
     const bare: EndpointContract = { method: "GET", path: "/x", summary: "x", responses: { 200: z.null() } };
-    expect(validateRequest(bare, { params: { a: 1 }, query: { b: 2 }, headers: {}, body: "c" })).toEqual({
+    expect(validateRequest(bare, { params: { a: 1 }, query: {}, headers: {}, body: "c" })).toEqual({
       ok: true,
       value: { params: undefined, query: undefined, headers: undefined, body: undefined },
     });
+  });
+
+  it("refuses a query key the contract does not declare, whether it declares a query or not", () => {
+    const bare: EndpointContract = { method: "GET", path: "/x", summary: "x", responses: { 200: z.null() } };
+    const parts = { params: { id: "1" }, query: { limit: "1", lmit: "2" }, headers: { "x-tenant": "ab" } };
+    expect(validateRequest(echo, { ...parts, body: { email: "a@b.co", age: 1 } })).toEqual({
+      ok: false,
+      errors: [{ location: "query.lmit", message: UNKNOWN_QUERY_PARAMETER, code: "unrecognized_keys" }],
+      total: 1,
+    });
+    expect(validateRequest(bare, { params: {}, query: { b: "2" }, headers: {}, body: undefined })).toMatchObject({
+      ok: false,
+      errors: [{ location: "query.b" }],
+    });
+  });
+
+  it("takes a number in a path in decimal only: one resource, one URL", () => {
+    const request = (id: string) => ({
+      params: { id },
+      query: { limit: "1" },
+      headers: { "x-tenant": "ab" },
+      body: { email: "a@b.co", age: 1 },
+    });
+    for (const id of ["1", "12", "987654321"]) expect(validateRequest(echo, request(id)).ok, id).toBe(true);
+    for (const id of ["1e3", "0x10", "+1", "01", " 1", "1.0", "0b1"]) {
+      const result = validateRequest(echo, request(id));
+      expect(!result.ok && result.errors, id).toEqual([
+        { location: "params.id", message: NON_CANONICAL_NUMBER, code: "invalid_format" },
+      ]);
+    }
+    // zod's own verdict when it refuses the value: the field is reported once.
+    const refused = validateRequest(echo, request("-01"));
+    expect(!refused.ok && refused.errors.map((e) => e.location)).toEqual(["params.id"]);
   });
 });
 

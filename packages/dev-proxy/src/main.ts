@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { asyncApiSettings } from "@repo/async-api/settings";
 import { api, internalPaths } from "@repo/contracts";
-import { createLogger, exitWhenLogged, listenFailure, loadOrExit } from "@repo/shared-settings";
+import { createLogger, exitWhenLogged, listenFailure, loadOrExit, withoutAccessToken } from "@repo/shared-settings";
 import { syncApiSettings } from "@repo/sync-api/settings";
 import { createDevProxy } from "./proxy.ts";
 import { RestartHold } from "./restart-hold.ts";
@@ -32,7 +32,7 @@ const server = createDevProxy({
   // Until both apps are up (the banner), an app that does not answer yet is expected: debug only.
   onUpstreamError: (error, upstream, url) =>
     logger[announced ? "warn" : "debug"](
-      { upstream, url, code: (error as NodeJS.ErrnoException).code },
+      { upstream, url: withoutAccessToken(url), code: (error as NodeJS.ErrnoException).code },
       `${upstream} is not reachable: ${error.message}`,
     ),
 });

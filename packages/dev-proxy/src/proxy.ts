@@ -11,6 +11,7 @@ import {
   NON_CANONICAL_PATH_PROBLEM_TYPE,
   PROBLEM_CONTENT_TYPE,
   problem,
+  problemForRequest,
   REQUEST_ID_HEADER,
   refuseConnect,
   refuseOnSocket,
@@ -117,10 +118,10 @@ function dropUpgrade(req: IncomingMessage): void {
   else delete req.headers.connection;
 }
 
-/** The proxy's own answers are problem details too, with the request id, as nginx's are. */
+/** The proxy's own answers are problem details too, with the request id, as nginx's are (and no bearer token). */
 function sendProblem(res: ServerResponse, fields: Parameters<typeof problem>[0] & { requestId: string }): void {
   res.writeHead(fields.status, { "content-type": PROBLEM_CONTENT_TYPE, [REQUEST_ID_HEADER]: fields.requestId });
-  res.end(JSON.stringify(problem(fields)));
+  res.end(JSON.stringify(problemForRequest(problem(fields), undefined, fields.requestId)));
 }
 
 /**

@@ -1,3 +1,4 @@
+export { ACCESS_TOKEN_KEY, withoutAccessToken } from "./access-token.ts";
 export { TEST_ROUTE_TABLE, testRoutesOnlyUnderTest } from "./checks.ts";
 export { type DeploymentWideKey, deploymentWide, deploymentWideKeys } from "./deployment-wide.ts";
 export { envVarName, envVars, FILE_SUFFIX, NESTED_SEPARATOR, variableLayers } from "./env-vars.ts";

@@ -12,6 +12,7 @@ import {
   type ProblemDetails,
   parseRequest,
   problem,
+  problemForRequest,
   type RequestParts,
 } from "@repo/contracts";
 import type { RateLimitSettings } from "@repo/shared-settings";
@@ -143,10 +144,10 @@ export function mountEndpoints(
   }
 }
 
-/** Sends a problem+json answer, filling in the request's path and id. */
+/** Sends a problem+json answer, filling in the request's path (its bearer token redacted) and id. */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, body: ProblemDetails) {
   return reply
     .code(body.status)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify({ ...body, instance: body.instance ?? request.url, requestId: request.id }));
+    .send(JSON.stringify(problemForRequest(body, request.url, request.id)));
 }

@@ -10,6 +10,7 @@ import {
 import type { FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
 import { streamSecurity } from "../http/auth.ts";
+import { closedStreamQuery } from "../http/stream-query.ts";
 import type { Lifecycle } from "../lifecycle.ts";
 import type { AsyncApiSettings } from "../settings/index.ts";
 import type { NoteEventsRelay } from "./relay.ts";
@@ -43,7 +44,8 @@ export async function registerSocket(
   await app.register(websocket, { options: { maxPayload: settings.maxMessageBytes } });
   // The token is checked before the upgrade: a refused client gets a 401/403 problem, never a socket.
   const secured = streamSecurity(app, socketChannel.security, authenticate);
-  app.get(socketChannel.path, { websocket: true, ...secured }, (socket, request) => {
+  const query = closedStreamQuery([], socketChannel.security);
+  app.get(socketChannel.path, { websocket: true, ...secured, ...query }, (socket, request) => {
     let alive = true;
     socket.on("pong", () => {
       alive = true;

@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import { type Authenticate, type NoteEvent, noteEventsStream, REQUEST_ID_HEADER } from "@repo/contracts";
 import type { FastifyInstance } from "fastify";
 import { streamSecurity } from "../http/auth.ts";
+import { closedStreamQuery } from "../http/stream-query.ts";
 import type { Lifecycle } from "../lifecycle.ts";
 import type { AsyncApiSettings } from "../settings/index.ts";
 import type { NoteEventsRelay } from "./relay.ts";
@@ -92,7 +93,10 @@ export function registerNoteEvents(
 ): void {
   app.get(
     noteEventsStream.path,
-    streamSecurity(app, noteEventsStream.security, authenticate),
+    {
+      ...streamSecurity(app, noteEventsStream.security, authenticate),
+      ...closedStreamQuery(["lastEventId"], noteEventsStream.security),
+    },
     async (request, reply) => {
       const resumeFrom =
         parseEventId(request.headers["last-event-id"]) ??

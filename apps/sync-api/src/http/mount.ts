@@ -10,6 +10,7 @@ import {
   type ProblemDetails,
   parseRequest,
   problem,
+  problemForRequest,
 } from "@repo/contracts";
 import type { Request, RequestHandler, Response, Router } from "express";
 import { requireToken } from "./auth.ts";
@@ -93,10 +94,10 @@ export function mountRouteTable(router: Router, routes: readonly SyncRoute[], op
   }
 }
 
-/** Sends a problem+json answer, filling in the request's path and id. */
+/** Sends a problem+json answer, filling in the request's path (its bearer token redacted) and id. */
 export function sendProblem(req: Request, res: Response, body: ProblemDetails): void {
   res
     .status(body.status)
     .type(PROBLEM_CONTENT_TYPE)
-    .send(JSON.stringify({ ...body, instance: body.instance ?? req.originalUrl, requestId: req.id }));
+    .send(JSON.stringify(problemForRequest(body, req.originalUrl, req.id)));
 }

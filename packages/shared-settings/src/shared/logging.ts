@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { type Logger, pino } from "pino";
 import sonicBoom from "sonic-boom";
 import { z } from "zod";
+import { withoutAccessToken } from "../access-token.ts";
 import { layer } from "../layer.ts";
 
 /** pino's levels, plus `silent`. */
@@ -41,11 +42,6 @@ interface LoggedRequest {
   /** The client's address as the framework's `trust proxy` resolved it. */
   readonly ip?: string;
   readonly socket?: { readonly remoteAddress?: string };
-}
-
-/** A URL with its `access_token` (the streams' bearer token, RFC 6750 §2.3) redacted: a credential. */
-function withoutAccessToken(url: string | undefined): string | undefined {
-  return url?.replace(/([?&]access_token=)[^&#]*/gi, "$1[redacted]");
 }
 
 /**
