@@ -35,6 +35,7 @@ export const EXAMPLE_PATHS: readonly string[] = [
   "test/faults/notes.ts",
   "test/properties/notes.ts",
   "test/support/note-streams.ts",
+  "test/stream-edges.test.ts",
   "e2e/tests/streams.spec.ts",
   "e2e/tests/welcome.spec.ts",
   // The tests of the examples' markers and of their removal: nothing is left for them to check.

@@ -9,9 +9,13 @@ export interface RunningApp {
 
 /**
  * sync-api (one worker, its database in `dir`) and async-api, started side by side under
- * NODE_ENV=test (their `test` route tables) and answering: for the same requests to both.
+ * NODE_ENV=test (their `test` route tables) and answering: for the same requests to both. `env`:
+ * variables for each app over these.
  */
-export async function startBothApps(dir: string): Promise<Record<"sync" | "async", RunningApp>> {
+export async function startBothApps(
+  dir: string,
+  env: { readonly sync?: Record<string, string>; readonly async?: Record<string, string> } = {},
+): Promise<Record<"sync" | "async", RunningApp>> {
   const [syncPort, asyncPort] = await Promise.all([freePort(), freePort()]);
   const sync = startApp("sync-api", {
     env: {
@@ -19,9 +23,12 @@ export async function startBothApps(dir: string): Promise<Record<"sync" | "async
       SYNC_API_WORKERS: "1",
       SYNC_API_DATABASE__PATH: join(dir, "sync-api.sqlite"),
       SYNC_API_LOG__LEVEL: "fatal",
+      ...env.sync,
     },
   });
-  const async = startApp("async-api", { env: { ASYNC_API_PORT: String(asyncPort), ASYNC_API_LOG__LEVEL: "fatal" } });
+  const async = startApp("async-api", {
+    env: { ASYNC_API_PORT: String(asyncPort), ASYNC_API_LOG__LEVEL: "fatal", ...env.async },
+  });
   const apps = {
     sync: { url: `http://127.0.0.1:${syncPort}`, process: sync },
     async: { url: `http://127.0.0.1:${asyncPort}${ASYNC_PREFIX}`, process: async },

@@ -14,6 +14,8 @@ export interface AuthSettings {
   readonly issuer: string;
   readonly audience: string;
   readonly clockToleranceS: number;
+  /** The longest lifetime (`exp` − `iat`) a token may have: one that would live longer is refused. */
+  readonly maxTokenLifetimeS: number;
 }
 
 /** Pinned: a token signed with any other algorithm (`none` included) is refused. */
@@ -82,6 +84,12 @@ export function bearerAuthenticator(settings: AuthSettings): Authenticate {
       if (error instanceof errors.JOSEError) throw unauthorized(requirement, whyInvalid(error));
       throw error;
     }
+    // A token issued for longer than the API accepts (or with no `iat`, or one in the future: then
+    // counted from now) is refused even while valid: a leaked one would work for too long.
+    const lifetimeS = (payload.exp as number) - Math.min(payload.iat ?? Number.POSITIVE_INFINITY, Date.now() / 1000);
+    if (lifetimeS > settings.maxTokenLifetimeS) {
+      throw unauthorized(requirement, `the token lives longer than ${settings.maxTokenLifetimeS} s, the most accepted`);
+    }
     const scopes = typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [];
     const missing = requirement.scopes.filter((scope) => !scopes.includes(scope));
     if (missing.length > 0) {
@@ -93,7 +101,7 @@ export function bearerAuthenticator(settings: AuthSettings): Authenticate {
         challenge({ error: "insufficient_scope", error_description: "the token lacks a scope", scope: needed }),
       );
     }
-    return { subject: String(payload.sub), scopes };
+    return { subject: String(payload.sub), scopes, expiresAt: payload.exp as number };
   };
 }
 
@@ -105,7 +113,10 @@ export interface TokenClaims {
 }
 
 /** A token both apps accept: signed with the settings' key, for their issuer and audience. */
-export function signToken(settings: AuthSettings, { subject, scopes, ttlS }: TokenClaims): Promise<string> {
+export function signToken(
+  settings: Pick<AuthSettings, "jwtSecret" | "issuer" | "audience">,
+  { subject, scopes, ttlS }: TokenClaims,
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT(scopes.length > 0 ? { scope: scopes.join(" ") } : {})
     .setProtectedHeader({ alg: JWT_ALGORITHM, typ: "JWT" })

@@ -38,6 +38,8 @@ export interface Principal {
   readonly subject: string;
   /** The scopes it grants (its `scope` claim, space-separated). */
   readonly scopes: readonly string[];
+  /** When the token expires (its `exp`, seconds since the epoch): open streams end then. */
+  readonly expiresAt?: number;
 }
 
 /**

@@ -14,6 +14,11 @@ export const noteEventsStream = {
   event: NoteEvent,
   /** Any valid token (`?access_token=`: EventSource cannot set headers). Notes are read by signed-in clients live. */
   security: bearer(),
+  /**
+   * The stream's last event when the token it was opened with expires (`data`: a 401 problem),
+   * then it ends: reconnect with a fresh token (an EventSource's own retry, with the old one, is a 401).
+   */
+  tokenExpiredEvent: "token-expired",
 } as const;
 
 /** Messages a WebSocket client sends on `/ws`. */
@@ -51,6 +56,8 @@ export const socketChannel = {
     messageTooBig: 1009,
     /** No pong to our ping in time. */
     goingAway: 1001,
+    /** The token the socket was opened with has expired: reconnect with a fresh one. */
+    tokenExpired: 4401,
   },
 } as const;
 

@@ -4,6 +4,7 @@ import {
   allowHeader,
   checkResponse,
   type HandlerResult,
+  type HttpMethod,
   handlerRequest,
   type ImplementedEndpoint,
   implementedEndpoints,
@@ -118,30 +119,36 @@ export function mountEndpoints(
       },
     });
   }
-  // Every other method Fastify knows (TRACE, PROPFIND, QUERY…) on a declared path: 405 with
-  // `Allow`, or 204 for OPTIONS. Answered in `onRequest`, so no body is read for it.
   for (const [path, methods] of methodsByPath(endpoints.map(({ endpoint }) => endpoint))) {
-    const allow = allowHeader(methods);
-    const declared = new Set<string>([...methods, ...(methods.includes("GET") ? ["HEAD"] : [])]);
-    app.route({
-      method: app.supportedMethods.filter((method) => !declared.has(method)),
-      url: path,
-      // Answers without calling `done`: the rest of the lifecycle (body included) never runs.
-      onRequest: (request, reply) => {
-        reply.header("allow", allow);
-        if (request.method === "OPTIONS") {
-          reply.code(204).send();
-          return;
-        }
-        sendProblem(
-          request,
-          reply,
-          problem({ status: 405, detail: `${request.method} is not allowed here; use ${allow}` }),
-        );
-      },
-      handler: async () => undefined,
-    });
+    refuseOtherMethods(app, path, methods);
   }
+}
+
+/**
+ * Every other method Fastify knows (TRACE, PROPFIND, QUERY…) on a declared path: 405 with `Allow`,
+ * or 204 for OPTIONS. Answered in `onRequest`, so no body is read for it.
+ */
+export function refuseOtherMethods(app: FastifyInstance, path: string, methods: readonly HttpMethod[]): void {
+  const allow = allowHeader(methods);
+  const declared = new Set<string>([...methods, ...(methods.includes("GET") ? ["HEAD"] : [])]);
+  app.route({
+    method: app.supportedMethods.filter((method) => !declared.has(method)),
+    url: path,
+    // Answers without calling `done`: the rest of the lifecycle (body included) never runs.
+    onRequest: (request, reply) => {
+      reply.header("allow", allow);
+      if (request.method === "OPTIONS") {
+        reply.code(204).send();
+        return;
+      }
+      sendProblem(
+        request,
+        reply,
+        problem({ status: 405, detail: `${request.method} is not allowed here; use ${allow}` }),
+      );
+    },
+    handler: async () => undefined,
+  });
 }
 
 /** Sends a problem+json answer, filling in the request's path (its bearer token redacted) and id. */

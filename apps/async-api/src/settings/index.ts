@@ -107,6 +107,11 @@ export const asyncApiSchema = sharedSchema.extend({
     /** A ping this often; a client that has not answered the previous one is dropped. */
     pingIntervalMs: z.int().positive(),
   }),
+  /** Both streams, SSE and WebSocket together (src/streams/stream-limits.ts). */
+  streams: z.strictObject({
+    /** Streams one client (the address the app trusts) may hold open at once; past it, a 429 problem. */
+    maxPerClient: z.int().positive(),
+  }),
   // #endregion example
   /** The event loop's guard and delay monitor (src/http/event-loop.ts). */
   eventLoop: z.strictObject({
@@ -207,6 +212,7 @@ export const asyncApiSettings = defineSettings({
       noteEvents: { upstream: "sync-api", pollIntervalMs: 500, bufferSize: 1_000 },
       sse: { heartbeatIntervalMs: 15_000, maxQueuedEvents: 1_000 },
       websocket: { maxMessageBytes: 16_384, pingIntervalMs: 30_000 },
+      streams: { maxPerClient: 32 },
       // #endregion example
       eventLoop: { blockWarnMs: 100, delayWindowMs: 5_000, maxDelayMs: 0 },
       combined: {

@@ -14,6 +14,7 @@ import { closedStreamQuery } from "../http/stream-query.ts";
 import type { Lifecycle } from "../lifecycle.ts";
 import type { AsyncApiSettings } from "../settings/index.ts";
 import type { NoteEventsRelay } from "./relay.ts";
+import { atTokenExpiry } from "./token-expiry.ts";
 
 const { closeCodes } = socketChannel;
 
@@ -25,7 +26,7 @@ function send(socket: WebSocket, message: SocketServerMessage): void {
  * `GET <prefix>/ws`: a WebSocket channel. Every message is checked against its zod contract:
  * malformed JSON or an invalid message gets an `error` frame naming the fields (the connection
  * stays); a binary frame closes with 1003, an oversized one with 1009. Pings keep it alive and
- * find dead peers; a drain closes every socket with 1012 (reconnect).
+ * find dead peers; a drain closes every socket with 1012 (reconnect), the token's expiry with 4401.
  */
 export async function registerSocket(
   app: FastifyInstance,
@@ -62,7 +63,9 @@ export async function registerSocket(
 
     let unsubscribe: (() => void) | undefined;
     const forget = lifecycle.track(() => socket.close(closeCodes.serviceRestart, "server restarting; reconnect"));
+    const expiry = atTokenExpiry(request.principal, () => socket.close(closeCodes.tokenExpired, "token expired"));
     socket.on("close", () => {
+      expiry();
       clearInterval(ping);
       unsubscribe?.();
       forget();

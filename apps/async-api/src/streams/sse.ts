@@ -6,6 +6,8 @@ import { closedStreamQuery } from "../http/stream-query.ts";
 import type { Lifecycle } from "../lifecycle.ts";
 import type { AsyncApiSettings } from "../settings/index.ts";
 import type { NoteEventsRelay } from "./relay.ts";
+import { SSE_HEADERS } from "./sse-head.ts";
+import { atTokenExpiry, tokenExpiredMessage } from "./token-expiry.ts";
 
 /**
  * One SSE client with back-pressure: while the socket will not take more (write returned false),
@@ -46,8 +48,13 @@ class SseConnection {
 
   /** Tells the client to come back (to another instance) and ends the stream. */
   reconnect(): void {
+    this.end("retry: 1000\nevent: reconnect\ndata: {}\n\n");
+  }
+
+  /** Ends the stream with a last message. */
+  end(last: string): void {
     if (this.closed) return;
-    this.#res.end("retry: 1000\nevent: reconnect\ndata: {}\n\n");
+    this.#res.end(last);
     this.closed = true;
   }
 
@@ -105,15 +112,7 @@ export function registerNoteEvents(
       if (resumeFrom === undefined) await Promise.race([relay.caughtUp(), new Promise((r) => setTimeout(r, 2_000))]);
       const res = reply.raw;
       reply.hijack();
-      res.writeHead(200, {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache, no-transform",
-        // An endless response: its connection is never reused, so no client pools it.
-        connection: "close",
-        // nginx: do not buffer this response.
-        "x-accel-buffering": "no",
-        [REQUEST_ID_HEADER]: request.id,
-      });
+      res.writeHead(200, { ...SSE_HEADERS, [REQUEST_ID_HEADER]: request.id });
       const connection = new SseConnection(res, resumeFrom ?? relay.lastId, settings.maxQueuedEvents, (queued) =>
         request.log.warn({ queued }, "slow SSE client dropped: it can resume with Last-Event-ID"),
       );
@@ -125,8 +124,12 @@ export function registerNoteEvents(
       const unsubscribe = relay.subscribe((event) => (held ? held.push(event) : connection.event(event)));
       const heartbeat = setInterval(() => connection.comment("heartbeat"), settings.heartbeatIntervalMs);
       const forget = lifecycle.track(() => connection.reconnect());
+      const expiry = atTokenExpiry(request.principal, () =>
+        connection.end(tokenExpiredMessage(noteEventsStream.tokenExpiredEvent)),
+      );
       res.once("close", () => {
         connection.closed = true;
+        expiry();
         clearInterval(heartbeat);
         unsubscribe();
         forget();

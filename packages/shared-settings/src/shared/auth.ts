@@ -17,10 +17,15 @@ export const authSchema = {
     audience: z.string().min(1),
     /** How far `exp` and `nbf` may be off, for clocks that drift between machines. */
     clockToleranceS: z.int().min(0).max(300),
+    /**
+     * The longest lifetime (`exp` − `iat`) a token may have; a longer one is refused (401), and
+     * `pnpm run token` will not sign one. Open streams end when their token expires.
+     */
+    maxTokenLifetimeS: z.int().positive(),
   }),
 };
 
-const authDefaults = { issuer: "api-starter", audience: "api-starter", clockToleranceS: 30 };
+const authDefaults = { issuer: "api-starter", audience: "api-starter", clockToleranceS: 30, maxTokenLifetimeS: 86_400 };
 
 export const authLayer = layer("shared/auth", { auth: authDefaults });
 
