@@ -25,8 +25,10 @@ export function openDatabase(
   const db = new DatabaseSync(path);
   db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
   db.exec("PRAGMA journal_mode = WAL");
-  // A per-connection setting, not stored in the file: every connection sets it.
-  db.exec(`PRAGMA synchronous = ${SYNCHRONOUS_MODES.includes(synchronous) ? synchronous : "NORMAL"}`);
+  // A per-connection setting, not stored in the file: every connection sets it. Checked again
+  // here because it is written into the statement.
+  if (!SYNCHRONOUS_MODES.includes(synchronous)) throw new Error(`unknown synchronous mode ${String(synchronous)}`);
+  db.exec(`PRAGMA synchronous = ${synchronous}`);
   db.exec("PRAGMA foreign_keys = ON");
   return db;
 }
