@@ -21,12 +21,14 @@ export function openDatabase(
   path: string,
   { busyTimeoutMs, synchronous = "NORMAL" }: { busyTimeoutMs: number; synchronous?: SynchronousMode },
 ): DatabaseSync {
+  // Checked again here, before anything is opened, because it is written into a statement.
+  if (!SYNCHRONOUS_MODES.includes(synchronous)) throw new Error(`unknown synchronous mode ${String(synchronous)}`);
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const db = new DatabaseSync(path);
   db.exec(`PRAGMA busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
   db.exec("PRAGMA journal_mode = WAL");
   // A per-connection setting, not stored in the file: every connection sets it.
-  db.exec(`PRAGMA synchronous = ${SYNCHRONOUS_MODES.includes(synchronous) ? synchronous : "NORMAL"}`);
+  db.exec(`PRAGMA synchronous = ${synchronous}`);
   db.exec("PRAGMA foreign_keys = ON");
   return db;
 }

@@ -1,7 +1,8 @@
 /**
  * The costly public route cannot be used by one client to keep every worker busy (issue 20,
  * item 7): its input is capped by `compute.maxBelow`, and its calls per client by its contract's
- * route limit. Both answered by the app, so the same through nginx (the infra template in front).
+ * route limit. Both answered by the app, so the same through nginx (the infra template) and the
+ * dev proxy.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,23 +28,29 @@ afterEach(stopAll);
 
 const ROUTE = "GET /compute/primes";
 
-/** sync-api with its route limits on (off under NODE_ENV=test), and nginx on the infra template in front. */
-async function startBehindNginx(env: Record<string, string> = {}) {
+/**
+ * sync-api with its route limits on (off under NODE_ENV=test), with nginx on the infra template
+ * and the dev proxy in front: the three ways a client reaches it.
+ */
+async function startBehindProxies() {
   const app = await startSyncApi(2, {
     SYNC_API_RATE_LIMIT__ENABLED: "true",
     SYNC_API_RATE_LIMIT__PATH: join(mkdtempSync(join(tmpdir(), "rate-limit-")), "rate-limit.sqlite"),
-    ...env,
   });
-  const port = await freePort();
+  const [nginxPort, devPort] = await Promise.all([freePort(), freePort()]);
   const nginx = startNginx({
     ...proxyEnvironment(),
-    NGINX_PORT: String(port),
+    NGINX_PORT: String(nginxPort),
     SYNC_API_UPSTREAM: `127.0.0.1:${app.port}`,
     ASYNC_API_UPSTREAM: `127.0.0.1:${app.port}`,
   });
-  const proxied = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${proxied}/healthz`, { abortIf: nginx.exitReason });
-  return { direct: app.url, proxied };
+  const devProxy = startApp("dev-proxy", {
+    env: { PORT: String(devPort), SYNC_API_PORT: String(app.port), ASYNC_API_PORT: String(app.port) },
+  });
+  const origins = { nginx: `http://127.0.0.1:${nginxPort}`, devProxy: `http://127.0.0.1:${devPort}` };
+  await waitForHttp(`${origins.nginx}/healthz`, { abortIf: nginx.exitReason });
+  await waitForHttp(`${origins.devProxy}/healthz`, { abortIf: devProxy.exitReason });
+  return { direct: app.url, ...origins };
 }
 
 /** The contract's validation problem for `below`, naming the setting that set the cap. */
@@ -61,9 +68,9 @@ function expectCapped(response: PlainResponse, maxBelow: number) {
 const withNginx = describe.skipIf(!nginxBinary() && !process.env.CI);
 
 withNginx("GET /compute/primes, a costly public route", () => {
-  it("caps `below` at compute.maxBelow (2,000,000 by default): beyond it the contract's 400, directly and through nginx", async () => {
-    const { direct, proxied } = await startBehindNginx();
-    for (const origin of [direct, proxied]) {
+  it("caps `below` at compute.maxBelow (2,000,000 by default): beyond it the contract's 400, directly and through each proxy", async () => {
+    const { direct, nginx, devProxy } = await startBehindProxies();
+    for (const origin of [direct, nginx, devProxy]) {
       const atCap = await httpGet(`${origin}/compute/primes?below=2000000`);
       expect(atCap.status).toBe(200);
       expect(JSON.parse(atCap.body)).toMatchObject({ below: 2_000_000, count: 148_933 });
@@ -82,13 +89,13 @@ withNginx("GET /compute/primes, a costly public route", () => {
     expect(wrong.output()).toContain("compute.maxBelow");
   });
 
-  it("lets one client call it 60 times a minute: the 61st is the app's 429 problem, through nginx and directly", async () => {
-    const { direct, proxied } = await startBehindNginx();
-    const answers = await burst(`${proxied}/compute/primes?below=10`, 60);
+  it("lets one client call it 60 times a minute: the 61st is the app's 429 problem, through each proxy and directly", async () => {
+    const { direct, nginx, devProxy } = await startBehindProxies();
+    const answers = await burst(`${nginx}/compute/primes?below=10`, 60);
     expect(answers.map((a) => a.status)).toEqual(Array(60).fill(200));
     for (const answer of answers) expect(rateLimitHeaders(answer.headers)).toMatchObject({ policy: ROUTE, quota: 60 });
-    // Through nginx the app sees the client nginx names (X-Forwarded-For); directly, the same address.
-    for (const origin of [proxied, direct]) {
+    // Behind a proxy the app counts the client the proxy names (X-Forwarded-For): here, the same address.
+    for (const origin of [nginx, devProxy, direct]) {
       const refused = await httpGet(`${origin}/compute/primes?below=10`);
       expect(refused.status).toBe(429);
       expect(refused.headers["content-type"]).toMatch(/^application\/problem\+json/);
@@ -97,6 +104,6 @@ withNginx("GET /compute/primes, a costly public route", () => {
       expect(rateLimitHeaders(refused.headers)).toMatchObject({ policy: ROUTE, remaining: 0, quota: 60 });
     }
     // Another route is not spent by it.
-    expect((await httpGet(`${proxied}/healthz`)).status).toBe(200);
+    expect((await httpGet(`${nginx}/healthz`)).status).toBe(200);
   });
 });

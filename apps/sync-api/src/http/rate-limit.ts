@@ -2,8 +2,9 @@
  * The rate limits of sync-api's routes: express-rate-limit in front of each limited endpoint,
  * counting in the SQLite store all workers share (rate-limit-store.ts), keyed by the client's
  * address as `trust proxy` resolves it, or on a secured route by the verified token's subject
- * (it runs after the token check there: `subjectKey`). The answers: IETF `RateLimit`/`RateLimit-Policy` headers
- * (draft 8) on every limited route, and past the limit the 429 problem with `Retry-After`.
+ * (it runs after the token check there: `subjectKey`). The answers: IETF `RateLimit` and
+ * `RateLimit-Policy` headers (draft 8) on every limited route, and past the limit the 429 problem
+ * with `Retry-After`.
  */
 import { type EndpointContract, rateLimitOf, rateLimitProblem, routeKey, subjectKey } from "@repo/contracts";
 import type { RequestHandler } from "express";
