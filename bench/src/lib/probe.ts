@@ -20,6 +20,18 @@ interface Answer {
 /** No answer within the time allowed. */
 class NoAnswer extends Error {}
 
+/** How long one HTTP answer or WebSocket echo may take before its probe ends (reported, not thrown). */
+export const ANSWER_TIMEOUT_MS = 10_000;
+
+/** One probe's samples, in milliseconds. */
+export interface Sampled {
+  readonly values: readonly number[];
+  /** The probe reached its count (otherwise its time budget or a timeout ended it). */
+  readonly complete: boolean;
+  /** An answer did not come within ANSWER_TIMEOUT_MS, which ended the probe. */
+  readonly timedOut: boolean;
+}
+
 /** Sends `request` and resolves once the whole answer (its Content-Length) is in. */
 function exchange(socket: Socket, request: Buffer, timeoutMs: number): Promise<Answer> {
   return new Promise((resolve, reject) => {

@@ -4,7 +4,7 @@
  */
 import { readSse } from "@repo/testing";
 import WebSocket from "ws";
-import { ANSWER_TIMEOUT_MS, type Sampled } from "../scenarios/isolation.ts";
+import { ANSWER_TIMEOUT_MS, type Sampled } from "./probe.ts";
 
 /**
  * Echo round trips on one WebSocket, one at a time, until `count` or the time budget; the first

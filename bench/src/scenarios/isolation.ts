@@ -17,7 +17,7 @@ import { ASYNC_PREFIX } from "@repo/testing";
 import { fmt } from "../lib/format.ts";
 import { type LoadResult, startLoad } from "../lib/load.ts";
 import { withToken } from "../lib/notes.ts"; // #example
-import { probeLatencies } from "../lib/probe.ts";
+import { ANSWER_TIMEOUT_MS, probeLatencies, type Sampled } from "../lib/probe.ts";
 import type { BenchContext, Measurement, Scenario, Table } from "../lib/scenario.ts";
 import { hasCombined, ready, type Service, startAsyncApi, startCombined, startSyncApi } from "../lib/services.ts";
 import { median, percentile, type Spread, spread } from "../lib/stats.ts";
@@ -27,8 +27,6 @@ import { heartbeatJitter, roundTrips } from "../lib/stream-probes.ts"; // #examp
 const HEARTBEAT_MS = 25;
 /** A sieve below two million: about 10 to 30 ms of CPU per request, depending on the machine. */
 const BELOW = 2_000_000;
-/** How long one HTTP answer or WebSocket echo may take before its probe ends (reported, not thrown). */
-export const ANSWER_TIMEOUT_MS = 10_000;
 /** The load runs this long before the saturated measurement begins. */
 const SETTLE_MS = 1_000;
 /** After the load stops, the requests it left in the server get this long to finish. */
@@ -64,15 +62,6 @@ interface Limits {
   readonly requests: number;
   /** At most this many heartbeat intervals. */
   readonly heartbeats: number;
-}
-
-/** One probe's samples, in milliseconds. */
-export interface Sampled {
-  readonly values: readonly number[];
-  /** The probe reached its count (otherwise its time budget or a timeout ended it). */
-  readonly complete: boolean;
-  /** An answer did not come within ANSWER_TIMEOUT_MS, which ended the probe. */
-  readonly timedOut: boolean;
 }
 
 /** A probe over the rounds: p50 and p99 the medians of the rounds', max the largest of all. */
