@@ -69,20 +69,15 @@ function prepare(req: IncomingMessage): string {
 }
 
 /**
- * An Upgrade that is not a WebSocket handshake (`h2c`, anything else) is served as plain HTTP/1.1,
- * as the spec lets a server do: the protocol change was asked of this hop, so neither it nor the
- * connection options naming it are passed on (RFC 9110, 7.6.1 and 7.8).
+ * The client's connection options are this hop's, not the app's (RFC 9110, 7.6.1), as nginx sets
+ * its own: a client's `Connection: close` passed on made the app close the upstream connection
+ * after an early answer (a 401 before a large body was read) while the body was still being
+ * written, and that EPIPE lost the answer to a false 502. An Upgrade that is not a WebSocket
+ * handshake (`h2c`, anything else) is served as plain HTTP/1.1, so it is not passed on either.
  */
-function dropUpgrade(req: IncomingMessage): void {
-  const named = new Set(["upgrade", "http2-settings"]);
-  delete req.headers.upgrade;
-  delete req.headers["http2-settings"];
-  const rest = (req.headers.connection ?? "")
-    .split(",")
-    .map((option) => option.trim())
-    .filter((option) => option !== "" && !named.has(option.toLowerCase()));
-  if (rest.length > 0) req.headers.connection = rest.join(", ");
-  else delete req.headers.connection;
+function dropHopByHop(req: IncomingMessage): void {
+  for (const name of ["connection", "keep-alive", "proxy-connection", "upgrade", "http2-settings"])
+    delete req.headers[name];
 }
 
 /** The proxy's own answers are problem details too, with the request id, as nginx's are. */
@@ -116,7 +111,7 @@ export function createDevProxy(options: ProxyOptions): Server {
   // request with `Connection: Upgrade`, and the tunnel pass drops those without an answer.
   const server = createServer({ requireHostHeader: false, shouldUpgradeCallback: isWebSocketHandshake }, (req, res) => {
     const id = prepare(req);
-    dropUpgrade(req);
+    dropHopByHop(req);
     if (!req.headers.host && req.httpVersion === "1.1") {
       sendProblem(res, { status: 400, detail: "The request has no Host header", instance: req.url, requestId: id });
       return;
