@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import {
   answerClientError,
   BODY_PROBLEM_DETAIL,
+  hostHeaderCount,
   isCanonicalPath,
   isParseableTarget,
   isWebSocketHandshake,
@@ -12,6 +13,7 @@ import {
   problem,
   REQUEST_ID_HEADER,
   refuseConnect,
+  refuseExpectation,
   refuseOnSocket,
   requestIdFrom,
   requestPath,
@@ -35,6 +37,8 @@ export interface ProxyOptions {
   /** Called when an upstream cannot be reached; the client gets a 502 problem. */
   readonly onUpstreamError?: (error: Error, upstream: "sync-api" | "async-api", url: string) => void;
 }
+
+const TWO_HOSTS_DETAIL = "The request has more than one Host header";
 
 /** The 400 of a path not in canonical form, as nginx's template says it too. */
 const NON_CANONICAL = { type: NON_CANONICAL_PATH_PROBLEM_TYPE, detail: NON_CANONICAL_PATH_DETAIL } as const;
@@ -116,6 +120,11 @@ export function createDevProxy(options: ProxyOptions): Server {
       sendProblem(res, { status: 400, detail: "The request has no Host header", instance: req.url, requestId: id });
       return;
     }
+    // Node keeps the first of several and would pass that on; nginx refuses them: so here.
+    if (hostHeaderCount(req) > 1) {
+      sendProblem(res, { status: 400, detail: TWO_HOSTS_DETAIL, requestId: id });
+      return;
+    }
     // http-proxy-3 makes a URL of the target: one that is none threw, and took the proxy down.
     if (!isParseableTarget(req.url ?? "/")) {
       sendProblem(res, { status: 400, detail: UNPARSEABLE_TARGET_DETAIL, requestId: id });
@@ -151,6 +160,10 @@ export function createDevProxy(options: ProxyOptions): Server {
 
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     prepare(req);
+    if (hostHeaderCount(req) > 1) {
+      refuseOnSocket(socket, 400, TWO_HOSTS_DETAIL);
+      return;
+    }
     if (!isParseableTarget(req.url ?? "/")) {
       refuseOnSocket(socket, 400, UNPARSEABLE_TARGET_DETAIL);
       return;
@@ -174,13 +187,8 @@ export function createDevProxy(options: ProxyOptions): Server {
   server.on("clientError", answerClientError);
   // An `Expect` Node cannot meet (anything but 100-continue): 417, said as a problem.
   server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
-    const id = prepare(req);
-    sendProblem(res, {
-      status: 417,
-      detail: "Only Expect: 100-continue is supported",
-      instance: req.url,
-      requestId: id,
-    });
+    prepare(req);
+    refuseExpectation(req, res);
   });
   server.on("connect", (req: IncomingMessage, socket: Socket) => {
     if (!isCanonicalPath(req.url ?? "/")) refuseOnSocket(socket, 400, NON_CANONICAL);
