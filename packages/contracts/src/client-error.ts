@@ -1,6 +1,8 @@
-import { type IncomingHttpHeaders, STATUS_CODES } from "node:http";
+import { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { PROBLEM_CONTENT_TYPE, problem } from "./problem.ts";
+import { REQUEST_ID_HEADER, requestIdFrom } from "./request-id.ts";
+import { requestPath } from "./request-path.ts";
 
 /** What Node's HTTP parser found wrong with a request, as the status to answer it with. */
 const STATUS_OF: Readonly<Record<string, { status: number; detail: string }>> = {
@@ -64,4 +66,22 @@ export function isWebSocketHandshake(req: {
     req.method === "GET" &&
     (req.headers.upgrade ?? "").split(",").some((protocol) => protocol.trim().toLowerCase() === "websocket")
   );
+}
+
+/**
+ * The `checkExpectation` listener of every server here: an `Expect` Node cannot meet (anything but
+ * `100-continue`) is a 417 problem with the request id, not Node's empty 417.
+ */
+export function refuseExpectation(req: IncomingMessage, res: ServerResponse): void {
+  const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+  const detail = "Only Expect: 100-continue is supported";
+  res.writeHead(417, { "content-type": PROBLEM_CONTENT_TYPE, [REQUEST_ID_HEADER]: requestId });
+  res.end(JSON.stringify(problem({ status: 417, detail, instance: requestPath(req.url ?? "/"), requestId })));
+}
+
+/** How many Host headers a request has: Node keeps the first of several, nginx refuses them. */
+export function hostHeaderCount(req: IncomingMessage): number {
+  let count = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]?.toLowerCase() === "host") count++;
+  return count;
 }

@@ -16,7 +16,14 @@ export {
   type ControllerClient,
   createClient,
 } from "./client.ts";
-export { answerClientError, isWebSocketHandshake, refuseConnect, refuseOnSocket } from "./client-error.ts";
+export {
+  answerClientError,
+  hostHeaderCount,
+  isWebSocketHandshake,
+  refuseConnect,
+  refuseExpectation,
+  refuseOnSocket,
+} from "./client-error.ts";
 export { compute, PRIMES_BELOW_CEILING, PrimeCount, primesBelowTooBig } from "./compute.ts";
 export {
   type AccessLogLevel,

@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import {
   answerClientError,
   BODY_PROBLEM_DETAIL,
+  hostHeaderCount,
   isCanonicalPath,
   isParseableTarget,
   isWebSocketHandshake,
@@ -14,6 +15,7 @@ import {
   problemForRequest,
   REQUEST_ID_HEADER,
   refuseConnect,
+  refuseExpectation,
   refuseOnSocket,
   requestIdFrom,
   requestPath,
@@ -40,6 +42,8 @@ export interface ProxyOptions {
   /** Requests wait for an app its watcher is restarting instead of failing (restart-hold.ts). */
   readonly restartHold?: RestartHold;
 }
+
+const TWO_HOSTS_DETAIL = "The request has more than one Host header";
 
 /** The 400 of a path not in canonical form, as nginx's template says it too. */
 const NON_CANONICAL = { type: NON_CANONICAL_PATH_PROBLEM_TYPE, detail: NON_CANONICAL_PATH_DETAIL } as const;
@@ -102,20 +106,15 @@ function keepBody(req: IncomingMessage): KeptBody {
 }
 
 /**
- * An Upgrade that is not a WebSocket handshake (`h2c`, anything else) is served as plain HTTP/1.1,
- * as the spec lets a server do: the protocol change was asked of this hop, so neither it nor the
- * connection options naming it are passed on (RFC 9110, 7.6.1 and 7.8).
+ * The client's connection options are this hop's, not the app's (RFC 9110, 7.6.1), as nginx sets
+ * its own: a client's `Connection: close` passed on made the app close the upstream connection
+ * after an early answer (a 401 before a large body was read) while the body was still being
+ * written, and that EPIPE lost the answer to a false 502. An Upgrade that is not a WebSocket
+ * handshake (`h2c`, anything else) is served as plain HTTP/1.1, so it is not passed on either.
  */
-function dropUpgrade(req: IncomingMessage): void {
-  const named = new Set(["upgrade", "http2-settings"]);
-  delete req.headers.upgrade;
-  delete req.headers["http2-settings"];
-  const rest = (req.headers.connection ?? "")
-    .split(",")
-    .map((option) => option.trim())
-    .filter((option) => option !== "" && !named.has(option.toLowerCase()));
-  if (rest.length > 0) req.headers.connection = rest.join(", ");
-  else delete req.headers.connection;
+function dropHopByHop(req: IncomingMessage): void {
+  for (const name of ["connection", "keep-alive", "proxy-connection", "upgrade", "http2-settings"])
+    delete req.headers[name];
 }
 
 /** The proxy's own answers are problem details too, with the request id, as nginx's are (and no bearer token). */
@@ -149,9 +148,14 @@ export function createDevProxy(options: ProxyOptions): Server {
   // request with `Connection: Upgrade`, and the tunnel pass drops those without an answer.
   const server = createServer({ requireHostHeader: false, shouldUpgradeCallback: isWebSocketHandshake }, (req, res) => {
     const id = prepare(req);
-    dropUpgrade(req);
+    dropHopByHop(req);
     if (!req.headers.host && req.httpVersion === "1.1") {
       sendProblem(res, { status: 400, detail: "The request has no Host header", instance: req.url, requestId: id });
+      return;
+    }
+    // Node keeps the first of several and would pass that on; nginx refuses them: so here.
+    if (hostHeaderCount(req) > 1) {
+      sendProblem(res, { status: 400, detail: TWO_HOSTS_DETAIL, requestId: id });
       return;
     }
     // http-proxy-3 makes a URL of the target: one that is none threw, and took the proxy down.
@@ -213,6 +217,10 @@ export function createDevProxy(options: ProxyOptions): Server {
 
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     prepare(req);
+    if (hostHeaderCount(req) > 1) {
+      refuseOnSocket(socket, 400, TWO_HOSTS_DETAIL);
+      return;
+    }
     if (!isParseableTarget(req.url ?? "/")) {
       refuseOnSocket(socket, 400, UNPARSEABLE_TARGET_DETAIL);
       return;
@@ -236,13 +244,8 @@ export function createDevProxy(options: ProxyOptions): Server {
   server.on("clientError", answerClientError);
   // An `Expect` Node cannot meet (anything but 100-continue): 417, said as a problem.
   server.on("checkExpectation", (req: IncomingMessage, res: ServerResponse) => {
-    const id = prepare(req);
-    sendProblem(res, {
-      status: 417,
-      detail: "Only Expect: 100-continue is supported",
-      instance: req.url,
-      requestId: id,
-    });
+    prepare(req);
+    refuseExpectation(req, res);
   });
   server.on("connect", (req: IncomingMessage, socket: Socket) => {
     if (!isCanonicalPath(req.url ?? "/")) refuseOnSocket(socket, 400, NON_CANONICAL);

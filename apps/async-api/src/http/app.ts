@@ -10,6 +10,7 @@ import {
   problem,
   REQUEST_ID_HEADER,
   refuseConnect,
+  refuseExpectation,
   requestIdFrom,
 } from "@repo/contracts";
 import { serverTimeouts } from "@repo/shared-settings";
@@ -90,6 +91,8 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
 
   // CONNECT never reaches Fastify (Node hands it to `connect`): refused as a problem too.
   app.server.on("connect", refuseConnect);
+  // Nor does an Expect Node cannot meet (Node's own 417 is empty).
+  app.server.on("checkExpectation", refuseExpectation);
 
   // Every method Node parses is one Fastify routes (a WebDAV PROPFIND included), so that each
   // is a 405 with `Allow` on a declared path, as in sync-api; CONNECT never reaches routing.

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { createServer, type ServerResponse } from "node:http";
 import { Server as NetServer } from "node:net";
-import { answerClientError, refuseConnect } from "@repo/contracts";
+import { answerClientError, refuseConnect, refuseExpectation } from "@repo/contracts";
 import { exitWhenLogged, listenFailure, serverTimeouts } from "@repo/shared-settings";
 import type { Logger } from "pino";
 import { openSyncRouteTable } from "../host.ts";
@@ -64,6 +64,7 @@ export function runWorker(settings: SyncApiSettings, logger: Logger): void {
   // What Node's parser refuses before Express sees it is a problem+json answer too.
   server.on("clientError", answerClientError);
   server.on("connect", refuseConnect);
+  server.on("checkExpectation", refuseExpectation);
 
   // Requests in flight on this worker, for the final drain's "quiet" (below).
   let inFlight = 0;
