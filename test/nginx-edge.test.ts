@@ -17,6 +17,7 @@ import {
   NGINX_TEMPLATE,
   type NginxProcess,
   nginxBinary,
+  ONE_CLIENT_LOAD_LIMITS,
   proxyEnvironment,
   type RawResponse,
   rawRequest,
@@ -72,7 +73,7 @@ async function startUpstream({ heartbeatMs = 1_000 } = {}): Promise<Upstream> {
       response.end('{"type":"about:blank","title":"Too Many Requests","status":429}');
       return;
     }
-    if (request.url === "/async/events") {
+    if (request.url?.split("?", 1)[0] === "/async/events") {
       response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
       response.write(": open\n\n");
       streams.add(response);
@@ -129,16 +130,20 @@ afterEach(async () => {
 async function startEdge(
   variables: Readonly<Record<string, string>>,
   upstreamOptions?: Parameters<typeof startUpstream>[0],
+  nginxOptions?: Parameters<typeof startNginx>[1],
 ): Promise<{ url: string; upstream: Upstream }> {
   const upstream = await startUpstream(upstreamOptions);
   const port = await freePort();
-  const nginx = startNginx({
-    ...proxyEnv,
-    NGINX_PORT: String(port),
-    SYNC_API_UPSTREAM: `127.0.0.1:${upstream.port}`,
-    ASYNC_API_UPSTREAM: `127.0.0.1:${upstream.port}`,
-    ...variables,
-  });
+  const nginx = startNginx(
+    {
+      ...proxyEnv,
+      NGINX_PORT: String(port),
+      SYNC_API_UPSTREAM: `127.0.0.1:${upstream.port}`,
+      ASYNC_API_UPSTREAM: `127.0.0.1:${upstream.port}`,
+      ...variables,
+    },
+    nginxOptions,
+  );
   running = { nginx, upstream };
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
@@ -587,6 +592,40 @@ withNginx("nginx's error log", () => {
       expect(line).not.toContain(TOKEN);
     } finally {
       held.destroy();
+    }
+    expect(await wholeErrorLog()).not.toContain(TOKEN);
+  });
+
+  it("says nothing when its worker_connections run out (streams hold two each); the access log has the 500", async () => {
+    // 100, less the listener and the readiness probe's idle upstream connection: the last
+    // stream's client connection fits and its upstream one does not, which nginx reports as an
+    // alert naming the request (with one more or less, the client connection itself is refused).
+    const workerConnections = 100;
+    const { url } = await startEdge(ONE_CLIENT_LOAD_LIMITS, {}, { workerConnections });
+    const { hostname, port } = new URL(url);
+    const open: Socket[] = [];
+    let refused: string | undefined;
+    try {
+      while (refused === undefined && open.length < workerConnections) {
+        const socket = connect(Number(port), hostname);
+        socket.on("error", () => {});
+        open.push(socket);
+        socket.write(`GET /async/events?access_token=${TOKEN} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        const [head] = await Promise.race([
+          once(socket, "data"),
+          once(socket, "close").then(() => [Buffer.from("closed")]),
+        ]);
+        if (!String(head).startsWith("HTTP/1.1 200")) refused = String(head);
+      }
+      // Two connections a stream, less the listener and an idle kept-alive upstream connection or so.
+      expect(open.length - 1).toBeGreaterThanOrEqual((workerConnections - 1 - 32) / 2);
+      expect(refused).toMatch(/^HTTP\/1\.1 500 /);
+      expect(refused).toContain("application/problem+json");
+      const [line] = await accessLines("/async/events?", 1);
+      expect(line).toMatch(/" 500 .* upstream= /);
+      expect(line).not.toContain(TOKEN);
+    } finally {
+      for (const socket of open) socket.destroy();
     }
     expect(await wholeErrorLog()).not.toContain(TOKEN);
   });

@@ -44,7 +44,7 @@ function requireNginx(): string {
  * A scratch nginx prefix whose nginx.conf includes the rendered infra template as its only
  * server, the way the image's default nginx.conf includes /etc/nginx/conf.d/*.conf.
  */
-function writeNginxPrefix(variables: Readonly<Record<string, string>>): string {
+function writeNginxPrefix(variables: Readonly<Record<string, string>>, { workerConnections = 1024 } = {}): string {
   const prefix = mkdtempSync(join(tmpdir(), "nginx-"));
   mkdirSync(join(prefix, "conf.d"));
   mkdirSync(join(prefix, "logs"));
@@ -69,7 +69,8 @@ function writeNginxPrefix(variables: Readonly<Record<string, string>>): string {
       "worker_processes 1;",
       `pid ${join(prefix, "nginx.pid")};`,
       "error_log stderr warn;",
-      "events { worker_connections 1024; }",
+      // The official image's number, unless a test of nginx's capacity asks for fewer.
+      `events { worker_connections ${workerConnections}; }`,
       "http {",
       "  include /etc/nginx/mime.types;",
       "  default_type application/octet-stream;",
@@ -91,8 +92,11 @@ function writeNginxPrefix(variables: Readonly<Record<string, string>>): string {
 export type NginxProcess = AppProcess & { readonly accessLog: string };
 
 /** Runs nginx in the foreground (as the image does) on the rendered infra template. */
-export function startNginx(variables: Readonly<Record<string, string>>): NginxProcess {
-  const prefix = writeNginxPrefix(variables);
+export function startNginx(
+  variables: Readonly<Record<string, string>>,
+  options: { readonly workerConnections?: number } = {},
+): NginxProcess {
+  const prefix = writeNginxPrefix(variables, options);
   const nginx = startProcess(requireNginx(), ["-p", prefix, "-c", join(prefix, "nginx.conf"), "-g", "daemon off;"]);
   return Object.assign(nginx, { accessLog: join(prefix, "logs/access.log") });
 }
