@@ -3,7 +3,8 @@
  * bearer token both apps accept, signed with the key sync-api's settings resolve to (in
  * development and test, the fixed development key). The token alone goes to stdout, so
  * `TOKEN=$(pnpm -s run token ...)` works; what it grants goes to stderr. With production settings
- * it refuses, naming the key, unless the key is given (`SYNC_API_AUTH__JWT_SECRET` or `..._FILE`).
+ * it refuses, naming the key, unless the key is given (`SYNC_API_AUTH__JWT_SECRET` or `..._FILE`); a
+ * `--ttl` longer than `auth.maxTokenLifetimeS` (a day), which the apps would refuse, too.
  * (`run`: a bare `pnpm token` is pnpm's own command, for npm registry tokens.)
  */
 import { parseArgs } from "node:util";
@@ -47,6 +48,15 @@ if (!resolution.ok) {
     ? "\nProduction has no default key: give the one the apps verify with (SYNC_API_AUTH__JWT_SECRET or SYNC_API_AUTH__JWT_SECRET_FILE)."
     : "";
   fail(`${formatProblems(syncApiSettings.app, resolution.problems)}${hint}`, 1);
+}
+
+// The apps refuse a token that lives longer than this: say so here rather than print one they refuse.
+const { maxTokenLifetimeS } = resolution.settings.auth;
+if (ttlS > maxTokenLifetimeS) {
+  fail(
+    `--ttl ${values.ttl} is ${ttlS} s, longer than the apps accept: auth.maxTokenLifetimeS is ${maxTokenLifetimeS} s (${syncApiSettings.variable(["auth", "maxTokenLifetimeS"])})\n${USAGE}`,
+    2,
+  );
 }
 
 const token = await signToken(resolution.settings.auth, { subject, scopes, ttlS });

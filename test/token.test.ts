@@ -80,4 +80,17 @@ describe("pnpm run token", () => {
       expect(refused.stderr, args.join(" ")).toContain("usage: pnpm run token");
     }
   });
+
+  it("refuses a --ttl longer than the apps accept (auth.maxTokenLifetimeS), naming the setting", async () => {
+    const refused = await token(["--ttl", "2d"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toContain(
+      "--ttl 2d is 172800 s, longer than the apps accept: auth.maxTokenLifetimeS is 86400 s (SYNC_API_AUTH__MAX_TOKEN_LIFETIME_S)",
+    );
+    // The setting moves the bound: a week, when the apps are told so too.
+    const week = await token(["--ttl", "7d"], { SYNC_API_AUTH__MAX_TOKEN_LIFETIME_S: String(7 * 86_400) });
+    expect(week.code, week.stderr).toBe(0);
+    expect((await token(["--ttl", "1d"])).code).toBe(0);
+  });
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { ZodOpenApiPathsObject, ZodOpenApiResponseObject } from "zod-openapi";
 import { NoteEvent } from "./notes.ts";
-import { FieldError, ProblemDetails } from "./problem.ts";
+import { FieldError, PROBLEM_CONTENT_TYPE, ProblemDetails } from "./problem.ts";
 import { bearer, requiredSecurity, type SecurityRequirement } from "./security.ts";
 
 /**
@@ -100,6 +100,11 @@ export function streamPaths(asyncPrefix: string, describeSecurity: DescribeSecur
             content: { "text/event-stream": { schema: noteEventsStream.event } },
           },
           ...secured.responses,
+          "429": {
+            description:
+              "This client holds as many streams open as it may (`streams.maxPerClient`, SSE and WebSocket together)",
+            content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemDetails } },
+          },
         },
       },
     },
