@@ -37,7 +37,7 @@ export const UNKNOWN_QUERY_PARAMETER = "unknown query parameter";
  * document publishes it: a key nobody declared is refused rather than ignored (a misspelt
  * `limit` would otherwise be answered as if it were not there).
  */
-export function unknownQueryKeys(query: unknown, declared: readonly string[]): string[] {
+function unknownQueryKeys(query: unknown, declared: readonly string[]): string[] {
   if (query === null || typeof query !== "object") return [];
   return Object.keys(query).filter((key) => !declared.includes(key));
 }
