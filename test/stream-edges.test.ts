@@ -32,12 +32,17 @@ import {
   stopAll,
   waitFor,
 } from "@repo/testing";
+import { decodeJwt } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
 import { startBothApps } from "./support/both-apps.ts";
 
 /** Small enough to reach in a test; the same in every hop's async-api. */
 const MAX_PER_CLIENT = 3;
-const streamsEnv = { ASYNC_API_STREAMS__MAX_PER_CLIENT: String(MAX_PER_CLIENT) };
+const streamsEnv = {
+  ASYNC_API_STREAMS__MAX_PER_CLIENT: String(MAX_PER_CLIENT),
+  // A stream ends when its token is no longer accepted, `exp` plus this tolerance: none, to wait less.
+  ASYNC_API_AUTH__CLOCK_TOLERANCE_S: "0",
+};
 
 const dir = mkdtempSync(join(tmpdir(), "stream-edges-"));
 afterAll(async () => {
@@ -197,6 +202,8 @@ function streamEdgeCases(target: () => Target) {
     const socket = await waitFor("a slot for the socket", () => openSocket(t, shortLived));
 
     await sse.done;
+    // Not before the token expired (`exp`, with no clock tolerance in this stack).
+    expect(Date.now() / 1_000).toBeGreaterThanOrEqual((decodeJwt(shortLived).exp ?? 0) - 1);
     const last = sse.messages.at(-1);
     expect(last?.event).toBe(noteEventsStream.tokenExpiredEvent);
     expect(ProblemDetails.parse(JSON.parse(last?.data ?? ""))).toMatchObject({ status: 401 });
