@@ -134,7 +134,7 @@ function streamEdgeCases(target: () => Target) {
     expect((await raw(t, "HEAD", SSE)).status).toBe(401);
   });
 
-  it("other methods on the SSE and WebSocket paths: 405 problems with Allow", async () => {
+  it("other methods on the SSE and WebSocket paths: 405 problems with Allow (OPTIONS: 204 with it)", async () => {
     const t = target();
     for (const path of [SSE, WS]) {
       for (const method of ["POST", "PUT", "DELETE", "PATCH", "TRACE"]) {
@@ -143,6 +143,9 @@ function streamEdgeCases(target: () => Target) {
         expect(answer.headers.allow, `${method} ${path}`).toBe("GET, HEAD, OPTIONS");
         expect(problemOf(answer)).toMatchObject({ status: 405 });
       }
+      const options = await raw(t, "OPTIONS", path);
+      expect(options.status, `OPTIONS ${path}: ${options.head}`).toBe(204);
+      expect(options.headers.allow).toBe("GET, HEAD, OPTIONS");
     }
   });
 
