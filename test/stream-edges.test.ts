@@ -155,6 +155,9 @@ function streamEdgeCases(target: () => Target) {
     expect(plain.status, plain.head).toBe(426);
     expect(plain.headers.upgrade).toBe("websocket");
     expect(problemOf(plain)).toMatchObject({ status: 426, detail: expect.stringContaining("Upgrade: websocket") });
+    // HEAD cannot be upgraded: the same 426, without the body.
+    const head = await raw(t, "HEAD", WS);
+    expect([head.status, head.headers.upgrade, head.body.length], head.head).toEqual([426, "websocket", 0]);
 
     const cases: Record<string, [string, string][]> = {
       ...(t.passesOddUpgrades ? { "Upgrade: foo": handshake({ Upgrade: "foo" }) } : {}),
