@@ -6,6 +6,7 @@
  * when its token expires; a token living longer than `auth.maxTokenLifetimeS` is refused.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -123,6 +124,17 @@ async function openSocket(target: Target, accessToken: string) {
   return { socket, closed };
 }
 
+/** The status an SSE request from `localAddress` gets; the stream is closed once it is known. */
+function streamStatusFrom(url: string, localAddress: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { localAddress }, (response) => {
+      resolve(response.statusCode);
+      request.destroy();
+    });
+    request.on("error", reject);
+  });
+}
+
 /** The cases, the same at every hop. */
 function streamEdgeCases(target: () => Target) {
   it("HEAD on the SSE path answers with the stream's headers and no body; without a token, 401", async () => {
@@ -189,6 +201,8 @@ function streamEdgeCases(target: () => Target) {
     const refusedWs = await raw(t, "GET", `${WS}?access_token=${accessToken}`, handshake());
     expect(refusedWs.status, refusedWs.head).toBe(429);
     expect(problemOf(refusedWs)).toMatchObject({ status: 429 });
+    // The cap is per client: another address (127.0.0.2, loopback too) still opens one.
+    expect(await streamStatusFrom(`${t.origin}${SSE}?access_token=${accessToken}`, "127.0.0.2")).toBe(200);
 
     // A socket that closes gives its slot back; so does a stream.
     socket.socket.close();
