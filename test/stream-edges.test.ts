@@ -6,6 +6,7 @@
  * when its token expires; a token living longer than `auth.maxTokenLifetimeS` is refused.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { get as httpGet } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -32,12 +33,17 @@ import {
   stopAll,
   waitFor,
 } from "@repo/testing";
+import { decodeJwt } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
 import { startBothApps } from "./support/both-apps.ts";
 
 /** Small enough to reach in a test; the same in every hop's async-api. */
 const MAX_PER_CLIENT = 3;
-const streamsEnv = { ASYNC_API_STREAMS__MAX_PER_CLIENT: String(MAX_PER_CLIENT) };
+const streamsEnv = {
+  ASYNC_API_STREAMS__MAX_PER_CLIENT: String(MAX_PER_CLIENT),
+  // A stream ends when its token is no longer accepted, `exp` plus this tolerance: none, to wait less.
+  ASYNC_API_AUTH__CLOCK_TOLERANCE_S: "0",
+};
 
 const dir = mkdtempSync(join(tmpdir(), "stream-edges-"));
 afterAll(async () => {
@@ -118,6 +124,17 @@ async function openSocket(target: Target, accessToken: string) {
   return { socket, closed };
 }
 
+/** The status an SSE request from `localAddress` gets; the stream is closed once it is known. */
+function streamStatusFrom(url: string, localAddress: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { localAddress }, (response) => {
+      resolve(response.statusCode);
+      request.destroy();
+    });
+    request.on("error", reject);
+  });
+}
+
 /** The cases, the same at every hop. */
 function streamEdgeCases(target: () => Target) {
   it("HEAD on the SSE path answers with the stream's headers and no body; without a token, 401", async () => {
@@ -129,7 +146,7 @@ function streamEdgeCases(target: () => Target) {
     expect((await raw(t, "HEAD", SSE)).status).toBe(401);
   });
 
-  it("other methods on the SSE and WebSocket paths: 405 problems with Allow", async () => {
+  it("other methods on the SSE and WebSocket paths: 405 problems with Allow (OPTIONS: 204 with it)", async () => {
     const t = target();
     for (const path of [SSE, WS]) {
       for (const method of ["POST", "PUT", "DELETE", "PATCH", "TRACE"]) {
@@ -138,6 +155,9 @@ function streamEdgeCases(target: () => Target) {
         expect(answer.headers.allow, `${method} ${path}`).toBe("GET, HEAD, OPTIONS");
         expect(problemOf(answer)).toMatchObject({ status: 405 });
       }
+      const options = await raw(t, "OPTIONS", path);
+      expect(options.status, `OPTIONS ${path}: ${options.head}`).toBe(204);
+      expect(options.headers.allow).toBe("GET, HEAD, OPTIONS");
     }
   });
 
@@ -147,6 +167,9 @@ function streamEdgeCases(target: () => Target) {
     expect(plain.status, plain.head).toBe(426);
     expect(plain.headers.upgrade).toBe("websocket");
     expect(problemOf(plain)).toMatchObject({ status: 426, detail: expect.stringContaining("Upgrade: websocket") });
+    // HEAD cannot be upgraded: the same 426, without the body.
+    const head = await raw(t, "HEAD", WS);
+    expect([head.status, head.headers.upgrade, head.body.length], head.head).toEqual([426, "websocket", 0]);
 
     const cases: Record<string, [string, string][]> = {
       ...(t.passesOddUpgrades ? { "Upgrade: foo": handshake({ Upgrade: "foo" }) } : {}),
@@ -178,6 +201,8 @@ function streamEdgeCases(target: () => Target) {
     const refusedWs = await raw(t, "GET", `${WS}?access_token=${accessToken}`, handshake());
     expect(refusedWs.status, refusedWs.head).toBe(429);
     expect(problemOf(refusedWs)).toMatchObject({ status: 429 });
+    // The cap is per client: another address (127.0.0.2, loopback too) still opens one.
+    expect(await streamStatusFrom(`${t.origin}${SSE}?access_token=${accessToken}`, "127.0.0.2")).toBe(200);
 
     // A socket that closes gives its slot back; so does a stream.
     socket.socket.close();
@@ -197,6 +222,8 @@ function streamEdgeCases(target: () => Target) {
     const socket = await waitFor("a slot for the socket", () => openSocket(t, shortLived));
 
     await sse.done;
+    // Not before the token expired (`exp`, with no clock tolerance in this stack).
+    expect(Date.now() / 1_000).toBeGreaterThanOrEqual((decodeJwt(shortLived).exp ?? 0) - 1);
     const last = sse.messages.at(-1);
     expect(last?.event).toBe(noteEventsStream.tokenExpiredEvent);
     expect(ProblemDetails.parse(JSON.parse(last?.data ?? ""))).toMatchObject({ status: 401 });

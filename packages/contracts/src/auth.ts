@@ -101,7 +101,8 @@ export function bearerAuthenticator(settings: AuthSettings): Authenticate {
         challenge({ error: "insufficient_scope", error_description: "the token lacks a scope", scope: needed }),
       );
     }
-    return { subject: String(payload.sub), scopes, expiresAt: payload.exp as number };
+    // Accepted until `exp` plus the tolerance: an open stream ends then, as a new request would be refused.
+    return { subject: String(payload.sub), scopes, validUntil: (payload.exp as number) + settings.clockToleranceS };
   };
 }
 

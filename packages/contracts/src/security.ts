@@ -38,8 +38,11 @@ export interface Principal {
   readonly subject: string;
   /** The scopes it grants (its `scope` claim, space-separated). */
   readonly scopes: readonly string[];
-  /** When the token expires (its `exp`, seconds since the epoch): open streams end then. */
-  readonly expiresAt?: number;
+  /**
+   * The last moment the token is accepted, in seconds since the epoch: its `exp` plus
+   * `auth.clockToleranceS`. Open streams end then.
+   */
+  readonly validUntil?: number;
 }
 
 /**

@@ -4,13 +4,14 @@ import { type Principal, problem } from "@repo/contracts";
 const LONGEST_DELAY_MS = 2 ** 31 - 1;
 
 /**
- * Calls `expire` when the token `principal` came with expires: an open stream is re-checked then,
- * not left open for as long as its client keeps it. The returned function cancels it (the stream
+ * Calls `expire` when the token `principal` came with expires (is no longer accepted: its `exp`
+ * plus the clock tolerance): an open stream is re-checked then, not left open for as long as its
+ * client keeps it. The returned function cancels it (the stream
  * closed first). Nothing happens for a public stream (no principal).
  */
 export function atTokenExpiry(principal: Principal | undefined, expire: () => void): () => void {
-  if (principal?.expiresAt === undefined) return () => {};
-  const at = principal.expiresAt * 1_000;
+  if (principal?.validUntil === undefined) return () => {};
+  const at = principal.validUntil * 1_000;
   let timer: NodeJS.Timeout;
   const wait = () => {
     const left = at - Date.now();
