@@ -104,6 +104,12 @@ export function createDevProxy(options: ProxyOptions): Server {
   proxy.on("error", (_error, _req, res) => {
     if (!(res instanceof ServerResponse)) res.destroy();
   });
+  // The app's connection options are the upstream hop's too: the client's answer says what Node
+  // decided from the client's request (a `Connection: close` honoured), not the app's keep-alive.
+  proxy.on("proxyRes", (proxyRes, _req, res) => {
+    delete proxyRes.headers["keep-alive"];
+    proxyRes.headers.connection = res instanceof ServerResponse && !res.shouldKeepAlive ? "close" : "keep-alive";
+  });
 
   const upstreamOf = (url: string) =>
     isAsyncPath(url, options.asyncPrefix)
