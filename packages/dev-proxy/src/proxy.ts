@@ -38,6 +38,7 @@ export interface ProxyOptions {
   readonly onUpstreamError?: (error: Error, upstream: "sync-api" | "async-api", url: string) => void;
 }
 
+/** The 400 for two Host headers, which nginx refuses too. */
 const TWO_HOSTS_DETAIL = "The request has more than one Host header";
 
 /** The 400 of a path not in canonical form, as nginx's template says it too. */
@@ -73,11 +74,12 @@ function prepare(req: IncomingMessage): string {
 }
 
 /**
- * The client's connection options are this hop's, not the app's (RFC 9110, 7.6.1), as nginx sets
- * its own: a client's `Connection: close` passed on made the app close the upstream connection
- * after an early answer (a 401 before a large body was read) while the body was still being
- * written, and that EPIPE lost the answer to a false 502. An Upgrade that is not a WebSocket
- * handshake (`h2c`, anything else) is served as plain HTTP/1.1, so it is not passed on either.
+ * The client's connection options are this hop's, not the app's (RFC 9110, 7.6.1): the request
+ * to the app has the agent's own, as nginx sets its own. A client's `Connection: close` passed on
+ * made the app close the upstream connection after an early answer (a 401 before a large body
+ * was read) while the body was still being written, and that EPIPE lost the answer to a false
+ * 502. An Upgrade that is not a WebSocket handshake (`h2c`, anything else) is served as plain
+ * HTTP/1.1, so it is not passed on either.
  */
 function dropHopByHop(req: IncomingMessage): void {
   for (const name of ["connection", "keep-alive", "proxy-connection", "upgrade", "http2-settings"])
