@@ -43,6 +43,7 @@ export interface ProxyOptions {
   readonly restartHold?: RestartHold;
 }
 
+/** The 400 for two Host headers, which nginx refuses too. */
 const TWO_HOSTS_DETAIL = "The request has more than one Host header";
 
 /** The 400 of a path not in canonical form, as nginx's template says it too. */
@@ -106,11 +107,12 @@ function keepBody(req: IncomingMessage): KeptBody {
 }
 
 /**
- * The client's connection options are this hop's, not the app's (RFC 9110, 7.6.1), as nginx sets
- * its own: a client's `Connection: close` passed on made the app close the upstream connection
- * after an early answer (a 401 before a large body was read) while the body was still being
- * written, and that EPIPE lost the answer to a false 502. An Upgrade that is not a WebSocket
- * handshake (`h2c`, anything else) is served as plain HTTP/1.1, so it is not passed on either.
+ * The client's connection options are this hop's, not the app's (RFC 9110, 7.6.1): the request
+ * to the app has the agent's own, as nginx sets its own. A client's `Connection: close` passed on
+ * made the app close the upstream connection after an early answer (a 401 before a large body
+ * was read) while the body was still being written, and that EPIPE lost the answer to a false
+ * 502. An Upgrade that is not a WebSocket handshake (`h2c`, anything else) is served as plain
+ * HTTP/1.1, so it is not passed on either.
  */
 function dropHopByHop(req: IncomingMessage): void {
   for (const name of ["connection", "keep-alive", "proxy-connection", "upgrade", "http2-settings"])
@@ -136,6 +138,12 @@ export function createDevProxy(options: ProxyOptions): Server {
   // listener it throws, taking the proxy down; the client is gone, so close what is left.
   proxy.on("error", (_error, _req, res) => {
     if (!(res instanceof ServerResponse)) res.destroy();
+  });
+  // The app's connection options are the upstream hop's too: the client's answer says what Node
+  // decided from the client's request (a `Connection: close` honoured), not the app's keep-alive.
+  proxy.on("proxyRes", (proxyRes, _req, res) => {
+    delete proxyRes.headers["keep-alive"];
+    proxyRes.headers.connection = res instanceof ServerResponse && !res.shouldKeepAlive ? "close" : "keep-alive";
   });
 
   const upstreamOf = (url: string) =>

@@ -98,6 +98,23 @@ describe("request headers", () => {
     expect((await get("/x", { "x-request-id": "has space" })).body.headers["x-request-id"]).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  it("keeps the client's connection options to the client: a close is honoured, and not passed on", async () => {
+    const syncTarget = await echoUpstream("sync");
+    const proxyUrl = await listen(createDevProxy({ asyncPrefix: "/async", syncTarget, asyncTarget: syncTarget }));
+    // rawExchange reads until the proxy closes: it must, at once, as the client asked.
+    const closed = await rawExchange(
+      proxyUrl,
+      "GET /x HTTP/1.1\r\nHost: x\r\nConnection: close, Upgrade\r\nUpgrade: foo\r\n\r\n",
+    );
+    expect(closed.headers.connection).toBe("close");
+    expect(closed.headers["keep-alive"]).toBeUndefined();
+    const { headers } = JSON.parse(closed.text) as { headers: IncomingHttpHeaders };
+    expect(headers.connection).toBe("keep-alive");
+    expect(headers.upgrade).toBeUndefined();
+    const kept = await fetch(`${proxyUrl}/x`);
+    expect(kept.headers.get("connection")).toBe("keep-alive");
+  });
+
   it("sets X-Forwarded-* itself, dropping what the client claimed", async () => {
     const get = await startProxy();
     const { headers } = (await get("/healthz", { "x-forwarded-for": "6.6.6.6", "x-forwarded-proto": "https" })).body;
