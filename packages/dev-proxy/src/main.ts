@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { asyncApiSettings } from "@repo/async-api/settings";
-import { api, internalPaths } from "@repo/contracts";
+import { api, internalPaths, status } from "@repo/contracts";
 import { createLogger, exitWhenLogged, listenFailure, loadOrExit, withoutAccessToken } from "@repo/shared-settings";
 import { syncApiSettings } from "@repo/sync-api/settings";
 import { createDevProxy } from "./proxy.ts";
@@ -23,6 +23,7 @@ const server = createDevProxy({
   syncTarget: targetOf(sync),
   asyncTarget: targetOf(async),
   bodyLimitBytes: { sync: sync.http.bodyLimitBytes, async: async.http.bodyLimitBytes },
+  upstreamProblemPaths: [`${async.asyncPrefix}${status.endpoints.status.path}`],
   // A save restarts an app: its requests wait for it, with one line each way, not one per request.
   restartHold: new RestartHold({
     holdMs: settings.restartHoldMs,

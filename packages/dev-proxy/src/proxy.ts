@@ -39,6 +39,11 @@ export interface ProxyOptions {
   readonly internalPaths?: readonly RegExp[];
   /** Called when an upstream cannot be reached; the client gets a 502 problem. */
   readonly onUpstreamError?: (error: Error, upstream: "sync-api" | "async-api", url: string) => void;
+  /**
+   * Paths whose 502 is an UpstreamProblem (the status endpoint's): the proxy's own 502 there says
+   * `upstreams: []`, no upstream having been asked, as nginx's template says it too.
+   */
+  readonly upstreamProblemPaths?: readonly string[];
   /** Requests wait for an app its watcher is restarting instead of failing (restart-hold.ts). */
   readonly restartHold?: RestartHold;
 }
@@ -120,9 +125,13 @@ function dropHopByHop(req: IncomingMessage): void {
 }
 
 /** The proxy's own answers are problem details too, with the request id, as nginx's are (and no bearer token). */
-function sendProblem(res: ServerResponse, fields: Parameters<typeof problem>[0] & { requestId: string }): void {
+function sendProblem(
+  res: ServerResponse,
+  fields: Parameters<typeof problem>[0] & { requestId: string },
+  members: Record<string, unknown> = {},
+): void {
   res.writeHead(fields.status, { "content-type": PROBLEM_CONTENT_TYPE, [REQUEST_ID_HEADER]: fields.requestId });
-  res.end(JSON.stringify(problemForRequest(problem(fields), undefined, fields.requestId)));
+  res.end(JSON.stringify({ ...problemForRequest(problem(fields), undefined, fields.requestId), ...members }));
 }
 
 /**
@@ -196,7 +205,12 @@ export function createDevProxy(options: ProxyOptions): Server {
         res.destroy();
         return;
       }
-      sendProblem(res, { status: 502, detail: `${upstream.name} is not reachable`, instance: req.url, requestId: id });
+      const upstreamProblem = options.upstreamProblemPaths?.includes(requestPath(req.url ?? "/"));
+      sendProblem(
+        res,
+        { status: 502, detail: `${upstream.name} is not reachable`, instance: req.url, requestId: id },
+        upstreamProblem ? { upstreams: [] } : {},
+      );
     };
     // While an app may be restarting, a copy of the body is kept, to send again should it be refused.
     let kept: KeptBody | undefined;

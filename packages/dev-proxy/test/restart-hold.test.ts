@@ -1,11 +1,12 @@
 /**
  * The dev proxy holds requests while an app restarts (its watcher reloading it after a save):
- * against a real upstream that stops and listens again on the same port.
+ * against a real upstream that stops and listens again on the same port. And its own 502s.
  */
 import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { status, UpstreamProblem } from "@repo/contracts";
 import { freePort } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDevProxy } from "../src/proxy.ts";
@@ -103,5 +104,26 @@ describe("requests while an app restarts", () => {
       expect(answer.headers.get("content-type")).toBe("application/problem+json");
       expect(proxy.events).toEqual(holdMs ? ["down sync-api"] : []);
     }
+  });
+});
+
+describe("the proxy's own 502", () => {
+  it("for the status endpoint is an UpstreamProblem with no upstream asked, as nginx's", async () => {
+    const nothing = `http://127.0.0.1:${await freePort()}`;
+    const proxy = createDevProxy({
+      asyncPrefix: "/async",
+      syncTarget: nothing,
+      asyncTarget: nothing,
+      upstreamProblemPaths: [`/async${status.endpoints.status.path}`],
+    });
+    servers.push(proxy);
+    proxy.listen(0, "127.0.0.1");
+    await once(proxy, "listening");
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const statusAnswer = await fetch(`${url}/async/status?x=1`);
+    expect(statusAnswer.status).toBe(502);
+    expect(UpstreamProblem.parse(await statusAnswer.json()).upstreams).toEqual([]);
+    // Any other path's 502 is a plain problem.
+    expect(await (await fetch(`${url}/async/healthz`)).json()).not.toHaveProperty("upstreams");
   });
 });
