@@ -51,6 +51,8 @@ export const socketChannel = {
     messageTooBig: 1009,
     /** No pong to our ping in time. */
     goingAway: 1001,
+    /** The client let more than `websocket.maxQueuedBytes` wait unsent: reconnect, and reload what it shows. */
+    tooSlow: 1008,
   },
 } as const;
 
