@@ -42,7 +42,12 @@ describe("a Last-Event-ID resume", () => {
   }, 90_000);
 
   it("from before what the outbox keeps gets a resync event; its id resumes from there, not from the old id", async () => {
-    const stack = await startDevStack({ syncWorkers: 1, syncEnv: { SYNC_API_NOTE_EVENTS__KEEP_EVENTS: "100" } });
+    // The relay's buffer keeps fewer than the outbox: a resume from before both reads the feed.
+    const stack = await startDevStack({
+      syncWorkers: 1,
+      syncEnv: { SYNC_API_NOTE_EVENTS__KEEP_EVENTS: "100" },
+      asyncEnv: { ASYNC_API_NOTE_EVENTS__BUFFER_SIZE: "10" },
+    });
     seedOutbox(stack.databasePath, 300, 200);
     // A write through the API prunes the outbox down to its newest 100.
     await writeNote(stack, "pruning");

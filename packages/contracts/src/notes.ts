@@ -110,6 +110,10 @@ export const notes = controller("notes", "sync", {
           prunedThrough: z.int().min(0).meta({
             description: "The newest id the outbox no longer keeps: a reader below it has missed changes that are gone",
           }),
+          newest: z
+            .int()
+            .min(0)
+            .meta({ description: "The newest event's id: where a reader that wants only what follows starts" }),
         })
         .meta({ id: "NoteEvents" }),
     },

@@ -8,7 +8,12 @@ import { EventFrame, upToBytes } from "./frames.ts";
 export type FeedReader = Pick<Outbound, "getJson">;
 
 /** A page of the feed; `prunedThrough`: the outbox no longer keeps the events up to this id. */
-const Feed = z.object({ events: z.array(NoteEvent), prunedThrough: z.int().min(0).default(0) });
+const Feed = z.object({
+  events: z.array(NoteEvent),
+  prunedThrough: z.int().min(0).default(0),
+  /** The newest id: at start, the relay reads only the last `bufferSize` before it, not the whole outbox. */
+  newest: z.int().min(0).optional(),
+});
 type FeedPage = { frames: EventFrame[]; prunedThrough: number };
 
 /** What a stream reads next: events after its position, or word that the ones it needs are gone. */
@@ -164,7 +169,15 @@ export class NoteEventsRelay {
 
   async #loop(): Promise<void> {
     while (this.#running) {
-      const events = (await this.#fetch(this.#last, this.#stop.signal))?.events;
+      const read = await this.#fetch(this.#last, this.#stop.signal);
+      // The first read: a long outbox is not read whole at each start, only what the buffer keeps
+      // (a client resuming from further back reads its pages from the feed).
+      const start = (read?.newest ?? 0) - this.#bufferSize;
+      if (read && this.#last === 0 && start > (read.events[0]?.id ?? 0)) {
+        this.#last = start;
+        continue;
+      }
+      const events = read?.events;
       for (const event of events ?? []) this.#publish(event);
       if (events && events.length < this.#pageSize) this.#markCaughtUp();
       // A full page means more are waiting: read on at once.

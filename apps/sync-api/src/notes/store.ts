@@ -84,10 +84,11 @@ export class NotesStore {
     this.#pruneAge = db.prepare(
       "DELETE FROM note_events WHERE id IN (SELECT id FROM note_events ORDER BY id LIMIT :batch) AND at < :before",
     );
-    // The newest id no longer kept: below the oldest row, or every id given out when none is left.
+    // The newest id no longer kept (below the oldest row, or every id given out when none is
+    // left), and the newest id given out.
     this.#prunedThrough = db.prepare(
-      `SELECT coalesce((SELECT min(id) FROM note_events) - 1,
-                       (SELECT seq FROM sqlite_sequence WHERE name = 'note_events'), 0) AS through`,
+      `SELECT coalesce((SELECT min(id) FROM note_events) - 1, seq, 0) AS through, coalesce(seq, 0) AS newest
+       FROM (SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'note_events') AS seq)`,
     );
   }
 
@@ -137,14 +138,18 @@ export class NotesStore {
   }
 
   /**
-   * The changes after event `after`, oldest first, and the newest id the outbox no longer keeps: a
-   * reader at a position below it has missed changes that are gone (it must reload).
+   * The changes after event `after`, oldest first; the newest id the outbox no longer keeps (a
+   * reader at a position below it has missed changes that are gone: it must reload); the newest id.
    */
-  events({ after, limit }: { after: number; limit: number }): { events: NoteEvent[]; prunedThrough: number } {
+  events({ after, limit }: { after: number; limit: number }): {
+    events: NoteEvent[];
+    prunedThrough: number;
+    newest: number;
+  } {
     const events = (this.#events.all({ after, limit }) as unknown as EventRow[]).map(toEvent);
     // Read after the page: a prune in between can only make it say more is gone, never less.
-    const { through } = this.#prunedThrough.get() as { through: number | bigint };
-    return { events, prunedThrough: Number(through) };
+    const { through, newest } = this.#prunedThrough.get() as { through: number; newest: number };
+    return { events, prunedThrough: Number(through), newest: Number(newest) };
   }
 
   #recordEvent(type: NoteEvent["type"], noteId: number, note: Note | null): void {
