@@ -91,7 +91,8 @@ export function streamPaths(asyncPrefix: string, describeSecurity: DescribeSecur
         },
         responses: {
           "200": {
-            description: "An endless stream of `note` events (and `: heartbeat` comments)",
+            description:
+              "An endless stream of `note` events (and `: heartbeat` comments). A resume from before what the outbox keeps gets a `resync` event first (data `{ lastEventId, prunedThrough }`, `id:` where the stream goes on): reload, then keep listening",
             content: { "text/event-stream": { schema: noteEventsStream.event } },
           },
           ...secured.responses,
