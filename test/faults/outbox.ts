@@ -4,6 +4,9 @@
  * through each hop (async-api itself, the dev proxy, nginx on the infra template), and what an SSE
  * client of them received.
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import {
   type DevStack,
@@ -15,8 +18,27 @@ import {
   readSse,
   type SseMessage,
   startNginx,
+  startProcess,
   waitFor,
 } from "@repo/testing";
+
+/**
+ * A fresh database with sync-api's schema, made by `db:migrate` (as a deploy step would), for a
+ * history written before the apps start: async-api then starts on a long outbox, as after a restart.
+ */
+export async function migratedDatabase(): Promise<string> {
+  const path = join(mkdtempSync(join(tmpdir(), "outbox-")), "sync-api.sqlite");
+  const migrate = startProcess(
+    process.execPath,
+    ["--conditions=@repo/source", "apps/sync-api/src/db-command.ts", "migrate"],
+    {
+      env: { SYNC_API_DATABASE__PATH: path },
+    },
+  );
+  const exit = await migrate.exited;
+  if (exit.code !== 0) throw new Error(`db:migrate failed: ${migrate.output()}`);
+  return path;
+}
 
 /**
  * Appends `count` `created` events of notes with a body of `bodyBytes`, as sync-api's writes would

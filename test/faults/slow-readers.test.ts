@@ -13,7 +13,7 @@ import { NoteEvent } from "@repo/contracts";
 import { type DevStack, startDevStack, stopAll, waitFor } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { validToken } from "../support/tokens.ts";
-import { readUntil, seedOutbox } from "./outbox.ts";
+import { migratedDatabase, readUntil, seedOutbox } from "./outbox.ts";
 
 const TOKEN = await validToken();
 const MB = 1024 * 1024;
@@ -135,13 +135,16 @@ describe("slow SSE and WebSocket readers over a large history", () => {
     // In its container, Node sizes V8's heap from the container's 512 MB, not from the machine's
     // memory (its old generation: a quarter to a half of it, by the build): the larger of the two
     // here, so that memory is measured as it would be there.
+    // The history is there before the apps start, as after a restart.
+    const databasePath = await migratedDatabase();
+    let last = seedOutbox(databasePath, HISTORY, 9_000);
     const stack = await startDevStack({
       syncWorkers: 1,
+      databasePath,
       asyncEnv: { NODE_OPTIONS: "--max-old-space-size=256 --expose-gc" },
     });
     const pid = stack.processes["async-api"].pid;
     const events = `${stack.asyncUrl}${stack.asyncPrefix}/events/notes`;
-    let last = seedOutbox(stack.databasePath, HISTORY, 9_000);
     // The relay has read the history once its newest event reaches a client.
     await readUntil(events, {
       token: TOKEN,
@@ -207,4 +210,25 @@ describe("slow SSE and WebSocket readers over a large history", () => {
     expect(peak - baseline).toBeLessThan(STREAMS_BOUND + OVERHEAD);
     expect(after.live).toBeLessThan(before.live + LEFT_AFTER);
   }, 120_000);
+
+  it("past the process's bound (streams.maxQueuedBytes), the stream that would pass it is dropped; the rest go on", async () => {
+    const stack = await startDevStack({
+      syncWorkers: 1,
+      asyncEnv: { ASYNC_API_STREAMS__MAX_QUEUED_BYTES: String(2 * MB) },
+    });
+    const events = `${stack.asyncUrl}${stack.asyncPrefix}/events/notes`;
+    const last = seedOutbox(stack.databasePath, 1_000, 9_000);
+    await readUntil(events, {
+      token: TOKEN,
+      lastEventId: String(last - 1),
+      until: (m) => m.at(-1)?.id === String(last),
+    });
+    // Each takes a batch of up to sse.maxQueuedBytes (512 KiB) and never reads it.
+    for (let i = 0; i < 20; i++) sseSocket(stack, 0);
+    await waitFor("a stream dropped at the process's bound", async () =>
+      stack.processes["async-api"].output().includes("the streams' memory bound is reached") ? true : undefined,
+    );
+    expect((await fetch(`${stack.asyncUrl}${stack.asyncPrefix}/healthz`)).status).toBe(200);
+    expect(stack.processes["async-api"].exitReason()).toBeUndefined();
+  });
 });

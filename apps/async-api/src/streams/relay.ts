@@ -48,6 +48,8 @@ export class NoteEventsRelay {
   #failing = false;
   #reached = false;
   #startedAt = 0;
+  /** Whether the first read of the feed has placed `#last` (at most `bufferSize` before its end). */
+  #positioned = false;
   #caughtUp: Promise<void>;
   #markCaughtUp: () => void = () => {};
 
@@ -171,11 +173,15 @@ export class NoteEventsRelay {
     while (this.#running) {
       const read = await this.#fetch(this.#last, this.#stop.signal);
       // The first read: a long outbox is not read whole at each start, only what the buffer keeps
-      // (a client resuming from further back reads its pages from the feed).
-      const start = (read?.newest ?? 0) - this.#bufferSize;
-      if (read && this.#last === 0 && start > (read.events[0]?.id ?? 0)) {
-        this.#last = start;
-        continue;
+      // (a client resuming from further back reads its pages from the feed). Later reads skip
+      // nothing: a subscriber (a WebSocket) has no other way to get an event.
+      if (read && !this.#positioned) {
+        this.#positioned = true;
+        const start = (read.newest ?? 0) - this.#bufferSize;
+        if (start > (read.events[0]?.id ?? 0)) {
+          this.#last = start;
+          continue;
+        }
       }
       const events = read?.events;
       for (const event of events ?? []) this.#publish(event);

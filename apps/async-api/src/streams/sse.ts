@@ -99,6 +99,7 @@ class SseConnection {
    */
   async #resync(prunedThrough: number): Promise<void> {
     await Promise.race([this.#relay.caughtUp(), new Promise((resolve) => setTimeout(resolve, 2_000))]);
+    if (this.closed) return;
     const from = Math.max(this.#relay.lastId, prunedThrough);
     this.#log.info(
       { lastEventId: this.#lastId, prunedThrough, from },
@@ -186,7 +187,10 @@ export function registerNoteEvents(
         clearInterval(heartbeat);
         forget();
       });
-      void connection.run();
+      connection.run().catch((error: unknown) => {
+        request.log.error({ err: error }, "SSE stream failed");
+        res.destroy();
+      });
     },
   );
 }
