@@ -71,7 +71,9 @@ export async function registerSocket(
       budget.release(socket);
     });
     // What the socket holds unsent shrinks as the client reads: the process's count follows.
-    request.socket.on("drain", () => budget.hold(socket, socket.bufferedAmount));
+    request.socket.on("drain", () => {
+      if (socket.readyState === socket.OPEN) budget.hold(socket, socket.bufferedAmount);
+    });
 
     /**
      * A note event, its message shared with every subscriber. A client that lets more than

@@ -45,7 +45,7 @@ class SseConnection {
     this.#log = options.log;
     res.on("drain", () => {
       this.#blocked = false;
-      this.#budget.hold(this, this.#res.writableLength);
+      if (!this.closed) this.#budget.hold(this, this.#res.writableLength);
     });
     res.once("close", () => this.#closed());
   }
