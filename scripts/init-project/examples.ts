@@ -33,6 +33,9 @@ export const EXAMPLE_PATHS: readonly string[] = [
   // The test helpers and tests that exist for the examples.
   "test/faults/database.test.ts",
   "test/faults/notes.ts",
+  "test/faults/outbox.ts",
+  "test/faults/slow-readers.test.ts",
+  "test/faults/stream-backlog.test.ts",
   "test/properties/notes.ts",
   "test/support/note-streams.ts",
   "test/stream-edges.test.ts",

@@ -67,6 +67,7 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
     logger: logger.child({ component: "note-events" }),
     pollIntervalMs: settings.noteEvents.pollIntervalMs,
     bufferSize: settings.noteEvents.bufferSize,
+    pageSize: settings.noteEvents.pageSize,
   });
   // #endregion example
   const routes = routeTables[settings.routeTable]({ settings, lifecycle, outbound, loop });

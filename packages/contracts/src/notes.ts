@@ -103,7 +103,20 @@ export const notes = controller("notes", "sync", {
       after: z.coerce.number().int().min(0).default(0),
       limit: z.coerce.number().int().min(1).max(1_000).default(100),
     }),
-    responses: { 200: z.object({ events: z.array(NoteEvent) }).meta({ id: "NoteEvents" }) },
+    responses: {
+      200: z
+        .object({
+          events: z.array(NoteEvent),
+          prunedThrough: z.int().min(0).meta({
+            description: "The newest id the outbox no longer keeps: a reader below it has missed changes that are gone",
+          }),
+          newest: z
+            .int()
+            .min(0)
+            .meta({ description: "The newest event's id: where a reader that wants only what follows starts" }),
+        })
+        .meta({ id: "NoteEvents" }),
+    },
     // async-api polls it twice a second, from its own network: the public never sees it.
     accessLogLevel: "debug",
     internal: true,

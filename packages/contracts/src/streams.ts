@@ -58,6 +58,8 @@ export const socketChannel = {
     goingAway: 1001,
     /** The token the socket was opened with has expired: reconnect with a fresh one. */
     tokenExpired: 4401,
+    /** The client let more than `websocket.maxQueuedBytes` wait unsent: reconnect, and reload what it shows. */
+    tooSlow: 1008,
   },
 } as const;
 
@@ -96,7 +98,8 @@ export function streamPaths(asyncPrefix: string, describeSecurity: DescribeSecur
         },
         responses: {
           "200": {
-            description: "An endless stream of `note` events (and `: heartbeat` comments)",
+            description:
+              "An endless stream of `note` events (and `: heartbeat` comments). A resume from before what the outbox keeps gets a `resync` event first (data `{ lastEventId, prunedThrough }`, `id:` where the stream goes on): reload, then keep listening",
             content: { "text/event-stream": { schema: noteEventsStream.event } },
           },
           ...secured.responses,

@@ -13,6 +13,14 @@ export const asyncTesting = controller("asyncTesting", "async", {
     query: z.object({ ms: z.coerce.number().int().min(0).max(10_000) }),
     responses: { 200: z.object({ blockedMs: z.int() }) },
   },
+  memory: {
+    method: "GET",
+    path: "/_test/memory",
+    summary: "The process's memory after a full garbage collection (when run with --expose-gc): what is still in use",
+    responses: {
+      200: z.object({ collected: z.boolean(), rss: z.int(), heapUsed: z.int(), external: z.int() }),
+    },
+  },
 });
 
 export const testingRoutes = route(asyncTesting, {
@@ -35,6 +43,13 @@ export const testingRoutes = route(asyncTesting, {
     return { status: 200, body: { blockedMs: query.ms } };
   },
   limited: async () => ({ status: 200, body: { pid: process.pid } }),
+  // Without a collection first, garbage not yet collected would count as memory in use.
+  memory: async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const { rss, heapUsed, external } = process.memoryUsage();
+    return { status: 200, body: { collected: gc !== undefined, rss, heapUsed, external } };
+  },
   whoami: async ({ principal }) => ({
     status: 200,
     body: { subject: principal?.subject ?? "", scopes: [...(principal?.scopes ?? [])] },

@@ -94,22 +94,37 @@ export const asyncApiSchema = sharedSchema.extend({
     pollIntervalMs: z.int().positive(),
     /** Recent events kept for Last-Event-ID resume without asking the upstream. */
     bufferSize: z.int().positive(),
+    /** Events per read of the feed; a stream further behind than the buffer reads one page at a time. */
+    pageSize: z.int().min(1).max(1_000),
   }),
   sse: z.strictObject({
     /** A comment line this often keeps proxies and clients from timing the stream out. */
     heartbeatIntervalMs: z.int().positive(),
-    /** Events queued for a client that does not read; past this it is dropped (it may resume). */
-    maxQueuedEvents: z.int().positive(),
+    /**
+     * Bytes of events given to a client at once: the next ones are read (from the buffer or the
+     * feed) only once it has taken them, so a client that does not read holds at most this much.
+     */
+    maxQueuedBytes: z.int().positive(),
   }),
   websocket: z.strictObject({
     /** Larger messages close the connection with 1009. */
     maxMessageBytes: z.int().positive(),
     /** A ping this often; a client that has not answered the previous one is dropped. */
     pingIntervalMs: z.int().positive(),
+    /** Bytes of messages waiting unsent for a client; past this it is closed with 1008. */
+    maxQueuedBytes: z.int().positive(),
   }),
-  /** Both streams, SSE and WebSocket together (src/streams/stream-limits.ts). */
+  /** Both streams, SSE and WebSocket together. */
   streams: z.strictObject({
-    /** Streams one client (the address the app trusts) may hold open at once; past it, a 429 problem. */
+    /**
+     * Bytes all of this process's streams may hold unsent; a stream that would pass it is dropped
+     * (it can resume). Keeps many slow readers from taking the process's memory.
+     */
+    maxQueuedBytes: z.int().positive(),
+    /**
+     * Streams one client (the address the app trusts) may hold open at once; past it, a 429
+     * problem (src/streams/stream-limits.ts).
+     */
     maxPerClient: z.int().positive(),
   }),
   // #endregion example
@@ -209,10 +224,10 @@ export const asyncApiSettings = defineSettings({
       upstreams: { "sync-api": { url: "http://127.0.0.1:3001", statusPath: "/readyz" } },
       upstreamSecrets: {},
       // #region example
-      noteEvents: { upstream: "sync-api", pollIntervalMs: 500, bufferSize: 1_000 },
-      sse: { heartbeatIntervalMs: 15_000, maxQueuedEvents: 1_000 },
-      websocket: { maxMessageBytes: 16_384, pingIntervalMs: 30_000 },
-      streams: { maxPerClient: 32 },
+      noteEvents: { upstream: "sync-api", pollIntervalMs: 500, bufferSize: 1_000, pageSize: 100 },
+      sse: { heartbeatIntervalMs: 15_000, maxQueuedBytes: 512 * 1024 },
+      websocket: { maxMessageBytes: 16_384, pingIntervalMs: 30_000, maxQueuedBytes: 512 * 1024 },
+      streams: { maxQueuedBytes: 64 * 1024 * 1024, maxPerClient: 32 },
       // #endregion example
       eventLoop: { blockWarnMs: 100, delayWindowMs: 5_000, maxDelayMs: 0 },
       combined: {

@@ -13,6 +13,8 @@ import { streamSecurity } from "../http/auth.ts";
 import { closedStreamQuery } from "../http/stream-query.ts";
 import type { Lifecycle } from "../lifecycle.ts";
 import type { AsyncApiSettings } from "../settings/index.ts";
+import type { StreamBudget } from "./budget.ts";
+import type { EventFrame } from "./frames.ts";
 import type { NoteEventsRelay } from "./relay.ts";
 import { atTokenExpiry } from "./token-expiry.ts";
 
@@ -32,11 +34,13 @@ export async function registerSocket(
   app: FastifyInstance,
   {
     relay,
+    budget,
     lifecycle,
     settings,
     authenticate,
   }: {
     relay: NoteEventsRelay;
+    budget: StreamBudget;
     lifecycle: Lifecycle;
     settings: AsyncApiSettings["websocket"];
     authenticate: Authenticate;
@@ -69,7 +73,30 @@ export async function registerSocket(
       clearInterval(ping);
       unsubscribe?.();
       forget();
+      budget.release(socket);
     });
+    // What the socket holds unsent shrinks as the client reads: the process's count follows.
+    request.socket.on("drain", () => {
+      if (socket.readyState === socket.OPEN) budget.hold(socket, socket.bufferedAmount);
+    });
+
+    /**
+     * A note event, its message shared with every subscriber. A client that lets more than
+     * `maxQueuedBytes` wait unsent (or whose message would take the process's streams past their
+     * bound) is closed with 1008: a socket has no resume, so it reconnects and reloads.
+     */
+    const relayed = (frame: EventFrame) => {
+      if (socket.readyState !== socket.OPEN) return;
+      const queued = socket.bufferedAmount + frame.ws.length;
+      if (queued > settings.maxQueuedBytes || !budget.hold(socket, queued)) {
+        request.log.warn({ queued, processBytes: budget.total }, "slow WebSocket client closed: too much unsent");
+        socket.close(closeCodes.tooSlow, "too slow: reconnect");
+        // Its unsent messages go now, not when a client that does not read takes the close frame.
+        socket.terminate();
+        return;
+      }
+      socket.send(frame.ws, { binary: false });
+    };
 
     socket.on("message", (data, isBinary) => {
       if (isBinary) {
@@ -97,7 +124,7 @@ export async function registerSocket(
       if (message.type === "echo") {
         send(socket, { type: "echo", text: message.text, at: new Date().toISOString() });
       } else if (!unsubscribe) {
-        unsubscribe = relay.subscribe((event) => send(socket, { type: "note", event }));
+        unsubscribe = relay.subscribe(relayed);
         send(socket, { type: "subscribed", topic: "notes" });
       }
     });

@@ -1,49 +1,91 @@
 import type { ServerResponse } from "node:http";
-import { type Authenticate, type NoteEvent, noteEventsStream, REQUEST_ID_HEADER } from "@repo/contracts";
-import type { FastifyInstance } from "fastify";
+import { type Authenticate, noteEventsStream, REQUEST_ID_HEADER } from "@repo/contracts";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { streamSecurity } from "../http/auth.ts";
 import { closedStreamQuery } from "../http/stream-query.ts";
 import type { Lifecycle } from "../lifecycle.ts";
 import type { AsyncApiSettings } from "../settings/index.ts";
+import type { StreamBudget } from "./budget.ts";
 import type { NoteEventsRelay } from "./relay.ts";
 import { SSE_HEADERS } from "./sse-head.ts";
 import { atTokenExpiry, tokenExpiredMessage } from "./token-expiry.ts";
 
 /**
- * One SSE client with back-pressure: while the socket will not take more (write returned false),
- * events wait in a queue; a client that lets `maxQueued` pile up is dropped, so a slow reader
- * cannot grow memory without bound. It can come back and resume with Last-Event-ID.
+ * One SSE client, pulling: it asks the relay for the next events after the last one it sent (from
+ * the relay's buffer, or a page of the feed when further behind), writes them, and asks again only
+ * once its client has taken them (`drain`). So a slow reader holds at most `maxQueuedBytes` unsent
+ * (one batch, its frames shared with every other client) and is never dropped for being slow; a
+ * resume from far back reads the outbox page by page as the client drains. Past the process's
+ * bound (`budget`) the connection that would grow it is dropped: it can resume with Last-Event-ID.
  */
 class SseConnection {
   readonly #res: ServerResponse;
-  readonly #maxQueued: number;
-  readonly #queue: string[] = [];
-  #blocked = false;
+  readonly #relay: NoteEventsRelay;
+  readonly #budget: StreamBudget;
+  readonly #maxQueuedBytes: number;
+  readonly #log: FastifyBaseLogger;
+  readonly #stop = new AbortController();
   #lastId: number;
+  /** A write was refused (over the socket's high-water mark): nothing more until `drain`. */
+  #blocked = false;
   closed = false;
 
-  readonly #onDrop: (queued: number) => void;
-
-  constructor(res: ServerResponse, lastId: number, maxQueued: number, onDrop: (queued: number) => void) {
+  constructor(
+    res: ServerResponse,
+    options: {
+      lastId: number;
+      relay: NoteEventsRelay;
+      budget: StreamBudget;
+      maxQueuedBytes: number;
+      log: FastifyBaseLogger;
+    },
+  ) {
     this.#res = res;
-    this.#onDrop = onDrop;
-    this.#lastId = lastId;
-    this.#maxQueued = maxQueued;
-    res.on("drain", () => this.#flush());
+    this.#lastId = options.lastId;
+    this.#relay = options.relay;
+    this.#budget = options.budget;
+    this.#maxQueuedBytes = options.maxQueuedBytes;
+    this.#log = options.log;
+    res.on("drain", () => {
+      this.#blocked = false;
+      if (!this.closed) this.#budget.hold(this, this.#res.writableLength);
+    });
+    res.once("close", () => this.#closed());
   }
 
-  get lastId(): number {
-    return this.#lastId;
+  /** Sends events from `lastId` on until the connection closes. */
+  async run(): Promise<void> {
+    const signal = this.#stop.signal;
+    while (!this.closed) {
+      // Nothing more until the client has taken what it was given.
+      if (this.#blocked) {
+        await this.#drained();
+        continue;
+      }
+      const next = await this.#relay.after(this.#lastId, this.#maxQueuedBytes, signal);
+      if (this.closed) return;
+      if ("prunedThrough" in next) {
+        await this.#resync(next.prunedThrough);
+        continue;
+      }
+      const bytes = next.frames.reduce((sum, frame) => sum + frame.sse.length, 0);
+      if (!this.#budget.hold(this, this.#res.writableLength + bytes)) {
+        this.#log.warn(
+          { bytes, processBytes: this.#budget.total },
+          "SSE client dropped: the streams' memory bound is reached; it can resume with Last-Event-ID",
+        );
+        this.#res.destroy();
+        return;
+      }
+      for (const frame of next.frames) if (!this.#res.write(frame.sse)) this.#blocked = true;
+      this.#lastId = next.frames.at(-1)?.id ?? this.#lastId;
+      this.#budget.hold(this, this.#res.writableLength);
+    }
   }
 
-  event(event: NoteEvent): void {
-    if (event.id <= this.#lastId) return;
-    this.#lastId = event.id;
-    this.#write(`id: ${event.id}\nevent: note\ndata: ${JSON.stringify(event)}\n\n`);
-  }
-
+  /** A comment line, unless the client has not taken what it has (the stream is not idle then). */
   comment(text: string): void {
-    this.#write(`: ${text}\n\n`);
+    if (!this.closed && this.#res.writableLength === 0) this.#res.write(`: ${text}\n\n`);
   }
 
   /** Tells the client to come back (to another instance) and ends the stream. */
@@ -55,28 +97,42 @@ class SseConnection {
   end(last: string): void {
     if (this.closed) return;
     this.#res.end(last);
-    this.closed = true;
+    this.#closed();
   }
 
-  #write(chunk: string): void {
+  /**
+   * The events after the client's last one are pruned from the outbox: a `resync` event tells it
+   * to reload what it shows, and carries as its id where the stream goes on (the newest event),
+   * so that EventSource, should it reconnect, resumes from there and not from the old id again.
+   */
+  async #resync(prunedThrough: number): Promise<void> {
+    await Promise.race([this.#relay.caughtUp(), new Promise((resolve) => setTimeout(resolve, 2_000))]);
     if (this.closed) return;
-    if (this.#blocked) {
-      this.#queue.push(chunk);
-      if (this.#queue.length > this.#maxQueued) {
-        this.closed = true;
-        this.#onDrop(this.#queue.length);
-        this.#res.destroy(new Error(`slow SSE client: more than ${this.#maxQueued} events queued`));
-      }
-      return;
-    }
-    if (!this.#res.write(chunk)) this.#blocked = true;
+    const from = Math.max(this.#relay.lastId, prunedThrough);
+    this.#log.info(
+      { lastEventId: this.#lastId, prunedThrough, from },
+      "SSE resume from before the outbox keeps: resync",
+    );
+    this.#lastId = from;
+    this.#res.write(`id: ${from}\nevent: resync\ndata: ${JSON.stringify({ lastEventId: from, prunedThrough })}\n\n`);
   }
 
-  #flush(): void {
-    this.#blocked = false;
-    while (this.#queue.length > 0 && !this.#blocked) {
-      if (!this.#res.write(this.#queue.shift() as string)) this.#blocked = true;
-    }
+  #drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.#res.off("drain", done);
+        this.#res.off("close", done);
+        resolve();
+      };
+      this.#res.once("drain", done);
+      this.#res.once("close", done);
+    });
+  }
+
+  #closed(): void {
+    this.closed = true;
+    this.#stop.abort();
+    this.#budget.release(this);
   }
 }
 
@@ -93,10 +149,17 @@ export function registerNoteEvents(
   app: FastifyInstance,
   {
     relay,
+    budget,
     lifecycle,
     settings,
     authenticate,
-  }: { relay: NoteEventsRelay; lifecycle: Lifecycle; settings: AsyncApiSettings["sse"]; authenticate: Authenticate },
+  }: {
+    relay: NoteEventsRelay;
+    budget: StreamBudget;
+    lifecycle: Lifecycle;
+    settings: AsyncApiSettings["sse"];
+    authenticate: Authenticate;
+  },
 ): void {
   app.get(
     noteEventsStream.path,
@@ -113,32 +176,28 @@ export function registerNoteEvents(
       const res = reply.raw;
       reply.hijack();
       res.writeHead(200, { ...SSE_HEADERS, [REQUEST_ID_HEADER]: request.id });
-      const connection = new SseConnection(res, resumeFrom ?? relay.lastId, settings.maxQueuedEvents, (queued) =>
-        request.log.warn({ queued }, "slow SSE client dropped: it can resume with Last-Event-ID"),
-      );
+      const connection = new SseConnection(res, {
+        lastId: resumeFrom ?? relay.lastId,
+        relay,
+        budget,
+        maxQueuedBytes: settings.maxQueuedBytes,
+        log: request.log,
+      });
       connection.comment("connected");
-
-      // Subscribe before reading the backlog, holding live events back until it is sent, so that
-      // nothing falls between the two and the order stays the ids' order.
-      let held: NoteEvent[] | undefined = resumeFrom === undefined ? undefined : [];
-      const unsubscribe = relay.subscribe((event) => (held ? held.push(event) : connection.event(event)));
       const heartbeat = setInterval(() => connection.comment("heartbeat"), settings.heartbeatIntervalMs);
       const forget = lifecycle.track(() => connection.reconnect());
       const expiry = atTokenExpiry(request.principal, () =>
         connection.end(tokenExpiredMessage(noteEventsStream.tokenExpiredEvent)),
       );
       res.once("close", () => {
-        connection.closed = true;
         expiry();
         clearInterval(heartbeat);
-        unsubscribe();
         forget();
       });
-      if (resumeFrom !== undefined) {
-        for (const event of await relay.since(resumeFrom)) connection.event(event);
-        for (const event of held ?? []) connection.event(event);
-        held = undefined;
-      }
+      connection.run().catch((error: unknown) => {
+        request.log.error({ err: error }, "SSE stream failed");
+        res.destroy();
+      });
     },
   );
 }

@@ -34,9 +34,19 @@ const toEvent = (row: EventRow): NoteEvent => ({
   at: row.at,
 });
 
+/** How much of the outbox is kept: the newest `keepEvents`, none older than `keepForMs` (0: no such limit). */
+export interface OutboxRetention {
+  readonly keepEvents: number;
+  readonly keepForMs: number;
+}
+
+/** Rows the age limit prunes per write at most, so that no write pays for a long backlog at once. */
+const PRUNE_BATCH = 100;
+
 /**
  * The notes table, through synchronous statements prepared once per worker. Every change writes
- * its event to the `note_events` outbox in the same transaction.
+ * its event to the `note_events` outbox in the same transaction, and prunes what the retention no
+ * longer keeps (so the outbox stays bounded however long the app runs).
  */
 export class NotesStore {
   readonly #db: DatabaseSync;
@@ -47,9 +57,14 @@ export class NotesStore {
   readonly #remove: StatementSync;
   readonly #record: StatementSync;
   readonly #events: StatementSync;
+  readonly #pruneCount: StatementSync;
+  readonly #pruneAge: StatementSync;
+  readonly #prunedThrough: StatementSync;
+  readonly #retention: OutboxRetention;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, retention: OutboxRetention = { keepEvents: 0, keepForMs: 0 }) {
     this.#db = db;
+    this.#retention = retention;
     this.#insert = db.prepare(
       "INSERT INTO notes (title, body, created_at, updated_at) VALUES (:title, :body, :now, :now) RETURNING *",
     );
@@ -60,8 +75,21 @@ export class NotesStore {
        WHERE id = :id RETURNING *`,
     );
     this.#remove = db.prepare("DELETE FROM notes WHERE id = :id");
-    this.#record = db.prepare("INSERT INTO note_events (type, note_id, note, at) VALUES (:type, :noteId, :note, :at)");
+    this.#record = db.prepare(
+      "INSERT INTO note_events (type, note_id, note, at) VALUES (:type, :noteId, :note, :at) RETURNING id",
+    );
     this.#events = db.prepare("SELECT * FROM note_events WHERE id > :after ORDER BY id LIMIT :limit");
+    // Both by the primary key: the oldest rows first, never a scan of the whole table.
+    this.#pruneCount = db.prepare("DELETE FROM note_events WHERE id <= :newest - :keep");
+    this.#pruneAge = db.prepare(
+      "DELETE FROM note_events WHERE id IN (SELECT id FROM note_events ORDER BY id LIMIT :batch) AND at < :before",
+    );
+    // The newest id no longer kept (below the oldest row, or every id given out when none is
+    // left), and the newest id given out.
+    this.#prunedThrough = db.prepare(
+      `SELECT coalesce((SELECT min(id) FROM note_events) - 1, seq, 0) AS through, coalesce(seq, 0) AS newest
+       FROM (SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'note_events') AS seq)`,
+    );
   }
 
   create(fields: { title: string; body: string }): Note {
@@ -109,12 +137,30 @@ export class NotesStore {
     });
   }
 
-  /** The changes after event `after`, oldest first. */
-  events({ after, limit }: { after: number; limit: number }): NoteEvent[] {
-    return (this.#events.all({ after, limit }) as unknown as EventRow[]).map(toEvent);
+  /**
+   * The changes after event `after`, oldest first; the newest id the outbox no longer keeps (a
+   * reader at a position below it has missed changes that are gone: it must reload); the newest id.
+   */
+  events({ after, limit }: { after: number; limit: number }): {
+    events: NoteEvent[];
+    prunedThrough: number;
+    newest: number;
+  } {
+    const events = (this.#events.all({ after, limit }) as unknown as EventRow[]).map(toEvent);
+    // Read after the page: a prune in between can only make it say more is gone, never less.
+    const { through, newest } = this.#prunedThrough.get() as { through: number; newest: number };
+    return { events, prunedThrough: Number(through), newest: Number(newest) };
   }
 
   #recordEvent(type: NoteEvent["type"], noteId: number, note: Note | null): void {
-    this.#record.run({ type, noteId, note: note && JSON.stringify(note), at: new Date().toISOString() });
+    const at = new Date();
+    const { id } = this.#record.get({ type, noteId, note: note && JSON.stringify(note), at: at.toISOString() }) as {
+      id: number;
+    };
+    const { keepEvents, keepForMs } = this.#retention;
+    if (keepEvents > 0) this.#pruneCount.run({ newest: id, keep: keepEvents });
+    if (keepForMs > 0) {
+      this.#pruneAge.run({ batch: PRUNE_BATCH, before: new Date(at.getTime() - keepForMs).toISOString() });
+    }
   }
 }

@@ -29,7 +29,13 @@ export interface RouteDependencies {
 export function mainRoutes(dependencies: RouteDependencies) {
   return servesExactly("sync-api", api.sync, [
     healthRoutes(dependencies.lifecycle),
-    notesRoutes({ db: dependencies.db, secretKey: dependencies.settings.secretKey }), // #example
+    // #region example
+    notesRoutes({
+      db: dependencies.db,
+      secretKey: dependencies.settings.secretKey,
+      outbox: dependencies.settings.noteEvents,
+    }),
+    // #endregion example
     computeRoutes(dependencies.settings.compute),
   ]);
 }

@@ -2,7 +2,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { decodeCursor, encodeCursor, notes, problem } from "@repo/contracts";
 import { z } from "zod";
 import { route } from "../http/route.ts";
-import { NotesStore } from "../notes/store.ts";
+import { NotesStore, type OutboxRetention } from "../notes/store.ts";
 
 /** Where a page of notes continues: below this id (notes are listed newest first). */
 const Position = z.strictObject({ before: z.int().positive() });
@@ -11,8 +11,16 @@ const notFound = (id: number) =>
   ({ status: 404, body: problem({ status: 404, detail: `There is no note ${id}` }) }) as const;
 
 /** The notes resource: synchronous handlers over SQLite, the kind of work sync-api exists for. */
-export function notesRoutes({ db, secretKey }: { db: DatabaseSync; secretKey: string }) {
-  const store = new NotesStore(db);
+export function notesRoutes({
+  db,
+  secretKey,
+  outbox,
+}: {
+  db: DatabaseSync;
+  secretKey: string;
+  outbox: OutboxRetention;
+}) {
+  const store = new NotesStore(db, outbox);
   return route(notes, {
     list: ({ query }) => {
       const before = query.cursor ? decodeCursor(query.cursor, secretKey, Position).before : undefined;
@@ -33,6 +41,6 @@ export function notesRoutes({ db, secretKey }: { db: DatabaseSync; secretKey: st
       return note ? { status: 200, body: note } : notFound(params.id);
     },
     remove: ({ params }) => (store.remove(params.id) ? { status: 204 } : notFound(params.id)),
-    changes: ({ query }) => ({ status: 200, body: { events: store.events(query) } }),
+    changes: ({ query }) => ({ status: 200, body: store.events(query) }),
   });
 }

@@ -68,6 +68,15 @@ export const syncApiSchema = sharedSchema.extend({
    * look. Off in production, where `/` is a 404 problem like any other unknown path.
    */
   welcomePage: z.boolean(),
+  /**
+   * The note-events outbox (the feed async-api relays) is pruned as events are written: the newest
+   * `keepEvents` are kept, none older than `keepForMs` (0 turns either limit off). A stream resuming
+   * from before what is kept gets a `resync` event (docs/runtimes.md).
+   */
+  noteEvents: z.strictObject({
+    keepEvents: z.int().min(0),
+    keepForMs: z.int().min(0),
+  }),
   // #endregion example
   /**
    * The OpenAPI document at `/openapi.json` and the API reference page at `/docs`. Off in
@@ -111,7 +120,10 @@ export const syncApiSettings = defineSettings({
         restartBackoff: { initialMs: 100, maxMs: 15_000, resetAfterMs: 30_000 },
       },
       routeTable: "main",
-      welcomePage: true, // #example
+      // #region example
+      welcomePage: true,
+      noteEvents: { keepEvents: 10_000, keepForMs: 7 * 24 * 60 * 60 * 1000 },
+      // #endregion example
       apiReference: true,
       database: {
         path: fileURLToPath(new URL("data/sync-api.sqlite", appDir)),
