@@ -13,7 +13,6 @@ import {
   descendantsOf,
   freePort,
   isAlive,
-  rawRequest,
   repoRoot,
   startLoad,
   startProcess,
@@ -22,8 +21,8 @@ import {
   waitForHttp,
 } from "@repo/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { noteWrite } from "./faults/notes.ts";
-import { validToken } from "./support/tokens.ts";
+import { startNoteWrites } from "./faults/notes.ts"; // #example
+import { validToken } from "./support/tokens.ts"; // #example
 
 afterAll(stopAll);
 
@@ -84,20 +83,9 @@ describe("pnpm dev", () => {
     // A save restarts both apps while clients keep calling: reads of each app, and writes with a
     // body, none of which may fail (the dev proxy holds requests while an app restarts).
     const reads = startLoad(origin, ["/healthz", `${ASYNC_PREFIX}/healthz`], { clients: 3 });
-    const token = await validToken();
-    const writes: { status?: number | undefined; error?: string }[] = [];
-    let writing = true;
-    const writer = (async () => {
-      for (let i = 0; writing; i++) {
-        writes.push(
-          await rawRequest(origin, noteWrite(i, token)).then(
-            (answer) => ({ status: answer?.status }),
-            (error: unknown) => ({ error: String(error) }),
-          ),
-        );
-        await sleep(50);
-      }
-    })();
+    // #region example
+    const writes = startNoteWrites(origin, await validToken());
+    // #endregion example
     await sleep(1_000);
     touch(join(repoRoot, "packages/contracts/src/health.ts"));
     await waitFor("both apps to restart on the source change", async () => {
@@ -114,12 +102,13 @@ describe("pnpm dev", () => {
     });
     await sleep(1_000);
     await reads.stop();
-    writing = false;
-    await writer;
     expect(reads.failures()).toEqual([]);
-    expect(writes.filter((w) => w.status !== 201)).toEqual([]);
     expect(reads.outcomes.length).toBeGreaterThan(20);
-    expect(writes.length).toBeGreaterThan(5);
+    // #region example
+    const written = await writes.stop();
+    expect(written.filter((w) => w.status !== 201)).toEqual([]);
+    expect(written.length).toBeGreaterThan(5);
+    // #endregion example
     expect(dev.output().match(/Restarting 'src\/main\.ts'/g)).toHaveLength(2);
     // One line each way per app, not a warning per request.
     expect(dev.output()).toMatch(/sync-api is back after \d+ ms/);

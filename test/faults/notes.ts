@@ -2,6 +2,7 @@
  * The notes resource as fault-suite traffic: reads and writes among the requests, so that
  * "nothing lost" can be checked after each fault.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { Note } from "@repo/contracts";
 import { rawRequest } from "@repo/testing";
 import { expect } from "vitest";
@@ -20,6 +21,33 @@ export const noteWrite = (i: number, token: string) => ({
   ] as [string, string][],
   body: JSON.stringify({ title: `note ${i}`, body: `written under load, request ${i}` }),
 });
+
+/**
+ * Notes written one after another through `origin`, each with a body, until `stop()`, which
+ * resolves with every answer's status (or the error of a request that got none).
+ */
+export function startNoteWrites(origin: string, token: string) {
+  const answers: { status?: number | undefined; error?: string }[] = [];
+  let writing = true;
+  const loop = (async () => {
+    for (let i = 0; writing; i++) {
+      answers.push(
+        await rawRequest(origin, noteWrite(i, token)).then(
+          (answer) => ({ status: answer?.status }),
+          (error: unknown) => ({ error: String(error) }),
+        ),
+      );
+      await sleep(50);
+    }
+  })();
+  return {
+    async stop() {
+      writing = false;
+      await loop;
+      return answers;
+    },
+  };
+}
 
 /** Every note the traffic was told was created, as it was created. */
 function created(outcomes: readonly Outcome[]) {
