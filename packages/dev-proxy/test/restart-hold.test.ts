@@ -77,7 +77,7 @@ describe("requests while an app restarts", () => {
     // The first request of the outage carries a body: refused, it is sent again from the copy kept.
     const write = fetch(`${proxy.url}/c`, {
       method: "POST",
-      body: "a note",
+      body: "a body",
       headers: { "content-type": "text/plain" },
     });
     await sleep(50);
@@ -89,7 +89,7 @@ describe("requests while an app restarts", () => {
     ]);
     await restarting;
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
-    expect(await answers[2]?.json()).toEqual({ generation: 2, method: "POST", body: "a note" });
+    expect(await answers[2]?.json()).toEqual({ generation: 2, method: "POST", body: "a body" });
     expect(await generationOf(Promise.resolve(answers[0] as Response))).toBe(2);
     expect(proxy.events).toEqual(["down sync-api", "back sync-api"]);
   });
