@@ -41,17 +41,17 @@ export async function migratedDatabase(): Promise<string> {
 }
 
 /**
- * Appends `count` `created` events of notes with a body of `bodyBytes`, as sync-api's writes would
- * (the relay reads them from the feed like any other); returns the last id.
+ * Appends `count` `created` events of notes with a body of `bodyBytes`, written `when`, as sync-api's
+ * writes would (the relay reads them from the feed like any other); returns the last id.
  */
-export function seedOutbox(databasePath: string, count: number, bodyBytes = 9_000): number {
+export function seedOutbox(databasePath: string, count: number, bodyBytes = 9_000, when = new Date()): number {
   const db = new DatabaseSync(databasePath);
   try {
     db.exec("PRAGMA busy_timeout = 10000");
     const insert = db.prepare(
       "INSERT INTO note_events (type, note_id, note, at) VALUES ('created', :noteId, :note, :at) RETURNING id",
     );
-    const at = new Date().toISOString();
+    const at = when.toISOString();
     const body = "x".repeat(bodyBytes);
     let last = 0;
     db.exec("BEGIN IMMEDIATE");

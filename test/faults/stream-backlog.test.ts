@@ -77,3 +77,19 @@ describe("a Last-Event-ID resume", () => {
     }
   }, 90_000);
 });
+
+describe("the note-events outbox", () => {
+  it("is pruned by age too: events older than noteEvents.keepForMs go as the next is written, and the feed says so", async () => {
+    const stack = await startDevStack({ syncWorkers: 1, syncEnv: { SYNC_API_NOTE_EVENTS__KEEP_FOR_MS: "60000" } });
+    const old = seedOutbox(stack.databasePath, 50, 100, new Date(Date.now() - 3_600_000));
+    seedOutbox(stack.databasePath, 5, 100);
+    await writeNote(stack, "pruning by age");
+    expect(outboxRows(stack.databasePath)).toEqual({ count: 6, oldest: old + 1 });
+    // The internal feed, asked directly (as the relay does): what is gone, and what is newest.
+    const feed = (await (await fetch(`${stack.syncUrl}/note-events?after=0&limit=1`)).json()) as {
+      prunedThrough: number;
+      newest: number;
+    };
+    expect(feed).toMatchObject({ prunedThrough: old, newest: old + 6 });
+  });
+});

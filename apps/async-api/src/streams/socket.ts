@@ -73,26 +73,37 @@ export async function registerSocket(
       clearInterval(ping);
       unsubscribe?.();
       forget();
-      budget.release(socket);
+      budget.release(holder);
     });
     // What the socket holds unsent shrinks as the client reads: the process's count follows.
+    /** Closes a client that lets too much wait unsent, or that the process's bound needs the room of. */
+    const holder = {
+      drop() {
+        if (socket.readyState !== socket.OPEN) return;
+        request.log.warn(
+          { queued: socket.bufferedAmount, processBytes: budget.total },
+          "slow WebSocket client closed: too much unsent",
+        );
+        socket.close(closeCodes.tooSlow, "too slow: reconnect");
+        // Its unsent messages go now, not when a client that does not read takes the close frame.
+        socket.terminate();
+      },
+    };
     request.socket.on("drain", () => {
-      if (socket.readyState === socket.OPEN) budget.hold(socket, socket.bufferedAmount);
+      if (socket.readyState === socket.OPEN) budget.hold(holder, socket.bufferedAmount, true);
     });
 
     /**
      * A note event, its message shared with every subscriber. A client that lets more than
      * `maxQueuedBytes` wait unsent (or whose message would take the process's streams past their
-     * bound) is closed with 1008: a socket has no resume, so it reconnects and reloads.
+     * bound, with nothing stalled longer to drop) is closed with 1008: a socket has no resume, so
+     * it reconnects and reloads.
      */
     const relayed = (frame: EventFrame) => {
       if (socket.readyState !== socket.OPEN) return;
       const queued = socket.bufferedAmount + frame.ws.length;
-      if (queued > settings.maxQueuedBytes || !budget.hold(socket, queued)) {
-        request.log.warn({ queued, processBytes: budget.total }, "slow WebSocket client closed: too much unsent");
-        socket.close(closeCodes.tooSlow, "too slow: reconnect");
-        // Its unsent messages go now, not when a client that does not read takes the close frame.
-        socket.terminate();
+      if (queued > settings.maxQueuedBytes || !budget.hold(holder, queued)) {
+        holder.drop();
         return;
       }
       socket.send(frame.ws, { binary: false });

@@ -5,7 +5,7 @@ import { streamSecurity } from "../http/auth.ts";
 import { closedStreamQuery } from "../http/stream-query.ts";
 import type { Lifecycle } from "../lifecycle.ts";
 import type { AsyncApiSettings } from "../settings/index.ts";
-import type { StreamBudget } from "./budget.ts";
+import type { BudgetHolder, StreamBudget } from "./budget.ts";
 import type { NoteEventsRelay } from "./relay.ts";
 import { SSE_HEADERS } from "./sse-head.ts";
 import { atTokenExpiry, tokenExpiredMessage } from "./token-expiry.ts";
@@ -15,10 +15,10 @@ import { atTokenExpiry, tokenExpiredMessage } from "./token-expiry.ts";
  * the relay's buffer, or a page of the feed when further behind), writes them, and asks again only
  * once its client has taken them (`drain`). So a slow reader holds at most `maxQueuedBytes` unsent
  * (one batch, its frames shared with every other client) and is never dropped for being slow; a
- * resume from far back reads the outbox page by page as the client drains. Past the process's
- * bound (`budget`) the connection that would grow it is dropped: it can resume with Last-Event-ID.
+ * resume from far back reads the outbox page by page as the client drains. At the process's bound
+ * (`budget`) the streams stalled longest are dropped to make room: they can resume with Last-Event-ID.
  */
-class SseConnection {
+class SseConnection implements BudgetHolder {
   readonly #res: ServerResponse;
   readonly #relay: NoteEventsRelay;
   readonly #budget: StreamBudget;
@@ -48,7 +48,7 @@ class SseConnection {
     this.#log = options.log;
     res.on("drain", () => {
       this.#blocked = false;
-      if (!this.closed) this.#budget.hold(this, this.#res.writableLength);
+      if (!this.closed) this.#budget.hold(this, this.#res.writableLength, true);
     });
     res.once("close", () => this.#closed());
   }
@@ -70,17 +70,23 @@ class SseConnection {
       }
       const bytes = next.frames.reduce((sum, frame) => sum + frame.sse.length, 0);
       if (!this.#budget.hold(this, this.#res.writableLength + bytes)) {
-        this.#log.warn(
-          { bytes, processBytes: this.#budget.total },
-          "SSE client dropped: the streams' memory bound is reached; it can resume with Last-Event-ID",
-        );
-        this.#res.destroy();
+        this.drop();
         return;
       }
       for (const frame of next.frames) if (!this.#res.write(frame.sse)) this.#blocked = true;
       this.#lastId = next.frames.at(-1)?.id ?? this.#lastId;
       this.#budget.hold(this, this.#res.writableLength);
     }
+  }
+
+  /** Closes the stream: the process's streams need the room (it can resume with Last-Event-ID). */
+  drop(): void {
+    if (this.closed) return;
+    this.#log.warn(
+      { lastEventId: this.#lastId, processBytes: this.#budget.total },
+      "SSE client dropped: the streams' memory bound is reached; it can resume with Last-Event-ID",
+    );
+    this.#res.destroy();
   }
 
   /** A comment line, unless the client has not taken what it has (the stream is not idle then). */
