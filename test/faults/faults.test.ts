@@ -174,7 +174,7 @@ group("SIGTERM with requests in flight", () => {
 });
 
 group(`an upstream of ${ASYNC_PREFIX}/status that hangs`, () => {
-  it("answers 504 problems within the outbound timeout, and async-api keeps serving meanwhile", async () => {
+  it("answers 504 problems within the outbound timeout, then 502s at once while its circuit is open, and async-api keeps serving meanwhile", async () => {
     const hanging = createServer(() => {});
     servers.push(hanging);
     await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
@@ -186,7 +186,8 @@ group(`an upstream of ${ASYNC_PREFIX}/status that hangs`, () => {
     });
     const statusCalls = new Traffic(stack.url, () => ({ method: "GET", target: `${ASYNC_PREFIX}/status` }), {
       clients: 8,
-      ok: (o) => o.answer?.status === 504 && o.endedAt - o.startedAt < 2_500,
+      // A timeout each (504), until the upstream's circuit breaker opens: then a 502 at once.
+      ok: (o) => (o.answer?.status === 504 || o.answer?.status === 502) && o.endedAt - o.startedAt < 2_500,
     });
     const health = new Traffic(stack.url, () => ({ method: "GET", target: `${ASYNC_PREFIX}/healthz` }), {
       clients: 2,
@@ -202,6 +203,9 @@ group(`an upstream of ${ASYNC_PREFIX}/status that hangs`, () => {
       expectProblem(outcome, 504);
       expect(JSON.parse(outcome.answer?.text ?? "").detail).toBe("hanging: timeout");
     }
+    const refusedAtOnce = statusCalls.outcomes.filter((o) => o.answer?.status === 502);
+    expect(refusedAtOnce.length).toBeGreaterThan(0);
+    for (const outcome of refusedAtOnce) expect(outcome.answer?.text).toContain("hanging: circuit open");
     expect(health.outcomes.length).toBeGreaterThan(10);
   }, 60_000);
 });

@@ -15,6 +15,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { validToken } from "../support/tokens.ts";
 import { migratedDatabase, readUntil, seedOutbox } from "./outbox.ts";
 
+/**
+ * Every reader here comes from this machine's one address, where each would be a client of its
+ * own: the per-client cap (streams.maxPerClient) is lifted, so that the byte bounds are measured.
+ */
+const ONE_ADDRESS_MANY_CLIENTS = { ASYNC_API_STREAMS__MAX_PER_CLIENT: "10000" };
 const TOKEN = await validToken();
 const MB = 1024 * 1024;
 /** compose's `mem_limit` for async-api: the container's whole memory. */
@@ -144,7 +149,7 @@ describe("slow SSE and WebSocket readers over a large history", () => {
     const stack = await startDevStack({
       syncWorkers: 1,
       databasePath,
-      asyncEnv: { NODE_OPTIONS: "--max-old-space-size=256 --expose-gc" },
+      asyncEnv: { NODE_OPTIONS: "--max-old-space-size=256 --expose-gc", ...ONE_ADDRESS_MANY_CLIENTS },
     });
     const pid = stack.processes["async-api"].pid;
     const events = `${stack.asyncUrl}${stack.asyncPrefix}/events/notes`;
@@ -219,7 +224,7 @@ describe("slow SSE and WebSocket readers over a large history", () => {
   it("at the process's bound (streams.maxQueuedBytes), the streams stalled longest are dropped; the rest go on", async () => {
     const stack = await startDevStack({
       syncWorkers: 1,
-      asyncEnv: { ASYNC_API_STREAMS__MAX_QUEUED_BYTES: String(2 * MB) },
+      asyncEnv: { ASYNC_API_STREAMS__MAX_QUEUED_BYTES: String(2 * MB), ...ONE_ADDRESS_MANY_CLIENTS },
     });
     const events = `${stack.asyncUrl}${stack.asyncPrefix}/events/notes`;
     const last = seedOutbox(stack.databasePath, 1_000, 9_000);
