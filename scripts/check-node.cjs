@@ -8,11 +8,25 @@ const fs = require("fs");
 // biome-ignore lint/style/useNodejsImportProtocol: "node:path" needs Node 14.18 or newer
 const path = require("path");
 
-const wanted = Number(fs.readFileSync(path.join(__dirname, "..", ".nvmrc"), "utf8").trim());
+const root = path.join(__dirname, "..");
+const wanted = Number(fs.readFileSync(path.join(root, ".nvmrc"), "utf8").trim());
+// The floor is package.json's `engines` (`>=24.9.0`: the HTTP server's shouldUpgradeCallback, on
+// which async-api's and the dev proxy's handling of Upgrade requests rests).
+const floor = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).engines.node.replace(/^>=/, "");
 const current = process.versions.node;
-if (Number(current.split(".")[0]) < wanted) {
+const numbers = (version) => version.split(".").map(Number);
+const have = numbers(current);
+const need = numbers(floor);
+let older = false;
+for (let i = 0; i < 3; i++) {
+  if (have[i] !== need[i]) {
+    older = have[i] < need[i];
+    break;
+  }
+}
+if (older) {
   process.stderr.write(
-    `This project needs Node.js ${wanted} or newer, not ${current}: run \`nvm install\` here (it reads .nvmrc), or get Node.js ${wanted} from https://nodejs.org/\n`,
+    `This project needs Node.js ${floor} or newer, not ${current}: run \`nvm install\` here (it reads .nvmrc), or get Node.js ${wanted} from https://nodejs.org/\n`,
   );
   process.exit(1);
 }

@@ -21,6 +21,8 @@ const rootPackage = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf
   engines: { node: string };
   scripts: Record<string, string>;
 };
+/** The lowest Node the project runs on: package.json's `engines`, in .nvmrc's major. */
+const floor = rootPackage.engines.node.replace(/^>=/, "");
 const checkedScripts = Object.keys(rootPackage.scripts).filter((name) => !NO_CHECK.has(name));
 
 function nodeMajor(binary: string): number | undefined {
@@ -69,12 +71,12 @@ function underOldNode(command: string, args: string[], cwd = repoRoot) {
 
 const path = oldNode ? oldNodePath() : "";
 const MESSAGE = new RegExp(
-  `^This project needs Node\\.js ${wanted} or newer, not \\d+\\.\\d+\\.\\d+: run \`nvm install\` here \\(it reads \\.nvmrc\\), or get Node\\.js ${wanted} from https://nodejs\\.org/$`,
+  `^This project needs Node\\.js ${floor.replaceAll(".", "\\.")} or newer, not \\d+\\.\\d+\\.\\d+: run \`nvm install\` here \\(it reads \\.nvmrc\\), or get Node\\.js ${wanted} from https://nodejs\\.org/$`,
 );
 
 describe("the Node version", () => {
   it("is one version everywhere: .nvmrc, package.json's engines, and an install that enforces them", () => {
-    expect(rootPackage.engines.node).toBe(`>=${wanted}.0.0`);
+    expect(rootPackage.engines.node).toMatch(new RegExp(`^>=${wanted}\\.\\d+\\.\\d+$`));
     expect(readFileSync(join(repoRoot, "pnpm-workspace.yaml"), "utf8")).toMatch(/^engineStrict: true$/m);
   });
 
@@ -106,7 +108,7 @@ describe("the Node version", () => {
       const { code, output } = await underOldNode("pnpm", ["install", "--offline"], project);
       expect(code).not.toBe(0);
       expect(output).toContain("ERR_PNPM_UNSUPPORTED_ENGINE");
-      expect(output).toContain(`{"node":">=${wanted}.0.0"}`);
+      expect(output).toContain(`{"node":"${rootPackage.engines.node}"}`);
       expect(existsSync(join(project, "node_modules"))).toBe(false);
     });
   });
