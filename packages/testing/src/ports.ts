@@ -1,17 +1,41 @@
 import { createServer } from "node:net";
 
-/** A TCP port that was free on 127.0.0.1 a moment ago: the OS picks it, we release it. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Where a test runner's parallel workers take their ports: a block of its own for each worker
+ * (Vitest's VITEST_POOL_ID, Playwright's TEST_PARALLEL_INDEX), so that two test files running at
+ * once never hand out the same port between one's check and its app's bind; and below Linux's
+ * ephemeral range (32768 up), where no outgoing connection takes one meanwhile.
+ */
+const FIRST_PORT = 20_000;
+const BLOCK_SIZE = 1_000;
+const BLOCKS = 12;
+const worker = process.env.VITEST_POOL_ID ?? process.env.TEST_PARALLEL_INDEX;
+const block = worker === undefined ? undefined : Number(worker) % BLOCKS;
+/** Where this process starts in its block: anywhere, so that the next file in the slot starts elsewhere. */
+let next = Math.floor(Math.random() * BLOCK_SIZE);
+
+/** A TCP port that was free on 127.0.0.1 a moment ago, from this worker's block when it has one. */
+export async function freePort(): Promise<number> {
+  if (block !== undefined && Number.isInteger(block)) {
+    for (let tries = 0; tries < BLOCK_SIZE; tries++) {
+      const port = FIRST_PORT + block * BLOCK_SIZE + (next++ % BLOCK_SIZE);
+      if ((await listenOnce(port)) !== undefined) return port;
+    }
+  }
+  const port = await listenOnce(0);
+  if (port === undefined) throw new Error("no free port on 127.0.0.1");
+  return port;
+}
+
+/** Listens on `port` (0: the OS picks) and releases it: the port, or undefined if it was taken. */
+function listenOnce(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.once("error", () => resolve(undefined));
+    server.listen(port, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => {
-        if (address && typeof address === "object") resolve(address.port);
-        else reject(new Error("no port"));
-      });
+      server.close(() => resolve(address && typeof address === "object" ? address.port : undefined));
     });
   });
 }
