@@ -7,19 +7,15 @@
 import { PROBLEM_CONTENT_TYPE } from "@repo/contracts";
 import {
   type DevStack,
-  freePort,
   type NginxProcess,
   nginxBinary,
-  ONE_CLIENT_LOAD_LIMITS,
-  proxyEnvironment,
+  nginxInFront,
   type RawRequestSpec,
   type RawResponse,
   rawRequest,
   rawRequestsOnOneConnection,
   startDevStack,
-  startNginx,
   stopAll,
-  waitForHttp,
 } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -51,16 +47,8 @@ beforeAll(async () => {
     { name: "the dev proxy", syncUrl: stack.url, asyncUrl: stack.url },
   );
   if (!nginxBinary()) return;
-  const port = await freePort();
-  nginx = startNginx({
-    ...proxyEnvironment(),
-    ...ONE_CLIENT_LOAD_LIMITS,
-    NGINX_PORT: String(port),
-    SYNC_API_UPSTREAM: new URL(stack.syncUrl).host,
-    ASYNC_API_UPSTREAM: new URL(stack.asyncUrl).host,
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`, { abortIf: nginx.exitReason });
+  let url: string;
+  ({ url, nginx } = await nginxInFront(stack));
   hops.push({ name: "nginx", syncUrl: url, asyncUrl: url });
 }, 240_000);
 

@@ -8,19 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import {
-  type DevStack,
-  freePort,
-  type NginxProcess,
-  nginxBinary,
-  ONE_CLIENT_LOAD_LIMITS,
-  proxyEnvironment,
-  readSse,
-  type SseMessage,
-  startNginx,
-  startProcess,
-  waitFor,
-} from "@repo/testing";
+import { type DevStack, nginxBinary, nginxInFront, readSse, type SseMessage, startProcess } from "@repo/testing";
 
 /**
  * A fresh database with sync-api's schema, made by `db:migrate` (as a deploy step would), for a
@@ -78,27 +66,6 @@ export function outboxRows(databasePath: string): { count: number; oldest: numbe
   } finally {
     db.close();
   }
-}
-
-/** nginx on the infra template in front of a dev stack's two apps, limits opened for one client's load. */
-export async function nginxInFront(stack: DevStack): Promise<{ url: string; nginx: NginxProcess }> {
-  const port = await freePort();
-  const nginx = startNginx({
-    ...proxyEnvironment(),
-    ...ONE_CLIENT_LOAD_LIMITS,
-    NGINX_PORT: String(port),
-    SYNC_API_UPSTREAM: new URL(stack.syncUrl).host,
-    ASYNC_API_UPSTREAM: new URL(stack.asyncUrl).host,
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    "nginx to answer",
-    async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok || undefined,
-    {
-      abortIf: nginx.exitReason,
-    },
-  );
-  return { url, nginx };
 }
 
 /** The origins a client reaches async-api's streams at: itself, the dev proxy, and nginx when the machine has it. */

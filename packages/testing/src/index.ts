@@ -29,6 +29,7 @@ export {
   startNginx,
   testNginxConfig,
 } from "./nginx.ts";
+export { nginxInFront } from "./nginx-in-front.ts";
 export { validateOpenApi } from "./openapi.ts";
 export { freePort } from "./ports.ts";
 export {
