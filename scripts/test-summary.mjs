@@ -11,6 +11,13 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const lines = [];
+/** Every failed test by name, with the first line of its error: CI's log may keep only its tail. */
+const failures = [];
+
+function firstLine(message) {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the reports' ANSI colours
+  return String(message ?? "").replace(/\u001b\[[0-9;]*m/g, "").split("\n").find(Boolean)?.slice(0, 240) ?? "";
+}
 
 function readJson(path) {
   return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : undefined;
@@ -24,6 +31,15 @@ function vitestRun(name, path) {
     passed += report.numPassedTests;
     failed += report.numFailedTests;
     skipped += report.numPendingTests + report.numTodoTests;
+    for (const file of report.testResults ?? []) {
+      const path = file.name.replace(`${process.cwd()}/`, "");
+      for (const test of file.assertionResults ?? []) {
+        if (test.status === "failed") failures.push(`${name}: ${path} › ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+      }
+      if (file.status === "failed" && !(file.assertionResults ?? []).some((t) => t.status === "failed")) {
+        failures.push(`${name}: ${path}: ${firstLine(file.message)}`);
+      }
+    }
     lines.push(
       `${name}: ${report.numPassedTests} passed, ${report.numFailedTests} failed, ${report.numPendingTests + report.numTodoTests} skipped`,
     );
@@ -42,10 +58,25 @@ for (const file of existsSync("reports") ? readdirSync("reports").sort() : []) {
   const report = readJson(`reports/${file}`);
   playwright[match[1]] = report;
   const { expected, unexpected, flaky, skipped: notRun } = report.stats;
+  collectPlaywrightFailures(match[1], report.suites ?? [], []);
   passed += expected + flaky;
   failed += unexpected;
   skipped += notRun;
   lines.push(`playwright via ${match[1]}: ${expected + flaky} passed, ${unexpected} failed, ${notRun} skipped`);
+}
+
+function collectPlaywrightFailures(proxy, suites, titles) {
+  for (const suite of suites) {
+    const path = [...titles, suite.title].filter(Boolean);
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests ?? []) {
+        if (test.status !== "unexpected") continue;
+        const error = test.results?.at(-1)?.error?.message;
+        failures.push(`playwright via ${proxy}: ${[...path, spec.title].join(" › ")}: ${firstLine(error)}`);
+      }
+    }
+    collectPlaywrightFailures(proxy, suite.suites ?? [], path);
+  }
 }
 
 // turbo's summary of the run: each task's exit code.
@@ -96,6 +127,7 @@ if (exitStatus !== 0 && failed === 0) {
 const reasons = existsSync("reports/skips.txt")
   ? [...new Set(readFileSync("reports/skips.txt", "utf8").split("\n").filter(Boolean))]
   : [];
+if (failures.length > 0) lines.push("failed tests:", ...failures.map((failure) => `  ${failure}`));
 if (reasons.length > 0) lines.push("skipped, because:", ...reasons.map((reason) => `  ${reason}`));
 
 console.log(`\n${lines.map((l) => `  ${l}`).join("\n")}\n`);
