@@ -16,7 +16,13 @@ const failures = [];
 
 function firstLine(message) {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the reports' ANSI colours
-  return String(message ?? "").replace(/\u001b\[[0-9;]*m/g, "").split("\n").find(Boolean)?.slice(0, 240) ?? "";
+  return (
+    String(message ?? "")
+      .replace(/\u001b\[[0-9;]*m/g, "")
+      .split("\n")
+      .find(Boolean)
+      ?.slice(0, 240) ?? ""
+  );
 }
 
 function readJson(path) {
@@ -34,7 +40,8 @@ function vitestRun(name, path) {
     for (const file of report.testResults ?? []) {
       const path = file.name.replace(`${process.cwd()}/`, "");
       for (const test of file.assertionResults ?? []) {
-        if (test.status === "failed") failures.push(`${name}: ${path} › ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+        if (test.status === "failed")
+          failures.push(`${name}: ${path} › ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
       }
       if (file.status === "failed" && !(file.assertionResults ?? []).some((t) => t.status === "failed")) {
         failures.push(`${name}: ${path}: ${firstLine(file.message)}`);
