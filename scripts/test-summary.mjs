@@ -5,6 +5,7 @@
 // after the Docker engine's teardown. The reasons of skipped tests, once each (reports/skips.txt,
 // written by @repo/testing's skipUnless), come before it.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { stripVTControlCharacters } from "node:util";
 
 const exitStatus = Number(process.argv[2] ?? 1);
 let passed = 0;
@@ -15,14 +16,8 @@ const lines = [];
 const failures = [];
 
 function firstLine(message) {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the reports' ANSI colours
-  return (
-    String(message ?? "")
-      .replace(/\u001b\[[0-9;]*m/g, "")
-      .split("\n")
-      .find(Boolean)
-      ?.slice(0, 240) ?? ""
-  );
+  const text = stripVTControlCharacters(String(message ?? ""));
+  return text.split("\n").find(Boolean)?.slice(0, 240) ?? "";
 }
 
 function readJson(path) {
