@@ -97,7 +97,11 @@ async function underLoad(name: string, target: Proxied, fault: () => Promise<voi
   return { outcomes: traffic.outcomes, failed, struckAt, recoveredAt };
 }
 
-/** A worker SIGKILLed: only requests in flight on it may fail (as 502 problems), none after its replacement. */
+/**
+ * A worker SIGKILLed: only requests in flight on it may fail (as 502 problems), and writes sent on
+ * one of its kept-alive connections before the proxy saw it close (a read is sent again on a fresh
+ * connection; a write may have been read, so it is not); none after its replacement.
+ */
 async function workerKilled(name: string, target: Proxied) {
   const count = target.workers().length;
   const { outcomes, failed, struckAt, recoveredAt } = await underLoad(name, target, async () => {
@@ -105,11 +109,11 @@ async function workerKilled(name: string, target: Proxied) {
     process.kill(victim, "SIGKILL");
     await replaced(target, [victim], count);
   });
-  // At most one request per client was in flight on the killed worker; each failed one started
-  // before the kill and is a 502 problem from the proxy, never a hang or a reset.
-  expect(failed.length).toBeLessThanOrEqual(6);
+  // At most one request per client was in flight on the killed worker, or one write met its dead
+  // connection: each failed one is a 502 problem from the proxy, never a hang or a reset.
+  expect(failed.length).toBeLessThanOrEqual(12);
   for (const failure of failed) {
-    expect(failure.startedAt, describe(failure)).toBeLessThanOrEqual(struckAt);
+    if (failure.startedAt > struckAt) expect(failure.request.method, describe(failure)).toBe("POST");
     expectProblem(failure, 502);
   }
   expect(outcomes.filter((o) => o.startedAt > recoveredAt && !answered(o)).map(describe)).toEqual([]);

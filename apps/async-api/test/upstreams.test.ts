@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { UpstreamStatus } from "@repo/contracts";
 import { formatSettingsReport, type ResolvedSettings } from "@repo/shared-settings";
-import { ASYNC_PREFIX, freePort, logLines, startApp, stopAll, waitForHttp } from "@repo/testing";
+import { ASYNC_PREFIX, freePort, logLines, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Outbound } from "../src/outbound/client.ts";
 import { statusRoutes } from "../src/routes/status.ts";
@@ -120,6 +120,7 @@ describe("/async/status asks the upstreams that count for it", () => {
 });
 
 describe("a production start warns about upstream URLs still pointing at this machine", () => {
+  afterAll(stopAll);
   const production = {
     NODE_ENV: "production",
     ASYNC_API_SECRET_KEY: "s".repeat(32),
@@ -147,12 +148,10 @@ describe("a production start warns about upstream URLs still pointing at this ma
     const port = await freePort();
     const app = startApp("async-api", { env: { ...production, ASYNC_API_PORT: String(port) } });
     await waitForHttp(`http://127.0.0.1:${port}${ASYNC_PREFIX}/healthz`, { abortIf: app.exitReason });
-    expect(logLines(app)).toContainEqual(
-      expect.objectContaining({
-        level: 40,
-        msg: expect.stringContaining("upstreams.sync-api.url is http://127.0.0.1:3001"),
-      }),
+    // Log lines are batched, reaching stdout within 100 ms: wait for it rather than read at once.
+    const warning = await waitFor("the warning", async () =>
+      logLines(app).find((line) => String(line.msg).includes("upstreams.sync-api.url is http://127.0.0.1:3001")),
     );
-    await stopAll();
+    expect(warning).toMatchObject({ level: 40 });
   });
 });

@@ -1,4 +1,4 @@
-import { Agent, createServer, type IncomingMessage, type Server, ServerResponse } from "node:http";
+import { Agent, type ClientRequest, createServer, type IncomingMessage, type Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import {
@@ -22,7 +22,7 @@ import {
   UNPARSEABLE_TARGET_DETAIL,
 } from "@repo/contracts";
 import { createProxyServer } from "http-proxy-3";
-import { hasBody, KEPT_BODY_MAX_BYTES, type RestartHold } from "./restart-hold.ts";
+import { hasBody, IDEMPOTENT, KEPT_BODY_MAX_BYTES, type RestartHold } from "./restart-hold.ts";
 
 export interface ProxyOptions {
   /** Requests under this prefix (and WebSocket upgrades there) go to async-api. */
@@ -112,6 +112,23 @@ function keepBody(req: IncomingMessage): KeptBody {
 }
 
 /**
+ * Did a request fail only because the kept-alive connection it was sent on had been closed by the
+ * app (a worker killed, or one closing an idle connection) before the proxy saw it close? Then the
+ * app never had it, and an idempotent request without a body is sent again at once on a fresh
+ * connection, as nginx does with its cached upstream connections and Node's docs show for
+ * `request.reusedSocket`. A POST is not: it may have been read before the connection died.
+ */
+function failedOnStaleConnection(error: Error, req: IncomingMessage, upstreamRequest?: ClientRequest): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return (
+    upstreamRequest?.reusedSocket === true &&
+    (code === "ECONNRESET" || code === "EPIPE") &&
+    IDEMPOTENT.has(req.method ?? "") &&
+    !hasBody(req)
+  );
+}
+
+/**
  * The client's connection options are this hop's, not the app's (RFC 9110, 7.6.1): the request
  * to the app has the agent's own, as nginx sets its own. A client's `Connection: close` passed on
  * made the app close the upstream connection after an early answer (a 401 before a large body
@@ -142,6 +159,9 @@ export function createDevProxy(options: ProxyOptions): Server {
   // Keep-alive to the upstreams, as nginx's `keepalive` upstreams do.
   const agent = new Agent({ keepAlive: true });
   const proxy = createProxyServer({ xfwd: true, ws: true, agent });
+  // Each client request's request to its app, to tell a stale kept-alive connection's failure.
+  const upstreamRequests = new WeakMap<IncomingMessage, ClientRequest>();
+  proxy.on("proxyReq", (upstreamRequest, req) => upstreamRequests.set(req, upstreamRequest));
   // What http-proxy-3 reports on its own event rather than to a request's callback: a client
   // socket's error under a WebSocket tunnel (a browser tab gone, a connection reset). With no
   // listener it throws, taking the proxy down; the client is gone, so close what is left.
@@ -214,14 +234,18 @@ export function createDevProxy(options: ProxyOptions): Server {
     };
     // While an app may be restarting, a copy of the body is kept, to send again should it be refused.
     let kept: KeptBody | undefined;
-    /** Forwards, or, while the app restarts, waits for it first (once more after a retryable failure). */
-    const forward = (afterWait: boolean) => {
+    /**
+     * Forwards, or, while the app restarts, waits for it first (once more after a retryable
+     * failure); a request that met a stale connection is sent again at once, once.
+     */
+    const forward = (afterWait: boolean, afterStale = false) => {
       if (res.destroyed) return; // the client left while it waited
       const body = afterWait && kept ? { buffer: Readable.from(kept.chunks) } : {};
       proxy.web(req, res, { target: upstream.target, ...body }, (error: Error) => {
-        if (hold && !afterWait && !res.headersSent && hold.canRetry(error, req, kept?.complete() ?? false)) {
-          waitThenForward(error);
-        } else fail(error);
+        if (res.headersSent) fail(error);
+        else if (!afterStale && failedOnStaleConnection(error, req, upstreamRequests.get(req))) forward(afterWait, true);
+        else if (hold && !afterWait && hold.canRetry(error, req, kept?.complete() ?? false)) waitThenForward(error);
+        else fail(error);
       });
       // After the proxy's pipe, in the same tick: both see every chunk.
       if (!afterWait && hold && hasBody(req)) kept = keepBody(req);

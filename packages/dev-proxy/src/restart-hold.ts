@@ -8,7 +8,7 @@ import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
 /** Methods a request can be sent twice with (RFC 9110 §9.2.2), should a reset leave it unanswered. */
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
+export const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 /** The largest body kept to send again; a larger one, refused, is a 502 as before. */
 export const KEPT_BODY_MAX_BYTES = 1024 * 1024;
 /** How often a held request's upstream is tried: short, since the new process listens at once. */

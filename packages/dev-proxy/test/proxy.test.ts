@@ -197,6 +197,48 @@ describe("an upstream that is down", () => {
   });
 });
 
+describe("a kept-alive connection the app closed before the proxy saw it", () => {
+  /**
+   * An app whose connections each serve one request and die at the next (as a killed worker's
+   * pooled connections do): the proxy's second request on a connection meets a reset.
+   */
+  async function oneRequestPerConnection() {
+    const seen: string[] = [];
+    const served = new WeakSet<object>();
+    const server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (served.has(req.socket)) {
+        req.socket.destroy();
+        return;
+      }
+      served.add(req.socket);
+      res.end(`${req.method} answered`);
+    });
+    const target = await listen(server);
+    const proxyUrl = await listen(createDevProxy({ asyncPrefix: "/async", syncTarget: target, asyncTarget: target }));
+    return { proxyUrl, seen };
+  }
+
+  it("has an idempotent request without a body sent again at once on a fresh connection", async () => {
+    const { proxyUrl, seen } = await oneRequestPerConnection();
+    expect((await fetch(`${proxyUrl}/a`)).status).toBe(200);
+    for (const method of ["GET", "DELETE"]) {
+      const response = await fetch(`${proxyUrl}/b`, { method });
+      expect([response.status, await response.text()]).toEqual([200, `${method} answered`]);
+    }
+    // Each met the dead connection once, then a fresh one.
+    expect(seen).toEqual(["GET /a", "GET /b", "GET /b", "DELETE /b", "DELETE /b"]);
+  });
+
+  it("leaves a POST a 502, since the app may have read it before the connection died", async () => {
+    const { proxyUrl, seen } = await oneRequestPerConnection();
+    expect((await fetch(`${proxyUrl}/a`)).status).toBe(200);
+    const response = await fetch(`${proxyUrl}/b`, { method: "POST", body: "a write" });
+    expect(response.status).toBe(502);
+    expect(seen).toEqual(["GET /a", "POST /b"]);
+  });
+});
+
 describe("request bodies over the app's limit", () => {
   it("get the 413 problem at the proxy, as nginx gives it, without reaching the app", async () => {
     const seen: string[] = [];
