@@ -243,7 +243,8 @@ export function createDevProxy(options: ProxyOptions): Server {
       const body = afterWait && kept ? { buffer: Readable.from(kept.chunks) } : {};
       proxy.web(req, res, { target: upstream.target, ...body }, (error: Error) => {
         if (res.headersSent) fail(error);
-        else if (!afterStale && failedOnStaleConnection(error, req, upstreamRequests.get(req))) forward(afterWait, true);
+        else if (!afterStale && failedOnStaleConnection(error, req, upstreamRequests.get(req)))
+          forward(afterWait, true);
         else if (hold && !afterWait && hold.canRetry(error, req, kept?.complete() ?? false)) waitThenForward(error);
         else fail(error);
       });
