@@ -4,6 +4,7 @@
  * then the bench's smoke test, last and alone.
  */
 import { existsSync, globSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, dirname } from "node:path";
 import { configDefaults, defineConfig } from "vitest/config";
 
@@ -41,6 +42,9 @@ export default defineConfig({
         },
       },
     ],
+    // Most files wait on the processes they start, so two run at once even on 2 cores (Vitest's
+    // default, a worker fewer than the cores, would run them one at a time there).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // Tests start real processes on real ports; give them room on a 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -179,13 +179,17 @@ describe("slow SSE and WebSocket readers over a large history", () => {
     const sockets = await Promise.all(Array.from({ length: 20 }, () => stalledSocket(stack)));
     // Clients that read: 1,500 missed events each, past the relay's buffer.
     const from = last - 1_500;
+    // They read until the last of the 1,000 events written below (not until whatever is newest
+    // when they catch up: a fast reader would stop between two batches).
+    const final = last + 5 * 200;
     const readers = Array.from({ length: 2 }, () =>
-      readUntil(events, { token: TOKEN, lastEventId: String(from), until: (m) => m.at(-1)?.id === String(last) }),
+      readUntil(events, { token: TOKEN, lastEventId: String(from), until: (m) => m.at(-1)?.id === String(final) }),
     );
     for (let batch = 0; batch < 5; batch++) {
       last = seedOutbox(stack.databasePath, 200, 9_000);
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
+    expect(last).toBe(final);
     const read = await Promise.all(readers);
     // Every WebSocket that stopped reading was closed as too slow, not queued for without bound.
     await waitFor("the stalled WebSockets to be closed", async () =>

@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { asyncApiSettings } from "@repo/async-api/settings";
-import { api, internalPaths, status } from "@repo/contracts";
+import { api, asyncHealth, internalPaths, status, syncHealth } from "@repo/contracts";
 import { createLogger, exitWhenLogged, listenFailure, loadOrExit, withoutAccessToken } from "@repo/shared-settings";
 import { syncApiSettings } from "@repo/sync-api/settings";
 import { createDevProxy } from "./proxy.ts";
@@ -27,6 +27,10 @@ const server = createDevProxy({
   // A save restarts an app: its requests wait for it, with one line each way, not one per request.
   restartHold: new RestartHold({
     holdMs: settings.restartHoldMs,
+    readinessPaths: new Map([
+      [targetOf(sync), syncHealth.endpoints.ready.path],
+      [targetOf(async), `${async.asyncPrefix}${asyncHealth.endpoints.ready.path}`],
+    ]),
     onDown: (upstream) => logger.info({ upstream }, `${upstream} is restarting: holding its requests`),
     onBack: (upstream, downMs) => logger.info({ upstream, downMs }, `${upstream} is back after ${downMs} ms`),
   }),

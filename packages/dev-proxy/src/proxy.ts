@@ -128,6 +128,15 @@ function failedOnStaleConnection(error: Error, req: IncomingMessage, upstreamReq
   );
 }
 
+/** Closes the agent's idle kept-alive connections to the app at the other end of `socket`. */
+function closeIdleConnectionsTo(agent: Agent, socket: Socket): void {
+  for (const sockets of Object.values(agent.freeSockets)) {
+    for (const idle of sockets ?? []) {
+      if (idle.remotePort === socket.remotePort && idle.remoteAddress === socket.remoteAddress) idle.destroy();
+    }
+  }
+}
+
 /**
  * The client's connection options are this hop's, not the app's (RFC 9110, 7.6.1): the request
  * to the app has the agent's own, as nginx sets its own. A client's `Connection: close` passed on
@@ -170,7 +179,16 @@ export function createDevProxy(options: ProxyOptions): Server {
   });
   // The app's connection options are the upstream hop's too: the client's answer says what Node
   // decided from the client's request (a `Connection: close` honoured), not the app's keep-alive.
-  proxy.on("proxyRes", (proxyRes, _req, res) => {
+  proxy.on("proxyRes", (proxyRes, req, res) => {
+    // An app answers `Connection: close` while it drains, and will soon close its idle connections
+    // and its listening socket: a request sent on one just then would meet the reset (a write could
+    // not be sent again). So its idle connections are closed now, and, while an app may be
+    // restarting, its next requests wait for the process that replaces it.
+    if (proxyRes.headers.connection?.toLowerCase() === "close") {
+      closeIdleConnectionsTo(agent, proxyRes.socket);
+      const upstream = upstreamOf(req.url ?? "/");
+      options.restartHold?.draining(upstream.target, upstream.name);
+    }
     delete proxyRes.headers["keep-alive"];
     proxyRes.headers.connection = res instanceof ServerResponse && !res.shouldKeepAlive ? "close" : "keep-alive";
   });

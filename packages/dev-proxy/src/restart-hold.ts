@@ -21,6 +21,12 @@ export interface RestartHoldOptions {
   readonly onDown?: (upstream: string) => void;
   /** It answers again, after `downMs`. */
   readonly onBack?: (upstream: string, downMs: number) => void;
+  /**
+   * Each target's readiness path. An app is back when its readiness answers anything but a 503
+   * (a draining process's answer), not merely when its port accepts: the old process still
+   * accepts while it drains. Without one, a target is back when it accepts a connection.
+   */
+  readonly readinessPaths?: ReadonlyMap<string, string>;
 }
 
 interface Outage {
@@ -54,6 +60,15 @@ export class RestartHold {
     return code === "ECONNREFUSED" || (code === "ECONNRESET" && IDEMPOTENT.has(req.method ?? ""));
   }
 
+  /**
+   * The app said it is draining (an answer with `Connection: close`): its next requests wait for
+   * the process that replaces it, instead of racing the old one's close of its connections and
+   * its listening socket (a write sent just then would be reset, and could not be sent again).
+   */
+  draining(target: string, upstream: string): void {
+    if (this.#options.holdMs > 0) void this.waitUntilBack(target, upstream);
+  }
+
   /** Resolves true when `target` accepts connections again, false if it did not within the hold. */
   waitUntilBack(target: string, upstream: string): Promise<boolean> {
     if (this.#options.holdMs <= 0) return Promise.resolve(false);
@@ -72,8 +87,12 @@ export class RestartHold {
 
   async #probe(target: string, since: number): Promise<boolean> {
     const { hostname, port } = new URL(target);
+    const readinessPath = this.#options.readinessPaths?.get(target);
     while (Date.now() - since < this.#options.holdMs) {
-      if (await accepts(hostname.replace(/^\[|\]$/g, ""), Number(port))) return true;
+      const back = readinessPath
+        ? await isReady(new URL(readinessPath, target))
+        : await accepts(hostname.replace(/^\[|\]$/g, ""), Number(port));
+      if (back) return true;
       await sleep(PROBE_INTERVAL_MS);
     }
     return false;
@@ -83,6 +102,17 @@ export class RestartHold {
 export function hasBody(req: IncomingMessage): boolean {
   const length = req.headers["content-length"];
   return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
+}
+
+/** Does the app answer its readiness check there now, with anything but a draining 503? */
+async function isReady(url: URL): Promise<boolean> {
+  try {
+    const answer = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    await answer.body?.cancel();
+    return answer.status !== 503;
+  } catch {
+    return false;
+  }
 }
 
 /** Does something accept a TCP connection there now? */

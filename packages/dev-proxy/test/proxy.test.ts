@@ -7,7 +7,7 @@ import { once } from "node:events";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { type AddressInfo, connect } from "node:net";
 import { api, controller, HealthStatus, internalPaths, PROBLEM_CONTENT_TYPE } from "@repo/contracts";
-import { freePort, rawExchange } from "@repo/testing";
+import { freePort, rawExchange, waitFor } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { createDevProxy, isAsyncPath } from "../src/proxy.ts";
@@ -236,6 +236,40 @@ describe("a kept-alive connection the app closed before the proxy saw it", () =>
     const response = await fetch(`${proxyUrl}/b`, { method: "POST", body: "a write" });
     expect(response.status).toBe(502);
     expect(seen).toEqual(["GET /a", "POST /b"]);
+  });
+});
+
+describe("an app that drains (answers Connection: close)", () => {
+  it("has its idle kept-alive connections closed by the proxy, so no request is sent on one as the app closes them", async () => {
+    let draining = false;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const open = new Set<object>();
+    const server = createServer(async (req, res) => {
+      if (req.url === "/held") await held;
+      if (draining) res.setHeader("connection", "close");
+      res.end("ok");
+    });
+    server.on("connection", (socket) => {
+      open.add(socket);
+      socket.on("close", () => open.delete(socket));
+    });
+    const target = await listen(server);
+    const proxyUrl = await listen(createDevProxy({ asyncPrefix: "/async", syncTarget: target, asyncTarget: target }));
+    // Three requests at once: three kept-alive connections from the proxy, idle once answered.
+    const answers = Promise.all([1, 2, 3].map(() => fetch(`${proxyUrl}/held`)));
+    await waitFor("three connections to the app", async () => (open.size === 3 ? true : undefined));
+    release();
+    for (const answer of await answers) expect(await answer.text()).toBe("ok");
+
+    draining = true;
+    expect(await (await fetch(`${proxyUrl}/a`)).text()).toBe("ok");
+    // The answer's `Connection: close` closed that connection, and the proxy closed the idle two.
+    await waitFor("the proxy to close its idle connections", async () => (open.size === 0 ? true : undefined), {
+      timeoutMs: 2_000,
+    });
   });
 });
 

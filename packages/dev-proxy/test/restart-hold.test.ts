@@ -20,11 +20,20 @@ afterEach(() => {
   }
 });
 
-/** An upstream answering with its generation and the body it read, on `port`. */
-async function upstream(port: number, generation: number): Promise<Server> {
+/**
+ * An upstream answering with its generation and the body it read, on `port`. Once `drain` is set,
+ * it drains as the apps do: readiness (/readyz) is a 503, every answer says `Connection: close`.
+ */
+async function upstream(port: number, generation: number, drain = { draining: false }): Promise<Server> {
   const server = createServer(async (req, res) => {
     let body = "";
     for await (const chunk of req) body += chunk;
+    if (req.url === "/readyz") {
+      res.statusCode = drain.draining ? 503 : 200;
+      res.end();
+      return;
+    }
+    if (drain.draining) res.setHeader("connection", "close");
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify({ generation, method: req.method, body }));
   });
@@ -38,7 +47,7 @@ async function generationOf(answer: Promise<Response>): Promise<number> {
   return ((await (await answer).json()) as { generation: number }).generation;
 }
 
-async function proxyTo(target: string, holdMs: number) {
+async function proxyTo(target: string, holdMs: number, readinessPath?: string) {
   const events: string[] = [];
   const proxy = createDevProxy({
     asyncPrefix: "/async",
@@ -46,6 +55,7 @@ async function proxyTo(target: string, holdMs: number) {
     asyncTarget: target,
     restartHold: new RestartHold({
       holdMs,
+      ...(readinessPath ? { readinessPaths: new Map([[target, readinessPath]]) } : {}),
       onDown: (name) => events.push(`down ${name}`),
       onBack: (name) => events.push(`back ${name}`),
     }),
@@ -91,6 +101,26 @@ describe("requests while an app restarts", () => {
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
     expect(await answers[2]?.json()).toEqual({ generation: 2, method: "POST", body: "a body" });
     expect(await generationOf(Promise.resolve(answers[0] as Response))).toBe(2);
+    expect(proxy.events).toEqual(["down sync-api", "back sync-api"]);
+  });
+
+  it("that the app answers with Connection: close, as it drains, go to the process that replaces it once it is ready", async () => {
+    const port = await freePort();
+    const drain = { draining: false };
+    const first = await upstream(port, 1, drain);
+    const proxy = await proxyTo(`http://127.0.0.1:${port}`, 10_000, "/readyz");
+    expect(await generationOf(fetch(`${proxy.url}/a`))).toBe(1);
+
+    // Generation 1 drains: it still accepts, and answers, each answer saying it is going.
+    drain.draining = true;
+    expect(await generationOf(fetch(`${proxy.url}/b`))).toBe(1);
+    // The next write is not sent to it, to race its close: it waits for generation 2's readiness.
+    const write = fetch(`${proxy.url}/c`, { method: "POST", body: "a body" });
+    await sleep(300);
+    const restarting = restart(first, port, 200);
+    const answer = await write;
+    await restarting;
+    expect(await answer.json()).toEqual({ generation: 2, method: "POST", body: "a body" });
     expect(proxy.events).toEqual(["down sync-api", "back sync-api"]);
   });
 
