@@ -53,22 +53,25 @@ const cases = [
   ["async-api", ASYNC_PREFIX],
 ] as const;
 
-/** The same checks through one proxy's origin; the problems it got, per app, for comparing. */
+/**
+ * The same checks through one proxy's origin; the problems it got, per app, for comparing. They
+ * run at once (each on its own connection): most of their time is waiting for the deadline.
+ */
 function deadlineCases(origin: () => string, problems: Map<string, ProblemDetails>) {
   for (const [app, prefix] of cases) {
-    it(`${app}: a body trickled in gets the 408 problem at the deadline, and the connection closes`, async () => {
+    it.concurrent(`${app}: a body trickled in gets the 408 problem at the deadline, and the connection closes`, async () => {
       const problem = expectDeadlineProblem(await trickle(origin(), head(prefix), trickled));
       expect(problem).toMatchObject({ status: 408, title: "Request Timeout" });
       problems.set(app, problem);
     }, 30_000);
 
-    it(`${app}: a head whose body never comes gets the 408 problem at the deadline too`, async () => {
+    it.concurrent(`${app}: a head whose body never comes gets the 408 problem at the deadline too`, async () => {
       // Not a byte of the body: the deadline still ends it, with the same problem.
       const problem = expectDeadlineProblem(await trickle(origin(), head(prefix), { everyMs: 1_000, pieces: [] }));
       expect(problem).toMatchObject({ status: 408, title: "Request Timeout" });
     }, 30_000);
 
-    it(`${app}: a slow but steady upload that ends within the deadline is answered`, async () => {
+    it.concurrent(`${app}: a slow but steady upload that ends within the deadline is answered`, async () => {
       const answer = await trickle(origin(), head(prefix), steady);
       expect(answer?.status, JSON.stringify(answer)).toBe(200);
       expect(JSON.parse(answer?.text ?? "")).toMatchObject({ body: { email: "slow@example.com", age: 7 } });
