@@ -1,9 +1,10 @@
 /** sync-api's settings as the running app sees them: errors, secrets from files, route tables. */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startApp, stopAll, waitFor, waitForHttp } from "@repo/testing";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { syncApiSettings } from "../src/settings/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sync-api-settings-"));
 afterEach(stopAll);
@@ -127,5 +128,17 @@ describe("the route table setting", () => {
     expect(app.output()).toContain(
       'routeTable (from env SYNC_API_ROUTE_TABLE): the "test" route table holds test-only routes; it is served under NODE_ENV=test only, not development',
     );
+  });
+});
+
+describe("development's process model", () => {
+  it("is one worker that drains without an idle grace, where a save restarts the app; elsewhere the machine's parallelism and a second of grace", () => {
+    const under = (NODE_ENV: string) => {
+      const settings = syncApiSettings.load({ NODE_ENV });
+      return { workers: settings.workers, grace: settings.shutdown.idleConnectionGraceMs };
+    };
+    expect(under("development")).toEqual({ workers: 1, grace: 0 });
+    expect(under("test")).toEqual({ workers: availableParallelism(), grace: 1_000 });
+    expect(syncApiSettings.load({ NODE_ENV: "development", SYNC_API_WORKERS: "3" }).workers).toBe(3);
   });
 });

@@ -3,7 +3,7 @@
  * a second or two nothing listens on its port. A request arriving then waits here until the app
  * accepts connections again (up to `restartHoldMs`), instead of failing with a 502.
  */
-import type { IncomingMessage } from "node:http";
+import { get, type IncomingMessage } from "node:http";
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -104,15 +104,19 @@ export function hasBody(req: IncomingMessage): boolean {
   return req.headers["transfer-encoding"] !== undefined || (length !== undefined && length !== "0");
 }
 
-/** Does the app answer its readiness check there now, with anything but a draining 503? */
-async function isReady(url: URL): Promise<boolean> {
-  try {
-    const answer = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-    await answer.body?.cancel();
-    return answer.status !== 503;
-  } catch {
-    return false;
-  }
+/**
+ * Does the app answer its readiness check there now, with anything but a draining 503? On a
+ * connection of its own, closed after: a kept-alive one would hold the old process's drain open.
+ */
+function isReady(url: URL): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = get(url, { agent: false, timeout: 1_000 }, (answer) => {
+      answer.resume();
+      resolve(answer.statusCode !== 503);
+    });
+    request.once("timeout", () => request.destroy());
+    request.once("error", () => resolve(false));
+  });
 }
 
 /** Does something accept a TCP connection there now? */

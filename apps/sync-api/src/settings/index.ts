@@ -135,7 +135,9 @@ export const syncApiSettings = defineSettings({
       compute: { maxBelow: 2_000_000 },
     }),
     byEnvironment("sync-api", {
-      development: {},
+      // One worker, as gunicorn's default: a save restarts the app, and one worker boots soonest
+      // (`SYNC_API_WORKERS` to try more).
+      development: { workers: 1 },
       test: { routeTable: "test" },
       // `pnpm start` on a laptop keeps its data apart from `pnpm dev`'s (compose sets its own path).
       production: {

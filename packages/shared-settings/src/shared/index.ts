@@ -13,7 +13,7 @@ import { loggingByEnvironment, loggingLayer, loggingSchema } from "./logging.ts"
 import { rateLimitByEnvironment, rateLimitLayer, rateLimitSchema } from "./rate-limit.ts";
 import { routingLayer, routingSchema } from "./routing.ts";
 import { securityByEnvironment, securitySchema } from "./security.ts";
-import { serverLayer, serverSchema } from "./server.ts";
+import { serverByEnvironment, serverLayer, serverSchema } from "./server.ts";
 
 export { developmentAuth } from "./auth.ts";
 export { serverTimeouts } from "./http.ts";
@@ -34,7 +34,7 @@ interface Component {
 }
 
 const components = {
-  server: { defaults: serverLayer },
+  server: { defaults: serverLayer, byEnvironment: serverByEnvironment },
   logging: { defaults: loggingLayer, byEnvironment: loggingByEnvironment },
   http: { defaults: httpLayer, byEnvironment: httpByEnvironment },
   routing: { defaults: routingLayer },

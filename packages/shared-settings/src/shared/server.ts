@@ -23,6 +23,15 @@ export const serverLayer = layer("shared/server", {
 });
 
 /**
+ * Under `pnpm dev` an app's only client is the dev proxy, which stops using a draining app's idle
+ * connections at its first `Connection: close`: no grace to wait for, so a save reaches the new
+ * process sooner.
+ */
+export const serverByEnvironment = {
+  development: { shutdown: { idleConnectionGraceMs: 0 } },
+};
+
+/**
  * The one line to say when an app cannot listen, naming the variables that move it, instead of
  * Node's error and stack: `127.0.0.1:3001 is in use by another process (…): stop it, or set
  * SYNC_API_PORT`. Undefined for an error this does not know; log that one whole.
