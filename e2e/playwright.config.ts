@@ -11,7 +11,7 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
-import { ASYNC_PREFIX, dockerMissing, freePort, nginxBinary, runsHere } from "@repo/testing";
+import { ASYNC_PREFIX, dockerMissing, freePort, nginxMissing, runsHere } from "@repo/testing";
 import { chooseBrowser } from "./browser.ts";
 
 // The config is loaded again in every worker process: ports chosen once here reach them through
@@ -41,12 +41,7 @@ const origin = `http://localhost:${env.PORT}`;
 
 const proxies = ["dev", "nginx", "combined", "containers"] as const;
 const proxy = proxies.find((name) => name === process.env.E2E_PROXY) ?? "dev";
-const proxyMissing =
-  proxy === "nginx" && !nginxBinary()
-    ? "no nginx: install Debian's nginx (apt-get install nginx) or set NGINX_PATH"
-    : proxy === "containers"
-      ? dockerMissing()
-      : undefined;
+const proxyMissing = proxy === "nginx" ? nginxMissing() : proxy === "containers" ? dockerMissing() : undefined;
 if (!runsHere(`e2e tests through ${proxy}`, proxyMissing)) process.env.E2E_SKIP_REASON = proxyMissing;
 
 // A machine without a browser skips these tests loudly; CI must not.

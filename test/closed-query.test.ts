@@ -8,9 +8,10 @@
 import { NON_CANONICAL_NUMBER, NOTES_WRITE_SCOPE, ProblemDetails, signToken } from "@repo/contracts";
 import { developmentAuth } from "@repo/shared-settings";
 import {
-  nginxBinary,
+  nginxMissing,
   PRODUCTION_STACK_JWT_SECRET,
   rawRequest,
+  runsHere,
   startDevStack,
   startProductionStack,
   stopAll,
@@ -106,10 +107,7 @@ describe("through the dev proxy, and each app directly", () => {
   });
 });
 
-const nginx = nginxBinary();
-if (!nginx) console.warn("\n  ⚠  closed query through nginx SKIPPED: no nginx (apt-get install nginx)\n");
-
-describe.skipIf(!nginx)("through nginx", () => {
+describe.skipIf(!runsHere("closed query through nginx", nginxMissing()))("through nginx", () => {
   let stack: Awaited<ReturnType<typeof startProductionStack>>;
   beforeAll(async () => {
     stack = await startProductionStack();

@@ -13,10 +13,11 @@ import {
   freePort,
   imageCommand,
   NGINX_TEMPLATE,
-  nginxBinary,
+  nginxMissing,
   proxyEnvironment,
   renderTemplate,
   repoRoot,
+  runsHere,
   stackFile,
   startNginx,
   testNginxConfig,
@@ -25,8 +26,6 @@ import {
 import { describe, expect, it } from "vitest";
 
 const compose = composeFile();
-if (!nginxBinary())
-  console.warn("\n  ⚠  no nginx on this machine: `nginx -t` of the template is SKIPPED (CI fails instead)\n");
 // As compose gives it: `${ASYNC_PREFIX:-/async}` and the like taken from this run's variables.
 const proxyEnv = proxyEnvironment(compose);
 const dockerfile = readFileSync(join(repoRoot, "infra/docker/Dockerfile"), "utf8");
@@ -56,7 +55,7 @@ describe("the nginx template", () => {
     );
   });
 
-  it.skipIf(!nginxBinary() && !process.env.CI)("passes `nginx -t` in a real nginx", async () => {
+  it.skipIf(!runsHere("nginx -t on the template", nginxMissing()))("passes `nginx -t` in a real nginx", async () => {
     // Compose's service names do not resolve here: the harness's loopback addresses stand in.
     const check = testNginxConfig({
       ...proxyEnv,
@@ -70,7 +69,7 @@ describe("the nginx template", () => {
 });
 
 describe("nginx's own errors", () => {
-  it.skipIf(!nginxBinary() && !process.env.CI)(
+  it.skipIf(!runsHere("the template's nginx in front of the apps", nginxMissing()))(
     "are problem details with a request id: 502 when an app is down",
     async () => {
       const [port, deadSync, deadAsync] = await Promise.all([freePort(), freePort(), freePort()]);

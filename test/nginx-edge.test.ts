@@ -16,11 +16,12 @@ import {
   freePort,
   NGINX_TEMPLATE,
   type NginxProcess,
-  nginxBinary,
+  nginxMissing,
   ONE_CLIENT_LOAD_LIMITS,
   proxyEnvironment,
   type RawResponse,
   rawRequest,
+  runsHere,
   startNginx,
   trickle,
   waitFor,
@@ -28,9 +29,7 @@ import {
 import { afterEach, describe, expect, it } from "vitest";
 
 const proxyEnv = proxyEnvironment();
-if (!nginxBinary())
-  console.warn("\n  ⚠  no nginx on this machine: nginx's edge tests are SKIPPED (CI fails instead)\n");
-const withNginx = describe.skipIf(!nginxBinary() && !process.env.CI);
+const withNginx = describe.skipIf(!runsHere("nginx's edge", nginxMissing()));
 
 /** What the stand-in app saw, and the answers it holds open. */
 interface Upstream {

@@ -9,10 +9,11 @@
 import { ProblemDetails } from "@repo/contracts";
 import {
   ASYNC_PREFIX,
-  nginxBinary,
+  nginxMissing,
   ONE_CLIENT_LOAD_LIMITS,
   type ProductionStack,
   type RawAnswer,
+  runsHere,
   startDevStack,
   startProductionStack,
   stopAll,
@@ -82,7 +83,9 @@ function deadlineCases(origin: () => string, problems: Map<string, ProblemDetail
 const throughNginx = new Map<string, ProblemDetails>();
 const throughDevProxy = new Map<string, ProblemDetails>();
 
-describe.skipIf(!nginxBinary() && !process.env.CI)("through nginx, in front of the production builds", () => {
+const withNginx = runsHere("request deadlines through nginx", nginxMissing());
+
+describe.skipIf(!withNginx)("through nginx, in front of the production builds", () => {
   let stack: ProductionStack | undefined;
   afterAll(() => stack?.stop());
   it("starts", async () => {
@@ -102,7 +105,7 @@ describe("through the dev proxy", () => {
   }, 120_000);
   deadlineCases(() => url, throughDevProxy);
 
-  it.skipIf(!nginxBinary() && !process.env.CI)("the same problem through both proxies", () => {
+  it.skipIf(!withNginx)("the same problem through both proxies", () => {
     const shape = (problems: Map<string, ProblemDetails>) =>
       [...problems].map(([app, { type, title, status, detail }]) => [app, { type, title, status, detail }]);
     expect(shape(throughDevProxy)).toHaveLength(2);

@@ -12,10 +12,11 @@ import { api, asyncHealth, type Controller, createClient, NON_CANONICAL_PATH_PRO
 import { DEFAULT_ASYNC_PREFIX, developmentAuth } from "@repo/shared-settings";
 import {
   ASYNC_PREFIX,
-  nginxBinary,
+  nginxMissing,
   PRODUCTION_STACK_JWT_SECRET,
   type RawResponse,
   rawRequest,
+  runsHere,
   startApp,
   startDevStack,
   startProductionStack,
@@ -115,11 +116,7 @@ const ROWS: readonly Row[] = [
   ]),
 ];
 
-const nginx = nginxBinary();
-if (!nginx) {
-  if (process.env.CI) throw new Error("routing through nginx: no nginx");
-  console.warn("\n  ⚠  routing through nginx SKIPPED: no nginx (apt-get install nginx, or set NGINX_PATH)\n");
-}
+const nginx = runsHere("routing through nginx", nginxMissing());
 
 /** Each stack, and the key its apps verify bearer tokens with. */
 const targets = [

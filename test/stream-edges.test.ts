@@ -20,13 +20,14 @@ import {
 import { developmentAuth } from "@repo/shared-settings";
 import {
   ASYNC_PREFIX,
-  nginxBinary,
+  nginxMissing,
   ONE_CLIENT_LOAD_LIMITS,
   PRODUCTION_STACK_JWT_SECRET,
   type ProductionStack,
   type RawResponse,
   rawRequest,
   readSse,
+  runsHere,
   type SseMessage,
   startDevStack,
   startProductionStack,
@@ -262,15 +263,18 @@ describe("through the dev proxy", () => {
   streamEdgeCases(() => ({ origin, jwtSecret: developmentAuth.jwtSecret, passesOddUpgrades: false }));
 });
 
-describe.skipIf(!nginxBinary() && !process.env.CI)("through nginx, in front of the production builds", () => {
-  let stack: ProductionStack | undefined;
-  afterAll(() => stack?.stop());
-  it("starts", async () => {
-    stack = await startProductionStack({ env: streamsEnv, nginx: ONE_CLIENT_LOAD_LIMITS });
-  }, 240_000);
-  streamEdgeCases(() => ({
-    origin: stack?.url ?? "",
-    jwtSecret: PRODUCTION_STACK_JWT_SECRET,
-    passesOddUpgrades: true,
-  }));
-});
+describe.skipIf(!runsHere("stream edges through nginx", nginxMissing()))(
+  "through nginx, in front of the production builds",
+  () => {
+    let stack: ProductionStack | undefined;
+    afterAll(() => stack?.stop());
+    it("starts", async () => {
+      stack = await startProductionStack({ env: streamsEnv, nginx: ONE_CLIENT_LOAD_LIMITS });
+    }, 240_000);
+    streamEdgeCases(() => ({
+      origin: stack?.url ?? "",
+      jwtSecret: PRODUCTION_STACK_JWT_SECRET,
+      passesOddUpgrades: true,
+    }));
+  },
+);

@@ -13,7 +13,7 @@ import { PROBLEM_CONTENT_TYPE } from "@repo/contracts";
 import {
   ASYNC_PREFIX,
   descendantsOf,
-  nginxBinary,
+  nginxMissing,
   ONE_CLIENT_LOAD_LIMITS,
   PRODUCTION_STACK_JWT_SECRET,
   type RawResponse,
@@ -110,7 +110,6 @@ interface Target {
   exitReason(): string | undefined;
 }
 
-const nginx = nginxBinary();
 const targets = [
   {
     key: "dev",
@@ -133,7 +132,7 @@ const targets = [
   {
     key: "nginx",
     name: "nginx",
-    skip: nginx ? undefined : "no nginx: install Debian's nginx (apt-get install nginx) or set NGINX_PATH",
+    skip: nginxMissing(),
     start: async (): Promise<Target> => {
       // Every generated request comes from one address, as fast as nginx answers: the proxy's
       // per-client limits (test/nginx-edge.test.ts tests them) would refuse most of them.

@@ -12,10 +12,11 @@ import {
   burst,
   freePort,
   httpGet,
-  nginxBinary,
+  nginxMissing,
   type PlainResponse,
   proxyEnvironment,
   rateLimitHeaders,
+  runsHere,
   startApp,
   startNginx,
   stopAll,
@@ -65,7 +66,7 @@ function expectCapped(response: PlainResponse, maxBelow: number) {
   expect(problem.errors?.[0]?.message).toContain("compute.maxBelow");
 }
 
-const withNginx = describe.skipIf(!nginxBinary() && !process.env.CI);
+const withNginx = describe.skipIf(!runsHere("compute limits through nginx", nginxMissing()));
 
 withNginx("GET /compute/primes, a costly public route", () => {
   it("caps `below` at compute.maxBelow (2,000,000 by default): beyond it the contract's 400, directly and through each proxy", async () => {

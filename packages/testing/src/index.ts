@@ -24,6 +24,7 @@ export {
   NGINX_TEMPLATE,
   type NginxProcess,
   nginxBinary,
+  nginxMissing,
   ONE_CLIENT_LOAD_LIMITS,
   renderTemplate,
   startNginx,

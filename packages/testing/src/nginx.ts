@@ -26,6 +26,11 @@ export function nginxBinary(env: NodeJS.ProcessEnv = process.env): string | unde
   );
 }
 
+/** Why tests through nginx cannot run here, if they cannot: for `runsHere`. */
+export function nginxMissing(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return nginxBinary(env) ? undefined : "no nginx: install Debian's nginx (apt-get install nginx) or set NGINX_PATH";
+}
+
 /**
  * The official image's envsubst step: every `${NAME}` whose NAME is defined is replaced; nginx's
  * own `$variables` (and undefined names) are left alone.
