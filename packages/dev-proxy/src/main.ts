@@ -31,8 +31,10 @@ const server = createDevProxy({
       [targetOf(sync), syncHealth.endpoints.ready.path],
       [targetOf(async), `${async.asyncPrefix}${asyncHealth.endpoints.ready.path}`],
     ]),
-    onDown: (upstream) => logger.info({ upstream }, `${upstream} is restarting: holding its requests`),
-    onBack: (upstream, downMs) => logger.info({ upstream, downMs }, `${upstream} is back after ${downMs} ms`),
+    onDown: (upstream, starting) =>
+      logger.info({ upstream }, `${upstream} is ${starting ? "starting" : "restarting"}: holding its requests`),
+    onBack: (upstream, downMs, starting) =>
+      logger.info({ upstream, downMs }, `${upstream} is ${starting ? "up" : "back"} after ${downMs} ms`),
   }),
   // Until both apps are up (the banner), an app that does not answer yet is expected: debug only.
   onUpstreamError: (error, upstream, url) =>

@@ -17,10 +17,13 @@ const PROBE_INTERVAL_MS = 50;
 export interface RestartHoldOptions {
   /** Longest a request waits for its app; past it the client gets the 502 (0: never wait). */
   readonly holdMs: number;
-  /** An app stopped answering: said once per restart, not once per request. */
-  readonly onDown?: (upstream: string) => void;
-  /** It answers again, after `downMs`. */
-  readonly onBack?: (upstream: string, downMs: number) => void;
+  /**
+   * An app stopped answering: said once per restart, not once per request. `starting`: it has
+   * not answered the proxy yet (`pnpm dev` has just started it), so it is not restarting.
+   */
+  readonly onDown?: (upstream: string, starting: boolean) => void;
+  /** It answers again (or for the first time), after `downMs`. */
+  readonly onBack?: (upstream: string, downMs: number, starting: boolean) => void;
   /**
    * Each target's readiness path. An app is back when its readiness answers anything but a 503
    * (a draining process's answer), not merely when its port accepts: the old process still
@@ -38,9 +41,16 @@ interface Outage {
 export class RestartHold {
   readonly #options: RestartHoldOptions;
   readonly #outages = new Map<string, Outage>();
+  /** Targets that have answered a request: one that has not is starting, not restarting. */
+  readonly #answered = new Set<string>();
 
   constructor(options: RestartHoldOptions) {
     this.#options = options;
+  }
+
+  /** The app at `target` answered a request. */
+  answered(target: string): void {
+    this.#answered.add(target);
   }
 
   /** Is this target known to be restarting? Requests for it wait before they are forwarded. */
@@ -75,10 +85,11 @@ export class RestartHold {
     const known = this.#outages.get(target);
     if (known) return known.back;
     const since = Date.now();
-    this.#options.onDown?.(upstream);
+    const starting = !this.#answered.has(target);
+    this.#options.onDown?.(upstream, starting);
     const back = this.#probe(target, since).then((up) => {
       this.#outages.delete(target);
-      if (up) this.#options.onBack?.(upstream, Date.now() - since);
+      if (up) this.#options.onBack?.(upstream, Date.now() - since, starting);
       return up;
     });
     this.#outages.set(target, { since, back });

@@ -56,8 +56,8 @@ async function proxyTo(target: string, holdMs: number, readinessPath?: string) {
     restartHold: new RestartHold({
       holdMs,
       ...(readinessPath ? { readinessPaths: new Map([[target, readinessPath]]) } : {}),
-      onDown: (name) => events.push(`down ${name}`),
-      onBack: (name) => events.push(`back ${name}`),
+      onDown: (name, starting) => events.push(`${starting ? "starting" : "down"} ${name}`),
+      onBack: (name, _ms, starting) => events.push(`${starting ? "up" : "back"} ${name}`),
     }),
   });
   servers.push(proxy);
@@ -124,6 +124,16 @@ describe("requests while an app restarts", () => {
     expect(proxy.events).toEqual(["down sync-api", "back sync-api"]);
   });
 
+  it("to an app that has not answered yet wait for it too, said as its start, not a restart", async () => {
+    const port = await freePort();
+    const proxy = await proxyTo(`http://127.0.0.1:${port}`, 10_000);
+    const early = fetch(`${proxy.url}/a`);
+    await sleep(200);
+    await upstream(port, 1);
+    expect(await generationOf(early)).toBe(1);
+    expect(proxy.events).toEqual(["starting sync-api", "up sync-api"]);
+  });
+
   it("past the hold, or with no hold, end in the 502 problem", async () => {
     const port = await freePort();
     const nothing = `http://127.0.0.1:${port}`;
@@ -132,7 +142,7 @@ describe("requests while an app restarts", () => {
       const answer = await fetch(`${proxy.url}/a`);
       expect(answer.status).toBe(502);
       expect(answer.headers.get("content-type")).toBe("application/problem+json");
-      expect(proxy.events).toEqual(holdMs ? ["down sync-api"] : []);
+      expect(proxy.events).toEqual(holdMs ? ["starting sync-api"] : []);
     }
   });
 });
