@@ -98,9 +98,9 @@ async function underLoad(name: string, target: Proxied, fault: () => Promise<voi
 }
 
 /**
- * A worker SIGKILLed: only requests in flight on it may fail (as 502 problems), and writes sent on
- * one of its kept-alive connections before the proxy saw it close (a read is sent again on a fresh
- * connection; a write may have been read, so it is not); none after its replacement.
+ * A worker SIGKILLed: only requests in flight on it may fail (as 502 problems), and writes whose
+ * connection to it was reset before an answer (a read is sent again on a fresh connection; a write
+ * may have been read, so it is not); none after its replacement.
  */
 async function workerKilled(name: string, target: Proxied) {
   const count = target.workers().length;

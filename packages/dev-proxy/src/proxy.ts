@@ -1,4 +1,4 @@
-import { Agent, type ClientRequest, createServer, type IncomingMessage, type Server, ServerResponse } from "node:http";
+import { Agent, createServer, type IncomingMessage, type Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import {
@@ -112,20 +112,15 @@ function keepBody(req: IncomingMessage): KeptBody {
 }
 
 /**
- * Did a request fail only because the kept-alive connection it was sent on had been closed by the
- * app (a worker killed, or one closing an idle connection) before the proxy saw it close? Then the
- * app never had it, and an idempotent request without a body is sent again at once on a fresh
- * connection, as nginx does with its cached upstream connections and Node's docs show for
- * `request.reusedSocket`. A POST is not: it may have been read before the connection died.
+ * Can a request whose connection to the app was reset before any answer be sent again? A worker
+ * killed, or closing a kept-alive connection the proxy had just reused, or a connection it had
+ * accepted but not read: the app may or may not have had it. An idempotent request without a body
+ * may be sent twice (RFC 9110, 9.2.2), so it is sent again at once, once, on a fresh connection, as
+ * nginx's `proxy_next_upstream error` does; a POST is not: it may have been read before the reset.
  */
-function failedOnStaleConnection(error: Error, req: IncomingMessage, upstreamRequest?: ClientRequest): boolean {
+function canResendAfterReset(error: Error, req: IncomingMessage): boolean {
   const code = (error as NodeJS.ErrnoException).code;
-  return (
-    upstreamRequest?.reusedSocket === true &&
-    (code === "ECONNRESET" || code === "EPIPE") &&
-    IDEMPOTENT.has(req.method ?? "") &&
-    !hasBody(req)
-  );
+  return (code === "ECONNRESET" || code === "EPIPE") && IDEMPOTENT.has(req.method ?? "") && !hasBody(req);
 }
 
 /** Closes the agent's idle kept-alive connections to the app at the other end of `socket`. */
@@ -168,9 +163,6 @@ export function createDevProxy(options: ProxyOptions): Server {
   // Keep-alive to the upstreams, as nginx's `keepalive` upstreams do.
   const agent = new Agent({ keepAlive: true });
   const proxy = createProxyServer({ xfwd: true, ws: true, agent });
-  // Each client request's request to its app, to tell a stale kept-alive connection's failure.
-  const upstreamRequests = new WeakMap<IncomingMessage, ClientRequest>();
-  proxy.on("proxyReq", (upstreamRequest, req) => upstreamRequests.set(req, upstreamRequest));
   // What http-proxy-3 reports on its own event rather than to a request's callback: a client
   // socket's error under a WebSocket tunnel (a browser tab gone, a connection reset). With no
   // listener it throws, taking the proxy down; the client is gone, so close what is left.
@@ -255,15 +247,14 @@ export function createDevProxy(options: ProxyOptions): Server {
     let kept: KeptBody | undefined;
     /**
      * Forwards, or, while the app restarts, waits for it first (once more after a retryable
-     * failure); a request that met a stale connection is sent again at once, once.
+     * failure); an idempotent one reset before any answer is sent again at once, once.
      */
-    const forward = (afterWait: boolean, afterStale = false) => {
+    const forward = (afterWait: boolean, afterReset = false) => {
       if (res.destroyed) return; // the client left while it waited
       const body = afterWait && kept ? { buffer: Readable.from(kept.chunks) } : {};
       proxy.web(req, res, { target: upstream.target, ...body }, (error: Error) => {
         if (res.headersSent) fail(error);
-        else if (!afterStale && failedOnStaleConnection(error, req, upstreamRequests.get(req)))
-          forward(afterWait, true);
+        else if (!afterReset && canResendAfterReset(error, req)) forward(afterWait, true);
         else if (hold && !afterWait && hold.canRetry(error, req, kept?.complete() ?? false)) waitThenForward(error);
         else fail(error);
       });

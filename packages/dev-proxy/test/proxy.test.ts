@@ -197,7 +197,7 @@ describe("an upstream that is down", () => {
   });
 });
 
-describe("a kept-alive connection the app closed before the proxy saw it", () => {
+describe("a connection the app reset before answering", () => {
   /**
    * An app whose connections each serve one request and die at the next (as a killed worker's
    * pooled connections do): the proxy's second request on a connection meets a reset.
@@ -228,6 +228,21 @@ describe("a kept-alive connection the app closed before the proxy saw it", () =>
     }
     // Each met the dead connection once, then a fresh one.
     expect(seen).toEqual(["GET /a", "GET /b", "GET /b", "DELETE /b", "DELETE /b"]);
+  });
+
+  it("on a fresh connection (a worker killed after accepting it) has an idempotent request sent again too", async () => {
+    const seen: string[] = [];
+    let resets = 1;
+    const server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      if (resets-- > 0) req.socket.destroy();
+      else res.end("answered");
+    });
+    const target = await listen(server);
+    const proxyUrl = await listen(createDevProxy({ asyncPrefix: "/async", syncTarget: target, asyncTarget: target }));
+    const response = await fetch(`${proxyUrl}/once`);
+    expect([response.status, await response.text()]).toEqual([200, "answered"]);
+    expect(seen).toEqual(["GET /once", "GET /once"]);
   });
 
   it("leaves a POST a 502, since the app may have read it before the connection died", async () => {
