@@ -172,14 +172,14 @@ export function createDevProxy(options: ProxyOptions): Server {
   // The app's connection options are the upstream hop's too: the client's answer says what Node
   // decided from the client's request (a `Connection: close` honoured), not the app's keep-alive.
   proxy.on("proxyRes", (proxyRes, req, res) => {
-    options.restartHold?.answered(upstreamOf(req.url ?? "/").target);
+    const upstream = upstreamOf(req.url ?? "/");
+    options.restartHold?.answered(upstream.target);
     // An app answers `Connection: close` while it drains, and will soon close its idle connections
     // and its listening socket: a request sent on one just then would meet the reset (a write could
     // not be sent again). So its idle connections are closed now, and, while an app may be
     // restarting, its next requests wait for the process that replaces it.
     if (proxyRes.headers.connection?.toLowerCase() === "close") {
       closeIdleConnectionsTo(agent, proxyRes.socket);
-      const upstream = upstreamOf(req.url ?? "/");
       options.restartHold?.draining(upstream.target, upstream.name);
     }
     delete proxyRes.headers["keep-alive"];

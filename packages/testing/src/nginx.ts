@@ -41,7 +41,7 @@ export function renderTemplate(template: string, variables: Readonly<Record<stri
 
 function requireNginx(): string {
   const binary = nginxBinary();
-  if (!binary) throw new Error("no nginx: install Debian's nginx or set NGINX_PATH");
+  if (!binary) throw new Error(nginxMissing());
   return binary;
 }
 
