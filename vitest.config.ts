@@ -1,18 +1,45 @@
 /**
- * One Vitest run for the whole workspace (`pnpm test:unit`, part of `pnpm test`): every package
- * with a test/ folder is a project named after its folder, plus the workspace-level tests in test/,
- * then the bench's smoke test, last and alone.
+ * The workspace's Vitest projects: every package with a test/ folder is a project named after its
+ * folder, plus the workspace-level tests in test/, split in two: `template` (a copy of the project
+ * installed and tested again, and the checks on its docs and files) and `workspace` (the stacks,
+ * faults and properties). `pnpm vitest run` runs them all in one process.
+ *
+ * `pnpm test` runs them as turbo tasks instead, each cached on its own inputs (turbo.json): each
+ * package's `test` script runs its project with this config (`--config ../../vitest.config.ts
+ * --project <folder>`), the root's `test:workspace` and `test:template` the two others.
  */
 import { existsSync, globSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { basename, dirname } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { configDefaults, defineConfig } from "vitest/config";
 
-const packages = globSync("{apps,packages}/*/package.json")
+const repoDir = import.meta.dirname;
+const packages = globSync("{apps/*,packages/*,bench}/package.json", { cwd: repoDir })
   .map((file) => dirname(file))
-  .filter((dir) => existsSync(`${dir}/test`));
+  .filter((dir) => existsSync(join(repoDir, dir, "test")));
+
+/** The copies of the project and the checks on its files, docs and examples: `test:template`. */
+const TEMPLATE_FILES = [
+  "test/template-copy.test.ts",
+  "test/no-examples.test.ts",
+  "test/generators.test.ts",
+  "test/init-project.test.ts",
+  "test/examples.test.ts",
+  "test/references.test.ts",
+  "test/template-hygiene.test.ts",
+];
+
+// Where the JSON report and the reasons for skips go: the package's reports/ when a package's
+// `test` script runs (turbo caches it there), else reports/<VITEST_REPORT> at the root
+// (`test:workspace`, `test:template`, `test:prefix`; `vitest` for a run by hand).
+const runDir = process.cwd();
+const reportDir =
+  relative(repoDir, runDir) === ""
+    ? join(repoDir, "reports", process.env.VITEST_REPORT ?? "vitest")
+    : join(runDir, "reports");
 
 export default defineConfig({
+  root: repoDir,
   // Import the `@repo/*` packages' TypeScript sources, as `pnpm dev` does: no build needed.
   resolve: { conditions: ["@repo/source"] },
   ssr: { resolve: { conditions: ["@repo/source"] } },
@@ -20,7 +47,13 @@ export default defineConfig({
     projects: [
       ...packages.map((dir) => ({
         extends: true as const,
-        test: { name: basename(dir), root: dir, include: ["test/**/*.test.ts"] },
+        test: {
+          name: basename(dir),
+          root: join(repoDir, dir),
+          include: ["test/**/*.test.ts"],
+          // The quick bench loads the machine's cores: in one run of every project it goes last, alone.
+          ...(dir === "bench" ? { sequence: { groupOrder: 1 } } : {}),
+        },
       })),
       {
         extends: true as const,
@@ -28,34 +61,21 @@ export default defineConfig({
         test: {
           name: "workspace",
           include: ["test/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, "test/containers/**"],
+          exclude: [...configDefaults.exclude, "test/containers/**", ...TEMPLATE_FILES],
         },
       },
-      {
-        extends: true as const,
-        test: {
-          name: "bench",
-          root: "bench",
-          include: ["test/**/*.test.ts"],
-          // The quick bench loads the machine's cores: it runs after every other project, alone.
-          sequence: { groupOrder: 1 },
-        },
-      },
+      { extends: true as const, test: { name: "template", include: TEMPLATE_FILES } },
     ],
     // Most files wait on the processes they start, so two run at once even on 2 cores (Vitest's
-    // default, a worker fewer than the cores, would run them one at a time there).
-    maxWorkers: Math.max(2, availableParallelism() - 1),
+    // default, a worker fewer than the cores, would run them one at a time there). `pnpm test`
+    // runs several of these tasks at once and gives each fewer (TEST_WORKERS, scripts/test.mjs).
+    maxWorkers: Number(process.env.TEST_WORKERS) || Math.max(2, availableParallelism() - 1),
     // Tests start real processes on real ports; give them room on a 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // A JSON report for `pnpm test`'s closing line (scripts/test-summary.mjs); VITEST_REPORT names a
-    // second run's report (`test:prefix`: reports/vitest-prefix.json).
-    reporters: [
-      "default",
-      [
-        "json",
-        { outputFile: `reports/vitest${process.env.VITEST_REPORT ? `-${process.env.VITEST_REPORT}` : ""}.json` },
-      ],
-    ],
+    // runsHere of @repo/testing writes its reasons beside the report.
+    env: { REPO_TESTING_REPORTS: reportDir },
+    // A JSON report for `pnpm test`'s closing line (scripts/test-summary.mjs).
+    reporters: ["default", ["json", { outputFile: join(reportDir, "vitest.json") }]],
   },
 });

@@ -1,10 +1,13 @@
 /**
  * infra/ in a real Docker engine (`pnpm test:containers`, part of `pnpm test` after the end-to-end
  * runs): the images themselves, the compose stack scaled and drained, the swarm stack scaled and
- * updated under load. Apart from `pnpm test:unit` because they build images and load the
+ * updated under load. Apart from the other Vitest runs because they build images and load the
  * machine's cores for minutes. Without an engine they are skipped loudly, except under CI=true.
  */
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
+
+const reportDir = join(import.meta.dirname, "reports/containers");
 
 export default defineConfig({
   resolve: { conditions: ["@repo/source"] },
@@ -18,6 +21,7 @@ export default defineConfig({
     // Image builds (cached after the first), stacks that start and update at Docker's pace.
     testTimeout: 10 * 60_000,
     hookTimeout: 20 * 60_000,
-    reporters: ["default", ["json", { outputFile: "reports/vitest-containers.json" }]],
+    env: { REPO_TESTING_REPORTS: reportDir },
+    reporters: ["default", ["json", { outputFile: join(reportDir, "vitest.json") }]],
   },
 });

@@ -1,11 +1,13 @@
 // Sums every runner's results into the closing line `N passed, N failed, N skipped`: Vitest and
-// Playwright count tests (from their JSON reports in reports/); lint and type-check tasks count as
-// one check each (from turbo's run summary in .turbo/runs/). A runner that failed without writing
-// its report counts as one failure. `pnpm test` (scripts/test.mjs) prints it last; .ci/run again
-// after the Docker engine's teardown. The reasons of skipped tests, once each (reports/skips.txt,
-// written by @repo/testing's skipUnless), come before it.
+// Playwright count tests (from their JSON reports, scripts/test-reports.mjs says where); lint and
+// type-check tasks count as one check each (from turbo's run summary in .turbo/runs/). A runner that
+// failed without writing its report counts as one failure. A test task turbo replayed from its
+// cache counts with the report the cache put back. `pnpm test` (scripts/test.mjs) prints it last;
+// .ci/run again after the Docker engine's teardown. The reasons of skipped tests, once each
+// (skips.txt beside the reports, written by @repo/testing's runsHere), come before it.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { stripVTControlCharacters } from "node:util";
+import { skipReasons, vitestReportOf, vitestReports } from "./test-reports.mjs";
 
 const exitStatus = Number(process.argv[2] ?? 1);
 let passed = 0;
@@ -24,8 +26,8 @@ function readJson(path) {
   return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : undefined;
 }
 
-// Vitest's runs: the unit run (reports/vitest.json), the run under another async prefix
-// (vitest-prefix.json) and the container tests (vitest-containers.json).
+// Vitest's runs: each package's tests, the workspace's (test/, in two runs), the run under another
+// async prefix and the container tests.
 function vitestRun(name, path) {
   const report = readJson(path);
   if (report) {
@@ -48,9 +50,11 @@ function vitestRun(name, path) {
   }
   return report;
 }
-const vitest = vitestRun("vitest", "reports/vitest.json");
-const vitestPrefix = vitestRun("vitest under ASYNC_PREFIX=/aio", "reports/vitest-prefix.json");
-const vitestContainers = vitestRun("vitest containers", "reports/vitest-containers.json");
+const vitestRuns = new Map();
+for (const { name, path } of vitestReports()) {
+  const label = name === "prefix" ? "vitest under ASYNC_PREFIX=/aio" : `vitest ${name}`;
+  vitestRuns.set(path, vitestRun(label, path));
+}
 
 // One Playwright report per proxy the end-to-end suite ran through (reports/playwright-<proxy>.json).
 const playwright = {};
@@ -94,17 +98,15 @@ for (const task of tasks) {
   const code = task.execution?.exitCode;
   const ok = code === 0;
   const name = task.taskId;
-  const reportOf = {
-    "test:unit": vitest,
-    "test:prefix": vitestPrefix,
+  const playwrightOf = {
     "test:e2e": playwright.dev,
     "test:e2e:nginx": playwright.nginx,
     "test:e2e:combined": playwright.combined,
     "test:e2e:containers": playwright.containers,
-    "test:containers": vitestContainers,
   };
-  if (task.task in reportOf) {
-    const wrote = reportOf[task.task];
+  const vitestReport = vitestReportOf(task.directory ?? "", task.task);
+  if (task.task in playwrightOf || vitestReport) {
+    const wrote = vitestReport ? vitestRuns.get(vitestReport) : playwrightOf[task.task];
     if (!ok && !wrote) {
       failed += 1;
       lines.push(`${name}: failed (exit ${code}) without a report`);
@@ -116,7 +118,7 @@ for (const task of tasks) {
   lines.push(`${name}: ${ok ? "passed" : `failed (exit ${code})`}`);
 }
 
-if (!vitest && !vitestPrefix && !vitestContainers && Object.keys(playwright).length === 0 && tasks.length === 0) {
+if (vitestRuns.size === 0 && Object.keys(playwright).length === 0 && tasks.length === 0) {
   failed += 1;
   lines.push("no runner reported anything");
 }
@@ -126,9 +128,7 @@ if (exitStatus !== 0 && failed === 0) {
 }
 
 // Why tests were skipped, once each: the tools this machine lacks, say.
-const reasons = existsSync("reports/skips.txt")
-  ? [...new Set(readFileSync("reports/skips.txt", "utf8").split("\n").filter(Boolean))]
-  : [];
+const reasons = skipReasons();
 if (failures.length > 0) lines.push("failed tests:", ...failures.map((failure) => `  ${failure}`));
 if (reasons.length > 0) lines.push("skipped, because:", ...reasons.map((reason) => `  ${reason}`));
 
