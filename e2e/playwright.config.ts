@@ -41,6 +41,9 @@ const origin = `http://localhost:${env.PORT}`;
 
 const proxies = ["dev", "nginx", "combined", "containers"] as const;
 const proxy = proxies.find((name) => name === process.env.E2E_PROXY) ?? "dev";
+// This run's report and the reasons for its skips: reports/<proxy>/, which turbo caches with the task.
+const reportDir = join(import.meta.dirname, "reports", proxy);
+process.env.REPO_TESTING_REPORTS = reportDir;
 const proxyMissing = proxy === "nginx" ? nginxMissing() : proxy === "containers" ? dockerMissing() : undefined;
 if (!runsHere(`e2e tests through ${proxy}`, proxyMissing)) process.env.E2E_SKIP_REASON = proxyMissing;
 
@@ -72,7 +75,7 @@ export default defineConfig({
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
   workers: 2,
-  reporter: [["list"], ["json", { outputFile: `../reports/playwright-${proxy}.json` }]],
+  reporter: [["list"], ["json", { outputFile: join(reportDir, "playwright.json") }]],
   use: {
     baseURL: origin,
     trace: "retain-on-failure",

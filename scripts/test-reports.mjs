@@ -1,7 +1,7 @@
-// Where `pnpm test`'s runners leave their reports: reports/ at the root (Playwright's
-// playwright-<proxy>.json, a root Vitest run's reports/<run>/vitest.json) and each package's
-// reports/ (its `test` task's vitest.json, which turbo caches with the task). Beside each Vitest
-// report, skips.txt holds why tests were skipped (runsHere of @repo/testing).
+// Where `pnpm test`'s runners leave their reports, each where turbo caches it with its task: a
+// package's `test` in its reports/vitest.json, a root Vitest run in reports/<run>/vitest.json, an
+// end-to-end run in e2e/reports/<proxy>/playwright.json. Beside each, skips.txt holds why tests
+// were skipped (runsHere of @repo/testing).
 import { existsSync, globSync, readFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 
@@ -20,6 +20,13 @@ export function vitestReports() {
     });
 }
 
+/** Each Playwright report with the proxy its run went through. */
+export function playwrightReports() {
+  return globSync("e2e/reports/*/playwright.json")
+    .sort()
+    .map((path) => ({ proxy: basename(dirname(path)), path }));
+}
+
 /** The Vitest report a turbo task of `pnpm test` writes, by its package folder and task name. */
 export function vitestReportOf(directory, task) {
   if (task === "test") return `${directory}/reports/vitest.json`;
@@ -32,6 +39,8 @@ export function vitestReportOf(directory, task) {
 
 /** Every reason a test was skipped, once each. */
 export function skipReasons() {
-  const files = reportDirs().flatMap((dir) => globSync(`${dir}/{,*/}skips.txt`));
+  const files = reportDirs()
+    .flatMap((dir) => globSync(`${dir}/{,*/}skips.txt`))
+    .sort();
   return [...new Set(files.flatMap((file) => readFileSync(file, "utf8").split("\n").filter(Boolean)))];
 }

@@ -7,7 +7,7 @@
 // (skips.txt beside the reports, written by @repo/testing's runsHere), come before it.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { stripVTControlCharacters } from "node:util";
-import { skipReasons, vitestReportOf, vitestReports } from "./test-reports.mjs";
+import { playwrightReports, skipReasons, vitestReportOf, vitestReports } from "./test-reports.mjs";
 
 const exitStatus = Number(process.argv[2] ?? 1);
 let passed = 0;
@@ -56,19 +56,17 @@ for (const { name, path } of vitestReports()) {
   vitestRuns.set(path, vitestRun(label, path));
 }
 
-// One Playwright report per proxy the end-to-end suite ran through (reports/playwright-<proxy>.json).
+// One Playwright report per proxy the end-to-end suite ran through.
 const playwright = {};
-for (const file of existsSync("reports") ? readdirSync("reports").sort() : []) {
-  const match = /^playwright-(.+)\.json$/.exec(file);
-  if (!match) continue;
-  const report = readJson(`reports/${file}`);
-  playwright[match[1]] = report;
+for (const { proxy, path } of playwrightReports()) {
+  const report = readJson(path);
+  playwright[proxy] = report;
   const { expected, unexpected, flaky, skipped: notRun } = report.stats;
-  collectPlaywrightFailures(match[1], report.suites ?? [], []);
+  collectPlaywrightFailures(proxy, report.suites ?? [], []);
   passed += expected + flaky;
   failed += unexpected;
   skipped += notRun;
-  lines.push(`playwright via ${match[1]}: ${expected + flaky} passed, ${unexpected} failed, ${notRun} skipped`);
+  lines.push(`playwright via ${proxy}: ${expected + flaky} passed, ${unexpected} failed, ${notRun} skipped`);
 }
 
 function collectPlaywrightFailures(proxy, suites, titles) {
@@ -85,15 +83,15 @@ function collectPlaywrightFailures(proxy, suites, titles) {
   }
 }
 
-// turbo's summary of the run: each task's exit code.
+// turbo's summaries of the run (pnpm test runs turbo in phases, a summary each): each task's exit
+// code. A task turbo replayed from its cache has its exit code too.
 const runsDir = ".turbo/runs";
-const runFile = existsSync(runsDir)
+const runFiles = existsSync(runsDir)
   ? readdirSync(runsDir)
       .filter((f) => f.endsWith(".json"))
       .sort()
-      .at(-1)
-  : undefined;
-const tasks = runFile ? readJson(`${runsDir}/${runFile}`).tasks : [];
+  : [];
+const tasks = runFiles.flatMap((file) => readJson(`${runsDir}/${file}`).tasks);
 for (const task of tasks) {
   const code = task.execution?.exitCode;
   const ok = code === 0;

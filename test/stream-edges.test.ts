@@ -47,7 +47,10 @@ const streamsEnv = {
 };
 
 const dir = mkdtempSync(join(tmpdir(), "stream-edges-"));
+// The nginx stack, stopped with the rest at the end: the expiry cases use every hop at once.
+let stack: ProductionStack | undefined;
 afterAll(async () => {
+  await stack?.stop();
   await stopAll();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -136,8 +139,12 @@ function streamStatusFrom(url: string, localAddress: string): Promise<number | u
   });
 }
 
-/** The cases, the same at every hop. */
-function streamEdgeCases(target: () => Target) {
+/** Every hop under test, for the cases that run at every hop at once (below). */
+const hops: [string, () => Target][] = [];
+
+/** The cases, the same at every hop, one hop after the other. */
+function streamEdgeCases(hop: string, target: () => Target, runs = true) {
+  if (runs) hops.push([hop, target]);
   it("HEAD on the SSE path answers with the stream's headers and no body; without a token, 401", async () => {
     const t = target();
     const head = await raw(t, "HEAD", `${SSE}?access_token=${await token(t)}`);
@@ -214,22 +221,6 @@ function streamEdgeCases(target: () => Target) {
     socketAgain.socket.close();
     for (const stream of [again, ...more]) stream.close();
   });
-
-  it(`open streams end when their token expires: SSE with a \`${noteEventsStream.tokenExpiredEvent}\` event, WebSocket with close code ${socketChannel.closeCodes.tokenExpired}`, async () => {
-    const t = target();
-    // Long enough to open both streams under load; the streams must then end at its expiry.
-    const shortLived = await token(t, 8);
-    const sse = await waitFor("a slot for the stream", () => openSse(t, shortLived));
-    const socket = await waitFor("a slot for the socket", () => openSocket(t, shortLived));
-
-    await sse.done;
-    // Not before the token expired (`exp`, with no clock tolerance in this stack).
-    expect(Date.now() / 1_000).toBeGreaterThanOrEqual((decodeJwt(shortLived).exp ?? 0) - 1);
-    const last = sse.messages.at(-1);
-    expect(last?.event).toBe(noteEventsStream.tokenExpiredEvent);
-    expect(ProblemDetails.parse(JSON.parse(last?.data ?? ""))).toMatchObject({ status: 401 });
-    expect(await socket.closed).toEqual({ code: socketChannel.closeCodes.tokenExpired, reason: "token expired" });
-  }, 30_000);
 }
 
 describe("async-api directly", () => {
@@ -237,7 +228,7 @@ describe("async-api directly", () => {
   it("starts", async () => {
     origin = new URL((await startBothApps(dir, { async: streamsEnv })).async.url).origin;
   }, 60_000);
-  streamEdgeCases(() => ({ origin, jwtSecret: developmentAuth.jwtSecret, passesOddUpgrades: true }));
+  streamEdgeCases("async-api", () => ({ origin, jwtSecret: developmentAuth.jwtSecret, passesOddUpgrades: true }));
 
   it("both apps refuse a token whose lifetime is longer than auth.maxTokenLifetimeS (a day)", async () => {
     const apps = await startBothApps(mkdtempSync(join(dir, "lifetime-")));
@@ -260,21 +251,44 @@ describe("through the dev proxy", () => {
   it("starts", async () => {
     origin = (await startDevStack({ syncWorkers: 1, asyncEnv: streamsEnv })).url;
   }, 120_000);
-  streamEdgeCases(() => ({ origin, jwtSecret: developmentAuth.jwtSecret, passesOddUpgrades: false }));
+  streamEdgeCases("dev proxy", () => ({ origin, jwtSecret: developmentAuth.jwtSecret, passesOddUpgrades: false }));
 });
 
-describe.skipIf(!runsHere("stream edges through nginx", nginxMissing()))(
-  "through nginx, in front of the production builds",
-  () => {
-    let stack: ProductionStack | undefined;
-    afterAll(() => stack?.stop());
-    it("starts", async () => {
-      stack = await startProductionStack({ env: streamsEnv, nginx: ONE_CLIENT_LOAD_LIMITS });
-    }, 240_000);
-    streamEdgeCases(() => ({
+const nginxHere = runsHere("stream edges through nginx", nginxMissing());
+describe.skipIf(!nginxHere)("through nginx, in front of the production builds", () => {
+  it("starts", async () => {
+    stack = await startProductionStack({ env: streamsEnv, nginx: ONE_CLIENT_LOAD_LIMITS });
+  }, 240_000);
+  streamEdgeCases(
+    "nginx",
+    () => ({
       origin: stack?.url ?? "",
       jwtSecret: PRODUCTION_STACK_JWT_SECRET,
       passesOddUpgrades: true,
-    }));
-  },
-);
+    }),
+    nginxHere,
+  );
+});
+
+// Each hop's case waits for a token to expire: the hops wait at once.
+describe("at every hop at once", () => {
+  it.concurrent.each(hops)(
+    `%s: open streams end when their token expires: SSE with a \`${noteEventsStream.tokenExpiredEvent}\` event, WebSocket with close code ${socketChannel.closeCodes.tokenExpired}`,
+    async (_hop, target) => {
+      const t = target();
+      // Long enough to open both streams under load; the streams must then end at its expiry.
+      const shortLived = await token(t, 8);
+      const sse = await waitFor("a slot for the stream", () => openSse(t, shortLived));
+      const socket = await waitFor("a slot for the socket", () => openSocket(t, shortLived));
+
+      await sse.done;
+      // Not before the token expired (`exp`, with no clock tolerance in this stack).
+      expect(Date.now() / 1_000).toBeGreaterThanOrEqual((decodeJwt(shortLived).exp ?? 0) - 1);
+      const last = sse.messages.at(-1);
+      expect(last?.event).toBe(noteEventsStream.tokenExpiredEvent);
+      expect(ProblemDetails.parse(JSON.parse(last?.data ?? ""))).toMatchObject({ status: 401 });
+      expect(await socket.closed).toEqual({ code: socketChannel.closeCodes.tokenExpired, reason: "token expired" });
+    },
+    30_000,
+  );
+});

@@ -5,7 +5,7 @@
  * about speed; exits non-zero only when a scenario could not run.
  *
  *   pnpm bench                      every scenario, full length; the report goes to docs/benchmarks/
- *   pnpm bench --quick              every scenario for a second or so each; the report goes to a temp dir
+ *   pnpm bench --quick              every scenario for half a second or so each; the report goes to a temp dir
  *   pnpm bench --only overhead,isolation
  *   pnpm bench --out DIR            where the report goes
  *   pnpm bench --apps DIR           measure the production builds of another checkout (built there)
@@ -23,7 +23,7 @@ import { benchRoot } from "./lib/services.ts";
 import { scenarios as SCENARIOS } from "./scenarios/index.ts";
 
 const FULL: Rounds = { rounds: 3, seconds: 5, warmupSeconds: 1 };
-const QUICK: Rounds = { rounds: 1, seconds: 1, warmupSeconds: 0 };
+const QUICK: Rounds = { rounds: 1, seconds: 0.5, warmupSeconds: 0 };
 
 const argv = process.argv.slice(2);
 const { values: args } = parseArgs({
@@ -41,7 +41,7 @@ if (args.help) {
     [
       "pnpm bench [--quick] [--out DIR] [--only NAME,...] [--apps DIR]",
       "",
-      "  --quick        every scenario for a second or so each (the report goes to a temp dir)",
+      "  --quick        every scenario for half a second or so each (the report goes to a temp dir)",
       "  --out DIR      where README.md, the SVGs and results.json go; relative to the repository root",
       "                 under `pnpm bench` (default: docs/benchmarks/ for a full run of every scenario",
       "                 on this checkout, a temp dir otherwise)",

@@ -84,7 +84,7 @@ function markdown(run: Run): string {
     "compare ratios across runs, and look at the rounds column before trusting a difference.",
     "",
     "`pnpm bench` builds the apps (turbo's `^build`) and writes this page; `pnpm bench --quick` runs every",
-    "scenario for a second or so into a temporary directory; `--only overhead,proxy-cost` runs some. To",
+    "scenario for half a second or so into a temporary directory; `--only overhead,proxy-cost` runs some. To",
     "compare with another commit, check it out beside this one and build it (`git worktree add ../before",
     "<commit> && cd ../before && pnpm install && pnpm build`), then run `pnpm bench --apps ../before --out",
     "<dir>` here: the bench only starts the production builds and speaks HTTP to them.",
