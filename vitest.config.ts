@@ -1,12 +1,13 @@
 /**
  * The workspace's Vitest projects: every package with a test/ folder is a project named after its
- * folder, plus the workspace-level tests in test/, split in two: `template` (a copy of the project
- * installed and tested again, and the checks on its docs and files) and `workspace` (the stacks,
- * faults and properties). `pnpm vitest run` runs them all in one process.
+ * folder, plus the workspace-level tests in test/, split in three: `template` (a copy of the project
+ * installed and tested again, and the checks on its docs and files), `stacks` (files that share
+ * one dev stack and one production stack) and `workspace` (the rest: stacks of their own, faults,
+ * properties). `pnpm vitest run` runs them all in one process.
  *
  * `pnpm test` runs them as turbo tasks instead, each cached on its own inputs (turbo.json): each
  * package's `test` script runs its project with this config (`--config ../../vitest.config.ts
- * --project <folder>`), the root's `test:workspace` and `test:template` the two others.
+ * --project <folder>`), the root's `test:workspace` (`workspace` and `stacks`) and `test:template` the others.
  */
 import { existsSync, globSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -17,6 +18,9 @@ const repoDir = import.meta.dirname;
 const packages = globSync("{apps/*,packages/*,bench}/package.json", { cwd: repoDir })
   .map((file) => dirname(file))
   .filter((dir) => existsSync(join(repoDir, dir, "test")));
+
+/** The files that send requests through stacks they share (test/support/shared-stacks.ts). */
+const SHARED_STACK_FILES = ["test/routing.test.ts", "test/closed-query.test.ts", "test/ports.test.ts"];
 
 /** The copies of the project and the checks on its files, docs and examples: `test:template`. */
 const TEMPLATE_FILES = [
@@ -33,10 +37,10 @@ const TEMPLATE_FILES = [
 // `test` script runs (turbo caches it there), else reports/<VITEST_REPORT> at the root
 // (`test:workspace`, `test:template`, `test:prefix`; `vitest` for a run by hand).
 const runDir = process.cwd();
-const reportDir =
-  relative(repoDir, runDir) === ""
-    ? join(repoDir, "reports", process.env.VITEST_REPORT ?? "vitest")
-    : join(runDir, "reports");
+const atRoot = relative(repoDir, runDir) === "";
+/** This run's name: the package's folder, or the root run's. */
+const run = atRoot ? (process.env.VITEST_REPORT ?? "vitest") : basename(runDir);
+const reportDir = atRoot ? join(repoDir, "reports", run) : join(runDir, "reports");
 
 export default defineConfig({
   root: repoDir,
@@ -61,8 +65,12 @@ export default defineConfig({
         test: {
           name: "workspace",
           include: ["test/**/*.test.ts"],
-          exclude: [...configDefaults.exclude, "test/containers/**", ...TEMPLATE_FILES],
+          exclude: [...configDefaults.exclude, "test/containers/**", ...TEMPLATE_FILES, ...SHARED_STACK_FILES],
         },
+      },
+      {
+        extends: true as const,
+        test: { name: "stacks", include: SHARED_STACK_FILES, globalSetup: ["test/support/shared-stacks.ts"] },
       },
       { extends: true as const, test: { name: "template", include: TEMPLATE_FILES } },
     ],
@@ -73,8 +81,9 @@ export default defineConfig({
     // Tests start real processes on real ports; give them room on a 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // runsHere of @repo/testing writes its reasons beside the report.
-    env: { REPO_TESTING_REPORTS: reportDir },
+    // runsHere of @repo/testing writes its reasons beside the report; freePort takes ports of the
+    // run's own (two runs side by side under `pnpm test`).
+    env: { REPO_TESTING_REPORTS: reportDir, REPO_TESTING_RUN: run },
     // A JSON report for `pnpm test`'s closing line (scripts/test-summary.mjs).
     reporters: ["default", ["json", { outputFile: join(reportDir, "vitest.json") }]],
   },

@@ -9,14 +9,25 @@ const CONCURRENCY = process.env.TEST_CONCURRENCY ?? "2";
 
 /**
  * The tasks, in three turbo runs one after the other, so that what loads the machine runs alone
- * without tying the tasks' cache keys together (a turbo dependsOn would): first lint, type-check
- * and every Vitest suite but the bench's, two at once; then the quick bench; then the runs of
- * the stacks under another prefix, in the browser and in containers, in turbo.json's order.
+ * without tying the tasks' cache keys together (a turbo dependsOn would): first lint, type-check,
+ * every Vitest suite but the bench's and the end-to-end runs through the dev proxy, nginx and
+ * combined mode, two tasks at once; then the quick bench; then the runs in containers.
  */
 const PHASES = [
-  ["//#lint", "//#typecheck:workspace", "test", "//#test:workspace", "//#test:template", "--filter=!@repo/bench"],
+  [
+    "//#lint",
+    "//#typecheck:workspace",
+    "test",
+    "//#test:workspace",
+    "//#test:template",
+    "//#test:prefix",
+    "test:e2e",
+    "test:e2e:nginx",
+    "test:e2e:combined",
+    "--filter=!@repo/bench",
+  ],
   ["@repo/bench#test"],
-  ["//#test:prefix", "test:e2e", "test:e2e:nginx", "test:e2e:combined", "test:e2e:containers", "//#test:containers"],
+  ["test:e2e:containers", "//#test:containers"],
 ];
 
 // Reports of an earlier run would be counted again; a task turbo finds in its cache puts its

@@ -7,16 +7,9 @@
  */
 import { NON_CANONICAL_NUMBER, NOTES_WRITE_SCOPE, ProblemDetails, signToken } from "@repo/contracts";
 import { developmentAuth } from "@repo/shared-settings";
-import {
-  nginxMissing,
-  PRODUCTION_STACK_JWT_SECRET,
-  rawRequest,
-  runsHere,
-  startDevStack,
-  startProductionStack,
-  stopAll,
-} from "@repo/testing";
+import { nginxMissing, PRODUCTION_STACK_JWT_SECRET, rawRequest, runsHere, stopAll } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SharedDevStack, type SharedStack, sharedStacks } from "./support/shared-stacks.ts";
 
 const UPGRADE: [string, string][] = [
   ["Upgrade", "websocket"],
@@ -93,10 +86,10 @@ function expectRefusals(hop: () => Hop, token: () => Promise<string>): void {
 afterAll(stopAll);
 
 describe("through the dev proxy, and each app directly", () => {
-  let stack: Awaited<ReturnType<typeof startDevStack>>;
-  beforeAll(async () => {
-    stack = await startDevStack({ syncWorkers: 1 });
-  }, 240_000);
+  let stack: SharedDevStack;
+  beforeAll(() => {
+    stack = sharedStacks().dev;
+  });
   const token = () => tokenFor(developmentAuth.jwtSecret);
 
   describe("each app directly", () => {
@@ -108,10 +101,10 @@ describe("through the dev proxy, and each app directly", () => {
 });
 
 describe.skipIf(!runsHere("closed query through nginx", nginxMissing()))("through nginx", () => {
-  let stack: Awaited<ReturnType<typeof startProductionStack>>;
-  beforeAll(async () => {
-    stack = await startProductionStack();
-  }, 240_000);
+  let stack: SharedStack;
+  beforeAll(() => {
+    stack = sharedStacks().production as SharedStack;
+  });
   expectRefusals(
     () => (app) => (app === "sync" ? stack.url : `${stack.url}${stack.asyncPrefix}`),
     () => tokenFor(PRODUCTION_STACK_JWT_SECRET),

@@ -4,8 +4,9 @@
  * of the dev stack, which no longer tells async-api where sync-api is: startDevStack.)
  */
 import { createServer, type Server } from "node:net";
-import { type AppName, freePort, startApp, startDevStack, stopAll } from "@repo/testing";
+import { type AppName, freePort, startApp, stopAll } from "@repo/testing";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { sharedStacks } from "./support/shared-stacks.ts";
 
 let blocker: Server | undefined;
 afterEach(async () => {
@@ -44,11 +45,12 @@ describe("a busy port", () => {
 
 describe("moved ports", () => {
   it("async-api's sync-api upstream follows SYNC_API_PORT: /async/status reaches the moved sync-api", async () => {
-    const stack = await startDevStack({ syncWorkers: 1 });
+    // The shared dev stack runs each app on a free port, none of them the default.
+    const stack = sharedStacks().dev;
+    expect(new URL(stack.syncUrl).port).not.toBe("3001");
     const response = await fetch(`${stack.url}${stack.asyncPrefix}/status`);
     const body = (await response.json()) as { upstreams: { name: string; outcome: string }[] };
     expect(response.status).toBe(200);
     expect(body.upstreams).toEqual([expect.objectContaining({ name: "sync-api", outcome: "ok" })]);
-    await stack.stop();
   });
 });

@@ -18,12 +18,11 @@ import {
   rawRequest,
   runsHere,
   startApp,
-  startDevStack,
-  startProductionStack,
   stopAll,
 } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectNoteStreamsServed } from "./support/note-streams.ts"; // #example
+import { type SharedStack, sharedStacks } from "./support/shared-stacks.ts";
 
 type Answerer = "proxy" | "sync-api" | "async-api";
 
@@ -123,20 +122,25 @@ const targets = [
   {
     name: "the dev proxy",
     skip: false,
-    start: () => startDevStack({ syncWorkers: 1 }),
+    stack: () => sharedStacks().dev,
     jwtSecret: developmentAuth.jwtSecret,
   },
-  { name: "nginx", skip: !nginx, start: () => startProductionStack(), jwtSecret: PRODUCTION_STACK_JWT_SECRET },
+  {
+    name: "nginx",
+    skip: !nginx,
+    stack: () => sharedStacks().production as SharedStack,
+    jwtSecret: PRODUCTION_STACK_JWT_SECRET,
+  },
 ];
 
 afterAll(stopAll);
 
 for (const target of targets) {
   describe.skipIf(target.skip)(`through ${target.name}`, () => {
-    let stack: { readonly url: string; readonly asyncPrefix: string };
-    beforeAll(async () => {
-      stack = await target.start();
-    }, 240_000);
+    let stack: SharedStack;
+    beforeAll(() => {
+      stack = target.stack();
+    });
 
     it("answers every odd path of the table with its status, from its answerer", async () => {
       const got: string[] = [];
@@ -199,9 +203,9 @@ for (const target of targets) {
 
 describe("the API's description follows the prefix", () => {
   let url: string;
-  beforeAll(async () => {
-    url = (await startDevStack({ syncWorkers: 1 })).url;
-  }, 120_000);
+  beforeAll(() => {
+    url = sharedStacks().dev.url;
+  });
 
   it("sync-api's /openapi.json lists every async path under the prefix, and nothing else there", async () => {
     const document = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown> };

@@ -24,8 +24,12 @@ export const STEP_TIMEOUT_MS = 300_000;
 export class ProjectCopy {
   readonly dir: string;
 
+  /** The name of the Vitest runs in the copy: their report's folder, and their ports' (freePort of @repo/testing). */
+  readonly #run: string;
+
   private constructor(prefix: string) {
     this.dir = mkdtempSync(join(tmpdir(), prefix));
+    this.#run = `copy-${prefix.replace(/-$/, "")}`;
   }
 
   /**
@@ -49,7 +53,11 @@ export class ProjectCopy {
   /** Runs pnpm in the copy; resolves with its exit code and output, killing it past the timeout. */
   readonly pnpm = (...args: string[]): Promise<{ code: number | null; output: string }> =>
     // The store already holds every package the lockfile names (this workspace installed them).
-    runToEnd("pnpm", args, { cwd: this.dir, env: { pnpm_config_prefer_offline: "true" }, timeoutMs: STEP_TIMEOUT_MS });
+    runToEnd("pnpm", args, {
+      cwd: this.dir,
+      env: { pnpm_config_prefer_offline: "true", VITEST_REPORT: this.#run },
+      timeoutMs: STEP_TIMEOUT_MS,
+    });
 
   /** Runs pnpm in the copy and fails with the end of its output unless it exits 0. */
   readonly pnpmOk = async (...args: string[]): Promise<string> => {
