@@ -47,6 +47,9 @@ export default defineConfig({
   // Import the `@repo/*` packages' TypeScript sources, as `pnpm dev` does: no build needed.
   resolve: { conditions: ["@repo/source"] },
   ssr: { resolve: { conditions: ["@repo/source"] } },
+  // The same for the global setup files (test/support/shared-stacks.ts), which Vitest loads in its
+  // own environment: without it they would import the packages' dist/, absent before a build.
+  environments: { __vitest__: { resolve: { conditions: ["@repo/source"] } } },
   test: {
     projects: [
       ...packages.map((dir) => ({
