@@ -86,7 +86,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // runsHere of @repo/testing writes its reasons beside the report; freePort takes ports of the
     // run's own (two runs side by side under `pnpm test`).
-    env: { REPO_TESTING_REPORTS: reportDir, REPO_TESTING_RUN: run },
+    env: { REPO_TESTING_REPORTS: reportDir, REPO_TESTING_PORTS: run },
     // A JSON report for `pnpm test`'s closing line (scripts/test-summary.mjs).
     reporters: ["default", ["json", { outputFile: join(reportDir, "vitest.json") }]],
   },

@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 /**
  * Where a test runner's parallel workers take their ports: a block of its own for each worker
  * (Vitest's VITEST_POOL_ID, Playwright's TEST_PARALLEL_INDEX) of each run (`pnpm test` runs two
- * Vitest runs at once, each with workers 1 and 2: REPO_TESTING_RUN, which vitest.config.ts sets,
+ * Vitest runs at once, each with workers 1 and 2: REPO_TESTING_PORTS, which vitest.config.ts sets,
  * tells them apart), so that two test files running at once never hand out the same port between
  * one's check and its app's bind; and below Linux's ephemeral range (32768 up), where no outgoing
  * connection takes one meanwhile.
@@ -32,7 +32,7 @@ const RUNS = [
   "copy-generators",
 ];
 const worker = process.env.VITEST_POOL_ID ?? process.env.TEST_PARALLEL_INDEX;
-const run = process.env.REPO_TESTING_RUN ?? (process.env.TEST_PARALLEL_INDEX === undefined ? "" : "e2e");
+const run = process.env.REPO_TESTING_PORTS ?? (process.env.TEST_PARALLEL_INDEX === undefined ? "" : "e2e");
 const runIndex = RUNS.includes(run) ? RUNS.indexOf(run) : [...run].reduce((sum, c) => sum + c.charCodeAt(0), 0);
 const block =
   worker === undefined ? undefined : (runIndex * WORKERS_PER_RUN + (Number(worker) % WORKERS_PER_RUN)) % BLOCKS;
