@@ -26,7 +26,7 @@ const env = {
   PORT: process.env.E2E_PROXY_PORT as string,
   SYNC_API_PORT: process.env.E2E_SYNC_PORT as string,
   SYNC_API_WORKERS: "2",
-  SYNC_API_DATABASE__PATH: join(tmpdir(), `e2e-${process.env.E2E_SYNC_PORT}.sqlite`),
+  SYNC_API_DATABASE__URL: join(tmpdir(), `e2e-${process.env.E2E_SYNC_PORT}.sqlite`),
   ASYNC_API_PORT: process.env.E2E_ASYNC_PORT as string,
   // async-api reads only its own variables: tell it where this run's sync-api is.
   ASYNC_API_UPSTREAMS: JSON.stringify({

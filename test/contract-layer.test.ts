@@ -288,7 +288,7 @@ describe.each(["sync", "async"] as const)("%s app: bearer tokens, from the contr
 
 describe("settings that change the contract layer", () => {
   it.each([
-    ["sync-api", "SYNC_API_", "", { SYNC_API_WORKERS: "1", SYNC_API_DATABASE__PATH: join(dir, "other.sqlite") }],
+    ["sync-api", "SYNC_API_", "", { SYNC_API_WORKERS: "1", SYNC_API_DATABASE__URL: join(dir, "other.sqlite") }],
     ["async-api", "ASYNC_API_", ASYNC_PREFIX, {}],
   ] as const)(
     "%s: response validation off lets a broken response through; exposeErrors shows a 500's message",
@@ -338,7 +338,7 @@ async function rawRequest(
 
 describe("CORS", () => {
   it.each([
-    ["sync-api", "SYNC_API_", "", { SYNC_API_WORKERS: "1", SYNC_API_DATABASE__PATH: join(dir, "cors.sqlite") }],
+    ["sync-api", "SYNC_API_", "", { SYNC_API_WORKERS: "1", SYNC_API_DATABASE__URL: join(dir, "cors.sqlite") }],
     ["async-api", "ASYNC_API_", ASYNC_PREFIX, {}],
   ] as const)(
     "%s allows exactly the origins in http.corsOrigins, and none by default",

@@ -30,7 +30,7 @@ async function startLogging(name: "sync-api" | "async-api"): Promise<{ app: AppP
           SYNC_API_PORT: String(port),
           SYNC_API_WORKERS: "1",
           SYNC_API_LOG__LEVEL: "info",
-          SYNC_API_DATABASE__PATH: join(mkdtempSync(join(tmpdir(), "logging-")), "sync-api.sqlite"),
+          SYNC_API_DATABASE__URL: join(mkdtempSync(join(tmpdir(), "logging-")), "sync-api.sqlite"),
         }
       : { ASYNC_API_PORT: String(port), ASYNC_API_LOG__LEVEL: "info" };
   const app = startApp(name satisfies AppName, { env });

@@ -20,7 +20,7 @@ export async function migratedDatabase(): Promise<string> {
     process.execPath,
     ["--conditions=@repo/source", "apps/sync-api/src/db-command.ts", "migrate"],
     {
-      env: { SYNC_API_DATABASE__PATH: path },
+      env: { SYNC_API_DATABASE__URL: path },
     },
   );
   const exit = await migrate.exited;

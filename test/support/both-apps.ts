@@ -21,7 +21,7 @@ export async function startBothApps(
     env: {
       SYNC_API_PORT: String(syncPort),
       SYNC_API_WORKERS: "1",
-      SYNC_API_DATABASE__PATH: join(dir, "sync-api.sqlite"),
+      SYNC_API_DATABASE__URL: join(dir, "sync-api.sqlite"),
       SYNC_API_LOG__LEVEL: "fatal",
       ...env.sync,
     },

@@ -44,7 +44,7 @@ async function startBoth(asyncEnv: Record<string, string> = {}) {
     env: {
       SYNC_API_PORT: String(syncPort),
       SYNC_API_WORKERS: "1",
-      SYNC_API_DATABASE__PATH: join(mkdtempSync(join(tmpdir(), "streams-")), "notes.sqlite"),
+      SYNC_API_DATABASE__URL: join(mkdtempSync(join(tmpdir(), "streams-")), "notes.sqlite"),
     },
   });
   const async = startApp("async-api", {

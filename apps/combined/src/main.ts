@@ -12,7 +12,7 @@ import { runAsyncServer } from "@repo/async-api/server";
 import { asyncApiSettings } from "@repo/async-api/settings";
 import { openApiDocument } from "@repo/contracts";
 import { loadOrExit } from "@repo/shared-settings";
-import { openSyncRouteTable, prepareDatabase } from "@repo/sync-api/host";
+import { databaseWhere, isPostgresUrl, openSyncRouteTable, prepareDatabase } from "@repo/sync-api/host";
 import { syncApiSettings } from "@repo/sync-api/settings";
 import { feedReader } from "./examples.ts"; // #example
 import { SyncPool } from "./pool/sync-pool.ts";
@@ -42,10 +42,21 @@ function fail(message: string, error: unknown): never {
   process.exit(1);
 }
 
+// pg-native, the synchronous PostgreSQL driver, loads in one thread of a process only
+// (node-libpq#79): a pool of more than one thread cannot each hold a connection of their own.
+if (isPostgresUrl(syncSettings.database.url) && combined.syncHandlers === "pool" && combined.threads > 1) {
+  fail(
+    "database.url names PostgreSQL",
+    new Error(
+      `combined mode runs sync handlers on PostgreSQL with one thread only (ASYNC_API_COMBINED__THREADS=1, now ${combined.threads}): its synchronous driver loads in one thread per process. Run split mode (pnpm start) for more`,
+    ),
+  );
+}
+
 try {
   prepareDatabase(syncSettings);
 } catch (error) {
-  fail(`cannot open or migrate the database at ${syncSettings.database.path}`, error);
+  fail(`cannot open or migrate the database at ${databaseWhere(syncSettings.database)}`, error);
 }
 
 // The route table as the threads will build it: its contracts are mounted here. Inline (the

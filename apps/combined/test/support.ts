@@ -14,7 +14,7 @@ export async function startCombined(env: Record<string, string> = {}) {
     env: {
       PORT: String(port),
       ASYNC_API_COMBINED__THREADS: "2",
-      SYNC_API_DATABASE__PATH: database,
+      SYNC_API_DATABASE__URL: database,
       ...env,
     },
   });

@@ -1,18 +1,18 @@
 /**
  * `pnpm db:status`, `pnpm db:migrate` and `pnpm db:new <name>`: the schema's steps
- * (src/migrations/) against the database sync-api's settings name (`database.path`, for the
- * NODE_ENV given). The supervisor applies pending steps at start-up too; `db:migrate` does it
+ * (src/migrations/) against the database sync-api's settings name (`database.url`, SQLite or
+ * PostgreSQL, for the NODE_ENV given). The supervisor applies pending steps at start-up too; `db:migrate` does it
  * without starting the app (a deploy step, say). Exits 1 on a database newer than this build.
  */
 import { existsSync } from "node:fs";
-import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { environmentOf, loadOrExit } from "@repo/shared-settings";
-import { DatabaseNewerThanCode, migrate, schemaStatus } from "./database.ts";
+import { type Database, DatabaseNewerThanCode } from "./db/database.ts";
+import { migrate, schemaStatus } from "./db/migrate.ts";
+import { databaseWhere, isPostgresUrl, openDatabase } from "./db/open.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
 import { STEP_NAME, writeMigrationStep } from "./migrations/new-step.ts";
 import { syncApiSettings } from "./settings/index.ts";
-import { openDatabase } from "./sqlite.ts";
 
 const USAGE = "usage: pnpm db:status | pnpm db:migrate | pnpm db:new <name>  (a name: lower-case words joined by -)";
 const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
@@ -22,17 +22,32 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
+/** The database the settings name, connected now: a server that cannot be reached is one line. */
+function open(): { db: Database; where: string } {
+  const { database } = loadOrExit(syncApiSettings);
+  const where = databaseWhere(database);
+  try {
+    const db = openDatabase(database, "sync-api db command");
+    db.get("SELECT 1");
+    return { db, where };
+  } catch (error) {
+    const cause = (error as { cause?: Error }).cause ?? (error as Error);
+    fail(`database: ${where}: cannot connect: ${cause.message.trim().split("\n")[0]}`);
+  }
+}
+
 function status(): void {
-  const { path } = loadOrExit(syncApiSettings).database;
-  const where = `${path} (SQLite, NODE_ENV=${String(environmentOf(process.env))})`;
-  if (path !== ":memory:" && !existsSync(path)) {
+  const { database } = loadOrExit(syncApiSettings);
+  const kind = isPostgresUrl(database.url) ? "PostgreSQL" : "SQLite";
+  const where = `${databaseWhere(database)} (${kind}, NODE_ENV=${String(environmentOf(process.env))})`;
+  if (kind === "SQLite" && database.url !== ":memory:" && !existsSync(database.url)) {
     const names = MIGRATIONS.map((m) => m.name).join(", ") || "none";
     process.stdout.write(
       `database: ${where}: not made yet; sync-api makes it at start-up with ${MIGRATIONS.length} steps (${names})\n`,
     );
     return;
   }
-  const db = new DatabaseSync(path, { readOnly: true });
+  const { db } = open();
   try {
     const { version, latest, pending } = schemaStatus(db);
     process.stdout.write(`database: ${where}\nschema version ${version}, this build's ${latest}\n`);
@@ -50,17 +65,14 @@ function status(): void {
 }
 
 function migrateNow(): void {
-  const { database } = loadOrExit(syncApiSettings);
-  const db = openDatabase(database.path, database);
+  const { db, where } = open();
   try {
     const { from, to } = migrate(db);
     process.stdout.write(
-      from === to
-        ? `${database.path}: up to date at version ${to}\n`
-        : `${database.path}: migrated from version ${from} to ${to}\n`,
+      from === to ? `${where}: up to date at version ${to}\n` : `${where}: migrated from version ${from} to ${to}\n`,
     );
   } catch (error) {
-    if (error instanceof DatabaseNewerThanCode) fail(`${database.path}: ${error.message}`);
+    if (error instanceof DatabaseNewerThanCode) fail(`${where}: ${error.message}`);
     throw error;
   } finally {
     db.close();

@@ -4,29 +4,33 @@
  * handlers are the same in each; only the host around them changes.
  */
 
+import type { Database } from "./db/database.ts";
+import { openDatabase } from "./db/open.ts";
 import type { SyncRoute } from "./http/route.ts";
 import type { Lifecycle } from "./lifecycle.ts";
 import { routeTables } from "./routes/index.ts";
 import type { SyncApiSettings } from "./settings/index.ts";
-import { openDatabase } from "./sqlite.ts";
 
-export { prepareDatabase } from "./database.ts";
+export { databaseWhere, isPostgresUrl } from "./db/open.ts";
+export { prepareDatabase } from "./db/prepare.ts";
 export type { SyncRoute } from "./http/route.ts";
 export type { Lifecycle } from "./lifecycle.ts";
 
 /** The route table the `routeTable` setting names, with this host's own resources. */
 export interface SyncRouteTable {
   readonly routes: readonly SyncRoute[];
+  /** This host's connection (the rate limits count on it too, on PostgreSQL). */
+  readonly db: Database;
   /** Releases the host's resources (its database connection). */
   close(): void;
 }
 
 /**
  * Opens this host's resources and builds the route table on them. Each host has its own
- * connection: node:sqlite's DatabaseSync is synchronous, one per process or thread.
+ * connection: both drivers are synchronous, one connection per process or thread.
  */
 export function openSyncRouteTable(settings: SyncApiSettings, lifecycle: Lifecycle): SyncRouteTable {
-  const db = openDatabase(settings.database.path, settings.database);
+  const db = openDatabase(settings.database);
   const routes = routeTables[settings.routeTable]({ settings, db, lifecycle });
-  return { routes, close: () => db.close() };
+  return { routes, db, close: () => db.close() };
 }

@@ -5,29 +5,40 @@
  */
 import cluster from "node:cluster";
 import { createLogger, exitWhenLogged, loadOrExit, redact, secretValues } from "@repo/shared-settings";
-import { DatabaseNewerThanCode, prepareDatabase } from "./database.ts";
+import { DatabaseNewerThanCode } from "./db/database.ts";
+import { databaseSecrets, databaseWhere, isPostgresUrl } from "./db/open.ts";
+import { prepareDatabase } from "./db/prepare.ts";
 import { openRateLimitDatabase } from "./http/rate-limit-store.ts";
 import { syncApiSettings } from "./settings/index.ts";
 
 const settings = loadOrExit(syncApiSettings);
-const logger = createLogger("sync-api", settings.log, secretValues(settings, syncApiSettings.secrets));
+// Every secret's value is redacted from the logs; of `database.url`, only what is secret in it.
+const logger = createLogger("sync-api", settings.log, [
+  ...secretValues(
+    settings,
+    syncApiSettings.secrets.filter((key) => key !== "database.url"),
+  ),
+  ...databaseSecrets(settings.database.url),
+]);
 
 if (cluster.isPrimary) {
   logger.debug({ settings: redact(settings, syncApiSettings.secrets) }, "settings resolved");
   // Migrations run once, here, before any worker opens the database.
   let migrated = false;
+  const database = databaseWhere(settings.database);
   try {
     const { from, to } = prepareDatabase(settings);
-    if (from !== to) logger.info({ path: settings.database.path, from, to }, "database migrated");
+    if (from !== to) logger.info({ database, from, to }, "database migrated");
     migrated = true;
   } catch (error) {
     // A database newer than this build is one line naming both versions, not a stack.
-    if (error instanceof DatabaseNewerThanCode) logger.fatal({ path: settings.database.path }, error.message);
-    else logger.fatal({ err: error, path: settings.database.path }, "cannot open or migrate the database");
+    if (error instanceof DatabaseNewerThanCode) logger.fatal({ database }, error.message);
+    else logger.fatal({ err: error, database }, "cannot open or migrate the database");
     exitWhenLogged(logger, 1);
   }
-  // The rate-limit store too: a file no worker could write stops the start here, naming it.
-  let storeReady = !settings.rateLimit.enabled;
+  // The rate-limit store too: a file no worker could write stops the start here, naming it. (On
+  // PostgreSQL the counts are in the database, whose table the migration made.)
+  let storeReady = !settings.rateLimit.enabled || isPostgresUrl(settings.database.url);
   if (migrated && !storeReady) {
     try {
       openRateLimitDatabase(settings.rateLimit.path, settings.database).close();

@@ -15,15 +15,15 @@ import {
 import { developmentAuth } from "@repo/shared-settings";
 import express from "express";
 import { describe, expect, it, vi } from "vitest";
-import { migrate } from "../src/database.ts";
+import { migrate } from "../src/db/migrate.ts";
+import { SqliteDatabase } from "../src/db/sqlite.ts";
 import { mountRouteTable } from "../src/http/mount.ts";
 import { route } from "../src/http/route.ts";
 import { healthRoutes } from "../src/routes/health.ts";
 import { routeTables } from "../src/routes/index.ts";
 import { syncApiSettings } from "../src/settings/index.ts";
-import { openDatabase } from "../src/sqlite.ts";
 
-const db = openDatabase(":memory:", { busyTimeoutMs: 0 });
+const db = new SqliteDatabase(":memory:", { busyTimeoutMs: 0 });
 migrate(db);
 const dependencies = {
   settings: syncApiSettings.load({ NODE_ENV: "test" }),

@@ -49,7 +49,11 @@ let url = "";
 let close = () => {};
 beforeAll(async () => {
   const settings = syncApiSettings.load({ NODE_ENV: "test" });
-  const app = createApp(settings, [route(guarded, { open: seen, read: seen, admin: seen })], pino({ level: "silent" }));
+  const app = createApp(
+    settings,
+    { routes: [route(guarded, { open: seen, read: seen, admin: seen })] },
+    pino({ level: "silent" }),
+  );
   const server = app.listen(0, "127.0.0.1");
   await new Promise((resolve) => server.once("listening", resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -5,14 +5,14 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
+import type { Database } from "../src/db/database.ts";
+import { openDatabase } from "../src/db/open.ts";
 import { openRateLimitDatabase } from "../src/http/rate-limit-store.ts";
 import { syncApiSettings } from "../src/settings/index.ts";
-import { openDatabase } from "../src/sqlite.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sqlite-"));
-const opened: DatabaseSync[] = [];
+const opened: Database[] = [];
 afterAll(() => {
   for (const db of opened) db.close();
 });
@@ -20,16 +20,15 @@ afterAll(() => {
 const PRODUCTION_SECRETS = { SYNC_API_SECRET_KEY: "k".repeat(32), SYNC_API_AUTH__JWT_SECRET: "j".repeat(32) };
 
 /** The app's database as host.ts opens it, with the settings `env` resolves, on a file of its own. */
-function openAsTheApp(env: Record<string, string>): DatabaseSync {
+function openAsTheApp(env: Record<string, string>): Database {
   const path = join(dir, `${opened.length}.sqlite`);
-  const settings = syncApiSettings.load({ ...env, SYNC_API_DATABASE__PATH: path });
-  const db = openDatabase(settings.database.path, settings.database);
+  const settings = syncApiSettings.load({ ...env, SYNC_API_DATABASE__URL: path });
+  const db = openDatabase(settings.database);
   opened.push(db);
   return db;
 }
 
-const synchronous = (db: DatabaseSync) =>
-  (db.prepare("PRAGMA synchronous").get() as { synchronous: number }).synchronous;
+const synchronous = (db: Database) => db.get<{ synchronous: number }>("PRAGMA synchronous")?.synchronous;
 
 describe("database.synchronous", () => {
   it("is FULL in production and NORMAL elsewhere, as the app's connection reads it back", () => {

@@ -14,7 +14,7 @@ export async function startSyncApi(workers: number, env: Record<string, string> 
       SYNC_API_PORT: String(port),
       SYNC_API_WORKERS: String(workers),
       SYNC_API_LOG__LEVEL: "debug",
-      SYNC_API_DATABASE__PATH: join(mkdtempSync(join(tmpdir(), "sync-api-")), "sync-api.sqlite"),
+      SYNC_API_DATABASE__URL: join(mkdtempSync(join(tmpdir(), "sync-api-")), "sync-api.sqlite"),
       ...env,
     },
   });

@@ -135,7 +135,7 @@ export async function startSyncApi(context: BenchContext, options: SyncApiOption
       SYNC_API_PORT: String(port),
       SYNC_API_WORKERS: String(options.workers),
       SYNC_API_LOG__LEVEL: options.logLevel ?? "info",
-      SYNC_API_DATABASE__PATH: options.database ?? join(context.workDir, `${name}-${port}.sqlite`),
+      SYNC_API_DATABASE__URL: options.database ?? join(context.workDir, `${name}-${port}.sqlite`),
       // Every load comes from one address: the per-route limits would refuse most of it.
       SYNC_API_RATE_LIMIT__ENABLED: "false",
       ...options.env,
@@ -215,7 +215,7 @@ export async function startCombined(context: BenchContext, options: CombinedOpti
       ASYNC_API_RATE_LIMIT__ENABLED: "false",
       ASYNC_API_LOG__LEVEL: logLevel,
       SYNC_API_LOG__LEVEL: logLevel,
-      SYNC_API_DATABASE__PATH: options.database ?? join(context.workDir, `${name}-${port}.sqlite`),
+      SYNC_API_DATABASE__URL: options.database ?? join(context.workDir, `${name}-${port}.sqlite`),
       // Every load comes from one address: the per-route limits would refuse most of it.
       SYNC_API_RATE_LIMIT__ENABLED: "false",
       ...(options.threads ? { ASYNC_API_COMBINED__THREADS: String(options.threads) } : {}),

@@ -54,7 +54,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     PORT: String(proxyPort),
     SYNC_API_PORT: String(syncPort),
     SYNC_API_WORKERS: String(workers),
-    SYNC_API_DATABASE__PATH: databasePath,
+    SYNC_API_DATABASE__URL: databasePath,
     SYNC_API_LOG__LEVEL: "warn",
     ASYNC_API_PORT: String(asyncPort),
     ASYNC_API_LOG__LEVEL: "warn",

@@ -33,6 +33,7 @@ export {
 export { nginxInFront } from "./nginx-in-front.ts";
 export { validateOpenApi } from "./openapi.ts";
 export { freePort } from "./ports.ts";
+export { type PostgresOptions, type PostgresServer, postgresBin, postgresMissing, startPostgres } from "./postgres.ts";
 export {
   type AppName,
   type AppProcess,

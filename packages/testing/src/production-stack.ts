@@ -139,7 +139,7 @@ export async function startProductionStack({
   const sync = start("sync-api", {
     SYNC_API_HOST: "127.0.0.1",
     SYNC_API_PORT: String(syncPort),
-    SYNC_API_DATABASE__PATH: join(workdir, "sync-api.sqlite"),
+    SYNC_API_DATABASE__URL: join(workdir, "sync-api.sqlite"),
     SYNC_API_SECRET_KEY_FILE: secretFile,
     SYNC_API_RATE_LIMIT__PATH: join(workdir, "rate-limit.sqlite"),
     // The suites run through it send hundreds of requests from one address; the limits have

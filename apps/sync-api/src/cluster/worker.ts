@@ -24,14 +24,15 @@ function send(message: WorkerMessage): void {
  */
 export function runWorker(settings: SyncApiSettings, logger: Logger): void {
   const lifecycle = { draining: false };
-  const { routes, close } = openSyncRouteTable(settings, lifecycle);
+  const table = openSyncRouteTable(settings, lifecycle);
+  const { close } = table;
 
   const { maxRequests, maxRequestsJitter, workerTimeoutMs } = settings.cluster;
   const watchdog = workerTimeoutMs > 0 ? new Watchdog({ timeoutMs: workerTimeoutMs, fd: WATCHDOG_FD }) : undefined;
   let served = 0;
   const retireAfter = maxRequests + randomInt(0, maxRequestsJitter + 1);
 
-  const app = createApp(settings, routes, logger, {
+  const app = createApp(settings, table, logger, {
     isDraining: () => lifecycle.draining,
     ...(watchdog
       ? { onHandlerStart: watchdog.serving.bind(watchdog), onHandlerEnd: watchdog.idle.bind(watchdog) }

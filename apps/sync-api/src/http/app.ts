@@ -13,6 +13,7 @@ import {
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
+import type { Database } from "../db/database.ts";
 import type { SyncApiSettings } from "../settings/index.ts";
 import { docsRouter } from "./docs.ts";
 import { type MountOptions, mountRouteTable, sendProblem } from "./mount.ts";
@@ -46,7 +47,7 @@ export interface AppHooks {
 
 export function createApp(
   settings: SyncApiSettings,
-  routes: readonly SyncRoute[],
+  { routes, db }: { readonly routes: readonly SyncRoute[]; readonly db?: Database },
   logger: Logger,
   hooks: AppHooks = {},
 ): express.Express {
@@ -70,7 +71,7 @@ export function createApp(
   const router = express.Router();
   mountRouteTable(router, routes, {
     responseValidation: settings.http.responseValidation,
-    rateLimiters: rateLimiters(settings),
+    rateLimiters: rateLimiters(settings, db),
     authenticate: bearerAuthenticator(settings.auth),
     // Only on the routes whose contract takes a body: no other request has its body read.
     bodyParser: express.json({

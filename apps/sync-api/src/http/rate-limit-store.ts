@@ -1,14 +1,17 @@
 /**
- * The rate-limit counter every worker of this host shares: fixed windows in a SQLite file of its
- * own (the `rateLimit.path` setting), so that N workers count one limit, not N, whatever the
- * worker count and across rolling restarts. One statement per request: no message to the
- * supervisor, no server to run. express-rate-limit counts through it (its `Store` interface).
+ * The rate-limit counter every worker shares: fixed windows, counted by one statement per request
+ * (no message to the supervisor). On SQLite, in a file of its own (the `rateLimit.path` setting):
+ * one count for every worker of this host, whatever the worker count and across rolling restarts.
+ * On PostgreSQL, in the database's `rate_limit_hits` table (src/db/migrate.ts makes it): one count
+ * for every worker on every host. express-rate-limit counts through it (its `Store` interface).
  */
-import type { DatabaseSync, StatementSync } from "node:sqlite";
-import type { ClientRateLimitInfo, Options, Store } from "express-rate-limit";
-import { openDatabase, unavailable } from "../sqlite.ts";
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS rate_limit_hits (
+import { HttpProblem } from "@repo/contracts";
+import type { ClientRateLimitInfo, Options, Store } from "express-rate-limit";
+import { type Database, databaseUnavailable } from "../db/database.ts";
+import { SqliteDatabase } from "../db/sqlite.ts";
+
+const SQLITE_SCHEMA = `CREATE TABLE IF NOT EXISTS rate_limit_hits (
   key      TEXT PRIMARY KEY,
   hits     INTEGER NOT NULL,
   reset_at INTEGER NOT NULL
@@ -18,40 +21,41 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS rate_limit_hits (
 const PURGE_EVERY = 1_000;
 
 /**
- * Opens the store's file and creates its table: the supervisor does it once before forking, so a
- * path it cannot write stops sync-api at start-up, naming it, instead of failing requests.
+ * Opens the store's SQLite file and creates its table: the supervisor does it once before forking,
+ * so a path it cannot write stops sync-api at start-up, naming it, instead of failing requests.
  */
-export function openRateLimitDatabase(path: string, { busyTimeoutMs }: { busyTimeoutMs: number }): DatabaseSync {
+export function openRateLimitDatabase(path: string, { busyTimeoutMs }: { busyTimeoutMs: number }): Database {
   // NORMAL whatever the database's `synchronous`: a power loss here loses only counts.
-  const db = openDatabase(path, { busyTimeoutMs, synchronous: "NORMAL" });
-  db.exec(SCHEMA);
+  const db = new SqliteDatabase(path, { busyTimeoutMs, synchronous: "NORMAL" });
+  db.exec(SQLITE_SCHEMA);
   return db;
 }
 
+/**
+ * One atomic upsert: a window that has ended starts again at 1, otherwise its count goes up. The
+ * same statement in both dialects (the row's own columns, `excluded` for the one proposed; the
+ * casts tell PostgreSQL the parameters' type, which SQLite reads as an integer affinity).
+ */
+const HIT = `INSERT INTO rate_limit_hits AS h (key, hits, reset_at) VALUES ($1, 1, CAST($2 AS bigint) + CAST($3 AS bigint))
+  ON CONFLICT (key) DO UPDATE SET
+    hits     = CASE WHEN h.reset_at <= $2 THEN 1 ELSE h.hits + 1 END,
+    reset_at = CASE WHEN h.reset_at <= $2 THEN excluded.reset_at ELSE h.reset_at END
+  RETURNING hits, reset_at`;
+/** Takes one back, never below 0 (SQLite's scalar MAX, PostgreSQL's GREATEST). */
+const UNHIT = {
+  sqlite: "UPDATE rate_limit_hits SET hits = MAX(hits - 1, 0) WHERE key = $1 AND reset_at > $2",
+  postgres: "UPDATE rate_limit_hits SET hits = GREATEST(hits - 1, 0) WHERE key = $1 AND reset_at > $2",
+} as const;
+
 /** The counter over one connection; `store(route)` gives each limited route its own keys. */
-export class SqliteRateLimitCounter {
-  readonly #hit: StatementSync;
-  readonly #read: StatementSync;
-  readonly #unhit: StatementSync;
-  readonly #reset: StatementSync;
-  readonly #purge: StatementSync;
+export class RateLimitCounter {
+  readonly #db: Database;
   readonly now: () => number;
   #counted = 0;
 
-  constructor(db: DatabaseSync, now: () => number = Date.now) {
+  constructor(db: Database, now: () => number = Date.now) {
+    this.#db = db;
     this.now = now;
-    // One atomic upsert: a window that has ended starts again at 1, otherwise its count goes up.
-    this.#hit = db.prepare(
-      `INSERT INTO rate_limit_hits (key, hits, reset_at) VALUES (:key, 1, :now + :window)
-       ON CONFLICT (key) DO UPDATE SET
-         hits     = CASE WHEN reset_at <= :now THEN 1 ELSE hits + 1 END,
-         reset_at = CASE WHEN reset_at <= :now THEN excluded.reset_at ELSE reset_at END
-       RETURNING hits, reset_at`,
-    );
-    this.#read = db.prepare("SELECT hits, reset_at FROM rate_limit_hits WHERE key = :key AND reset_at > :now");
-    this.#unhit = db.prepare("UPDATE rate_limit_hits SET hits = MAX(hits - 1, 0) WHERE key = :key AND reset_at > :now");
-    this.#reset = db.prepare("DELETE FROM rate_limit_hits WHERE key = :key");
-    this.#purge = db.prepare("DELETE FROM rate_limit_hits WHERE reset_at <= :now");
   }
 
   /** A store for one route: its keys are the route's, then the client's. */
@@ -66,30 +70,41 @@ export class SqliteRateLimitCounter {
         windowMs = options.windowMs;
       },
       increment: (client) => this.#guard(() => this.#increment(key(client), windowMs)),
-      get: (client) => this.#guard(() => info(this.#read.get({ key: key(client), now: this.now() }))),
+      get: (client) =>
+        this.#guard(() =>
+          info(
+            this.#db.get("SELECT hits, reset_at FROM rate_limit_hits WHERE key = $1 AND reset_at > $2", [
+              key(client),
+              this.now(),
+            ]),
+          ),
+        ),
       decrement: (client) => {
-        this.#guard(() => this.#unhit.run({ key: key(client), now: this.now() }));
+        this.#guard(() => this.#db.run(UNHIT[this.#db.dialect], [key(client), this.now()]));
       },
       resetKey: (client) => {
-        this.#guard(() => this.#reset.run({ key: key(client) }));
+        this.#guard(() => this.#db.run("DELETE FROM rate_limit_hits WHERE key = $1", [key(client)]));
       },
     };
   }
 
-  #increment(key: string, window: number): ClientRateLimitInfo {
-    const now = this.now();
-    const row = this.#hit.get({ key, now, window });
-    if (++this.#counted % PURGE_EVERY === 0) this.#purge.run({ now });
-    return info(row) as ClientRateLimitInfo;
-  }
-
-  /** A file that cannot be written now (full disk, read-only) is a 503 problem, not a crash. */
+  /** A store that cannot count now (a full disk, the server gone) is a 503 problem saying so, not a crash. */
   #guard<T>(work: () => T): T {
     try {
       return work();
     } catch (error) {
-      throw unavailable(error, "The rate-limit store cannot count requests right now; retry") ?? error;
+      if (error instanceof HttpProblem && error.status === 503) {
+        throw databaseUnavailable("The rate-limit store cannot count requests right now; retry");
+      }
+      throw error;
     }
+  }
+
+  #increment(key: string, window: number): ClientRateLimitInfo {
+    const now = this.now();
+    const row = this.#db.get(HIT, [key, now, window]);
+    if (++this.#counted % PURGE_EVERY === 0) this.#db.run("DELETE FROM rate_limit_hits WHERE reset_at <= $1", [now]);
+    return info(row) as ClientRateLimitInfo;
   }
 }
 

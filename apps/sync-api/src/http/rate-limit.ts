@@ -1,6 +1,7 @@
 /**
  * The rate limits of sync-api's routes: express-rate-limit in front of each limited endpoint,
- * counting in the SQLite store all workers share (rate-limit-store.ts), keyed by the client's
+ * counting in the store all workers share (rate-limit-store.ts: a SQLite file per host, or the
+ * PostgreSQL database every host shares), keyed by the client's
  * address as `trust proxy` resolves it, or on a secured route by the verified token's subject
  * (it runs after the token check there: `subjectKey`). The answers: IETF `RateLimit` and
  * `RateLimit-Policy` headers (draft 8) on every limited route, and past the limit the 429 problem
@@ -9,8 +10,9 @@
 import { type EndpointContract, rateLimitOf, rateLimitProblem, routeKey, subjectKey } from "@repo/contracts";
 import type { RequestHandler } from "express";
 import { rateLimit } from "express-rate-limit";
+import type { Database } from "../db/database.ts";
 import type { SyncApiSettings } from "../settings/index.ts";
-import { openRateLimitDatabase, SqliteRateLimitCounter } from "./rate-limit-store.ts";
+import { openRateLimitDatabase, RateLimitCounter } from "./rate-limit-store.ts";
 
 /**
  * For each endpoint, its limiter, or undefined when it is not limited; undefined when limits are
@@ -18,11 +20,19 @@ import { openRateLimitDatabase, SqliteRateLimitCounter } from "./rate-limit-stor
  */
 export type RateLimiters = (endpoint: EndpointContract, secured: boolean) => RequestHandler | undefined;
 
-/** Opens this worker's connection to the store; no connection when limits are off. */
-export function rateLimiters(settings: Pick<SyncApiSettings, "rateLimit" | "database">): RateLimiters | undefined {
+/**
+ * The limiters, counting on this host's PostgreSQL connection (`db`) when that is the database, else
+ * in the SQLite file `rateLimit.path` (a connection of this worker's own); none when limits are off.
+ */
+export function rateLimiters(
+  settings: Pick<SyncApiSettings, "rateLimit" | "database">,
+  db?: Database,
+): RateLimiters | undefined {
   if (!settings.rateLimit.enabled) return undefined;
-  const counter = new SqliteRateLimitCounter(
-    openRateLimitDatabase(settings.rateLimit.path, { busyTimeoutMs: settings.database.busyTimeoutMs }),
+  const counter = new RateLimitCounter(
+    db?.dialect === "postgres"
+      ? db
+      : openRateLimitDatabase(settings.rateLimit.path, { busyTimeoutMs: settings.database.busyTimeoutMs }),
   );
   return (endpoint, secured) => {
     const route = routeKey(endpoint);

@@ -1,6 +1,5 @@
-import type { DatabaseSync, StatementSync } from "node:sqlite";
 import type { Note, NoteEvent } from "@repo/contracts";
-import { transaction } from "../database.ts";
+import type { Database } from "../db/database.ts";
 
 interface NoteRow {
   id: number;
@@ -43,85 +42,92 @@ export interface OutboxRetention {
 /** Rows the age limit prunes per write at most, so that no write pays for a long backlog at once. */
 const PRUNE_BATCH = 100;
 
+/** The advisory lock a PostgreSQL write holds to its commit (any fixed number; this one spells "note"). */
+const OUTBOX_LOCK = 0x6e6f7465;
+
 /**
- * The notes table, through synchronous statements prepared once per worker. Every change writes
- * its event to the `note_events` outbox in the same transaction, and prunes what the retention no
- * longer keeps (so the outbox stays bounded however long the app runs).
+ * The newest id the outbox no longer keeps (below its oldest row, or every id given out when none
+ * is left), and the newest id given out. SQLite keeps the last id given out in sqlite_sequence,
+ * which commits with the write. PostgreSQL's sequences do not (an id taken by a transaction not
+ * yet committed, or rolled back, is already counted): there the newest row is the newest id, and
+ * the age limit never prunes it (AGE_PRUNE), so that what a reader is told is newest has committed.
+ */
+const PRUNED_THROUGH = {
+  sqlite: `SELECT coalesce((SELECT min(id) FROM note_events) - 1, seq, 0) AS through, coalesce(seq, 0) AS newest
+           FROM (SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'note_events') AS seq)`,
+  postgres: "SELECT coalesce(min(id) - 1, 0) AS through, coalesce(max(id), 0) AS newest FROM note_events",
+} as const;
+
+/** The age limit's prune: the oldest rows first, by the primary key, never a scan of the table. */
+const AGE_PRUNE = {
+  sqlite: "DELETE FROM note_events WHERE id IN (SELECT id FROM note_events ORDER BY id LIMIT $1) AND at < $2",
+  postgres: `DELETE FROM note_events WHERE id IN (SELECT id FROM note_events ORDER BY id LIMIT $1) AND at < $2
+             AND id < (SELECT max(id) FROM note_events)`,
+} as const;
+
+/**
+ * The notes table, through synchronous statements on this host's connection (SQLite or
+ * PostgreSQL). Every change writes its event to the `note_events` outbox in the same transaction,
+ * and prunes what the retention no longer keeps (so the outbox stays bounded however long the app
+ * runs).
+ *
+ * The outbox's readers page by id (`after`), so ids must become visible in the order they were
+ * given out. SQLite has one writer at a time (BEGIN IMMEDIATE). On PostgreSQL two transactions
+ * could commit ids 11 then 10, and a reader past 11 would never see 10: each write takes a
+ * transaction-level advisory lock first, so writes of notes commit one at a time there too.
  */
 export class NotesStore {
-  readonly #db: DatabaseSync;
-  readonly #insert: StatementSync;
-  readonly #get: StatementSync;
-  readonly #page: StatementSync;
-  readonly #update: StatementSync;
-  readonly #remove: StatementSync;
-  readonly #record: StatementSync;
-  readonly #events: StatementSync;
-  readonly #pruneCount: StatementSync;
-  readonly #pruneAge: StatementSync;
-  readonly #prunedThrough: StatementSync;
+  readonly #db: Database;
   readonly #retention: OutboxRetention;
 
-  constructor(db: DatabaseSync, retention: OutboxRetention = { keepEvents: 0, keepForMs: 0 }) {
+  constructor(db: Database, retention: OutboxRetention = { keepEvents: 0, keepForMs: 0 }) {
     this.#db = db;
     this.#retention = retention;
-    this.#insert = db.prepare(
-      "INSERT INTO notes (title, body, created_at, updated_at) VALUES (:title, :body, :now, :now) RETURNING *",
-    );
-    this.#get = db.prepare("SELECT * FROM notes WHERE id = :id");
-    this.#page = db.prepare("SELECT * FROM notes WHERE id < :before ORDER BY id DESC LIMIT :limit");
-    this.#update = db.prepare(
-      `UPDATE notes SET title = coalesce(:title, title), body = coalesce(:body, body), updated_at = :now
-       WHERE id = :id RETURNING *`,
-    );
-    this.#remove = db.prepare("DELETE FROM notes WHERE id = :id");
-    this.#record = db.prepare(
-      "INSERT INTO note_events (type, note_id, note, at) VALUES (:type, :noteId, :note, :at) RETURNING id",
-    );
-    this.#events = db.prepare("SELECT * FROM note_events WHERE id > :after ORDER BY id LIMIT :limit");
-    // Both by the primary key: the oldest rows first, never a scan of the whole table.
-    this.#pruneCount = db.prepare("DELETE FROM note_events WHERE id <= :newest - :keep");
-    this.#pruneAge = db.prepare(
-      "DELETE FROM note_events WHERE id IN (SELECT id FROM note_events ORDER BY id LIMIT :batch) AND at < :before",
-    );
-    // The newest id no longer kept (below the oldest row, or every id given out when none is
-    // left), and the newest id given out.
-    this.#prunedThrough = db.prepare(
-      `SELECT coalesce((SELECT min(id) FROM note_events) - 1, seq, 0) AS through, coalesce(seq, 0) AS newest
-       FROM (SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'note_events') AS seq)`,
-    );
+  }
+
+  /** Runs a write in a transaction that holds the outbox's order (above). */
+  #write<T>(work: () => T): T {
+    return this.#db.transaction(() => {
+      if (this.#db.dialect === "postgres") this.#db.get("SELECT pg_advisory_xact_lock($1)", [OUTBOX_LOCK]);
+      return work();
+    });
   }
 
   create(fields: { title: string; body: string }): Note {
-    return transaction(this.#db, () => {
-      const note = toNote(this.#insert.get({ ...fields, now: new Date().toISOString() }) as unknown as NoteRow);
+    return this.#write(() => {
+      const now = new Date().toISOString();
+      const row = this.#db.get<NoteRow>(
+        "INSERT INTO notes (title, body, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING *",
+        [fields.title, fields.body, now],
+      ) as NoteRow;
+      const note = toNote(row);
       this.#recordEvent("created", note.id, note);
       return note;
     });
   }
 
   get(id: number): Note | undefined {
-    const row = this.#get.get({ id }) as NoteRow | undefined;
+    const row = this.#db.get<NoteRow>("SELECT * FROM notes WHERE id = $1", [id]);
     return row && toNote(row);
   }
 
   /** Newest first: up to `limit` notes with ids below `before`, and whether more follow. */
   page({ limit, before }: { limit: number; before?: number }): { notes: Note[]; more: boolean } {
-    const rows = this.#page.all({
-      before: before ?? Number.MAX_SAFE_INTEGER,
-      limit: limit + 1,
-    }) as unknown as NoteRow[];
+    // Without `before`, below the largest id the column holds (PostgreSQL's integer).
+    const rows = this.#db.all<NoteRow>("SELECT * FROM notes WHERE id < $1 ORDER BY id DESC LIMIT $2", [
+      before ?? 2_147_483_647,
+      limit + 1,
+    ]);
     return { notes: rows.slice(0, limit).map(toNote), more: rows.length > limit };
   }
 
   update(id: number, changes: { title?: string | undefined; body?: string | undefined }): Note | undefined {
-    return transaction(this.#db, () => {
-      const row = this.#update.get({
-        id,
-        title: changes.title ?? null,
-        body: changes.body ?? null,
-        now: new Date().toISOString(),
-      }) as NoteRow | undefined;
+    return this.#write(() => {
+      const row = this.#db.get<NoteRow>(
+        `UPDATE notes SET title = coalesce($2, title), body = coalesce($3, body), updated_at = $4
+         WHERE id = $1 RETURNING *`,
+        [id, changes.title ?? null, changes.body ?? null, new Date().toISOString()],
+      );
       if (!row) return undefined;
       const note = toNote(row);
       this.#recordEvent("updated", id, note);
@@ -130,8 +136,8 @@ export class NotesStore {
   }
 
   remove(id: number): boolean {
-    return transaction(this.#db, () => {
-      const removed = Number(this.#remove.run({ id }).changes) > 0;
+    return this.#write(() => {
+      const removed = this.#db.run("DELETE FROM notes WHERE id = $1", [id]) > 0;
       if (removed) this.#recordEvent("deleted", id, null);
       return removed;
     });
@@ -146,21 +152,26 @@ export class NotesStore {
     prunedThrough: number;
     newest: number;
   } {
-    const events = (this.#events.all({ after, limit }) as unknown as EventRow[]).map(toEvent);
+    const events = this.#db
+      .all<EventRow>("SELECT * FROM note_events WHERE id > $1 ORDER BY id LIMIT $2", [after, limit])
+      .map(toEvent);
     // Read after the page: a prune in between can only make it say more is gone, never less.
-    const { through, newest } = this.#prunedThrough.get() as { through: number; newest: number };
+    const { through, newest } = this.#db.get<{ through: number | string; newest: number | string }>(
+      PRUNED_THROUGH[this.#db.dialect],
+    ) ?? { through: 0, newest: 0 };
     return { events, prunedThrough: Number(through), newest: Number(newest) };
   }
 
   #recordEvent(type: NoteEvent["type"], noteId: number, note: Note | null): void {
     const at = new Date();
-    const { id } = this.#record.get({ type, noteId, note: note && JSON.stringify(note), at: at.toISOString() }) as {
-      id: number;
-    };
+    const { id } = this.#db.get<{ id: number }>(
+      "INSERT INTO note_events (type, note_id, note, at) VALUES ($1, $2, $3, $4) RETURNING id",
+      [type, noteId, note && JSON.stringify(note), at.toISOString()],
+    ) as { id: number };
     const { keepEvents, keepForMs } = this.#retention;
-    if (keepEvents > 0) this.#pruneCount.run({ newest: id, keep: keepEvents });
+    if (keepEvents > 0) this.#db.run("DELETE FROM note_events WHERE id <= $1", [id - keepEvents]);
     if (keepForMs > 0) {
-      this.#pruneAge.run({ batch: PRUNE_BATCH, before: new Date(at.getTime() - keepForMs).toISOString() });
+      this.#db.run(AGE_PRUNE[this.#db.dialect], [PRUNE_BATCH, new Date(at.getTime() - keepForMs).toISOString()]);
     }
   }
 }

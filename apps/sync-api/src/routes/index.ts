@@ -3,8 +3,8 @@
  * the way Django's ROOT_URLCONF does, so a test can start the app with another one. A table is
  * built per worker from what its handlers need (the worker's database connection, settings).
  */
-import type { DatabaseSync } from "node:sqlite";
 import { type AssertServes, api, type ServesExactly, servesExactly } from "@repo/contracts";
+import type { Database } from "../db/database.ts";
 import type { SyncRoute } from "../http/route.ts";
 import type { Lifecycle } from "../lifecycle.ts";
 import type { SyncApiSettings } from "../settings/index.ts";
@@ -16,8 +16,8 @@ import { testingRoutes } from "./testing.ts";
 /** What the handlers of a table are built with. */
 export interface RouteDependencies {
   readonly settings: SyncApiSettings;
-  /** This host's connection to the database (database.ts): for the tables of the app's resources. */
-  readonly db: DatabaseSync;
+  /** This host's connection to the database (src/db/): for the tables of the app's resources. */
+  readonly db: Database;
   readonly lifecycle: Lifecycle;
 }
 

@@ -1,6 +1,6 @@
-import type { DatabaseSync } from "node:sqlite";
 import { decodeCursor, encodeCursor, notes, problem } from "@repo/contracts";
 import { z } from "zod";
+import type { Database } from "../db/database.ts";
 import { route } from "../http/route.ts";
 import { NotesStore, type OutboxRetention } from "../notes/store.ts";
 
@@ -10,16 +10,8 @@ const Position = z.strictObject({ before: z.int().positive() });
 const notFound = (id: number) =>
   ({ status: 404, body: problem({ status: 404, detail: `There is no note ${id}` }) }) as const;
 
-/** The notes resource: synchronous handlers over SQLite, the kind of work sync-api exists for. */
-export function notesRoutes({
-  db,
-  secretKey,
-  outbox,
-}: {
-  db: DatabaseSync;
-  secretKey: string;
-  outbox: OutboxRetention;
-}) {
+/** The notes resource: synchronous handlers over the database (SQLite or PostgreSQL), the kind of work sync-api exists for. */
+export function notesRoutes({ db, secretKey, outbox }: { db: Database; secretKey: string; outbox: OutboxRetention }) {
   const store = new NotesStore(db, outbox);
   return route(notes, {
     list: ({ query }) => {

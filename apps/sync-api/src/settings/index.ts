@@ -15,12 +15,13 @@ import {
   layer,
   rateLimitSchema,
   type Settings,
+  secret,
   sharedLayers,
   sharedSchema,
   testRoutesOnlyUnderTest,
 } from "@repo/shared-settings";
 import { z } from "zod";
-import { SYNCHRONOUS_MODES } from "../sqlite.ts";
+import { SYNCHRONOUS_MODES } from "../db/sqlite.ts";
 
 /** The route tables sync-api can serve (src/routes/index.ts); the `routeTable` setting picks one. */
 export const ROUTE_TABLES = ["main", "test"] as const;
@@ -84,15 +85,26 @@ export const syncApiSchema = sharedSchema.extend({
    */
   apiReference: z.boolean(),
   database: z.strictObject({
-    /** The SQLite file the example resource lives in (compose mounts a volume for it). */
-    path: z.string().min(1),
-    /** How long a write waits for another worker's write lock before it fails. */
+    /**
+     * The database (src/db/): a PostgreSQL URL (`postgres://user:password@host:5432/name`), or
+     * else the path of a SQLite file (the default; compose mounts a volume for it). Secret: a
+     * URL carries the password (`SYNC_API_DATABASE__URL_FILE` reads it from a file).
+     */
+    url: secret(z.string().min(1)),
+    /** SQLite: how long a write waits for another worker's write lock before it fails. */
     busyTimeoutMs: z.int().min(0),
     /**
-     * SQLite's `synchronous` (src/sqlite.ts): NORMAL, or FULL (an fsync per commit) so that no
+     * SQLite's `synchronous` (src/db/sqlite.ts): NORMAL, or FULL (an fsync per commit) so that no
      * answered write is lost on power loss. FULL in production.
      */
     synchronous: z.enum(SYNCHRONOUS_MODES),
+    /** PostgreSQL: how long connecting may take (libpq counts whole seconds, 2 at least). */
+    connectTimeoutMs: z.int().min(1),
+    /**
+     * PostgreSQL: how long one statement may run (`statement_timeout`); a request that meets it
+     * is a 503 problem. Well under `cluster.workerTimeoutMs`, so a query never gets a worker killed.
+     */
+    statementTimeoutMs: z.int().min(1),
   }),
   /** The CPU-bound example endpoint: its largest `below` (the contract's 20,000,000 at most). */
   compute: z.strictObject({ maxBelow: z.int().min(2).max(PRIMES_BELOW_CEILING) }),
@@ -126,9 +138,11 @@ export const syncApiSettings = defineSettings({
       // #endregion example
       apiReference: true,
       database: {
-        path: fileURLToPath(new URL("data/sync-api.sqlite", appDir)),
+        url: fileURLToPath(new URL("data/sync-api.sqlite", appDir)),
         busyTimeoutMs: 5_000,
         synchronous: "NORMAL",
+        connectTimeoutMs: 2_000,
+        statementTimeoutMs: 5_000,
       },
       rateLimit: { path: fileURLToPath(new URL("data/rate-limit.sqlite", appDir)) },
       // About 15 ms of CPU: one public request must not hold a worker for long (docs/deploy.md).
@@ -144,7 +158,7 @@ export const syncApiSettings = defineSettings({
         welcomePage: false, // #example
         apiReference: false,
         // A 201 must survive a power loss, at an fsync per commit (docs/deploy.md).
-        database: { path: fileURLToPath(new URL("data/production/sync-api.sqlite", appDir)), synchronous: "FULL" },
+        database: { url: fileURLToPath(new URL("data/production/sync-api.sqlite", appDir)), synchronous: "FULL" },
         rateLimit: { path: fileURLToPath(new URL("data/production/rate-limit.sqlite", appDir)) },
       },
     }),
