@@ -22,13 +22,13 @@ export interface ProjectState {
 }
 
 /**
- * The root package.json names the workspace's packages (its devDependencies), and init-project
- * writes it last, so it says whether the rename has happened, even after a run stopped half-way.
+ * The root package.json names the workspace's scope (`--filter @repo/…`, `--conditions=@repo/source`
+ * in its scripts), and init-project writes it last, so it says whether the rename has happened, even after a run stopped half-way.
  */
 export function projectState(root: string): ProjectState {
   const text = readFileSync(join(root, "package.json"), "utf8");
   const { name } = JSON.parse(text) as { name: string };
-  return { name, isTemplate: text.includes(`"${TEMPLATE.scope}/`) };
+  return { name, isTemplate: text.includes(`${TEMPLATE.scope}/`) };
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 } from "@repo/contracts";
 import { developmentAuth } from "@repo/shared-settings";
 import {
+  descendantsOf,
   freePort,
   type PostgresServer,
   postgresMissing,
@@ -22,15 +23,19 @@ import {
   startApp,
   startPostgres,
   stopAll,
+  waitFor,
   waitForHttp,
 } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSyncApi } from "./support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "notes-"));
 let server: PostgresServer | undefined;
+const servers: PostgresServer[] = [];
 afterAll(async () => {
   await stopAll();
   await server?.remove();
+  for (const other of servers) await other.remove();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -139,3 +144,65 @@ describe.each(databases)("notes on $name", ({ skip, url }) => {
     });
   });
 });
+
+// Where a server can fail as a SQLite file cannot: restarted while clients write notes.
+describe.skipIf(!runsHere("notes on PostgreSQL", postgresMissing()))(
+  "notes on PostgreSQL, the server restarted",
+  () => {
+    it("a restart of the server under load: 503 problems with Retry-After while it is down, no acknowledged write lost, and the same workers serve again once it is back", async () => {
+      const pg = await startPostgres();
+      servers.push(pg);
+      const { app, url } = await startSyncApi(2, { SYNC_API_DATABASE__URL: pg.createDatabase("restart") });
+      const workers = descendantsOf(app.pid);
+      const token = await signToken(developmentAuth, { subject: "restart", scopes: [NOTES_WRITE_SCOPE], ttlS: 600 });
+
+      const acknowledged: number[] = [];
+      const answers: { status: number; retryAfter: string | null; type: string | null }[] = [];
+      let running = true;
+      const writer = async () => {
+        for (let i = 0; running; i++) {
+          const response = await fetch(`${url}/notes`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+            body: JSON.stringify({ title: `write ${i}` }),
+          });
+          const body = (await response.json()) as { id?: number };
+          answers.push({
+            status: response.status,
+            retryAfter: response.headers.get("retry-after"),
+            type: response.headers.get("content-type"),
+          });
+          if (response.status === 201 && body.id) acknowledged.push(body.id);
+        }
+      };
+      const writers = [writer(), writer(), writer()];
+      await waitFor("writes before the restart", async () => (acknowledged.length >= 20 ? true : undefined));
+      await pg.stop();
+      await waitFor("503s while the server is down", async () =>
+        answers.some((a) => a.status === 503) ? true : undefined,
+      );
+      await pg.start();
+      const before = acknowledged.length;
+      await waitFor("writes after the restart", async () => (acknowledged.length >= before + 20 ? true : undefined), {
+        timeoutMs: 30_000,
+      });
+      running = false;
+      await Promise.all(writers);
+
+      // Nothing but 201s and 503 problems with Retry-After: no 500, no hang, no lost connection.
+      const others = answers.filter((a) => a.status !== 201 && a.status !== 503);
+      expect(others).toEqual([]);
+      for (const refused of answers.filter((a) => a.status === 503)) {
+        expect(refused).toEqual({
+          status: 503,
+          retryAfter: "5",
+          type: expect.stringMatching(/^application\/problem\+json/),
+        });
+      }
+      // Every write a client was told about is there.
+      for (const id of acknowledged) expect((await fetch(`${url}/notes/${id}`)).status, `note ${id}`).toBe(200);
+      // Recovered by itself: the workers that started are the ones serving.
+      expect(descendantsOf(app.pid)).toEqual(workers);
+    }, 120_000);
+  },
+);
