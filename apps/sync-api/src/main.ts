@@ -29,6 +29,7 @@ if (cluster.isPrimary) {
   try {
     const { from, to } = prepareDatabase(settings);
     if (from !== to) logger.info({ database, from, to }, "database migrated");
+    else logger.debug({ database, version: to }, "database up to date");
     migrated = true;
   } catch (error) {
     // A database newer than this build is one line naming both versions, not a stack.

@@ -169,10 +169,9 @@ describe.skipIf(!postgresHere)("pnpm db:migrate on PostgreSQL, from replicas sta
     holder.get("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]);
     const outputs = (await Promise.all(runs)).map(({ code, output }) => `${code} ${output.trim()}`).sort();
     const where = url.replace("postgres@", "");
-    expect(outputs).toEqual([
-      `0 ${where}: migrated from version 0 to ${MIGRATIONS.length}`,
-      `0 ${where}: up to date at version ${MIGRATIONS.length}`,
-    ]);
+    // (A project without tables yet, as --no-examples leaves it, has no step to apply: both find it so.)
+    const first = MIGRATIONS.length > 0 ? `migrated from version 0 to ${MIGRATIONS.length}` : "up to date at version 0";
+    expect(outputs).toEqual([`0 ${where}: ${first}`, `0 ${where}: up to date at version ${MIGRATIONS.length}`]);
     holder.close();
   }, 60_000);
 });
