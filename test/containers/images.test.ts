@@ -69,12 +69,14 @@ describe.runIf(run)("the images and the compose stack", () => {
     it("holds no dev dependency, no TypeScript source and no pnpm", async () => {
       const pkg = JSON.parse(readFileSync(join(repoRoot, "apps", app, "package.json"), "utf8")) as {
         dependencies?: Record<string, string>;
+        optionalDependencies?: Record<string, string>;
         devDependencies?: Record<string, string>;
       };
-      // The app's own dependencies are node_modules/<name> (pnpm's layout); a dev dependency is not
-      // among them, unless a production one needs it too.
+      // The app's own dependencies (optional ones too: sync-api's PostgreSQL driver) are
+      // node_modules/<name> (pnpm's layout); a dev dependency is not among them, unless a production
+      // one needs it too.
       const direct = (await inImage(image(), "cd /app/node_modules && ls -d [!@]* @*/*")).split("\n");
-      expect(direct.sort()).toEqual(Object.keys(pkg.dependencies ?? {}).sort());
+      expect(direct.sort()).toEqual(Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies }).sort());
       // Nor is any of the workspace's tools, at any depth.
       const installed = (await inImage(image(), "ls /app/node_modules/.pnpm")).split("\n");
       for (const tool of [
