@@ -12,7 +12,7 @@ import { migrate, schemaStatus } from "./db/migrate.ts";
 import { databaseWhere, isPostgresUrl, openDatabase } from "./db/open.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
 import { STEP_NAME, writeMigrationStep } from "./migrations/new-step.ts";
-import { syncApiSettings } from "./settings/index.ts";
+import { type SyncApiSettings, syncApiSettings } from "./settings/index.ts";
 
 const USAGE = "usage: pnpm db:status | pnpm db:migrate | pnpm db:new <name>  (a name: lower-case words joined by -)";
 const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
@@ -23,8 +23,7 @@ function fail(message: string, code = 1): never {
 }
 
 /** The database the settings name, connected now: a server that cannot be reached is one line. */
-function open(): { db: Database; where: string } {
-  const { database } = loadOrExit(syncApiSettings);
+function open(database: SyncApiSettings["database"]): { db: Database; where: string } {
   const where = databaseWhere(database);
   try {
     const db = openDatabase(database, "sync-api db command");
@@ -47,7 +46,7 @@ function status(): void {
     );
     return;
   }
-  const { db } = open();
+  const { db } = open(database);
   try {
     const { version, latest, pending } = schemaStatus(db);
     process.stdout.write(`database: ${where}\nschema version ${version}, this build's ${latest}\n`);
@@ -65,7 +64,7 @@ function status(): void {
 }
 
 function migrateNow(): void {
-  const { db, where } = open();
+  const { db, where } = open(loadOrExit(syncApiSettings).database);
   try {
     const { from, to } = migrate(db);
     process.stdout.write(

@@ -64,25 +64,20 @@ const connect = (url: string) =>
     applicationName: "migrations test",
   });
 
-/** Each database, and how to make a fresh one (two connections to the same one, for PostgreSQL). */
-const databases: { name: string; skip: boolean; fresh: () => { db: Database; again: () => Database } }[] = [
+/** Each database, and how to make a fresh one. */
+const databases: { name: string; skip: boolean; fresh: () => Database }[] = [
   {
     name: "SQLite",
     skip: false,
     fresh: () => {
-      const path = freshFile();
-      return {
-        db: new SqliteDatabase(path, { busyTimeoutMs: 5_000 }),
-        again: () => new SqliteDatabase(path, { busyTimeoutMs: 5_000 }),
-      };
+      return new SqliteDatabase(freshFile(), { busyTimeoutMs: 5_000 });
     },
   },
   {
     name: "PostgreSQL",
     skip: !postgresHere,
     fresh: () => {
-      const url = (server as PostgresServer).createDatabase(`db${++made}`);
-      return { db: connect(url), again: () => connect(url) };
+      return connect((server as PostgresServer).createDatabase(`db${++made}`));
     },
   },
 ];
@@ -93,7 +88,7 @@ beforeAll(async () => {
 
 describe.each(databases)("migrate on $name", ({ skip, fresh }) => {
   it.skipIf(skip)("applies the pending steps once, in order, and says so", () => {
-    const { db } = fresh();
+    const db = fresh();
     expect(schemaStatus(db, steps)).toEqual({ version: 0, latest: 3, pending: ["things", "thing-names", "visits"] });
     expect(migrate(db, steps.slice(0, 2))).toEqual({ from: 0, to: 2 });
     expect(schemaStatus(db, steps)).toEqual({ version: 2, latest: 3, pending: ["visits"] });
@@ -105,7 +100,7 @@ describe.each(databases)("migrate on $name", ({ skip, fresh }) => {
   });
 
   it.skipIf(skip)("an older build refuses a newer database, naming both versions, and leaves it as it was", () => {
-    const { db } = fresh();
+    const db = fresh();
     migrate(db, steps);
     // The older build knows two steps: before, it set the version back to 2, and the newer
     // build then failed at start-up re-creating a table that exists.
@@ -117,7 +112,7 @@ describe.each(databases)("migrate on $name", ({ skip, fresh }) => {
   });
 
   it.skipIf(skip)("a step that fails leaves the database at the version before it", () => {
-    const { db } = fresh();
+    const db = fresh();
     const table = db.dialect === "sqlite" ? "CREATE TABLE things (id INTEGER)" : "CREATE TABLE things (id integer)";
     const broken = [...steps.slice(0, 1), { name: "broken", sqlite: table, postgres: table }];
     expect(() => migrate(db, broken)).toThrow(/already exists/);
@@ -127,7 +122,7 @@ describe.each(databases)("migrate on $name", ({ skip, fresh }) => {
   });
 
   it.skipIf(skip)("the app's own steps apply on it, and again change nothing", () => {
-    const { db } = fresh();
+    const db = fresh();
     expect(migrate(db)).toEqual({ from: 0, to: MIGRATIONS.length });
     expect(migrate(db)).toEqual({ from: MIGRATIONS.length, to: MIGRATIONS.length });
     db.close();

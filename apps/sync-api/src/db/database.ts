@@ -14,8 +14,6 @@ export type Param = string | number | null;
 
 export interface Database {
   readonly dialect: Dialect;
-  /** Where it is, for logs: the file, or the server and database (never the password). */
-  readonly where: string;
   /** Every row a statement returns. */
   all<T = Row>(sql: string, params?: readonly Param[]): T[];
   /** The first row a statement returns, if any. */

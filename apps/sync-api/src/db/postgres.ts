@@ -96,7 +96,6 @@ export function describeUrl(url: string): string {
 
 export class PostgresDatabase implements Database {
   readonly dialect = "postgres";
-  readonly where: string;
   readonly #conninfo: string;
   /** Loaded at the first connection: a host that never queries never loads the native module. */
   #Client: (new () => PgNativeClient) | undefined;
@@ -105,13 +104,7 @@ export class PostgresDatabase implements Database {
   readonly #prepared = new Map<string, string>();
 
   constructor(url: string, options: PostgresOptions) {
-    this.where = describeUrl(url);
     this.#conninfo = connectionString(url, options);
-  }
-
-  /** Connects now: for a start-up that must fail at once when the server is unreachable. */
-  connect(): void {
-    this.#connection();
   }
 
   #connection(): PgNativeClient {

@@ -23,7 +23,7 @@ export interface SqliteOptions {
  * one writer; a busy timeout, so a worker that meets another's write lock waits for it instead of
  * failing with SQLITE_BUSY; `synchronous` as asked (NORMAL unless told); foreign keys on.
  */
-export function openSqliteFile(path: string, { busyTimeoutMs, synchronous = "NORMAL" }: SqliteOptions): DatabaseSync {
+function openSqliteFile(path: string, { busyTimeoutMs, synchronous = "NORMAL" }: SqliteOptions): DatabaseSync {
   // Checked again here, before anything is opened, because it is written into a statement.
   if (!SYNCHRONOUS_MODES.includes(synchronous)) throw new Error(`unknown synchronous mode ${String(synchronous)}`);
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -55,12 +55,10 @@ const sqliteParameters = (sql: string) => sql.replace(/\$(\d+)/g, "?$1");
 /** A SQLite file behind the Database interface; each statement prepared once per connection. */
 export class SqliteDatabase implements Database {
   readonly dialect = "sqlite";
-  readonly where: string;
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
 
   constructor(path: string, options: SqliteOptions) {
-    this.where = path;
     this.#db = openSqliteFile(path, options);
   }
 
@@ -112,11 +110,6 @@ export class SqliteDatabase implements Database {
         throw error;
       }
     });
-  }
-
-  /** The underlying connection, for what only SQLite has (PRAGMAs). */
-  get connection(): DatabaseSync {
-    return this.#db;
   }
 
   close(): void {
