@@ -14,12 +14,24 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const lines = [];
-/** Every failed test by name, with the first line of its error: CI's log may keep only its tail. */
+/** Every failed test by name, with the gist of its error: CI's log may keep only its tail. */
 const failures = [];
 
-function firstLine(message) {
-  const text = stripVTControlCharacters(String(message ?? ""));
-  return text.split("\n").find(Boolean)?.slice(0, 240) ?? "";
+/** What failing output looks like: a nested run's failed test, an error, an assertion. */
+const FAILURE_LINE = /\bFAIL\b|×|✗|Error\b|expected|Timed out|timed out|exited \d/;
+
+/**
+ * The first line of an error, and then the lines of it that say what failed (at most 12): an
+ * error that quotes a nested run's output (the template's copies) says what failed in there.
+ */
+function gist(message) {
+  const lines = stripVTControlCharacters(String(message ?? ""))
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean);
+  const [first = "", ...rest] = lines;
+  const telling = [...new Set(rest.filter((line) => FAILURE_LINE.test(line) && !line.startsWith("at ")))].slice(0, 12);
+  return [first, ...telling.map((line) => `    | ${line}`)].map((line) => line.slice(0, 240)).join("\n");
 }
 
 function readJson(path) {
@@ -38,10 +50,10 @@ function vitestRun(name, path) {
       const path = file.name.replace(`${process.cwd()}/`, "");
       for (const test of file.assertionResults ?? []) {
         if (test.status === "failed")
-          failures.push(`${name}: ${path} › ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+          failures.push(`${name}: ${path} › ${test.fullName}: ${gist(test.failureMessages?.[0])}`);
       }
       if (file.status === "failed" && !(file.assertionResults ?? []).some((t) => t.status === "failed")) {
-        failures.push(`${name}: ${path}: ${firstLine(file.message)}`);
+        failures.push(`${name}: ${path}: ${gist(file.message)}`);
       }
     }
     lines.push(
@@ -76,7 +88,7 @@ function collectPlaywrightFailures(proxy, suites, titles) {
       for (const test of spec.tests ?? []) {
         if (test.status !== "unexpected") continue;
         const error = test.results?.at(-1)?.error?.message;
-        failures.push(`playwright via ${proxy}: ${[...path, spec.title].join(" › ")}: ${firstLine(error)}`);
+        failures.push(`playwright via ${proxy}: ${[...path, spec.title].join(" › ")}: ${gist(error)}`);
       }
     }
     collectPlaywrightFailures(proxy, suite.suites ?? [], path);
