@@ -15,6 +15,7 @@ import { loadOrExit } from "@repo/shared-settings";
 import { databaseWhere, isPostgresUrl, openSyncRouteTable, prepareDatabase } from "@repo/sync-api/host";
 import { syncApiSettings } from "@repo/sync-api/settings";
 import { feedReader } from "./examples.ts"; // #example
+import { DatabaseBridge } from "./pool/database-bridge.ts";
 import { SyncPool } from "./pool/sync-pool.ts";
 import { handlerKey } from "./pool/task.ts";
 import { syncEndpoints, syncHalf } from "./sync-half.ts";
@@ -42,17 +43,8 @@ function fail(message: string, error: unknown): never {
   process.exit(1);
 }
 
-// pg-native, the synchronous PostgreSQL driver, loads in one thread of a process only
-// (node-libpq#79): a pool of more than one thread cannot each hold a connection of their own.
-if (isPostgresUrl(syncSettings.database.url) && combined.syncHandlers === "pool" && combined.threads > 1) {
-  fail(
-    "database.url names PostgreSQL",
-    new Error(
-      `combined mode runs sync handlers on PostgreSQL with one thread only (ASYNC_API_COMBINED__THREADS=1, now ${combined.threads}): its synchronous driver loads in one thread per process. Run split mode (pnpm start) for more`,
-    ),
-  );
-}
-
+// Migrations run here, once, before any thread starts (on PostgreSQL through pg-native, on this
+// thread only).
 try {
   prepareDatabase(syncSettings);
 } catch (error) {
@@ -63,7 +55,14 @@ try {
 // benchmark's monolith) its handlers run here too, on the event loop.
 const lifecycle = { draining: false };
 const table = openSyncRouteTable(syncSettings, lifecycle);
-const pool = combined.syncHandlers === "pool" ? new SyncPool(combined) : undefined;
+// On PostgreSQL the threads reach the server through this thread's bridge: pg-native, the
+// synchronous driver, loads in one thread of a process only (node-libpq#79). One thread or many,
+// one code path.
+const bridge =
+  combined.syncHandlers === "pool" && isPostgresUrl(syncSettings.database.url)
+    ? new DatabaseBridge(syncSettings.database, combined.threads)
+    : undefined;
+const pool = combined.syncHandlers === "pool" ? new SyncPool(combined, bridge) : undefined;
 if (pool) {
   table.close();
   const expected = table.routes.flatMap(({ controller }) =>
@@ -89,6 +88,7 @@ await runAsyncServer(settings, {
   },
   onDrained: async () => {
     await pool?.close();
+    await bridge?.close();
     if (!pool) table.close();
   },
 });

@@ -11,7 +11,14 @@ import type { Lifecycle } from "./lifecycle.ts";
 import { routeTables } from "./routes/index.ts";
 import type { SyncApiSettings } from "./settings/index.ts";
 
-export { databaseWhere, isPostgresUrl } from "./db/open.ts";
+export {
+  type Database,
+  databaseUnavailable,
+  type Param,
+  type Row,
+} from "./db/database.ts";
+export { type DatabaseSettings, databaseWhere, isPostgresUrl, openDatabase } from "./db/open.ts";
+export { connectionString, isUnavailableState } from "./db/postgres.ts";
 export { prepareDatabase } from "./db/prepare.ts";
 export type { SyncRoute } from "./http/route.ts";
 export type { Lifecycle } from "./lifecycle.ts";
@@ -27,10 +34,15 @@ export interface SyncRouteTable {
 
 /**
  * Opens this host's resources and builds the route table on them. Each host has its own
- * connection: both drivers are synchronous, one connection per process or thread.
+ * connection: both drivers are synchronous, one connection per process or thread. A host that
+ * reaches the database another way gives its own `db` (combined mode's threads on PostgreSQL:
+ * its database bridge).
  */
-export function openSyncRouteTable(settings: SyncApiSettings, lifecycle: Lifecycle): SyncRouteTable {
-  const db = openDatabase(settings.database);
+export function openSyncRouteTable(
+  settings: SyncApiSettings,
+  lifecycle: Lifecycle,
+  db: Database = openDatabase(settings.database),
+): SyncRouteTable {
   const routes = routeTables[settings.routeTable]({ settings, db, lifecycle });
   return { routes, db, close: () => db.close() };
 }

@@ -9,6 +9,7 @@
 import type { AsyncApiSettings } from "@repo/async-api/settings";
 import { ContractViolation, type HandlerResult, HttpProblem } from "@repo/contracts";
 import { Piscina } from "piscina";
+import type { DatabaseBridge } from "./database-bridge.ts";
 import type { SyncOutcome, SyncTask, ThreadData } from "./task.ts";
 
 /** The thread's module, as this file is run: TypeScript source in development, the build otherwise. */
@@ -25,7 +26,8 @@ export class SyncPool {
   #pending = 0;
   readonly #capacity: number;
 
-  constructor(settings: AsyncApiSettings["combined"]) {
+  /** `bridge`: the threads reach PostgreSQL through it (their channels arrive as messages). */
+  constructor(settings: AsyncApiSettings["combined"], bridge?: DatabaseBridge) {
     this.#timeoutMs = settings.taskTimeoutMs;
     this.#capacity = settings.threads + settings.maxQueue;
     this.#pool = new Piscina({
@@ -36,8 +38,9 @@ export class SyncPool {
       idleTimeout: Number.POSITIVE_INFINITY,
       // The queue's limit is kept here (`#capacity`): piscina does not count a task with an abort
       // signal against its `maxQueue`, and every task here has one (the timeout).
-      workerData: { draining: this.#draining } satisfies ThreadData,
+      workerData: { draining: this.#draining, bridged: bridge !== undefined } satisfies ThreadData,
     });
+    if (bridge) this.#pool.on("message", (message: unknown) => bridge.accept(message));
   }
 
   /**

@@ -29,6 +29,11 @@ export type SyncOutcome =
 export interface ThreadData {
   /** Set to 1 when the process drains: sync-api's readiness answers 503 from then on. */
   readonly draining: Int32Array;
+  /**
+   * The database is PostgreSQL, reached through the main thread's bridge (database-bridge.ts)
+   * rather than a connection of the thread's own.
+   */
+  readonly bridged: boolean;
 }
 
 /** The key a handler is run by: `compute.primes`. */

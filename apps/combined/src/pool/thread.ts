@@ -1,7 +1,8 @@
 /**
  * One thread of combined mode's pool (a piscina worker). It builds sync-api's route table with
- * resources of its own (its own database connection), exactly as a cluster worker does, then runs
- * one handler per task. The handlers are sync-api's, unchanged.
+ * resources of its own (its own SQLite connection; on PostgreSQL, its channel to the main thread's
+ * database bridge), as a cluster worker does, then runs one handler per task. The handlers are
+ * sync-api's, unchanged.
  */
 import {
   answerForError,
@@ -14,17 +15,18 @@ import {
 import { openSyncRouteTable } from "@repo/sync-api/host";
 import { syncApiSettings } from "@repo/sync-api/settings";
 import { workerData } from "piscina";
+import { BridgedDatabase } from "./bridged-database.ts";
 import { handlerKey, type SyncOutcome, type SyncTask, type ThreadData } from "./task.ts";
 
 // Invalid settings throw here, with the report naming every bad key: the pool fails to start.
 const settings = syncApiSettings.load();
-const { draining } = workerData as ThreadData;
+const { draining, bridged } = workerData as ThreadData;
 const lifecycle = {
   get draining() {
     return Atomics.load(draining, 0) === 1;
   },
 };
-const table = openSyncRouteTable(settings, lifecycle);
+const table = openSyncRouteTable(settings, lifecycle, bridged ? BridgedDatabase.open(settings.database) : undefined);
 const handlers = new Map<string, ImplementedEndpoint>(
   table.routes.flatMap(({ controller, handlers }) =>
     implementedEndpoints("sync", controller, handlers).map((e) => [handlerKey(controller.name, e.name), e] as const),

@@ -34,9 +34,10 @@ const PQTRANS_UNKNOWN = 4;
  * SQLSTATEs that say the server cannot answer now, not that the request was wrong: a connection
  * exception, the server shutting down or starting, too many connections, out of resources, a
  * statement past `statement_timeout`, a conflict the client may retry (serialization, deadlock),
- * a transaction left idle too long.
+ * a transaction left idle too long. Shared with combined mode's database bridge, which maps
+ * node-postgres's errors the same way.
  */
-function isUnavailableState(state: string | undefined): boolean {
+export function isUnavailableState(state: string | undefined): boolean {
   if (!state) return false;
   return (
     state.startsWith("08") ||
