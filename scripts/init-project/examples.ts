@@ -27,6 +27,7 @@ export const EXAMPLE_PATHS: readonly string[] = [
   // async-api: the relay, SSE and WebSocket.
   "apps/async-api/src/streams/",
   "apps/async-api/test/streams.test.ts",
+  "apps/async-api/test/streams-postgres.test.ts",
   // combined mode: the relay fed in-process.
   "apps/combined/src/examples.ts",
   "apps/combined/test/notes-relay.test.ts",

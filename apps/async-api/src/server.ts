@@ -18,6 +18,7 @@ import { Lifecycle } from "./lifecycle.ts";
 import { Outbound } from "./outbound/client.ts";
 import { routeTables } from "./routes/index.ts";
 import { type AsyncApiSettings, asyncApiSettings, loopbackUpstreamWarnings } from "./settings/index.ts";
+import { NoteEventsListener, postgresUrlSecrets } from "./streams/note-listener.ts"; // #example
 import { type FeedReader, NoteEventsRelay } from "./streams/relay.ts"; // #example
 
 export type { FeedReader } from "./streams/relay.ts"; // #example
@@ -46,11 +47,10 @@ export interface AsyncServerOptions {
 
 /** Builds the server, listens, and drains on SIGTERM/SIGINT. Exits the process when done. */
 export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncServerOptions = {}): Promise<void> {
-  const logger = createLogger(
-    options.name ?? "async-api",
-    settings.log,
-    secretValues(settings, asyncApiSettings.secrets),
-  );
+  const logger = createLogger(options.name ?? "async-api", settings.log, [
+    ...secretValues(settings, asyncApiSettings.secrets),
+    ...postgresUrlSecrets(settings.noteEvents.listenUrl), // #example
+  ]);
   logger.debug({ settings: redact(settings, asyncApiSettings.secrets) }, "settings resolved");
   if (environmentOf(process.env) === "production") {
     for (const warning of loopbackUpstreamWarnings(asyncApiSettings.resolve(process.env))) logger.warn(warning);
@@ -66,9 +66,18 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
     outbound: options.noteEventsFeed ?? outbound,
     logger: logger.child({ component: "note-events" }),
     pollIntervalMs: settings.noteEvents.pollIntervalMs,
+    listeningPollIntervalMs: settings.noteEvents.listeningPollIntervalMs,
     bufferSize: settings.noteEvents.bufferSize,
     pageSize: settings.noteEvents.pageSize,
   });
+  // On PostgreSQL, a LISTEN connection wakes the relay as each note change commits.
+  const listener = settings.noteEvents.listenUrl
+    ? new NoteEventsListener({
+        url: settings.noteEvents.listenUrl,
+        relay,
+        logger: logger.child({ component: "note-events" }),
+      })
+    : undefined;
   // #endregion example
   const routes = routeTables[settings.routeTable]({ settings, lifecycle, outbound, loop });
   const app = buildApp(settings, routes, logger, {
@@ -93,6 +102,7 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
     lifecycle.drain();
     options.onDrain?.();
     relay.stop(); // #example
+    const listenerStopped = listener?.stop(); // #example
     await lifecycle.idle();
     app.log.info("no request in flight: closing");
     await options.onDrained?.();
@@ -102,6 +112,7 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
     app.server.closeAllConnections();
     await app.close();
     await outbound.close();
+    await listenerStopped; // #example
     loop.stop();
     exitWhenLogged(logger, 0);
   }
@@ -116,6 +127,7 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
   try {
     await app.listen({ host, port });
     relay.start(); // #example
+    listener?.start(); // #example
   } catch (error) {
     const known = listenFailure(error, {
       host,

@@ -92,6 +92,15 @@ export const asyncApiSchema = sharedSchema.extend({
     /** The upstream whose `/note-events` feed is polled. */
     upstream: z.string(),
     pollIntervalMs: z.int().positive(),
+    /**
+     * PostgreSQL (sync-api's database): a URL, `postgres://user:password@host:5432/name`, on which
+     * the relay LISTENs for the NOTIFY each note change sends as it commits, and reads the feed at
+     * once instead of at its next poll. Empty: polling only (SQLite). Secret: the URL carries the
+     * password (`ASYNC_API_NOTE_EVENTS__LISTEN_URL_FILE` reads it from a file).
+     */
+    listenUrl: secret(z.string().regex(/^(postgres(ql)?:\/\/.+)?$/i, "a postgres:// URL, or empty for polling only")),
+    /** The poll interval while that connection listens: a safety net only, so a long one. */
+    listeningPollIntervalMs: z.int().positive(),
     /** Recent events kept for Last-Event-ID resume without asking the upstream. */
     bufferSize: z.int().positive(),
     /** Events per read of the feed; a stream further behind than the buffer reads one page at a time. */
@@ -224,7 +233,14 @@ export const asyncApiSettings = defineSettings({
       upstreams: { "sync-api": { url: "http://127.0.0.1:3001", statusPath: "/readyz" } },
       upstreamSecrets: {},
       // #region example
-      noteEvents: { upstream: "sync-api", pollIntervalMs: 500, bufferSize: 1_000, pageSize: 100 },
+      noteEvents: {
+        upstream: "sync-api",
+        pollIntervalMs: 500,
+        listenUrl: "",
+        listeningPollIntervalMs: 30_000,
+        bufferSize: 1_000,
+        pageSize: 100,
+      },
       sse: { heartbeatIntervalMs: 15_000, maxQueuedBytes: 512 * 1024 },
       websocket: { maxMessageBytes: 16_384, pingIntervalMs: 30_000, maxQueuedBytes: 512 * 1024 },
       streams: { maxQueuedBytes: 64 * 1024 * 1024, maxPerClient: 32 },

@@ -31,12 +31,15 @@ const OUTAGE_GRACE_MS = 15_000;
  * that feed (the documented mechanism: an outbox and a poller, no broker to run), keeps the last
  * `bufferSize` events (each serialised once, for every client) and tells its subscribers of each
  * new one. A stream further behind reads the feed a page at a time, as its client takes them.
+ * On PostgreSQL a LISTEN connection (note-listener.ts) wakes it as each event commits: the poll
+ * is then a safety net, at `listeningPollIntervalMs`.
  */
 export class NoteEventsRelay {
   readonly #feedUrl: string;
   readonly #outbound: FeedReader;
   readonly #logger: Logger;
   readonly #pollIntervalMs: number;
+  readonly #listeningPollIntervalMs: number;
   readonly #bufferSize: number;
   readonly #pageSize: number;
   readonly #buffer: EventFrame[] = [];
@@ -54,6 +57,12 @@ export class NoteEventsRelay {
   #positioned = false;
   #caughtUp: Promise<void>;
   #markCaughtUp: () => void = () => {};
+  /** Whether a LISTEN connection tells of each event now (notified()). */
+  #notified = false;
+  /** A wake-up came since the current read began: that read may have missed its event. */
+  #woken = false;
+  /** Ends the loop's current sleep early. */
+  #interrupt: (() => void) | undefined;
 
   constructor(options: {
     baseUrl: string;
@@ -61,6 +70,8 @@ export class NoteEventsRelay {
     outbound: FeedReader;
     logger: Logger;
     pollIntervalMs: number;
+    /** The poll interval while notifications come (notified(true)): a safety net only. */
+    listeningPollIntervalMs?: number;
     bufferSize: number;
     /** Events per read of the feed. */
     pageSize: number;
@@ -69,6 +80,7 @@ export class NoteEventsRelay {
     this.#outbound = options.outbound;
     this.#logger = options.logger;
     this.#pollIntervalMs = options.pollIntervalMs;
+    this.#listeningPollIntervalMs = options.listeningPollIntervalMs ?? options.pollIntervalMs;
     this.#bufferSize = options.bufferSize;
     this.#pageSize = options.pageSize;
     this.#caughtUp = new Promise((resolve) => {
@@ -96,6 +108,26 @@ export class NoteEventsRelay {
   stop(): void {
     this.#running = false;
     this.#stop.abort(new Error("relay stopped"));
+  }
+
+  /**
+   * Reads the feed now, not at the next poll: event `id` has committed (a NOTIFY), or, without an
+   * id, there may be events no one told of. An id already relayed wakes nothing.
+   */
+  wake(id?: number): void {
+    if (id !== undefined && this.#positioned && id <= this.#last) return;
+    this.#woken = true;
+    this.#interrupt?.();
+  }
+
+  /**
+   * Whether notifications come now (a LISTEN connection is up): then the feed is polled only every
+   * `listeningPollIntervalMs`. Either way it is read at once: on (re)connecting, for the events
+   * committed while no one listened; on losing it, to poll at the ordinary interval from now.
+   */
+  notified(on: boolean): void {
+    this.#notified = on;
+    this.wake();
   }
 
   /** Calls `listener` for every new event until the returned function is called. */
@@ -173,6 +205,7 @@ export class NoteEventsRelay {
 
   async #loop(): Promise<void> {
     while (this.#running) {
+      this.#woken = false;
       const read = await this.#fetch(this.#last, this.#stop.signal);
       // The first read: a long outbox is not read whole at each start, only what the buffer keeps
       // (a client resuming from further back reads its pages from the feed). Later reads skip
@@ -188,9 +221,27 @@ export class NoteEventsRelay {
       const events = read?.events;
       for (const event of events ?? []) this.#publish(event);
       if (events && events.length < this.#pageSize) this.#markCaughtUp();
-      // A full page means more are waiting: read on at once.
-      if (!events || events.length < this.#pageSize) await sleep(this.#pollIntervalMs, this.#stop.signal);
+      // A full page means more are waiting: read on at once; so may a wake-up during the read.
+      if (events && (events.length === this.#pageSize || this.#woken)) continue;
+      await this.#sleep(events && this.#notified ? this.#listeningPollIntervalMs : this.#pollIntervalMs);
     }
+  }
+
+  /** Waits `ms`, or until a wake-up or stop(). */
+  #sleep(ms: number): Promise<void> {
+    if (this.#woken || !this.#running) return Promise.resolve();
+    return new Promise((resolve) => {
+      const signal = this.#stop.signal;
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        this.#interrupt = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener("abort", done, { once: true });
+      this.#interrupt = done;
+    });
   }
 
   async #fetch(after: number, signal?: AbortSignal): Promise<z.infer<typeof Feed> | undefined> {
@@ -234,18 +285,4 @@ export class NoteEventsRelay {
     if (this.#buffer.length > this.#bufferSize) this.#buffer.shift();
     for (const listener of [...this.#subscribers]) listener(frame);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }

@@ -46,6 +46,12 @@ const PRUNE_BATCH = 100;
 const OUTBOX_LOCK = 0x6e6f7465;
 
 /**
+ * The channel a PostgreSQL write NOTIFYs with its event's id (async-api's relay LISTENs on it).
+ * A wake-up only: the outbox stays the one source of the events, their order and catch-up.
+ */
+const NOTIFY_CHANNEL = "note_events";
+
+/**
  * The newest id the outbox no longer keeps (below its oldest row, or every id given out when none
  * is left), and the newest id given out. SQLite keeps the last id given out in sqlite_sequence,
  * which commits with the write. PostgreSQL's sequences do not (an id taken by a transaction not
@@ -168,6 +174,9 @@ export class NotesStore {
       "INSERT INTO note_events (type, note_id, note, at) VALUES ($1, $2, $3, $4) RETURNING id",
       [type, noteId, note && JSON.stringify(note), at.toISOString()],
     ) as { id: number };
+    // async-api's relay, when it LISTENs, reads the feed at once instead of at its next poll. Sent
+    // on commit only, and in commit order (the advisory lock): a rolled-back write wakes no one.
+    if (this.#db.dialect === "postgres") this.#db.get("SELECT pg_notify($1, $2)", [NOTIFY_CHANNEL, String(id)]);
     const { keepEvents, keepForMs } = this.#retention;
     if (keepEvents > 0) this.#db.run("DELETE FROM note_events WHERE id <= $1", [id - keepEvents]);
     if (keepForMs > 0) {
