@@ -36,6 +36,14 @@ const settings = {
       name === SYNC_API_UPSTREAM ? { ...upstream, url: self } : upstream,
     ]),
   ),
+  // #region example
+  // On PostgreSQL the relay LISTENs on sync-api's own database, unless told another URL.
+  noteEvents: {
+    ...loaded.noteEvents,
+    listenUrl:
+      loaded.noteEvents.listenUrl || (isPostgresUrl(syncSettings.database.url) ? syncSettings.database.url : ""),
+  },
+  // #endregion example
 };
 
 function fail(message: string, error: unknown): never {

@@ -1,7 +1,7 @@
 /** The examples in combined mode: the notes resource on a thread, and the relay to SSE clients. */
 import { NOTES_WRITE_SCOPE, Note, signToken } from "@repo/contracts";
 import { developmentAuth } from "@repo/shared-settings";
-import { ASYNC_PREFIX, stopAll } from "@repo/testing";
+import { ASYNC_PREFIX, postgresMissing, runsHere, startPostgres, stopAll, waitFor } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { startCombined } from "./support.ts";
 
@@ -14,6 +14,26 @@ const json = (body: unknown) => ({
 });
 
 afterEach(stopAll);
+
+/**
+ * Opens the notes stream, creates a note titled `title`, and reads the stream until it tells of
+ * it (or ends: a reader past `timeoutMs` fails); what it read.
+ */
+async function createAndRelay(url: string, title: string, timeoutMs = 30_000): Promise<string> {
+  const stream = await fetch(`${url}${ASYNC_PREFIX}/events/notes?access_token=${WRITER}`, {
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const reader = (stream.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+  expect((await fetch(`${url}/notes`, json({ title }))).status).toBe(201);
+  let seen = "";
+  while (!seen.includes(`"${title}"`)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    seen += value;
+  }
+  await reader.cancel();
+  return seen;
+}
 
 describe("combined mode's examples", () => {
   it("stores a note with a handler on a thread and reads it back, and keeps the internal feed private", async () => {
@@ -37,16 +57,31 @@ describe("combined mode's examples", () => {
 
   it("relays a note created on a thread to SSE clients of the event loop", async () => {
     const { url } = await startCombined({ ASYNC_API_NOTE_EVENTS__POLL_INTERVAL_MS: "50" });
-    const stream = await fetch(`${url}${ASYNC_PREFIX}/events/notes?access_token=${WRITER}`);
-    const reader = (stream.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
-    await fetch(`${url}/notes`, json({ title: "relayed" }));
-    let seen = "";
-    while (!seen.includes('"relayed"')) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      seen += value;
-    }
-    await reader.cancel();
-    expect(seen).toContain('"type":"created"');
+    expect(await createAndRelay(url, "relayed")).toContain('"type":"created"');
   });
+
+  it.skipIf(!runsHere("combined mode's relay on PostgreSQL", postgresMissing()))(
+    "on PostgreSQL, LISTENs on sync-api's database by itself: a change arrives at once, though the relay polls once a minute",
+    async () => {
+      const pg = await startPostgres();
+      try {
+        const { app, url } = await startCombined({
+          SYNC_API_DATABASE__URL: pg.createDatabase("combined_listen"),
+          ASYNC_API_NOTE_EVENTS__POLL_INTERVAL_MS: "60000",
+          ASYNC_API_NOTE_EVENTS__LISTENING_POLL_INTERVAL_MS: "60000",
+          ASYNC_API_LOG__LEVEL: "info",
+        });
+        await waitFor(
+          "the relay to listen",
+          async () => (app.output().includes('"msg":"listening for note events"') ? true : undefined),
+          { abortIf: app.exitReason },
+        );
+        // Far sooner than the next poll: the NOTIFY woke the relay.
+        expect(await createAndRelay(url, "notified", 10_000)).toContain('"title":"notified"');
+      } finally {
+        await stopAll();
+        await pg.remove();
+      }
+    },
+  );
 });
