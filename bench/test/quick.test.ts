@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { postgresMissing } from "@repo/testing"; // #example
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scenarios } from "../src/scenarios/index.ts";
 
@@ -97,5 +98,18 @@ describe("pnpm bench --quick", () => {
     has("combined-cost", /^GET \/notes\/:id: combined \(1 thread\) ÷ sync-api \(1 worker\)$/, "throughput ratio"); // #example
     has("combined-cost", /the pool's hop$/, "throughput ratio");
     has("overhead", /^async-api without ÷ with its event-loop guard/, "throughput ratio");
+    // #region example
+    // The note routes on both databases, and the sync driver against the async twin: PostgreSQL's
+    // rows wherever its server is installed (CI installs it; without it the scenario says why).
+    for (const route of ["GET /notes/:id", "POST /notes"]) {
+      has("postgres", new RegExp(`^${route}: sync-api, 1 worker, SQLite$`), "requests per second");
+      has("postgres", new RegExp(`^${route}: sync-api ÷ hand-written, both on SQLite`), "throughput ratio");
+      if (postgresMissing()) continue;
+      has("postgres", new RegExp(`^${route}: sync-api, 1 worker, PostgreSQL \\(pg-native`), "requests per second");
+      has("postgres", new RegExp(`^${route}: hand-written Express, PostgreSQL \\(pg, async`), "requests per second");
+      has("postgres", new RegExp(`^${route}: PostgreSQL ÷ SQLite, sync-api with 1 worker$`), "throughput ratio");
+      has("postgres", new RegExp(`^${route}: sync pg-native \\(sync-api, 1 worker\\) ÷ async pg`), "throughput ratio");
+    }
+    // #endregion example
   }, 600_000);
 });

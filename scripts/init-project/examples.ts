@@ -47,10 +47,13 @@ export const EXAMPLE_PATHS: readonly string[] = [
   // The tests of the examples' markers and of their removal: nothing is left for them to check.
   "test/examples.test.ts",
   "test/no-examples.test.ts",
-  // The benchmarks' notes traffic and hand-written twin.
+  // The benchmarks' notes traffic, hand-written twins, and the notes routes on each database.
   "bench/src/lib/notes.ts",
   "bench/src/lib/stream-probes.ts",
+  "bench/src/scenarios/postgres.ts",
   "bench/src/targets/express-notes.ts",
+  "bench/src/targets/express-notes-pg.ts",
+  "bench/src/targets/notes-twin.ts",
   // This page describes the examples and how to remove them: once they are gone, nothing is left
   // to describe.
   "docs/removing-examples.md",

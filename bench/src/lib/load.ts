@@ -42,6 +42,9 @@ export function startLoad(options: LoadOptions): RunningLoad {
     url: options.url,
     connections: options.connections,
     duration: options.seconds,
+    // autocannon looks at its deadline once per sample: a run shorter than its default 1 s sample
+    // (the quick plan's half second) would otherwise last a whole second.
+    sampleInt: Math.min(1000, options.seconds * 1000),
     method: options.method ?? "GET",
     ...(options.body === undefined ? {} : { body: options.body }),
     ...(options.headers ? { headers: { ...options.headers } } : {}),

@@ -17,6 +17,8 @@ export interface LoadItem {
   readonly sequential?: boolean;
   /** A server process whose CPU time (its own, its threads' and its descendants') per 2xx answer is measured. */
   readonly cpuPid?: number;
+  /** The database server the item's answers query (PostgreSQL's postmaster): its CPU per 2xx answer too. */
+  readonly databasePid?: number;
 }
 
 export interface LoadSummary {
@@ -31,19 +33,26 @@ export interface LoadSummary {
   readonly logLinesPerRequest?: number;
   /** CPU microseconds the `cpuPid` process tree spent per 2xx answer (median over the rounds); Linux only. */
   readonly cpuMicrosPerRequest?: number;
+  /** The same for the `databasePid` process tree. */
+  readonly databaseCpuMicrosPerRequest?: number;
 }
 
 interface Measured extends LoadResult {
   readonly logLines?: number;
   readonly cpuSeconds?: number;
+  readonly databaseCpuSeconds?: number;
 }
 
 async function measureOne(item: LoadItem, seconds: number): Promise<Measured> {
   const run = () => (item.sequential ? probe(item.load.url, seconds) : load({ ...item.load, seconds }));
   const cpuFrom = item.cpuPid === undefined ? 0 : treeCpuSeconds(item.cpuPid);
+  const databaseFrom = item.databasePid === undefined ? 0 : treeCpuSeconds(item.databasePid);
   const logFrom = item.logFile ? fileSize(item.logFile) : 0;
   const result = await run();
-  const cpu = item.cpuPid === undefined ? {} : { cpuSeconds: treeCpuSeconds(item.cpuPid) - cpuFrom };
+  const cpu = {
+    ...(item.cpuPid === undefined ? {} : { cpuSeconds: treeCpuSeconds(item.cpuPid) - cpuFrom }),
+    ...(item.databasePid === undefined ? {} : { databaseCpuSeconds: treeCpuSeconds(item.databasePid) - databaseFrom }),
+  };
   if (!item.logFile) return { ...result, ...cpu };
   // The last lines may still be on their way to the file.
   await sleep(250);
@@ -51,8 +60,8 @@ async function measureOne(item: LoadItem, seconds: number): Promise<Measured> {
 }
 
 /** CPU microseconds per 2xx answer; none without a CPU reading (or off Linux, where it reads 0). */
-function cpuPerRequest(r: Measured): number | undefined {
-  return r.cpuSeconds === undefined || r.cpuSeconds <= 0 ? undefined : (r.cpuSeconds * 1e6) / Math.max(1, r.requests);
+function cpuPerRequest(r: Measured, seconds = r.cpuSeconds): number | undefined {
+  return seconds === undefined || seconds <= 0 ? undefined : (seconds * 1e6) / Math.max(1, r.requests);
 }
 
 export async function measureLoads<T extends LoadItem>(
@@ -64,13 +73,17 @@ export async function measureLoads<T extends LoadItem>(
     context.log(
       `  round ${round}/${plan.rounds}  ${item.label}: ${fmt.rps(r.requestsPerSecond)}, p50 ${fmt.ms(r.p50)}, p99 ${fmt.ms(r.p99)}` +
         (r.logLines === undefined ? "" : `, ${fmt.count(r.logLines)} log lines`) +
-        (r.cpuSeconds === undefined ? "" : `, ${fmt.us(cpuPerRequest(r) ?? Number.NaN)} CPU per request`),
+        (r.cpuSeconds === undefined ? "" : `, ${fmt.us(cpuPerRequest(r) ?? Number.NaN)} CPU per request`) +
+        (r.databaseCpuSeconds === undefined
+          ? ""
+          : `, ${fmt.us(cpuPerRequest(r, r.databaseCpuSeconds) ?? Number.NaN)} database CPU per request`),
     ),
   );
   return items.map((item, index) => {
     const runs = results[index] ?? [];
     const lines = runs.flatMap((r) => (r.logLines === undefined ? [] : [r.logLines / Math.max(1, r.requests)]));
     const cpu = runs.flatMap((r) => cpuPerRequest(r) ?? []);
+    const databaseCpu = runs.flatMap((r) => cpuPerRequest(r, r.databaseCpuSeconds) ?? []);
     return {
       item,
       summary: {
@@ -81,6 +94,7 @@ export async function measureLoads<T extends LoadItem>(
         errors: runs.reduce((sum, r) => sum + r.errors, 0),
         ...(lines.length ? { logLinesPerRequest: median(lines) } : {}),
         ...(cpu.length ? { cpuMicrosPerRequest: median(cpu) } : {}),
+        ...(databaseCpu.length ? { databaseCpuMicrosPerRequest: median(databaseCpu) } : {}),
       },
     };
   });

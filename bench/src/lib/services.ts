@@ -11,8 +11,10 @@ import {
   freePort,
   nginxBinary,
   ONE_CLIENT_LOAD_LIMITS,
+  postgresMissing,
   proxyEnvironment,
   startNginx,
+  startPostgres,
   waitForHttp,
 } from "@repo/testing";
 import type { Processes, Started } from "./processes.ts";
@@ -112,7 +114,7 @@ export interface SyncApiOptions {
   readonly name?: string;
   readonly workers: number;
   readonly logLevel?: LogLevel;
-  /** The SQLite file (a new one in the work dir by default). */
+  /** `database.url`: a SQLite file (a new one in the work dir by default) or a postgres:// URL. */
   readonly database?: string;
   /** More SYNC_API_* settings. */
   readonly env?: Readonly<Record<string, string>>;
@@ -283,9 +285,48 @@ export async function startNginxProxy(
   return { name: "nginx", origin, health: `${origin}/healthz`, process: started, spawnedAt };
 }
 
+/**
+ * Why sync-api cannot be measured on PostgreSQL here, if it cannot: no server binaries on this
+ * machine, or a measured checkout (`--apps`) from before sync-api spoke PostgreSQL.
+ */
+export function postgresAbsent(context: BenchContext): string | undefined {
+  if (!existsSync(join(context.appsRoot, "apps/sync-api/src/db/postgres.ts"))) {
+    return `${context.appsRoot} is from before sync-api spoke PostgreSQL (no apps/sync-api/src/db/postgres.ts)`;
+  }
+  return postgresMissing();
+}
+
+export interface BenchPostgres {
+  /** A database of its own on the server, for `database.url`. */
+  readonly url: string;
+  /** The postmaster, parent of every connection's backend: its tree is the server's CPU. */
+  readonly pid: number;
+}
+
+/**
+ * A throwaway PostgreSQL server (@repo/testing's: Debian's binaries, a free port of 127.0.0.1,
+ * `fsync`/`synchronous_commit` off) with one empty database, stopped and deleted with the
+ * scenario's other processes.
+ */
+export async function startPostgresServer(context: BenchContext): Promise<BenchPostgres> {
+  const server = await startPostgres();
+  context.processes.adopt({
+    name: "postgres",
+    pid: server.process.pid,
+    logFile: "(kept in memory by @repo/testing)",
+    exitReason: () => server.process.exitReason(),
+    stop: async () => {
+      await server.remove();
+      return server.process.exited;
+    },
+  });
+  return { url: server.createDatabase("bench"), pid: server.process.pid };
+}
+
 /** The bare servers of bench/src/targets, from source (as `pnpm dev` runs the apps). */
 export type TargetName =
   | "express-notes" // #example
+  | "express-notes-pg" // #example
   | "node-http"
   | "express-hello"
   | "fastify-hello";

@@ -4,6 +4,7 @@ import { clusterScaling } from "./cluster-scaling.ts";
 import { combinedCost } from "./combined-cost.ts";
 import { isolation } from "./isolation.ts";
 import { overhead } from "./overhead.ts";
+import { postgres } from "./postgres.ts"; // #example
 import { proxyCost } from "./proxy-cost.ts";
 import { startupMemory } from "./startup-memory.ts";
 
@@ -14,4 +15,5 @@ export const scenarios: readonly Scenario[] = [
   combinedCost,
   startupMemory,
   isolation,
+  postgres, // #example
 ];
