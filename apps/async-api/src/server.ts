@@ -18,7 +18,8 @@ import { Lifecycle } from "./lifecycle.ts";
 import { Outbound } from "./outbound/client.ts";
 import { routeTables } from "./routes/index.ts";
 import { type AsyncApiSettings, asyncApiSettings, loopbackUpstreamWarnings } from "./settings/index.ts";
-import { NoteEventsListener, postgresUrlSecrets } from "./streams/note-listener.ts"; // #example
+import { NoteEventsListener } from "./streams/note-listener.ts"; // #example
+import { isPostgresUrl, postgresUrlSecrets } from "./streams/postgres-url.ts"; // #example
 import { type FeedReader, NoteEventsRelay } from "./streams/relay.ts"; // #example
 
 export type { FeedReader } from "./streams/relay.ts"; // #example
@@ -71,7 +72,7 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
     pageSize: settings.noteEvents.pageSize,
   });
   // On PostgreSQL, a LISTEN connection wakes the relay as each note change commits.
-  const listener = settings.noteEvents.listenUrl
+  const listener = isPostgresUrl(settings.noteEvents.listenUrl)
     ? new NoteEventsListener({
         url: settings.noteEvents.listenUrl,
         relay,

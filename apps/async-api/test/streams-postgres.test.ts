@@ -27,6 +27,7 @@ import {
   waitForHttp,
 } from "@repo/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { asyncApiSettings } from "../src/settings/index.ts";
 
 const TOKEN = await signToken(developmentAuth, { subject: "listen-test", scopes: [NOTES_WRITE_SCOPE], ttlS: 600 });
 /** The listening connection's password, percent-encoded in its URL: neither form may reach a log. */
@@ -264,5 +265,27 @@ describe.skipIf(!runs)("the note-events relay on PostgreSQL (LISTEN/NOTIFY)", ()
     expect(await async.exited).toEqual({ code: 0, signal: null });
     expect(async.output()).not.toContain(PASSWORD.encoded);
     expect(async.output()).not.toContain(PASSWORD.decoded);
+  });
+});
+
+describe("noteEvents.listenUrl", () => {
+  const listenUrl = (value: string) =>
+    asyncApiSettings.resolve({ NODE_ENV: "test", ASYNC_API_NOTE_EVENTS__LISTEN_URL: value });
+
+  it("takes a PostgreSQL URL, or a file's path (sync-api's database.url on SQLite, one secret for both) for polling only", () => {
+    for (const value of ["postgres://listener:pw@db:5432/notes", "postgresql://db/notes", "/data/sync-api.sqlite"]) {
+      const resolution = listenUrl(value);
+      expect(resolution.ok && resolution.settings.noteEvents.listenUrl).toBe(value);
+    }
+  });
+
+  it("refuses another scheme, or a URL that cannot be read, naming the key and never the value", () => {
+    for (const value of ["mysql://listener:pw-in-it@db/notes", "postgres://listener:pw-in-it@[db/notes"]) {
+      const resolution = listenUrl(value);
+      expect(resolution.ok).toBe(false);
+      if (resolution.ok) continue;
+      expect(resolution.problems.map((problem) => problem.key)).toEqual(["noteEvents.listenUrl"]);
+      expect(JSON.stringify(resolution.problems)).not.toContain("pw-in-it");
+    }
   });
 });

@@ -22,6 +22,7 @@ import {
   testRoutesOnlyUnderTest,
 } from "@repo/shared-settings";
 import { z } from "zod";
+import { isPostgresUrl } from "../streams/postgres-url.ts"; // #example
 
 /** An HTTP header's name, as undici sends it. */
 const HEADER_NAME = z.string().regex(/^[a-z0-9!#$%&'*+.^_`|~-]+$/, "a lower-case header name");
@@ -95,10 +96,18 @@ export const asyncApiSchema = sharedSchema.extend({
     /**
      * PostgreSQL (sync-api's database): a URL, `postgres://user:password@host:5432/name`, on which
      * the relay LISTENs for the NOTIFY each note change sends as it commits, and reads the feed at
-     * once instead of at its next poll. Empty: polling only (SQLite). Secret: the URL carries the
-     * password (`ASYNC_API_NOTE_EVENTS__LISTEN_URL_FILE` reads it from a file).
+     * once instead of at its next poll. Empty, or a file's path (what sync-api's `database.url`
+     * holds on SQLite, so that both apps may read one secret): polling only. Secret: the URL
+     * carries the password (`ASYNC_API_NOTE_EVENTS__LISTEN_URL_FILE` reads it from a file).
      */
-    listenUrl: secret(z.string().regex(/^(postgres(ql)?:\/\/.+)?$/i, "a postgres:// URL, or empty for polling only")),
+    listenUrl: secret(
+      z
+        .string()
+        .refine(
+          (url) => !url.includes("://") || isPostgresUrl(url),
+          "a postgres:// URL; empty, or a file's path, for polling only",
+        ),
+    ),
     /** The poll interval while that connection listens: a safety net only, so a long one. */
     listeningPollIntervalMs: z.int().positive(),
     /** Recent events kept for Last-Event-ID resume without asking the upstream. */

@@ -9,6 +9,7 @@
  */
 import pg from "pg";
 import type { Logger } from "pino";
+import { describePostgresUrl } from "./postgres-url.ts";
 
 /** The channel sync-api's notes store NOTIFYs (apps/sync-api/src/notes/store.ts). */
 const CHANNEL = "note_events";
@@ -25,19 +26,6 @@ export interface Wakeable {
   wake(id?: number): void;
   /** Whether notifications come now: on (re)connecting the relay catches up, and polls seldom. */
   notified(on: boolean): void;
-}
-
-/** The server and database a URL names, without its credentials: for logs. */
-export function describePostgresUrl(url: string): string {
-  const parsed = new URL(url);
-  return `postgres://${parsed.host}${parsed.pathname}`;
-}
-
-/** What of a URL must never reach a log: the URL and its password, as written and decoded. */
-export function postgresUrlSecrets(url: string): string[] {
-  if (url === "") return [];
-  const { password } = new URL(url);
-  return password ? [url, password, decodeURIComponent(password)] : [url];
 }
 
 export class NoteEventsListener {
