@@ -3,7 +3,8 @@
  * folder, plus the workspace-level tests in test/, split in three: `template` (a copy of the project
  * installed and tested again, and the checks on its docs and files), `stacks` (files that share
  * one dev stack and one production stack) and `workspace` (the rest: stacks of their own, faults,
- * properties). `pnpm vitest run` runs them all in one process.
+ * properties); and `postgres`, some of `workspace`'s files again with sync-api on PostgreSQL.
+ * `pnpm vitest run` runs them all in one process.
  *
  * `pnpm test` runs them as turbo tasks instead, each cached on its own inputs (turbo.json): each
  * package's `test` script runs its project with this config (`--config ../../vitest.config.ts
@@ -21,6 +22,14 @@ const packages = globSync("{apps/*,packages/*,bench}/package.json", { cwd: repoD
 
 /** The files that send requests through stacks they share (test/support/shared-stacks.ts). */
 const SHARED_STACK_FILES = ["test/routing.test.ts", "test/closed-query.test.ts", "test/ports.test.ts"];
+
+/**
+ * The suites that run again with sync-api on PostgreSQL (`test:postgres`): the contract layer, the
+ * properties and the faults that do not read SQLite's file (database.test.ts, the outbox seeders).
+ * PostgreSQL's own faults (a restart under load, a statement timeout, a full connection limit) are
+ * sync-api's tests (apps/sync-api/test/postgres.test.ts, notes.test.ts).
+ */
+const POSTGRES_FILES = ["test/contract-layer.test.ts", "test/properties/api.test.ts", "test/faults/faults.test.ts"];
 
 /** The copies of the project and the checks on its files, docs and examples: `test:template`. */
 const TEMPLATE_FILES = [
@@ -76,6 +85,15 @@ export default defineConfig({
         test: { name: "stacks", include: SHARED_STACK_FILES, globalSetup: ["test/support/shared-stacks.ts"] },
       },
       { extends: true as const, test: { name: "template", include: TEMPLATE_FILES } },
+      {
+        extends: true as const,
+        test: {
+          name: "postgres",
+          include: POSTGRES_FILES,
+          globalSetup: ["test/support/postgres-server.ts"],
+          setupFiles: ["test/support/postgres-env.ts"],
+        },
+      },
     ],
     // Most files wait on the processes they start, so two run at once even on 2 cores (Vitest's
     // default, a worker fewer than the cores, would run them one at a time there). `pnpm test`

@@ -31,7 +31,7 @@ export function playwrightReports() {
 export function vitestReportOf(directory, task) {
   if (task === "test") return `${directory}/reports/vitest.json`;
   if (directory === "" || directory === ".") {
-    const run = /^test:(workspace|template|prefix|containers)$/.exec(task)?.[1];
+    const run = /^test:(workspace|template|prefix|postgres|containers)$/.exec(task)?.[1];
     if (run) return `reports/${run}/vitest.json`;
   }
   return undefined;

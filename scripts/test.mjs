@@ -10,7 +10,7 @@ const CONCURRENCY = process.env.TEST_CONCURRENCY ?? "2";
 /**
  * The tasks, in three turbo runs one after the other, so that what loads the machine runs alone
  * without tying the tasks' cache keys together (a turbo dependsOn would): first lint, type-check,
- * every Vitest suite but the bench's and the end-to-end runs through the dev proxy, nginx and
+ * every Vitest suite but the bench's (some again on PostgreSQL) and the end-to-end runs through the dev proxy, nginx and
  * combined mode, two tasks at once; then the quick bench; then the runs in containers.
  */
 const PHASES = [
@@ -20,6 +20,7 @@ const PHASES = [
     "test",
     "//#test:workspace",
     "//#test:template",
+    "//#test:postgres",
     "//#test:prefix",
     "test:e2e",
     "test:e2e:nginx",

@@ -8,7 +8,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ProblemDetails, TEST_SCOPE, VALIDATION_PROBLEM_TYPE } from "@repo/contracts";
 import { syncApiSettings } from "@repo/sync-api/settings";
-import { ASYNC_PREFIX, freePort, rawExchange, rawHead, startApp, stopAll, waitForHttp } from "@repo/testing";
+import {
+  ASYNC_PREFIX,
+  freePort,
+  rawExchange,
+  rawHead,
+  startApp,
+  stopAll,
+  testDatabaseUrl,
+  waitForHttp,
+} from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBothApps } from "./support/both-apps.ts";
 import { invalidTokens, validToken } from "./support/tokens.ts";
@@ -288,7 +297,12 @@ describe.each(["sync", "async"] as const)("%s app: bearer tokens, from the contr
 
 describe("settings that change the contract layer", () => {
   it.each([
-    ["sync-api", "SYNC_API_", "", { SYNC_API_WORKERS: "1", SYNC_API_DATABASE__URL: join(dir, "other.sqlite") }],
+    [
+      "sync-api",
+      "SYNC_API_",
+      "",
+      { SYNC_API_WORKERS: "1", SYNC_API_DATABASE__URL: testDatabaseUrl(dir, "other.sqlite") },
+    ],
     ["async-api", "ASYNC_API_", ASYNC_PREFIX, {}],
   ] as const)(
     "%s: response validation off lets a broken response through; exposeErrors shows a 500's message",
@@ -338,7 +352,12 @@ async function rawRequest(
 
 describe("CORS", () => {
   it.each([
-    ["sync-api", "SYNC_API_", "", { SYNC_API_WORKERS: "1", SYNC_API_DATABASE__URL: join(dir, "cors.sqlite") }],
+    [
+      "sync-api",
+      "SYNC_API_",
+      "",
+      { SYNC_API_WORKERS: "1", SYNC_API_DATABASE__URL: testDatabaseUrl(dir, "cors.sqlite") },
+    ],
     ["async-api", "ASYNC_API_", ASYNC_PREFIX, {}],
   ] as const)(
     "%s allows exactly the origins in http.corsOrigins, and none by default",

@@ -98,7 +98,7 @@ group("a database sync-api cannot write", () => {
     }
     try {
       mkdirSync(join(mountPoint, "db"));
-      const stack = await startDevStack({ syncWorkers: 2, databasePath: join(mountPoint, "db", "notes.sqlite") });
+      const stack = await startDevStack({ syncWorkers: 2, databaseUrl: join(mountPoint, "db", "notes.sqlite") });
       const filler = join(mountPoint, "filler");
       await databaseFault("sync-api's disk is full (tmpfs) (dev proxy)", stack, {
         start: () => {

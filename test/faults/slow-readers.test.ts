@@ -148,7 +148,7 @@ describe("slow SSE and WebSocket readers over a large history", () => {
     let last = seedOutbox(databasePath, HISTORY, 9_000);
     const stack = await startDevStack({
       syncWorkers: 1,
-      databasePath,
+      databaseUrl: databasePath,
       asyncEnv: { NODE_OPTIONS: "--max-old-space-size=256 --expose-gc", ...ONE_ADDRESS_MANY_CLIENTS },
     });
     const pid = stack.processes["async-api"].pid;
@@ -186,7 +186,7 @@ describe("slow SSE and WebSocket readers over a large history", () => {
       readUntil(events, { token: TOKEN, lastEventId: String(from), until: (m) => m.at(-1)?.id === String(final) }),
     );
     for (let batch = 0; batch < 5; batch++) {
-      last = seedOutbox(stack.databasePath, 200, 9_000);
+      last = seedOutbox(stack.databaseUrl, 200, 9_000);
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     expect(last).toBe(final);
@@ -231,7 +231,7 @@ describe("slow SSE and WebSocket readers over a large history", () => {
       asyncEnv: { ASYNC_API_STREAMS__MAX_QUEUED_BYTES: String(2 * MB), ...ONE_ADDRESS_MANY_CLIENTS },
     });
     const events = `${stack.asyncUrl}${stack.asyncPrefix}/events/notes`;
-    const last = seedOutbox(stack.databasePath, 1_000, 9_000);
+    const last = seedOutbox(stack.databaseUrl, 1_000, 9_000);
     await readUntil(events, {
       token: TOKEN,
       lastEventId: String(last - 1),

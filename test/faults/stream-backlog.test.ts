@@ -28,7 +28,7 @@ describe("a Last-Event-ID resume", () => {
   it("after 1,010 or 3,000 missed events delivers every one, in order, to a client that reads (async-api, dev proxy, nginx)", async () => {
     const stack = await startDevStack({ syncWorkers: 1 });
     // Notes of ~9 KB, as the issue's repro: more than a socket's buffers take at once.
-    const last = seedOutbox(stack.databasePath, 3_500, 9_000);
+    const last = seedOutbox(stack.databaseUrl, 3_500, 9_000);
     for (const hop of await streamHops(stack)) {
       for (const gap of [1_010, 3_000]) {
         const messages = await readUntil(hop.events, {
@@ -51,13 +51,13 @@ describe("a Last-Event-ID resume", () => {
       syncEnv: { SYNC_API_NOTE_EVENTS__KEEP_EVENTS: "100" },
       asyncEnv: { ASYNC_API_NOTE_EVENTS__BUFFER_SIZE: "10" },
     });
-    seedOutbox(stack.databasePath, 300, 200);
+    seedOutbox(stack.databaseUrl, 300, 200);
     // A write through the API prunes the outbox down to its newest 100.
     await writeNote(stack, "pruning");
-    expect(outboxRows(stack.databasePath).count).toBe(100);
+    expect(outboxRows(stack.databaseUrl).count).toBe(100);
     for (const hop of await streamHops(stack)) {
       // Each hop's turn writes one more note, which prunes one more event.
-      const prunedThrough = (outboxRows(stack.databasePath).oldest ?? 0) - 1;
+      const prunedThrough = (outboxRows(stack.databaseUrl).oldest ?? 0) - 1;
       const [resync] = await readUntil(hop.events, { token: TOKEN, lastEventId: "5", until: () => true });
       expect(resync?.event, hop.name).toBe("resync");
       const from = Number(resync?.id);
@@ -81,10 +81,10 @@ describe("a Last-Event-ID resume", () => {
 describe("the note-events outbox", () => {
   it("is pruned by age too: events older than noteEvents.keepForMs go as the next is written, and the feed says so", async () => {
     const stack = await startDevStack({ syncWorkers: 1, syncEnv: { SYNC_API_NOTE_EVENTS__KEEP_FOR_MS: "60000" } });
-    const old = seedOutbox(stack.databasePath, 50, 100, new Date(Date.now() - 3_600_000));
-    seedOutbox(stack.databasePath, 5, 100);
+    const old = seedOutbox(stack.databaseUrl, 50, 100, new Date(Date.now() - 3_600_000));
+    seedOutbox(stack.databaseUrl, 5, 100);
     await writeNote(stack, "pruning by age");
-    expect(outboxRows(stack.databasePath)).toEqual({ count: 6, oldest: old + 1 });
+    expect(outboxRows(stack.databaseUrl)).toEqual({ count: 6, oldest: old + 1 });
     // The internal feed, asked directly (as the relay does): what is gone, and what is newest.
     const feed = (await (await fetch(`${stack.syncUrl}/note-events?after=0&limit=1`)).json()) as {
       prunedThrough: number;

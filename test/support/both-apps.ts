@@ -1,5 +1,4 @@
-import { join } from "node:path";
-import { type AppProcess, ASYNC_PREFIX, freePort, startApp, waitForHttp } from "@repo/testing";
+import { type AppProcess, ASYNC_PREFIX, freePort, startApp, testDatabaseUrl, waitForHttp } from "@repo/testing";
 
 export interface RunningApp {
   /** Where its routes are: sync-api's root, async-api's prefix. */
@@ -8,7 +7,7 @@ export interface RunningApp {
 }
 
 /**
- * sync-api (one worker, its database in `dir`) and async-api, started side by side under
+ * sync-api (one worker, its database in `dir` or on the run's PostgreSQL: testDatabaseUrl) and async-api, started side by side under
  * NODE_ENV=test (their `test` route tables) and answering: for the same requests to both. `env`:
  * variables for each app over these.
  */
@@ -21,7 +20,7 @@ export async function startBothApps(
     env: {
       SYNC_API_PORT: String(syncPort),
       SYNC_API_WORKERS: "1",
-      SYNC_API_DATABASE__URL: join(dir, "sync-api.sqlite"),
+      SYNC_API_DATABASE__URL: testDatabaseUrl(dir),
       SYNC_API_LOG__LEVEL: "fatal",
       ...env.sync,
     },

@@ -22,7 +22,8 @@ export async function startSyncApi(workers: number, env: Record<string, string> 
   await waitFor(
     "all workers listening",
     async () => (logLines(app).some((l) => String(l.msg).startsWith("sync-api listening")) ? true : undefined),
-    { abortIf: app.exitReason },
+    // As long as waitForHttp gives a start: workers take seconds each on a loaded machine.
+    { timeoutMs: 60_000, abortIf: app.exitReason },
   );
   await waitForHttp(`${url}/healthz`, { abortIf: app.exitReason });
   return { app, url, port };

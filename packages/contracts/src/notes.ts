@@ -7,7 +7,7 @@ import { bearer } from "./security.ts";
 /** The scope a token needs to change notes; reading them is public. */
 export const NOTES_WRITE_SCOPE = "notes:write";
 
-/** A note, the example resource of the sync app (stored in SQLite through node:sqlite). */
+/** A note, the example resource of the sync app (stored by sync-api, in SQLite or PostgreSQL). */
 export const Note = z
   .object({
     id: z.int().positive(),
@@ -20,22 +20,39 @@ export const Note = z
 export type Note = z.infer<typeof Note>;
 
 /**
- * A title: what is left after trimming must not be empty. The published schema says so with a
- * pattern (`publishTrimmedLength`: `minLength` alone would allow " ").
+ * A note's text holds no NUL character (U+0000): PostgreSQL's text cannot store one, and a note is
+ * the same on either database.
+ *
+ * A title: what is left after trimming must not be empty, nor hold a NUL. One pattern says both
+ * (a second would publish as `allOf`): the published schema needs it, as `minLength` alone would
+ * allow " ".
  */
-const Title = z.string().trim().min(1).max(200).meta({ description: "Not only whitespace" });
+const Title = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the NUL is what these patterns refuse
+  .regex(/^[^\u0000]*[^\s\u0000][^\u0000]*$/, "must not be only whitespace, nor contain a NUL character (U+0000)")
+  .meta({ description: "Not only whitespace; no NUL" });
+
+const Body = z
+  .string()
+  .max(10_000)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the NUL is what these patterns refuse
+  .regex(/^[^\u0000]*$/, "must not contain a NUL character (U+0000)");
 
 export const NewNote = z
   .strictObject({
     title: Title,
-    body: z.string().max(10_000).default(""),
+    body: Body.default(""),
   })
   .meta({ id: "NewNote" });
 
 export const NoteChanges = z
   .strictObject({
     title: Title.optional(),
-    body: z.string().max(10_000).optional(),
+    body: Body.optional(),
   })
   .refine((changes) => changes.title !== undefined || changes.body !== undefined, "give title, body or both")
   // What the refinement enforces, said in the published schema too: `{}` is not a change.

@@ -6,6 +6,7 @@ import { freePort } from "./ports.ts";
 import { type AppProcess, killIfFails, type StartOptions, startApp } from "./process.ts";
 import { descendantsOf } from "./process-tree.ts";
 import { startStandIns } from "./stand-ins.ts";
+import { testDatabaseUrl } from "./test-database.ts";
 import { waitFor, waitForHttp } from "./wait.ts";
 
 export interface DevStack {
@@ -16,7 +17,8 @@ export interface DevStack {
   /** Each app's own origin (async-api's without its prefix). */
   readonly syncUrl: string;
   readonly asyncUrl: string;
-  readonly databasePath: string;
+  /** sync-api's `database.url`: its SQLite file, or its database on the run's PostgreSQL server. */
+  readonly databaseUrl: string;
   readonly processes: Readonly<Record<"sync-api" | "async-api" | "dev-proxy", AppProcess>>;
   /** sync-api's worker pids right now. */
   workers(): number[];
@@ -28,8 +30,8 @@ export interface DevStack {
 
 export interface DevStackOptions {
   readonly syncWorkers?: number;
-  /** sync-api's SQLite file; a fresh one in a scratch directory when not given. */
-  readonly databasePath?: string;
+  /** sync-api's `database.url`; a fresh one when not given (testDatabaseUrl: SQLite, or the run's PostgreSQL). */
+  readonly databaseUrl?: string;
   /** Variables for all three processes (the proxy reads both apps' settings too). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Variables for one process only. */
@@ -48,13 +50,13 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
   const [proxyPort, syncPort, asyncPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const standIns = await startStandIns();
   const workers = options.syncWorkers ?? 2;
-  const databasePath = options.databasePath ?? join(mkdtempSync(join(tmpdir(), "dev-stack-")), "sync-api.sqlite");
+  const databaseUrl = options.databaseUrl ?? testDatabaseUrl(mkdtempSync(join(tmpdir(), "dev-stack-")));
   const syncUrl = `http://127.0.0.1:${syncPort}`;
   const env: StartOptions["env"] = {
     PORT: String(proxyPort),
     SYNC_API_PORT: String(syncPort),
     SYNC_API_WORKERS: String(workers),
-    SYNC_API_DATABASE__URL: databasePath,
+    SYNC_API_DATABASE__URL: databaseUrl,
     SYNC_API_LOG__LEVEL: "warn",
     ASYNC_API_PORT: String(asyncPort),
     ASYNC_API_LOG__LEVEL: "warn",
@@ -87,7 +89,7 @@ export async function startDevStack(options: DevStackOptions = {}): Promise<DevS
     asyncPrefix,
     syncUrl,
     asyncUrl: `http://127.0.0.1:${asyncPort}`,
-    databasePath,
+    databaseUrl,
     processes,
     workers: workerPids,
     exitReason,

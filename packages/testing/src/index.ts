@@ -33,7 +33,15 @@ export {
 export { nginxInFront } from "./nginx-in-front.ts";
 export { validateOpenApi } from "./openapi.ts";
 export { freePort } from "./ports.ts";
-export { type PostgresOptions, type PostgresServer, postgresBin, postgresMissing, startPostgres } from "./postgres.ts";
+export {
+  createDatabaseOn,
+  type PostgresOptions,
+  type PostgresServer,
+  postgresBin,
+  postgresMissing,
+  psqlAt,
+  startPostgres,
+} from "./postgres.ts";
 export {
   type AppName,
   type AppProcess,
@@ -76,5 +84,6 @@ export {
 export { runsHere } from "./skips.ts";
 export { readSse, type SseMessage } from "./sse.ts";
 export { STAND_INS_DIR, type StandIn, type StandIns, startStandIns } from "./stand-ins.ts";
+export { TEST_POSTGRES_VARIABLE, testDatabaseUrl, testsOnPostgres } from "./test-database.ts";
 export { type TrickleOptions, trickle } from "./trickle.ts";
 export { waitFor, waitForHttp } from "./wait.ts";

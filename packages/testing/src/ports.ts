@@ -26,6 +26,7 @@ const RUNS = [
   "bench",
   "prefix",
   "e2e",
+  "postgres",
   // The copies of the project test/template's files test in (test/support/project-copy.ts).
   "copy-template-copy",
   "copy-no-examples",

@@ -79,6 +79,23 @@ function template(bin: string): string {
   return dir;
 }
 
+/** Runs SQL as the superuser in the database at `url` (psql); its output. */
+export function psqlAt(url: string, sql: string): string {
+  const bin = postgresBin();
+  if (!bin) throw new Error(postgresMissing());
+  return execFileSync(join(bin, "psql"), ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql, url], {
+    encoding: "utf8",
+  });
+}
+
+/** Makes a new, empty database `name` on the server of `serverUrl` (any of its databases' URLs); its URL. */
+export function createDatabaseOn(serverUrl: string, name: string): string {
+  psqlAt(serverUrl, `CREATE DATABASE "${name.replaceAll('"', "")}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 export interface PostgresServer {
   readonly port: number;
   /** The `postgres` database's URL: for tests that make databases, not for the apps' data. */
@@ -138,10 +155,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     // SIGINT: the fast shutdown (open sessions are ended, the data is consistent).
     await server?.stop("SIGINT", 10_000);
   };
-  const psql = (database: string, sql: string) =>
-    execFileSync(join(bin, "psql"), ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql, url(database)], {
-      encoding: "utf8",
-    });
+  const psql = (database: string, sql: string) => psqlAt(url(database), sql);
 
   await start();
   return {
@@ -150,10 +164,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     get process() {
       return server as AppProcess;
     },
-    createDatabase(name) {
-      psql("postgres", `CREATE DATABASE "${name.replaceAll('"', "")}"`);
-      return url(name);
-    },
+    createDatabase: (name) => createDatabaseOn(url("postgres"), name),
     psql,
     stop,
     start,

@@ -9,6 +9,7 @@ import { startNginx } from "./nginx.ts";
 import { freePort } from "./ports.ts";
 import { type AppProcess, killIfFails, repoRoot, startProcess } from "./process.ts";
 import { startStandIns } from "./stand-ins.ts";
+import { testDatabaseUrl } from "./test-database.ts";
 import { waitForHttp } from "./wait.ts";
 
 const APPS = ["sync-api", "async-api"] as const;
@@ -121,6 +122,8 @@ export async function startProductionStack({
   writeFileSync(secretFile, "production-stack-secret-key-0123456789abcdef\n");
   const jwtSecretFile = join(workdir, "jwt_secret");
   writeFileSync(jwtSecretFile, `${PRODUCTION_STACK_JWT_SECRET}\n`);
+  const databaseUrlFile = join(workdir, "database_url");
+  writeFileSync(databaseUrlFile, `${testDatabaseUrl(workdir)}\n`);
   const [syncPort, asyncPort, nginxPort] = await Promise.all([freePort(), freePort(), proxyPort ?? freePort()]);
   const standIns = await startStandIns();
   const [command, ...args] = imageCommand() as [string, ...string[]];
@@ -139,7 +142,8 @@ export async function startProductionStack({
   const sync = start("sync-api", {
     SYNC_API_HOST: "127.0.0.1",
     SYNC_API_PORT: String(syncPort),
-    SYNC_API_DATABASE__URL: join(workdir, "sync-api.sqlite"),
+    // As compose gives it: a file (its secret) holding the URL.
+    SYNC_API_DATABASE__URL_FILE: databaseUrlFile,
     SYNC_API_SECRET_KEY_FILE: secretFile,
     SYNC_API_RATE_LIMIT__PATH: join(workdir, "rate-limit.sqlite"),
     // The suites run through it send hundreds of requests from one address; the limits have

@@ -28,10 +28,14 @@ export async function waitFor<T>(
   }
 }
 
-/** Waits until `url` answers with a 2xx status, and returns that response's parsed JSON body. */
+/**
+ * Waits until `url` answers with a 2xx status, and returns that response's parsed JSON body. A
+ * minute by default: an app starting while two test runs load a 2-core machine takes seconds per
+ * worker, and one that failed ends the wait at once (`abortIf`).
+ */
 export function waitForHttp(
   url: string,
-  options: { timeoutMs?: number; abortIf?: () => string | undefined } = {},
+  { timeoutMs = 60_000, abortIf }: { timeoutMs?: number; abortIf?: () => string | undefined } = {},
 ): Promise<unknown> {
   return waitFor(
     `${url} to answer`,
@@ -40,6 +44,6 @@ export function waitForHttp(
       if (!response.ok) throw new Error(`status ${response.status}`);
       return (await response.json()) as unknown;
     },
-    options,
+    { timeoutMs, ...(abortIf ? { abortIf } : {}) },
   );
 }

@@ -55,10 +55,56 @@ export interface PostgresOptions {
   readonly applicationName: string;
 }
 
-/** Loads pg-native, or says plainly what to install: it is built from source, against libpq. */
+/** How both drivers (pg-native here, node-postgres in combined mode's bridge) turn a column's text into a value. */
+export interface TypeParsers {
+  getTypeParser(oid: number, format?: "text" | "binary"): unknown;
+}
+
+/** PostgreSQL's `bigint` (int8): the ids, `count(*)`. */
+const INT8_OID = 20;
+
+/** A bigint as a number, as SQLite gives its integers; past 2^53 it would lose digits, so that fails. */
+function parseInt8(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value))
+    throw new RangeError(`a bigint column holds ${text}, past what a JavaScript number holds exactly`);
+  return value;
+}
+
+/**
+ * A driver's type parsers with bigint read as a number: both drivers give it as a string (it may
+ * pass 2^53), and handlers would then see `"7"` on PostgreSQL where SQLite gives `7`.
+ */
+export function withBigintAsNumber(types: TypeParsers): TypeParsers {
+  return {
+    getTypeParser: (oid, format) =>
+      oid === INT8_OID && format !== "binary" ? parseInt8 : types.getTypeParser(oid, format),
+  };
+}
+
+/**
+ * PostgreSQL's text cannot hold U+0000, and libpq passes a parameter as a C string, so one would be
+ * cut short there: refused instead (the contracts refuse it in what clients send).
+ */
+function textParam(value: Exclude<Param, null>): string {
+  const text = String(value);
+  if (text.includes("\u0000"))
+    throw new TypeError("PostgreSQL's text cannot hold U+0000 (a NUL character): refuse it in the contract");
+  return text;
+}
+
+/** pg-native's Client, made to read bigint as a number; or says plainly what to install: it is built from source, against libpq. */
 function loadPgNative(): new () => PgNativeClient {
   try {
-    return createRequire(import.meta.url)("pg-native") as new () => PgNativeClient;
+    const require = createRequire(import.meta.url);
+    const Client = require("pg-native") as new (config: { types: TypeParsers }) => PgNativeClient;
+    // pg-native's own parsers (pg-types, its dependency), with bigint as a number.
+    const types = withBigintAsNumber(createRequire(require.resolve("pg-native"))("pg-types") as TypeParsers);
+    return class extends Client {
+      constructor() {
+        super({ types });
+      }
+    };
   } catch (error) {
     throw new Error(
       `database.url names a PostgreSQL server, but pg-native (the synchronous driver) cannot be loaded: ${(error as Error).message.split("\n")[0]}. Install libpq's headers and a compiler (Debian: apt-get install libpq-dev python3 make g++), then pnpm install`,
@@ -158,7 +204,7 @@ export class PostgresDatabase implements Database {
     }
     return client.executeSync(
       name,
-      params.map((value) => (value === null ? null : String(value))),
+      params.map((value) => (value === null ? null : textParam(value))),
     );
   }
 

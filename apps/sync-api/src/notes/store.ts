@@ -119,9 +119,9 @@ export class NotesStore {
 
   /** Newest first: up to `limit` notes with ids below `before`, and whether more follow. */
   page({ limit, before }: { limit: number; before?: number }): { notes: Note[]; more: boolean } {
-    // Without `before`, below the largest id the column holds (PostgreSQL's integer).
+    // Without `before`, below the largest id a note can have (the contract's: a safe integer).
     const rows = this.#db.all<NoteRow>("SELECT * FROM notes WHERE id < $1 ORDER BY id DESC LIMIT $2", [
-      before ?? 2_147_483_647,
+      before ?? Number.MAX_SAFE_INTEGER,
       limit + 1,
     ]);
     return { notes: rows.slice(0, limit).map(toNote), more: rows.length > limit };
