@@ -33,7 +33,7 @@ const CALLS: Call[] = [
   {
     method: "run",
     sql: "INSERT INTO t (n, big, price, at, day, doc, tags, ok, name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    params: [7, "9007199254740993", "12.50", AT, "2024-02-29", JSON.stringify({ a: [1, "x"] }), "{a,b}", "true", "one"],
+    params: [7, "9007199254740991", "12.50", AT, "2024-02-29", JSON.stringify({ a: [1, "x"] }), "{a,b}", "true", "one"],
   },
   { method: "run", sql: "INSERT INTO t (n, name) VALUES ($1, $2)", params: [null, "two"] },
   { method: "all", sql: "SELECT * FROM t ORDER BY id" },
@@ -55,6 +55,8 @@ const CALLS: Call[] = [
   },
   { method: "all", sql: "SELECT name FROM t ORDER BY id" },
   { method: "get", sql: "SELEC 1" },
+  { method: "get", sql: "SELECT 9007199254740993::bigint AS past" },
+  { method: "get", sql: "SELECT $1::text AS nul", params: ["a\u0000b"] },
   { method: "get", sql: "SELECT pg_sleep(2)" },
   { method: "get", sql: "SELECT 1 AS one" },
 ];
@@ -89,12 +91,14 @@ describe.skipIf(!runsHere("the database bridge on PostgreSQL", postgresMissing()
     const bridged = await throughTheBridge(pg.createDatabase("bridged"));
     expect(bridged).toEqual(expected);
 
-    // What the comparison rests on, spelled out: pg-types' parsers on both sides, the failures sorted.
+    // What the comparison rests on, spelled out: pg-types' parsers on both sides (bigint a number,
+    // numeric text, timestamptz a Date), and the failures sorted: errors (a rollback on purpose, a
+    // duplicate, bad SQL, a bigint past 2^53, a NUL in text), a 503 (past the statement timeout).
     expect(expected[3]).toMatchObject({
       value: [
         {
           n: 7,
-          big: "9007199254740993",
+          big: 9007199254740991,
           price: "12.50",
           at: new Date(AT),
           doc: { a: [1, "x"] },
@@ -104,11 +108,13 @@ describe.skipIf(!runsHere("the database bridge on PostgreSQL", postgresMissing()
         { n: null, name: "two" },
       ],
     });
-    expect(expected[4]).toMatchObject({ value: { c: "2", s: "7" } });
+    expect(expected[4]).toMatchObject({ value: { c: 2, s: 7 } });
     expect(expected.slice(9)).toEqual([
       { thrown: { problem: false } },
       { thrown: { problem: false } },
       { value: [{ name: "one" }, { name: "two" }, { name: "three" }] },
+      { thrown: { problem: false } },
+      { thrown: { problem: false } },
       { thrown: { problem: false } },
       { thrown: { problem: true, status: 503, retryAfter: "5" } },
       { value: { one: 1 } },

@@ -86,7 +86,7 @@ async function lockNotes(pg: PostgresServer, database: string) {
 describe.skipIf(!runsHere("combined mode on PostgreSQL", postgresMissing()))("combined mode on PostgreSQL", () => {
   it("four threads serve the notes routes at once, each transaction kept apart on its own connection", async () => {
     const pg = await server();
-    const { url } = await startCombined({
+    const { app, url } = await startCombined({
       ASYNC_API_COMBINED__THREADS: "4",
       SYNC_API_DATABASE__URL: pg.createDatabase("threads"),
     });
@@ -124,6 +124,16 @@ describe.skipIf(!runsHere("combined mode on PostgreSQL", postgresMissing()))("co
     expect(connections[0]).toBeGreaterThan(0);
     expect(connections[0]).toBeLessThanOrEqual(4);
     expect(connections[1]).toBe(0);
+
+    // SIGTERM: the threads end, then the bridge's connections, and the process exits cleanly.
+    expect(await app.stop("SIGTERM")).toMatchObject({ code: 0 });
+    await waitFor("the bridge's connections closed", async () =>
+      pg
+        .psql("threads", "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sync-api (combined)'")
+        .trim() === "0"
+        ? true
+        : undefined,
+    );
   }, 60_000);
 
   it("a restart of the server under write load: 503 problems with Retry-After while it is down, no acknowledged write lost, and the same process serves again once it is back", async () => {

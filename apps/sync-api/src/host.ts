@@ -18,7 +18,7 @@ export {
   type Row,
 } from "./db/database.ts";
 export { type DatabaseSettings, databaseWhere, isPostgresUrl, openDatabase } from "./db/open.ts";
-export { connectionString, isUnavailableState } from "./db/postgres.ts";
+export { connectionString, isUnavailableState, withBigintAsNumber } from "./db/postgres.ts";
 export { prepareDatabase } from "./db/prepare.ts";
 export type { SyncRoute } from "./http/route.ts";
 export type { Lifecycle } from "./lifecycle.ts";

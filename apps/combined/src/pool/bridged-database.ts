@@ -6,7 +6,7 @@
  * database settings allow, whatever the main thread or the server does.
  *
  * The same answers as PostgresDatabase: its rows (node-postgres and pg-native parse values with
- * the same pg-types: int4 a number, int8 and numeric text, timestamptz a Date), its counts, and
+ * the same pg-types parsers, bigint made a number for both: withBigintAsNumber), its counts, and
  * its 503 problem with Retry-After when the server cannot answer now.
  */
 import { MessageChannel, type MessagePort, parentPort, receiveMessageOnPort } from "node:worker_threads";

@@ -11,7 +11,13 @@
  * a new one for the next call, so the app recovers by itself when the server is back.
  */
 import type { MessagePort } from "node:worker_threads";
-import { connectionString, type DatabaseSettings, isUnavailableState, type Row } from "@repo/sync-api/host";
+import {
+  connectionString,
+  type DatabaseSettings,
+  isUnavailableState,
+  type Row,
+  withBigintAsNumber,
+} from "@repo/sync-api/host";
 import pg from "pg";
 import {
   BRIDGE_CHANNEL,
@@ -34,12 +40,37 @@ class ConnectFailed extends Error {
   override readonly name = "ConnectFailed";
 }
 
+/** A column's value no parser could read (a bigint past 2^53): an error (500), as in PostgresDatabase, not a 503. */
+class UnreadableValue extends Error {
+  override readonly name = "UnreadableValue";
+}
+
+type Parse = (text: string) => unknown;
+type TypeParsers = { getTypeParser(oid: number, format?: "text" | "binary"): unknown };
+
+/** The parsers, each failure marked as UnreadableValue: the connection is fine, the value is not. */
+function markingFailures(types: TypeParsers): TypeParsers {
+  return {
+    getTypeParser(oid, format) {
+      const parse = types.getTypeParser(oid, format) as Parse;
+      return (text: string) => {
+        try {
+          return parse(text);
+        } catch (error) {
+          throw new UnreadableValue((error as Error).message, { cause: error });
+        }
+      };
+    },
+  };
+}
+
 /**
  * Whether the server cannot answer now (503), as PostgresDatabase decides: a SQLSTATE it counts as
- * such, or no SQLSTATE at all (the connection refused, closed, or past its timeout).
+ * such, or a failure of the connection itself (refused, closed, past its timeout: no SQLSTATE).
  */
 function unavailable(error: unknown): boolean {
   if (error instanceof TransactionLost || error instanceof ConnectFailed) return true;
+  if (error instanceof UnreadableValue) return false;
   if (!(error instanceof pg.DatabaseError)) return true;
   return isUnavailableState(error.code);
 }
@@ -61,6 +92,8 @@ export class DatabaseBridge {
         statementTimeoutMs: settings.statementTimeoutMs,
         applicationName,
       }),
+      // Values read as PostgresDatabase reads them: pg-types' parsers, bigint as a number.
+      types: markingFailures(withBigintAsNumber(pg.types)),
       max: connections,
       // Waiting for a free connection or for a new one counts against the connect timeout.
       connectionTimeoutMillis: settings.connectTimeoutMs,
@@ -90,8 +123,8 @@ export class DatabaseBridge {
     try {
       client = await this.#pool.connect();
     } catch (error) {
-      // A server that refused a connection it reached (too many connections, starting up) keeps its SQLSTATE.
-      if (error instanceof pg.DatabaseError && !isUnavailableState(error.code)) throw error;
+      // Whatever the reason (refused, too many connections, starting up, a bad password), as
+      // PostgresDatabase answers a connection it cannot make.
       throw new ConnectFailed(error instanceof Error ? error.message : String(error), { cause: error });
     }
     // A checked-out connection has no listener of the pool's: one that breaks between two calls of
