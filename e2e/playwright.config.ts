@@ -3,7 +3,9 @@
  * so the two proxies and the two modes cannot drift:
  * - `E2E_PROXY=dev` (default): the three processes of `pnpm dev`, from source;
  * - `E2E_PROXY=nginx`: the production builds behind Debian's nginx with the infra template;
- * - `E2E_PROXY=combined`: combined mode (`pnpm dev:combined`), the whole API in one process;
+ * - `E2E_PROXY=combined`: combined mode (`pnpm dev:combined`), the whole API in one process, on
+ *   PostgreSQL (a throwaway server: its threads reach it through the database bridge), where the
+ *   others run on SQLite, so the suite runs against both databases;
  * - `E2E_PROXY=containers`: infra/docker-compose.yml in a real Docker engine, images built from
  *   infra/docker/Dockerfile and the stack brought up as a user does (`up --build --wait`).
  * Everything listens on free ports, so a running `pnpm dev` is never disturbed.
@@ -11,13 +13,34 @@
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
-import { ASYNC_PREFIX, dockerMissing, freePort, nginxMissing, runsHere } from "@repo/testing";
+import {
+  ASYNC_PREFIX,
+  dockerMissing,
+  freePort,
+  nginxMissing,
+  postgresMissing,
+  runsHere,
+  startPostgres,
+} from "@repo/testing";
 import { chooseBrowser } from "./browser.ts";
 
 // The config is loaded again in every worker process: ports chosen once here reach them through
 // the environment they inherit.
 for (const name of ["E2E_PROXY_PORT", "E2E_SYNC_PORT", "E2E_ASYNC_PORT"]) {
   process.env[name] ??= String(await freePort());
+}
+const proxies = ["dev", "nginx", "combined", "containers"] as const;
+const proxy = proxies.find((name) => name === process.env.E2E_PROXY) ?? "dev";
+// This run's report and the reasons for its skips: reports/<proxy>/, which turbo caches with the task.
+const reportDir = join(import.meta.dirname, "reports", proxy);
+process.env.REPO_TESTING_REPORTS = reportDir;
+
+// Combined mode's run is on PostgreSQL: one server, started by the first load of this config (the
+// runner's; the workers inherit its URL), stopped and deleted when the runner exits.
+if (proxy === "combined" && !process.env.E2E_DATABASE_URL) {
+  if (runsHere("e2e tests through combined mode on PostgreSQL", postgresMissing())) {
+    process.env.E2E_DATABASE_URL = (await startPostgres()).url;
+  } else process.env.E2E_SKIP_REASON = postgresMissing();
 }
 const env = {
   NODE_ENV: "test",
@@ -26,7 +49,7 @@ const env = {
   PORT: process.env.E2E_PROXY_PORT as string,
   SYNC_API_PORT: process.env.E2E_SYNC_PORT as string,
   SYNC_API_WORKERS: "2",
-  SYNC_API_DATABASE__URL: join(tmpdir(), `e2e-${process.env.E2E_SYNC_PORT}.sqlite`),
+  SYNC_API_DATABASE__URL: process.env.E2E_DATABASE_URL ?? join(tmpdir(), `e2e-${process.env.E2E_SYNC_PORT}.sqlite`),
   ASYNC_API_PORT: process.env.E2E_ASYNC_PORT as string,
   // async-api reads only its own variables: tell it where this run's sync-api is.
   ASYNC_API_UPSTREAMS: JSON.stringify({
@@ -39,11 +62,6 @@ const env = {
 };
 const origin = `http://localhost:${env.PORT}`;
 
-const proxies = ["dev", "nginx", "combined", "containers"] as const;
-const proxy = proxies.find((name) => name === process.env.E2E_PROXY) ?? "dev";
-// This run's report and the reasons for its skips: reports/<proxy>/, which turbo caches with the task.
-const reportDir = join(import.meta.dirname, "reports", proxy);
-process.env.REPO_TESTING_REPORTS = reportDir;
 const proxyMissing = proxy === "nginx" ? nginxMissing() : proxy === "containers" ? dockerMissing() : undefined;
 if (!runsHere(`e2e tests through ${proxy}`, proxyMissing)) process.env.E2E_SKIP_REASON = proxyMissing;
 
