@@ -27,7 +27,7 @@ const SHARED_STACK_FILES = ["test/routing.test.ts", "test/closed-query.test.ts",
  * The suites that run again with sync-api on PostgreSQL (`test:postgres`): the contract layer, the
  * properties and the faults that do not read SQLite's file (database.test.ts, the outbox seeders).
  * PostgreSQL's own faults (a restart under load, a statement timeout, a full connection limit) are
- * sync-api's tests (apps/sync-api/test/postgres.test.ts, notes.test.ts).
+ * sync-api's own tests (apps/sync-api/test/).
  */
 const POSTGRES_FILES = ["test/contract-layer.test.ts", "test/properties/api.test.ts", "test/faults/faults.test.ts"];
 
