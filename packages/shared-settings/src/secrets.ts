@@ -43,15 +43,23 @@ export function redact<T>(values: T, secrets: readonly string[], prefix = ""): T
   return copy as T;
 }
 
-/** The string forms of the secret values in resolved settings, to censor wherever they appear. */
+/**
+ * The secret values in resolved settings, to censor wherever they appear: a secret key's string,
+ * or the strings inside it when it holds an object or a list (a map of tokens by name). Never the
+ * JSON of a whole object: an empty one, `{}`, would censor every `{}` of every log line.
+ */
 export function secretValues(values: unknown, secrets: readonly string[]): string[] {
   const found: string[] = [];
+  const collect = (value: unknown): void => {
+    if (typeof value === "string") {
+      if (value !== "") found.push(value);
+    } else if (typeof value === "number" || typeof value === "bigint") found.push(String(value));
+    else if (typeof value === "object" && value !== null) Object.values(value).forEach(collect);
+  };
   for (const key of secrets) {
     let current = values;
     for (const part of key.split(".")) current = (current as Record<string, unknown> | undefined)?.[part];
-    if (current === undefined || current === null) continue;
-    const text = typeof current === "string" ? current : JSON.stringify(current);
-    if (text !== "") found.push(text);
+    collect(current);
   }
   return found;
 }

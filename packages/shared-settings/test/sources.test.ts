@@ -202,4 +202,13 @@ describe("secrets", () => {
     expect(written).not.toContain("ey-with-quote");
     expect(written).toContain("[redacted]");
   });
+
+  it("are censored by the strings they hold when a secret is a map or a list, and an empty one censors nothing", () => {
+    const settings = { tokens: { billing: "tok-billing-1", search: "tok-search-2" }, none: {}, list: [] };
+    expect(secretValues(settings, ["tokens", "none", "list"])).toEqual(["tok-billing-1", "tok-search-2"]);
+    const options = loggerOptions("demo-api", { level: "info" }, secretValues(settings, ["tokens", "none", "list"]));
+    const line = `${JSON.stringify({ msg: "calling with tok-search-2", routes: {}, ids: [] })}\n`;
+    const written = options.hooks?.streamWrite(line) ?? line;
+    expect(JSON.parse(written)).toEqual({ msg: "calling with [redacted]", routes: {}, ids: [] });
+  });
 });
