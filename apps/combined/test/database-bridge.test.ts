@@ -61,17 +61,20 @@ const CALLS: Call[] = [
   { method: "get", sql: "SELECT 1 AS one" },
 ];
 
-/** The calls made from a worker thread through a bridge on this thread. */
-async function throughTheBridge(url: string): Promise<Outcome[]> {
+/**
+ * The calls made from a worker thread through a bridge on this thread; without one (`bridge:
+ * false`), nothing on this thread answers the thread's channel.
+ */
+async function throughTheBridge(url: string, calls = CALLS, { bridge: served = true } = {}): Promise<Outcome[]> {
   const bridge = new DatabaseBridge(settings(url), 1);
   const worker = new Worker(new URL("./fixtures/bridged-calls.ts", import.meta.url), {
-    workerData: { settings: settings(url), calls: CALLS },
+    workerData: { settings: settings(url), calls },
     execArgv: ["--conditions=@repo/source"],
   });
   try {
     return await new Promise<Outcome[]>((resolve, reject) => {
       worker.on("message", (message: { outcomes?: Outcome[] }) => {
-        if (!bridge.accept(message) && message.outcomes) resolve(message.outcomes);
+        if (!(served && bridge.accept(message)) && message.outcomes) resolve(message.outcomes);
       });
       worker.on("error", reject);
       worker.on("exit", (code) => reject(new Error(`the thread exited (${code}) without its outcomes`)));
@@ -119,5 +122,11 @@ describe.skipIf(!runsHere("the database bridge on PostgreSQL", postgresMissing()
       { thrown: { problem: true, status: 503, retryAfter: "5" } },
       { value: { one: 1 } },
     ]);
+  }, 60_000);
+
+  it("a thread waits for the main thread within the database's bounds only: unanswered, a call is a 503", async () => {
+    pg ??= await startPostgres();
+    const outcomes = await throughTheBridge(pg.url, [{ method: "get", sql: "SELECT 1" }], { bridge: false });
+    expect(outcomes).toEqual([{ thrown: { problem: true, status: 503, retryAfter: "5" } }]);
   }, 60_000);
 });
