@@ -31,6 +31,8 @@ export const EXAMPLE_PATHS: readonly string[] = [
   // combined mode: the relay fed in-process.
   "apps/combined/src/examples.ts",
   "apps/combined/test/notes-relay.test.ts",
+  // Combined mode on PostgreSQL through the notes routes (database-bridge.test.ts, kept, needs none).
+  "apps/combined/test/postgres.test.ts",
   // The test helpers and tests that exist for the examples.
   "test/faults/database.test.ts",
   "test/faults/notes.ts",
@@ -67,6 +69,9 @@ export const EXAMPLE_PATHS: readonly string[] = [
 export const EXAMPLE_JSON_KEYS: Readonly<Record<string, readonly (readonly string[])[]>> = {
   "apps/async-api/package.json": [
     ["dependencies", "@fastify/websocket"],
+    // The note-events relay's LISTEN is its only use of PostgreSQL's driver.
+    ["dependencies", "pg"],
+    ["devDependencies", "@types/pg"],
     ["devDependencies", "@types/ws"],
     ["devDependencies", "ws"],
   ],
