@@ -17,7 +17,10 @@ import {
   startPostgres,
   startProcess,
   stopAll,
+  type WriteAnswer,
   waitFor,
+  writeAnswer,
+  writeThroughRestart,
 } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { startCombined } from "./support.ts";
@@ -36,20 +39,15 @@ async function server(): Promise<PostgresServer> {
 
 const token = () => signToken(developmentAuth, { subject: "combined-pg", scopes: [NOTES_WRITE_SCOPE], ttlS: 600 });
 
-/** POST /notes; its status, the Retry-After and content type it came with, and the note's id. */
-async function createNote(url: string, bearer: string, title: string) {
-  const response = await fetch(`${url}/notes`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
-    body: JSON.stringify({ title }),
-  });
-  const body = (await response.json()) as { id?: number; status?: number };
-  return {
-    status: response.status,
-    retryAfter: response.headers.get("retry-after"),
-    type: response.headers.get("content-type"),
-    id: body.id,
-  };
+/** POST /notes, as a WriteAnswer. */
+async function createNote(url: string, bearer: string, title: string): Promise<WriteAnswer> {
+  return writeAnswer(
+    await fetch(`${url}/notes`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${bearer}`, "content-type": "application/json" },
+      body: JSON.stringify({ title }),
+    }),
+  );
 }
 
 /**
@@ -144,32 +142,7 @@ describe.skipIf(!runsHere("combined mode on PostgreSQL", postgresMissing()))("co
     });
     const bearer = await token();
 
-    const acknowledged: number[] = [];
-    const answers: { status: number; retryAfter: string | null; type: string | null }[] = [];
-    let running = true;
-    const writer = async () => {
-      for (let i = 0; running; i++) {
-        const { id, ...answer } = await createNote(url, bearer, `write ${i}`);
-        answers.push(answer);
-        if (answer.status === 201 && id) acknowledged.push(id);
-      }
-    };
-    const writers = [writer(), writer(), writer(), writer()];
-    try {
-      await waitFor("writes before the restart", async () => (acknowledged.length >= 20 ? true : undefined));
-      await pg.stop();
-      await waitFor("503s while the server is down", async () =>
-        answers.some((a) => a.status === 503) ? true : undefined,
-      );
-      await pg.start();
-      const before = acknowledged.length;
-      await waitFor("writes after the restart", async () => (acknowledged.length >= before + 20 ? true : undefined), {
-        timeoutMs: 30_000,
-      });
-    } finally {
-      running = false;
-      await Promise.all(writers);
-    }
+    const { answers, acknowledged } = await writeThroughRestart(pg, (i) => createNote(url, bearer, `write ${i}`), 4);
 
     // Nothing but 201s and 503 problems with Retry-After: no 500, no 504 (a thread stuck), no hang.
     expect(answers.filter((a) => a.status !== 201 && a.status !== 503)).toEqual([]);

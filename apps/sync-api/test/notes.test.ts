@@ -23,8 +23,9 @@ import {
   startApp,
   startPostgres,
   stopAll,
-  waitFor,
   waitForHttp,
+  writeAnswer,
+  writeThroughRestart,
 } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSyncApi } from "./support.ts";
@@ -177,38 +178,15 @@ describe.skipIf(!runsHere("notes on PostgreSQL", postgresMissing()))(
       const workers = descendantsOf(app.pid);
       const token = await signToken(developmentAuth, { subject: "restart", scopes: [NOTES_WRITE_SCOPE], ttlS: 600 });
 
-      const acknowledged: number[] = [];
-      const answers: { status: number; retryAfter: string | null; type: string | null }[] = [];
-      let running = true;
-      const writer = async () => {
-        for (let i = 0; running; i++) {
-          const response = await fetch(`${url}/notes`, {
+      const { answers, acknowledged } = await writeThroughRestart(pg, async (i) =>
+        writeAnswer(
+          await fetch(`${url}/notes`, {
             method: "POST",
             headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
             body: JSON.stringify({ title: `write ${i}` }),
-          });
-          const body = (await response.json()) as { id?: number };
-          answers.push({
-            status: response.status,
-            retryAfter: response.headers.get("retry-after"),
-            type: response.headers.get("content-type"),
-          });
-          if (response.status === 201 && body.id) acknowledged.push(body.id);
-        }
-      };
-      const writers = [writer(), writer(), writer()];
-      await waitFor("writes before the restart", async () => (acknowledged.length >= 20 ? true : undefined));
-      await pg.stop();
-      await waitFor("503s while the server is down", async () =>
-        answers.some((a) => a.status === 503) ? true : undefined,
+          }),
+        ),
       );
-      await pg.start();
-      const before = acknowledged.length;
-      await waitFor("writes after the restart", async () => (acknowledged.length >= before + 20 ? true : undefined), {
-        timeoutMs: 30_000,
-      });
-      running = false;
-      await Promise.all(writers);
 
       // Nothing but 201s and 503 problems with Retry-After: no 500, no hang, no lost connection.
       const others = answers.filter((a) => a.status !== 201 && a.status !== 503);

@@ -81,6 +81,12 @@ export {
   rawRequestsOnOneConnection,
   requestBytes,
 } from "./raw-http.ts";
+export {
+  type WriteAnswer,
+  type WritesThroughRestart,
+  writeAnswer,
+  writeThroughRestart,
+} from "./restart-under-writes.ts";
 export { runsHere } from "./skips.ts";
 export { readSse, type SseMessage } from "./sse.ts";
 export { STAND_INS_DIR, type StandIn, type StandIns, startStandIns } from "./stand-ins.ts";
