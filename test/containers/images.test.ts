@@ -1,8 +1,9 @@
 /**
  * The images and the compose stack in a real Docker engine, built and brought up as a user does
- * (`docker compose up --build --wait`): what is in the final images and how they run, their own
- * HEALTHCHECK, replicas added with `--scale` found by nginx, and a container stopped (SIGTERM)
- * under load draining within its stop_grace_period without a failed request.
+ * (`docker compose up --build --wait`): what is in the final images and how they run (sync-api's
+ * PostgreSQL driver built, loading against libpq5, no compiler), their own HEALTHCHECK, sync-api on
+ * the postgres service, replicas added with `--scale` found by nginx, and a container stopped
+ * (SIGTERM) under load draining within its stop_grace_period without a failed request.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -108,9 +109,42 @@ describe.runIf(run)("the images and the compose stack", () => {
       expect(await inImage(image(), "command -v pnpm tsc || true")).toBe("");
     });
 
+    it("carries the libraries its native addons load (libpq5 for pg-native's), and no compiler", async () => {
+      const pkg = JSON.parse(readFileSync(join(repoRoot, "apps", app, "package.json"), "utf8")) as {
+        optionalDependencies?: Record<string, string>;
+      };
+      // The build stage's toolchain and libpq's headers stayed there.
+      expect(await inImage(image(), "command -v gcc g++ cc c++ make python3 pg_config || true")).toBe("");
+      expect(await inImage(image(), "ls /usr/include/postgresql 2>/dev/null || true")).toBe("");
+      // libpq's addon, built in the build stage: sync-api's driver, and wherever pnpm deployed it
+      // (pg's optional peer, pg-native, resolves to the workspace's).
+      const addons = (
+        await inImage(image(), "find /app/node_modules/.pnpm -path '*/node_modules/libpq/build/Release/addon.node'")
+      )
+        .split("\n")
+        .filter(Boolean);
+      if ("pg-native" in (pkg.optionalDependencies ?? {})) expect(addons).toHaveLength(1);
+      const libpq = await inImage(image(), "dpkg -s libpq5 2>/dev/null | sed -n 's/^Status: //p'");
+      expect(libpq).toBe(addons.length > 0 ? "install ok installed" : "");
+      for (const addon of addons) {
+        // It loads: every library it links against is in the image.
+        expect(await inImage(image(), `node -e "require('${addon}'); console.log('loaded')"`)).toBe("loaded");
+      }
+      if ("pg-native" in (pkg.optionalDependencies ?? {})) {
+        const client = await inImage(
+          image(),
+          "cd /app && node -e \"const Client = require('pg-native'); console.log(typeof new Client().connectSync)\"",
+        );
+        expect(client).toBe("function");
+      }
+    });
+
     it("reports healthy by its own HEALTHCHECK, started alone", async () => {
       const secret = join(scratch, `${app}-secret`);
       writeFileSync(secret, "image-test-secret-key-0123456789abcdef\n", { mode: 0o644 });
+      // Alone, sync-api has no PostgreSQL: its database secret names a SQLite file instead.
+      const databaseUrl = join(scratch, `${app}-database-url`);
+      writeFileSync(databaseUrl, "/data/sync-api.sqlite\n", { mode: 0o644 });
       const { stdout: id } = await docker([
         "run",
         "--detach",
@@ -120,6 +154,8 @@ describe.runIf(run)("the images and the compose stack", () => {
         `${secret}:/run/secrets/secret_key:ro`,
         "--volume",
         `${secret}:/run/secrets/jwt_secret:ro`,
+        "--volume",
+        `${databaseUrl}:/run/secrets/database_url:ro`,
         image(),
       ]);
       started.push(id);
@@ -137,6 +173,24 @@ describe.runIf(run)("the images and the compose stack", () => {
       );
       expect(health.Log.at(-1)?.ExitCode).toBe(0);
     });
+  });
+
+  it("runs sync-api on the postgres service: its schema there, no SQLite file", async () => {
+    const { stdout } = await stack.compose([
+      "exec",
+      "-T",
+      "postgres",
+      "psql",
+      "--username=sync_api",
+      "--dbname=sync_api",
+      "--tuples-only",
+      "--no-align",
+      "--command=SELECT version FROM schema_version",
+    ]);
+    expect(Number(stdout)).toBeGreaterThanOrEqual(0);
+    expect(stdout).toMatch(/^\d+$/);
+    const files = await stack.compose(["exec", "-T", "sync-api", "sh", "-c", "ls /data"]);
+    expect(files.stdout).toBe("");
   });
 
   it("nginx sends requests to sync-api replicas added with --scale after it started", async () => {

@@ -1,9 +1,14 @@
 /**
- * infra/docker-stack.yml on a single-node Docker Swarm: `docker stack deploy` takes it, nginx finds
- * sync-api replicas added after it started, and a rolling update of sync-api under load fails no
- * request. The swarm is the engine's own when it already is a manager; otherwise it is made for
- * the test and left after, which only CI (CI=true) or DOCKER_SWARM_TEST=1 allows: it changes the
- * engine's state.
+ * infra/docker-stack.yml on a single-node Docker Swarm: `docker stack deploy` takes it, sync-api's
+ * two replicas (placed anywhere) share the PostgreSQL service's database, and a rolling update of
+ * sync-api under load fails no request. The swarm is the engine's own when it already is a
+ * manager; otherwise it is made for the test and left after, which only CI (CI=true) or
+ * DOCKER_SWARM_TEST=1 allows: it changes the engine's state.
+ *
+ * What the replicas share is shown with the one thing every project keeps in the database: the
+ * rate-limit counts. GET /compute/primes is limited (here far above the load, for an hour) and
+ * counted in PostgreSQL, so one client's requests count down one number whichever replica answers
+ * them, and the new tasks of an update count on from where the old ones left.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -28,6 +33,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const SECRET = "api-starter_secret_key";
 const JWT_SECRET = "api-starter_jwt_secret";
+const POSTGRES_PASSWORD = "api-starter_postgres_password";
+const DATABASE_URL = "api-starter_database_url";
+/** The secrets' contents: PostgreSQL's password is also in sync-api's URL (the stack file's head). */
+const password = "swarm-test-postgres-password-0123456789abcdef";
+const SECRETS: Readonly<Record<string, string>> = {
+  [SECRET]: `${SECRET}-swarm-test-key-0123456789abcdef`,
+  [JWT_SECRET]: `${JWT_SECRET}-swarm-test-key-0123456789abcdef`,
+  [POSTGRES_PASSWORD]: password,
+  [DATABASE_URL]: `postgres://sync_api:${password}@postgres:5432/sync_api`,
+};
+/** The limited route the test counts on, and its limit for this stack: an hour's window, never reached. */
+const COUNTED = "/compute/primes?below=10";
+const LIMIT = 10_000_000;
+/** `RateLimit: "GET /compute/primes"; r=41; t=3555`: the requests left in the window. */
+const remaining = (response: Response) => Number(/;\s*r=(\d+)/.exec(response.headers.get("ratelimit") ?? "")?.[1]);
 
 async function swarmState(): Promise<string> {
   return (await docker(["info", "--format", "{{.Swarm.LocalNodeState}}/{{.Swarm.ControlAvailable}}"])).stdout;
@@ -71,21 +91,21 @@ describe.runIf(run)("the stack on a single-node swarm", () => {
       ]);
       cleanup.unshift(() => docker(["swarm", "leave", "--force"]));
     }
-    // sync-api runs where its SQLite volume is: the node labelled for it.
+    // PostgreSQL runs where its volume is: the node labelled for it.
     const node = (await docker(["info", "--format", "{{.Swarm.NodeID}}"])).stdout;
     const labels = (await docker(["node", "inspect", "--format", "{{json .Spec.Labels}}", node])).stdout;
-    if (!labels.includes('"api-starter.sync-data":"true"')) {
-      await docker(["node", "update", "--label-add", "api-starter.sync-data=true", node]);
-      cleanup.unshift(() => docker(["node", "update", "--label-rm", "api-starter.sync-data", node]));
+    if (!labels.includes('"api-starter.postgres-data":"true"')) {
+      await docker(["node", "update", "--label-add", "api-starter.postgres-data=true", node]);
+      cleanup.unshift(() => docker(["node", "update", "--label-rm", "api-starter.postgres-data", node]));
     }
     const images = await buildImages("test");
     expect(images["sync-api"]).toMatch(/\/sync-api:test$/);
 
     const secrets = (await docker(["secret", "ls", "--format", "{{.Name}}"])).stdout.split("\n");
-    for (const name of [SECRET, JWT_SECRET]) {
+    for (const [name, value] of Object.entries(SECRETS)) {
       if (secrets.includes(name)) continue;
       const dir = mkdtempSync(join(tmpdir(), "swarm-secret-"));
-      writeFileSync(join(dir, "key"), `${name}-swarm-test-key-0123456789abcdef`);
+      writeFileSync(join(dir, "key"), value);
       await docker(["secret", "create", name, join(dir, "key")]);
       rmSync(dir, { recursive: true });
       cleanup.unshift(() => docker(["secret", "rm", name]));
@@ -93,8 +113,15 @@ describe.runIf(run)("the stack on a single-node swarm", () => {
 
     const port = await freePort();
     stack = `api-starter-test-${port}`;
-    // The load below comes from one address: the proxy's limits per client open wide.
-    env = { PORT: String(port), IMAGE_TAG: "test", SYNC_API_REPLICAS: "1", ...ONE_CLIENT_LOAD_LIMITS };
+    // The load below comes from one address: the proxy's limits per client open wide, and
+    // sync-api's own stay on (counted in PostgreSQL) with GET /compute/primes's far above it.
+    env = {
+      PORT: String(port),
+      IMAGE_TAG: "test",
+      ...ONE_CLIENT_LOAD_LIMITS,
+      SYNC_API_RATE_LIMIT__ENABLED: "true",
+      SYNC_API_RATE_LIMIT__ROUTES: JSON.stringify({ "GET /compute/primes": { limit: LIMIT, windowMs: 3_600_000 } }),
+    };
     const deployedAt = Date.now();
     // The images are this engine's own (no registry to resolve them from).
     await docker(["stack", "deploy", "--resolve-image", "never", "--compose-file", STACK_FILE, stack], { env });
@@ -109,7 +136,7 @@ describe.runIf(run)("the stack on a single-node swarm", () => {
             : true,
         { timeoutMs: 120_000, intervalMs: 1_000 },
       );
-      await docker(["volume", "rm", `${stack}_sync-data`]);
+      await docker(["volume", "rm", `${stack}_postgres-data`]);
     });
     await waitFor(
       "every service's tasks to run",
@@ -122,9 +149,10 @@ describe.runIf(run)("the stack on a single-node swarm", () => {
           "--format",
           "{{.Replicas}}",
         ]);
-        // "1/1", "2/2 (max 1 per node)": running/desired for each service.
+        // "1/1", "2/2 (max 1 per node)": running/desired for each service. (sync-api's tasks
+        // exit until PostgreSQL answers, and are started again: no depends_on in a stack.)
         const counts = stdout.split("\n").map((replicas) => /^(\d+)\/(\d+)/.exec(replicas) ?? []);
-        return counts.length === 3 && counts.every(([, up, of]) => up === of && Number(up) > 0) ? true : undefined;
+        return counts.length === 4 && counts.every(([, up, of]) => up === of && Number(up) > 0) ? true : undefined;
       },
       { timeoutMs: 180_000, intervalMs: 1_000 },
     );
@@ -145,49 +173,75 @@ describe.runIf(run)("the stack on a single-node swarm", () => {
       (await docker(["service", "inspect", "--format", "{{json .Spec}}", service("sync-api")])).stdout,
     ) as {
       UpdateConfig: Record<string, unknown>;
-      TaskTemplate: { ContainerSpec: { StopGracePeriod: number; Healthcheck?: unknown } };
+      TaskTemplate: {
+        ContainerSpec: { StopGracePeriod: number; Healthcheck?: unknown; Mounts?: unknown[] };
+        Placement?: { Constraints?: string[] };
+      };
       EndpointSpec: { Mode: string };
+      Mode: { Replicated?: { Replicas: number } };
     };
     expect(spec.UpdateConfig).toMatchObject({ Parallelism: 1, Order: "start-first", FailureAction: "rollback" });
+    // Two replicas by default, on any node, with no volume: its data is in PostgreSQL.
+    expect(spec.Mode.Replicated?.Replicas).toBe(2);
+    expect(spec.TaskTemplate.Placement?.Constraints ?? []).toEqual([]);
+    expect(spec.TaskTemplate.ContainerSpec.Mounts ?? []).toEqual([]);
     expect(spec.EndpointSpec.Mode).toBe("dnsrr");
     expect(spec.TaskTemplate.ContainerSpec.Healthcheck).toBeDefined();
     // Longer than the apps' graceful timeout (30 s): a draining task is not killed.
     expect(spec.TaskTemplate.ContainerSpec.StopGracePeriod).toBeGreaterThan(30e9);
   });
 
-  it("scaled to 2 replicas, both answer through the proxy", async () => {
-    expect(await tasks("sync-api")).toHaveLength(1);
-    await docker(["service", "scale", "--detach=false", `${service("sync-api")}=2`], { timeoutMs: 180_000 });
+  it("its two replicas answer through the proxy and count in one PostgreSQL database", async () => {
     const replicas = await tasks("sync-api");
     expect(replicas).toHaveLength(2);
-    const prefix = `swarm-scale-${Date.now()}-`;
-    let sent = 0;
+    const prefix = `swarm-shared-${Date.now()}-`;
+    const counts: number[] = [];
     const hosts = await waitFor(
       "both replicas to answer",
       async () => {
         for (let i = 0; i < 10; i++) {
-          const response = await fetch(`${url}/compute/primes?below=10`, {
-            headers: { "x-request-id": `${prefix}${sent++}` },
+          const response = await fetch(`${url}${COUNTED}`, {
+            headers: { "x-request-id": `${prefix}${counts.length}` },
           });
           expect(response.status).toBe(200);
+          counts.push(remaining(response));
         }
         const answered = await answeringHosts(replicas, prefix);
         return answered.size === 2 ? answered : undefined;
       },
       { timeoutMs: 30_000, intervalMs: 1_000 },
     );
-    console.log(`swarm: sync-api replicas ${[...hosts].join(" and ")} both answered (${sent} requests)`);
+    console.log(
+      `swarm: sync-api replicas ${[...hosts].join(" and ")} both answered ${counts.length} requests, counted down from ${counts[0]} to ${counts.at(-1)}`,
+    );
     expect([...hosts].sort()).toEqual(replicas.map((id) => id.slice(0, 12)).sort());
+    // One count for both: each request, whichever replica took it, leaves exactly one fewer.
+    expect(counts).toEqual(counts.map((_, i) => (counts[0] as number) - i));
+    // Both replicas' workers hold their connections to that one server.
+    const postgres = (await tasks("postgres"))[0] as string;
+    const { stdout } = await docker([
+      "exec",
+      postgres,
+      "psql",
+      "--username=sync_api",
+      "--dbname=sync_api",
+      "--tuples-only",
+      "--no-align",
+      "--command=SELECT DISTINCT client_addr FROM pg_stat_activity WHERE application_name = 'sync-api'",
+    ]);
+    expect(stdout.split("\n").filter(Boolean)).toHaveLength(2);
   });
 
-  it("a rolling update of sync-api under load fails no request", async () => {
-    const before = await tasks("sync-api");
-    expect(before).toHaveLength(2);
+  it("a rolling update of sync-api under load fails no request; the new tasks count on in PostgreSQL", async () => {
+    const old = await tasks("sync-api");
+    expect(old).toHaveLength(2);
     // A new version: the same build under a new tag, so swarm replaces every task.
     const image = (await composeImages("test"))["sync-api"] as string;
     const next = image.replace(/:test$/, ":test-next");
     await docker(["tag", image, next]);
 
+    const before = await fetch(`${url}${COUNTED}`);
+    const countBefore = remaining(before);
     const load = startLoad(url, ["/healthz", "/compute/primes?below=1000", "/compute/primes?below=1000000"], {
       clients: 4,
     });
@@ -220,17 +274,37 @@ describe.runIf(run)("the stack on a single-node swarm", () => {
         timeoutMs: 60_000,
       });
       await load.stop();
-
-      const after = await tasks("sync-api");
       console.log(
         `swarm: rolling update of sync-api ${status.State} in ${Math.round(updateMs / 1000)} s under load: ` +
           `${load.outcomes.length} requests, ${load.failures().length} failed`,
       );
+
+      // The new tasks alone: an old one may still be draining its last requests.
+      const after = await waitFor(
+        "the old tasks to be gone",
+        async () => {
+          const running = await tasks("sync-api");
+          return running.length === 2 && !running.some((id) => old.includes(id)) ? running : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 1_000 },
+      ).catch(async (error: unknown) => {
+        const history = await docker(["service", "ps", "--no-trunc", service("sync-api")]);
+        throw new Error(`${String(error)}\n${history.stdout}`);
+      });
       expect(status.State).toBe("completed");
       expect(after).toHaveLength(2);
-      expect(after.filter((id) => before.includes(id))).toEqual([]);
+      expect(after.filter((id) => old.includes(id))).toEqual([]);
       expect(load.outcomes.length).toBeGreaterThan(200);
       expect(load.failures()).toEqual([]);
+      // Every counted request of the load (a retried one may count twice) is off the count the
+      // new tasks give: they read the old tasks' count from the database.
+      const counted = load.outcomes.filter((o) => o.path.startsWith("/compute/primes")).length;
+      const countAfter = remaining(await fetch(`${url}${COUNTED}`));
+      console.log(
+        `swarm: the count went from ${countBefore} to ${countAfter} over ${counted} counted requests of the load`,
+      );
+      expect(countAfter).toBeLessThanOrEqual(countBefore - counted - 1);
+      expect(countAfter).toBeGreaterThan(0);
     } finally {
       await load.stop();
     }

@@ -135,12 +135,27 @@ export function stackFile(): {
 /** The key a test's compose stack verifies bearer tokens with: tests sign their tokens with it. */
 export const COMPOSE_JWT_SECRET = "compose-test-jwt-secret-0123456789abcdef";
 
+const POSTGRES_PASSWORD = "compose-test-postgres-password-0123456789abcdef";
+
+/**
+ * sync-api's database URL as infra/.env.example makes it: its DATABASE_URL line, with the
+ * POSTGRES_PASSWORD it names (compose interpolates a .env file; a test passes the result).
+ */
+function exampleDatabaseUrl(password: string): string {
+  const example = readFileSync(join(repoRoot, "infra/.env.example"), "utf8");
+  const line = /^DATABASE_URL=(.+)$/m.exec(example)?.[1];
+  if (!line) throw new Error("infra/.env.example has no DATABASE_URL line");
+  return line.replaceAll(["$", "{POSTGRES_PASSWORD}"].join(""), password);
+}
+
 /** The variables compose reads infra/docker-compose.yml with, for a test's own stack. */
 function composeEnv(port: number, imageTag: string): Record<string, string> {
   return {
     PORT: String(port),
     SECRET_KEY: "compose-test-secret-key-0123456789abcdef",
     JWT_SECRET: COMPOSE_JWT_SECRET,
+    POSTGRES_PASSWORD,
+    DATABASE_URL: exampleDatabaseUrl(POSTGRES_PASSWORD),
     IMAGE_TAG: imageTag,
     // The container tests load the stack from one address: the proxy's limits per client open wide.
     ...ONE_CLIENT_LOAD_LIMITS,
