@@ -169,8 +169,33 @@ describe.each(databases)("notes on $name", ({ skip, url }) => {
 
 // Where a server can fail as a SQLite file cannot: restarted while clients write notes.
 describe.skipIf(!runsHere("notes on PostgreSQL", postgresMissing()))(
-  "notes on PostgreSQL, the server restarted",
+  "notes on PostgreSQL, from several workers and through a restart",
   () => {
+    it("the outbox keeps exactly the newest noteEvents.keepEvents, a run of ids, as two workers write", async () => {
+      const pg = await startPostgres();
+      servers.push(pg);
+      const { url } = await startSyncApi(2, {
+        SYNC_API_DATABASE__URL: pg.createDatabase("retention"),
+        SYNC_API_NOTE_EVENTS__KEEP_EVENTS: "10",
+      });
+      const token = await signToken(developmentAuth, { subject: "retention", scopes: [NOTES_WRITE_SCOPE], ttlS: 600 });
+      const api = createClient({ baseUrl: url, token }).controller(notes);
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next < 60) await api.create({ body: { title: `retained ${next++}` } });
+        }),
+      );
+      // Each worker prunes from where it last saw the outbox pruned to: what the other pruned meanwhile
+      // is below that, never left behind.
+      const [count, oldest, newest] = pg
+        .psql("retention", "SELECT count(*) || ' ' || min(id) || ' ' || max(id) FROM note_events")
+        .trim()
+        .split(" ")
+        .map(Number);
+      expect({ count, run: (newest as number) - (oldest as number) + 1 }).toEqual({ count: 10, run: 10 });
+    });
+
     it("a restart of the server under load: 503 problems with Retry-After while it is down, no acknowledged write lost, and the same workers serve again once it is back", async () => {
       const pg = await startPostgres();
       servers.push(pg);

@@ -39,7 +39,7 @@ export interface OutboxRetention {
   readonly keepForMs: number;
 }
 
-/** Rows the age limit prunes per write at most, so that no write pays for a long backlog at once. */
+/** Rows the age limit looks at per write at most, so that no write pays for a long backlog at once. */
 const PRUNE_BATCH = 100;
 
 /** The advisory lock a PostgreSQL write holds to its commit (any fixed number; this one spells "note"). */
@@ -56,19 +56,13 @@ const NOTIFY_CHANNEL = "note_events";
  * is left), and the newest id given out. SQLite keeps the last id given out in sqlite_sequence,
  * which commits with the write. PostgreSQL's sequences do not (an id taken by a transaction not
  * yet committed, or rolled back, is already counted): there the newest row is the newest id, and
- * the age limit never prunes it (AGE_PRUNE), so that what a reader is told is newest has committed.
+ * no prune removes it (a write never prunes the row it wrote), so that what a reader is told is
+ * newest has committed.
  */
 const PRUNED_THROUGH = {
   sqlite: `SELECT coalesce((SELECT min(id) FROM note_events) - 1, seq, 0) AS through, coalesce(seq, 0) AS newest
            FROM (SELECT (SELECT seq FROM sqlite_sequence WHERE name = 'note_events') AS seq)`,
   postgres: "SELECT coalesce(min(id) - 1, 0) AS through, coalesce(max(id), 0) AS newest FROM note_events",
-} as const;
-
-/** The age limit's prune: the oldest rows first, by the primary key, never a scan of the table. */
-const AGE_PRUNE = {
-  sqlite: "DELETE FROM note_events WHERE id IN (SELECT id FROM note_events ORDER BY id LIMIT $1) AND at < $2",
-  postgres: `DELETE FROM note_events WHERE id IN (SELECT id FROM note_events ORDER BY id LIMIT $1) AND at < $2
-             AND id < (SELECT max(id) FROM note_events)`,
 } as const;
 
 /**
@@ -85,6 +79,14 @@ const AGE_PRUNE = {
 export class NotesStore {
   readonly #db: Database;
   readonly #retention: OutboxRetention;
+  /**
+   * Every event id at or below this is pruned (this process saw it committed): where the prunes
+   * start. From the first id, PostgreSQL's index would walk every row deleted since autovacuum last
+   * ran, on every write, and writes slowed as the outbox turned over (the bench found it).
+   */
+  #prunedFloor = 0;
+  /** What the write in progress prunes through, kept once it commits. */
+  #pruning = 0;
 
   constructor(db: Database, retention: OutboxRetention = { keepEvents: 0, keepForMs: 0 }) {
     this.#db = db;
@@ -93,10 +95,13 @@ export class NotesStore {
 
   /** Runs a write in a transaction that holds the outbox's order (above). */
   #write<T>(work: () => T): T {
-    return this.#db.transaction(() => {
+    this.#pruning = this.#prunedFloor;
+    const result = this.#db.transaction(() => {
       if (this.#db.dialect === "postgres") this.#db.get("SELECT pg_advisory_xact_lock($1)", [OUTBOX_LOCK]);
       return work();
     });
+    this.#prunedFloor = Math.max(this.#prunedFloor, this.#pruning);
+    return result;
   }
 
   create(fields: { title: string; body: string }): Note {
@@ -177,10 +182,30 @@ export class NotesStore {
     // async-api's relay, when it LISTENs, reads the feed at once instead of at its next poll. Sent
     // on commit only, and in commit order (the advisory lock): a rolled-back write wakes no one.
     if (this.#db.dialect === "postgres") this.#db.get("SELECT pg_notify($1, $2)", [NOTIFY_CHANNEL, String(id)]);
+    this.#prune(id, at);
+  }
+
+  /**
+   * Deletes what the retention no longer keeps, oldest first: the events more than `keepEvents`
+   * behind the one just written (`id`), then, of the next oldest, those older than `keepForMs`, up
+   * to the first that is not (so the outbox is always a run of ids: what is gone is all below it).
+   */
+  #prune(id: number, at: Date): void {
     const { keepEvents, keepForMs } = this.#retention;
-    if (keepEvents > 0) this.#db.run("DELETE FROM note_events WHERE id <= $1", [id - keepEvents]);
+    const floor = this.#prunedFloor;
+    let through = keepEvents > 0 ? Math.max(floor, id - keepEvents) : floor;
     if (keepForMs > 0) {
-      this.#db.run(AGE_PRUNE[this.#db.dialect], [PRUNE_BATCH, new Date(at.getTime() - keepForMs).toISOString()]);
+      const cutoff = new Date(at.getTime() - keepForMs).toISOString();
+      const oldest = this.#db.all<{ id: number; at: string }>(
+        "SELECT id, at FROM note_events WHERE id > $1 AND id < $2 ORDER BY id LIMIT $3",
+        [through, id, PRUNE_BATCH],
+      );
+      for (const row of oldest) {
+        if (row.at >= cutoff) break;
+        through = row.id;
+      }
     }
+    if (through > floor) this.#db.run("DELETE FROM note_events WHERE id > $1 AND id <= $2", [floor, through]);
+    this.#pruning = through;
   }
 }
