@@ -155,7 +155,12 @@ describe("docker-compose.yml", () => {
       expect(existsSync(join(repoRoot, "infra", service?.env_file ?? "missing"))).toBe(true);
     }
     expect(services["sync-api"]?.secrets).toEqual(["secret_key", "jwt_secret", "database_url"]);
-    expect(services["async-api"]?.secrets).toEqual(["secret_key", "jwt_secret"]);
+    // #region example
+    // The note-events relay LISTENs on the same database (a SQLite path there: it polls).
+    expect(services["async-api"]?.secrets).toEqual(["secret_key", "jwt_secret", "database_url"]);
+    const asyncEnv = parseEnv(readFileSync(join(repoRoot, "infra/env/async-api.env"), "utf8"));
+    expect(asyncEnv.ASYNC_API_NOTE_EVENTS__LISTEN_URL_FILE).toBe("/run/secrets/database_url");
+    // #endregion example
     expect(services["sync-api"]?.volumes).toEqual(["sync-data:/data"]);
     expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(["postgres-data", "sync-data"]);
   });
@@ -355,14 +360,10 @@ describe("docker-stack.yml", () => {
     const networks = (stack as { networks?: Record<string, { ipam?: { config?: { subnet?: string }[] } }> }).networks;
     const subnet = networks?.edge?.ipam?.config?.[0]?.subnet ?? "";
     expect(subnet).toMatch(/^\$\{EDGE_SUBNET:-[\d./]+\}$/);
-    // PostgreSQL is on a network of its own with sync-api, not on the proxies' one.
+    // PostgreSQL is on a network of its own with the apps, not on the proxy's.
     const networksOf = Object.fromEntries(Object.entries(services).map(([name, service]) => [name, service.networks]));
-    expect(networksOf).toEqual({
-      proxy: ["edge"],
-      "async-api": ["edge"],
-      "sync-api": ["edge", "db"],
-      postgres: ["db"],
-    });
+    expect(networksOf).toMatchObject({ proxy: ["edge"], "sync-api": ["edge", "db"], postgres: ["db"] });
+    expect(networksOf["async-api"]).toEqual(["edge", "db"]); // #example: the note-events relay's LISTEN
     for (const app of ["sync-api", "async-api"]) {
       const environment = services[app]?.environment as Record<string, string>;
       const trust = Object.entries(environment).find(([name]) => name.endsWith("_HTTP__TRUST_PROXY"))?.[1];

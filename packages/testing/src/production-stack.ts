@@ -127,23 +127,25 @@ export async function startProductionStack({
   const [syncPort, asyncPort, nginxPort] = await Promise.all([freePort(), freePort(), proxyPort ?? freePort()]);
   const standIns = await startStandIns();
   const [command, ...args] = imageCommand() as [string, ...string[]];
-  const start = (app: App, overrides: Record<string, string>) =>
-    startProcess(command === "node" ? process.execPath : command, args, {
+  const start = (app: App, overrides: Record<string, string>) => {
+    const env = serviceEnv(compose.services[app] as ComposeService);
+    // What reads the database_url secret (sync-api's database; async-api's LISTEN, with the
+    // examples) reads this run's file instead, as compose gives the secret.
+    const databaseSecret = Object.fromEntries(
+      Object.entries(env)
+        .filter(([, value]) => value === "/run/secrets/database_url")
+        .map(([key]) => [key, databaseUrlFile]),
+    );
+    return startProcess(command === "node" ? process.execPath : command, args, {
       cwd: join(workdir, app),
       // Nothing from the test runner's own Node options (the source condition): as in the image.
-      env: {
-        ...serviceEnv(compose.services[app] as ComposeService),
-        ...appOverrides,
-        ...overrides,
-        NODE_OPTIONS: undefined,
-      },
+      env: { ...env, ...databaseSecret, ...appOverrides, ...overrides, NODE_OPTIONS: undefined },
     });
+  };
 
   const sync = start("sync-api", {
     SYNC_API_HOST: "127.0.0.1",
     SYNC_API_PORT: String(syncPort),
-    // As compose gives it: a file (its secret) holding the URL.
-    SYNC_API_DATABASE__URL_FILE: databaseUrlFile,
     SYNC_API_SECRET_KEY_FILE: secretFile,
     SYNC_API_RATE_LIMIT__PATH: join(workdir, "rate-limit.sqlite"),
     // The suites run through it send hundreds of requests from one address; the limits have
