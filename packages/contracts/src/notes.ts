@@ -22,25 +22,25 @@ export type Note = z.infer<typeof Note>;
 /**
  * A note's text holds no NUL character (U+0000): PostgreSQL's text cannot store one, and a note is
  * the same on either database.
- *
- * A title: what is left after trimming must not be empty, nor hold a NUL. One pattern says both
- * (a second would publish as `allOf`): the published schema needs it, as `minLength` alone would
- * allow " ".
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the NUL is what this pattern refuses
+const NO_NUL = /^[^\u0000]*$/;
+const NO_NUL_MESSAGE = "must not contain a NUL character (U+0000)";
+
+/**
+ * A title: what is left after trimming must not be empty, nor hold a NUL. The published schema
+ * says both in one pattern (`minLength` alone would allow " "; a second pattern would publish as
+ * `allOf`); the checks say each once, so an empty title is one error, not two.
  */
 const Title = z
   .string()
   .trim()
   .min(1)
   .max(200)
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the NUL is what these patterns refuse
-  .regex(/^[^\u0000]*[^\s\u0000][^\u0000]*$/, "must not be only whitespace, nor contain a NUL character (U+0000)")
-  .meta({ description: "Not only whitespace; no NUL" });
+  .regex(NO_NUL, NO_NUL_MESSAGE)
+  .meta({ description: "Not only whitespace; no NUL", pattern: "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$" });
 
-const Body = z
-  .string()
-  .max(10_000)
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the NUL is what these patterns refuse
-  .regex(/^[^\u0000]*$/, "must not contain a NUL character (U+0000)");
+const Body = z.string().max(10_000).regex(NO_NUL, NO_NUL_MESSAGE);
 
 export const NewNote = z
   .strictObject({

@@ -82,6 +82,7 @@ export {
   requestBytes,
 } from "./raw-http.ts";
 export {
+  unexpectedAnswers,
   type WriteAnswer,
   type WritesThroughRestart,
   writeAnswer,

@@ -55,6 +55,18 @@ export async function writeThroughRestart(
   return { answers, acknowledged };
 }
 
+/**
+ * The answers a write through a restart must not get: anything but a 201 or a 503 problem with
+ * `Retry-After: 5` (a 500, a hang's 504, a problem without its retry hint).
+ */
+export function unexpectedAnswers(answers: readonly Omit<WriteAnswer, "id">[]): Omit<WriteAnswer, "id">[] {
+  return answers.filter(
+    (a) =>
+      a.status !== 201 &&
+      !(a.status === 503 && a.retryAfter === "5" && /^application\/problem\+json/.test(a.type ?? "")),
+  );
+}
+
 /** A JSON POST's answer as a WriteAnswer (the id from its body). */
 export async function writeAnswer(response: Response): Promise<WriteAnswer> {
   const body = (await response.json()) as { id?: number };
