@@ -104,7 +104,23 @@ describe("pnpm bench --quick", () => {
     for (const route of ["GET /notes/:id", "POST /notes"]) {
       has("postgres", new RegExp(`^${route}: sync-api, 1 worker, SQLite$`), "requests per second");
       has("postgres", new RegExp(`^${route}: sync-api ÷ hand-written, both on SQLite`), "throughput ratio");
+      has(
+        "postgres",
+        new RegExp(`^${route}: combined mode \\(1 thread\\) ÷ sync-api \\(1 worker\\), both on SQLite$`),
+        "throughput ratio",
+      );
       if (postgresMissing()) continue;
+      // Combined mode's threads through the database bridge.
+      has(
+        "postgres",
+        new RegExp(`^${route}: combined mode, 1 thread, PostgreSQL \\(the database bridge`),
+        "requests per second",
+      );
+      has(
+        "postgres",
+        new RegExp(`^${route}: combined mode \\(1 thread\\) ÷ sync-api \\(1 worker\\), both on PostgreSQL$`),
+        "throughput ratio",
+      );
       has("postgres", new RegExp(`^${route}: sync-api, 1 worker, PostgreSQL \\(pg-native`), "requests per second");
       has("postgres", new RegExp(`^${route}: hand-written Express, PostgreSQL \\(pg, async`), "requests per second");
       has("postgres", new RegExp(`^${route}: PostgreSQL ÷ SQLite, sync-api with 1 worker$`), "throughput ratio");

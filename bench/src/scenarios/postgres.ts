@@ -13,9 +13,11 @@ import { type LoadItem, type LoadSummary, measureLoads } from "../lib/measure.ts
 import { createNote, newNoteRequest } from "../lib/notes.ts";
 import type { Measurement, Scenario } from "../lib/scenario.ts";
 import {
+  hasCombined,
   postgresAbsent,
   ready,
   type Service,
+  startCombined,
   startPostgresServer,
   startSyncApi,
   startTarget,
@@ -27,8 +29,15 @@ const POOL_SIZE = 10;
 
 type Database = "sqlite" | "postgres";
 type Route = "get" | "post";
-/** Who answers: sync-api with a worker count, or a hand-written twin (one process). */
-type Runner = { readonly kind: "sync-api"; readonly workers: number } | { readonly kind: "twin" };
+/**
+ * Who answers: sync-api with a worker count, combined mode with a thread count (on PostgreSQL its
+ * threads go through the database bridge: node-postgres on the main thread), or a hand-written twin
+ * (one process).
+ */
+type Runner =
+  | { readonly kind: "sync-api"; readonly workers: number }
+  | { readonly kind: "combined"; readonly threads: number }
+  | { readonly kind: "twin" };
 
 interface Target {
   readonly database: Database;
@@ -90,6 +99,8 @@ export const postgres: Scenario = {
     };
     const syncApiLabel = (database: Database, workers: number) =>
       `sync-api, ${plural(workers, "worker")}, ${database === "sqlite" ? "SQLite" : "PostgreSQL (pg-native, sync)"}`;
+    const combinedLabel = (database: Database, threads: number) =>
+      `combined mode, ${plural(threads, "thread")}, ${database === "sqlite" ? "SQLite" : "PostgreSQL (the database bridge: pg on the main thread)"}`;
 
     const sqliteFile = join(context.workDir, "notes.sqlite");
     const twinOf = (database: Database, url: string) =>
@@ -145,7 +156,26 @@ export const postgres: Scenario = {
           ),
       ),
     );
-    const targets: Target[] = [...onSqlite, ...(onPostgres?.targets ?? []), ...several];
+    // Combined mode with as many threads as sync-api's most workers, on each migrated database.
+    const threads = Math.max(...workerCounts);
+    const combined = hasCombined(context)
+      ? await Promise.all(
+          urls.map(
+            async ([database, url]): Promise<Target> => ({
+              database,
+              runner: { kind: "combined", threads },
+              label: combinedLabel(database, threads),
+              service: await startCombined(context, {
+                name: `combined-${database}`,
+                threads,
+                logLevel: "warn",
+                database: url,
+              }),
+            }),
+          ),
+        )
+      : [];
+    const targets: Target[] = [...onSqlite, ...(onPostgres?.targets ?? []), ...several, ...combined];
     await ready(...targets.map((target) => target.service));
 
     // One note per database, read by every target on it; every target answers both routes first.
@@ -163,8 +193,9 @@ export const postgres: Scenario = {
       if (!(created > 0)) throw new Error(`${target.service.origin}/notes created no note`);
     }
 
-    const order = (t: Target) =>
-      (t.runner.kind === "twin" ? 1 : t.runner.workers === 1 ? 0 : 2) * 2 + (t.database === "sqlite" ? 0 : 1);
+    const rank = (runner: Runner) =>
+      runner.kind === "twin" ? 1 : runner.kind === "combined" ? 3 : runner.workers === 1 ? 0 : 2;
+    const order = (t: Target) => rank(t.runner) * 2 + (t.database === "sqlite" ? 0 : 1);
     targets.sort((a, b) => order(a) - order(b));
     const items: Item[] = (["get", "post"] as const).flatMap((route) =>
       targets.map((target) => ({
@@ -188,9 +219,7 @@ export const postgres: Scenario = {
         ({ item }) =>
           item.route === route &&
           item.target.database === database &&
-          item.target.runner.kind === runner.kind &&
-          (runner.kind === "twin" ||
-            (item.target.runner.kind === "sync-api" && item.target.runner.workers === runner.workers)),
+          JSON.stringify(item.target.runner) === JSON.stringify(runner),
       );
 
     const comparisons: Comparison[] = [];
@@ -232,6 +261,14 @@ export const postgres: Scenario = {
         ["sqlite", workers(1)],
         ["sqlite", twin],
       );
+      for (const database of databases) {
+        compare(
+          route,
+          `combined mode (${plural(threads, "thread")}) ÷ sync-api (${plural(threads, "worker")}), both on ${database === "sqlite" ? "SQLite" : "PostgreSQL"}`,
+          [database, { kind: "combined", threads }],
+          [database, workers(threads)],
+        );
+      }
     }
 
     // What the figures say, in words: the two questions of the scenario, per route.
@@ -244,6 +281,11 @@ export const postgres: Scenario = {
       if (onPg) {
         remarks.push(
           `${ROUTE_LABELS[route]}: sync-api with 1 worker serves ${fmt.ratio(onPg.ratio)} as many requests per second on PostgreSQL as on SQLite${perCoreText(onPg)}.`,
+        );
+      }
+      for (const viaPool of comparisons.filter((c) => c.route === route && c.label.startsWith("combined mode"))) {
+        remarks.push(
+          `${ROUTE_LABELS[route]}: ${viaPool.label}: ${fmt.ratio(viaPool.ratio)} of the requests per second${perCoreText(viaPool)}.`,
         );
       }
       if (vsTwin && layer) {
@@ -326,6 +368,10 @@ export const postgres: Scenario = {
         workerCounts.length > 1
           ? `sync-api also runs with ${cores} workers (this machine's cores): the synchronous model's way to overlap waits.`
           : "",
+        `Combined mode runs with ${plural(threads, "thread")} on each database: on PostgreSQL its threads block on`,
+        "`Atomics.wait` while the main thread runs each statement on node-postgres (libpq loads in one thread per",
+        "process), so a statement costs a round trip between threads beside the server's; the comparison is with",
+        "sync-api at the same count of workers.",
       ]
         .filter(Boolean)
         .join("\n"),
