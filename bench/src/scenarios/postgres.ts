@@ -294,15 +294,16 @@ export const postgres: Scenario = {
         );
       }
     }
-    // Writes that slow from round to round: on PostgreSQL the outbox's prunes walk, in the primary
-    // key's index, the rows earlier prunes deleted, until autovacuum clears them.
+    // Writes that slow from round to round: on PostgreSQL a write's cost can grow with the dead rows
+    // of note_events that autovacuum has not cleared yet (the store's prunes start where they last
+    // ended, so they no longer walk them; say so if it shows again).
     for (const { item, summary } of measured) {
       const [firstRound = 0, ...later] = summary.rounds;
       const lastRound = later.at(-1);
       if (item.route !== "post" || item.target.database !== "postgres" || lastRound === undefined) continue;
       if (lastRound < 0.7 * firstRound) {
         remarks.push(
-          `${item.label} slowed from round to round (${summary.rounds.map(fmt.count).join(", ")} req/s): each write's retention prunes (\`DELETE … WHERE id <= newest − 10,000\`, the oldest 100 by id) walk the dead rows that earlier prunes left in note_events' primary key until autovacuum clears them, so a write costs PostgreSQL more the more writes came since the last vacuum.`,
+          `${item.label} slowed from round to round (${summary.rounds.map(fmt.count).join(", ")} req/s): PostgreSQL's cost per write grew within the run (note_events' dead rows before autovacuum clears them, or the machine).`,
         );
       }
     }

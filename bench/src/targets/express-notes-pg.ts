@@ -2,7 +2,7 @@
  * sync-api's `GET /notes/:id` and `POST /notes` written by hand the usual Node way: bare Express 5,
  * the contract's own zod schemas, and node-postgres (`pg`) awaited on a pool, on the database
  * sync-api's migrations created. The SQL is sync-api's NotesStore's, statement for statement (the
- * outbox's advisory lock, the note, its event, the retention's two prunes), each a named (prepared)
+ * outbox's advisory lock, the note, its event, the retention's prune), each a named (prepared)
  * statement, so that against sync-api on PostgreSQL what differs is the driver's model (libpq's
  * synchronous calls, one connection per worker, against async calls on a pool of connections in
  * one process) and sync-api's layer (contract, logger, request ids, token check), which the SQLite
@@ -10,7 +10,7 @@
  */
 import { type Note, notes } from "@repo/contracts";
 import pg from "pg";
-import { listen, type NoteRow, prunedBefore, RETENTION, sendProblem, toNote, twinApp } from "./notes-twin.ts";
+import { listen, type NoteRow, prune, RETENTION, sendProblem, toNote, twinApp } from "./notes-twin.ts";
 
 /** The pool's size: the scenario's, which its report quotes (pg's default, 10, without it). */
 const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 10);
@@ -29,12 +29,10 @@ const RECORD = {
   name: "insert-event",
   text: "INSERT INTO note_events (type, note_id, note, at) VALUES ($1, $2, $3, $4) RETURNING id",
 };
-const PRUNE_COUNT = { name: "prune-count", text: "DELETE FROM note_events WHERE id <= $1" };
-const PRUNE_AGE = {
-  name: "prune-age",
-  text: `DELETE FROM note_events WHERE id IN (SELECT id FROM note_events ORDER BY id LIMIT $1) AND at < $2
-         AND id < (SELECT max(id) FROM note_events)`,
-};
+const OLDEST = { name: "oldest-events", text: prune.OLDEST };
+const PRUNE = { name: "prune", text: prune.PRUNE };
+/** Where this process last pruned to, as sync-api's store keeps it. */
+let floor = 0;
 
 const app = twinApp("async");
 
@@ -63,9 +61,17 @@ app.post("/notes", async (req, res) => {
       ...RECORD,
       values: ["created", note.id, JSON.stringify(note), now],
     });
-    await client.query({ ...PRUNE_COUNT, values: [(recorded.rows[0]?.id ?? 0) - RETENTION.keepEvents] });
-    await client.query({ ...PRUNE_AGE, values: [RETENTION.pruneBatch, prunedBefore(at)] });
+    const id = recorded.rows[0]?.id ?? 0;
+    const from = floor;
+    const counted = prune.countThrough(from, id);
+    const oldest = await client.query<{ id: number; at: string }>({
+      ...OLDEST,
+      values: [counted, id, RETENTION.pruneBatch],
+    });
+    const through = prune.ageThrough(counted, oldest.rows, at);
+    if (through > from) await client.query({ ...PRUNE, values: [from, through] });
     await client.query("COMMIT");
+    floor = Math.max(floor, through);
   } catch (error) {
     failed = error as Error;
     await client.query("ROLLBACK").catch(() => {});

@@ -1,13 +1,13 @@
 /**
  * sync-api's `GET /notes/:id` and `POST /notes`, written by hand on bare Express 5: the contract's
  * own zod schemas from @repo/contracts, the same SQLite work through node:sqlite (WAL, the note, its
- * outbox event and the outbox's two prunes at sync-api's default retention in one transaction) on
+ * outbox event and the outbox's prune at sync-api's default retention in one transaction) on
  * a database file sync-api's migrations created, and nothing else: no contract layer, no logger,
  * no request ids. The twin the contract routes are measured against.
  */
 import { DatabaseSync } from "node:sqlite";
 import { type Note, notes } from "@repo/contracts";
-import { listen, type NoteRow, prunedBefore, RETENTION, sendProblem, toNote, twinApp } from "./notes-twin.ts";
+import { listen, type NoteRow, prune, RETENTION, sendProblem, toNote, twinApp } from "./notes-twin.ts";
 
 const db = new DatabaseSync(process.env.BENCH_DATABASE as string);
 db.exec("PRAGMA busy_timeout = 5000");
@@ -21,10 +21,11 @@ const insert = db.prepare(
 const record = db.prepare(
   "INSERT INTO note_events (type, note_id, note, at) VALUES (:type, :noteId, :note, :at) RETURNING id",
 );
-const pruneCount = db.prepare("DELETE FROM note_events WHERE id <= :through");
-const pruneAge = db.prepare(
-  "DELETE FROM note_events WHERE id IN (SELECT id FROM note_events ORDER BY id LIMIT :batch) AND at < :before",
-);
+// sync-api's SQLite adapter turns `$n` into `?n`, as here.
+const oldestEvents = db.prepare(prune.OLDEST.replace(/\$(\d+)/g, "?$1"));
+const pruneEvents = db.prepare(prune.PRUNE.replace(/\$(\d+)/g, "?$1"));
+/** Where this process last pruned to, as sync-api's store keeps it. */
+let floor = 0;
 
 const app = twinApp("sync");
 
@@ -48,9 +49,12 @@ app.post("/notes", (req, res) => {
     const event = record.get({ type: "created", noteId: note.id, note: JSON.stringify(note), at: now }) as {
       id: number;
     };
-    pruneCount.run({ through: event.id - RETENTION.keepEvents });
-    pruneAge.run({ batch: RETENTION.pruneBatch, before: prunedBefore(at) });
+    const counted = prune.countThrough(floor, event.id);
+    const oldest = oldestEvents.all(counted, event.id, RETENTION.pruneBatch) as { id: number; at: string }[];
+    const through = prune.ageThrough(counted, oldest, at);
+    if (through > floor) pruneEvents.run(floor, through);
     db.exec("COMMIT");
+    floor = Math.max(floor, through);
   } catch (error) {
     db.exec("ROLLBACK");
     throw error;

@@ -34,7 +34,28 @@ export function sendProblem(res: Response, status: number, detail: string): void
 export const RETENTION = { keepEvents: 10_000, keepForMs: 7 * 24 * 60 * 60 * 1000, pruneBatch: 100 } as const;
 
 /** The cut-off of the age limit for a write at `at`. */
-export const prunedBefore = (at: Date) => new Date(at.getTime() - RETENTION.keepForMs).toISOString();
+const prunedBefore = (at: Date) => new Date(at.getTime() - RETENTION.keepForMs).toISOString();
+
+/**
+ * sync-api's prune (apps/sync-api/src/notes/store.ts), statement for statement: from where this
+ * process last pruned to (`floor`), the events more than keepEvents behind the new one (`id`),
+ * then the next oldest while they are past the age limit. `countThrough` says where the first
+ * ends, `OLDEST` reads the next oldest from there, `ageThrough` where the second ends, `PRUNE`
+ * deletes the run.
+ */
+export const prune = {
+  countThrough: (floor: number, id: number) => Math.max(floor, id - RETENTION.keepEvents),
+  OLDEST: "SELECT id, at FROM note_events WHERE id > $1 AND id < $2 ORDER BY id LIMIT $3",
+  ageThrough(through: number, oldest: readonly { id: number; at: string }[], at: Date): number {
+    const cutoff = prunedBefore(at);
+    for (const row of oldest) {
+      if (row.at >= cutoff) break;
+      through = row.id;
+    }
+    return through;
+  },
+  PRUNE: "DELETE FROM note_events WHERE id > $1 AND id <= $2",
+} as const;
 
 /** Bare Express 5 with JSON bodies (sync-api's limit) and `/healthz`, routes to be added. */
 export function twinApp(runtime: "sync" | "async"): Express {
