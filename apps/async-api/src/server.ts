@@ -8,7 +8,9 @@ import {
   createLogger,
   environmentOf,
   exitWhenLogged,
+  isPostgresUrl, // #example
   listenFailure,
+  postgresUrlSecrets, // #example
   redact,
   secretValues,
 } from "@repo/shared-settings";
@@ -19,7 +21,6 @@ import { Outbound } from "./outbound/client.ts";
 import { routeTables } from "./routes/index.ts";
 import { type AsyncApiSettings, asyncApiSettings, loopbackUpstreamWarnings } from "./settings/index.ts";
 import { NoteEventsListener } from "./streams/note-listener.ts"; // #example
-import { isPostgresUrl, postgresUrlSecrets } from "./streams/postgres-url.ts"; // #example
 import { type FeedReader, NoteEventsRelay } from "./streams/relay.ts"; // #example
 
 export type { FeedReader } from "./streams/relay.ts"; // #example

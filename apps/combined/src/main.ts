@@ -11,8 +11,8 @@
 import { runAsyncServer } from "@repo/async-api/server";
 import { asyncApiSettings } from "@repo/async-api/settings";
 import { openApiDocument } from "@repo/contracts";
-import { loadOrExit } from "@repo/shared-settings";
-import { databaseWhere, isPostgresUrl, openSyncRouteTable, prepareDatabase } from "@repo/sync-api/host";
+import { isPostgresUrl, loadOrExit } from "@repo/shared-settings";
+import { databaseWhere, openSyncRouteTable, prepareDatabase } from "@repo/sync-api/host";
 import { syncApiSettings } from "@repo/sync-api/settings";
 import { feedReader } from "./examples.ts"; // #example
 import { DatabaseBridge } from "./pool/database-bridge.ts";

@@ -6,10 +6,10 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { environmentOf, loadOrExit } from "@repo/shared-settings";
+import { environmentOf, isPostgresUrl, loadOrExit } from "@repo/shared-settings";
 import { type Database, DatabaseNewerThanCode } from "./db/database.ts";
 import { migrate, schemaStatus } from "./db/migrate.ts";
-import { databaseWhere, isPostgresUrl, openDatabase } from "./db/open.ts";
+import { databaseWhere, openDatabase } from "./db/open.ts";
 import { MIGRATIONS } from "./migrations/index.ts";
 import { STEP_NAME, writeMigrationStep } from "./migrations/new-step.ts";
 import { type SyncApiSettings, syncApiSettings } from "./settings/index.ts";

@@ -17,8 +17,14 @@ export {
   type Param,
   type Row,
 } from "./db/database.ts";
-export { type DatabaseSettings, databaseWhere, isPostgresUrl, openDatabase } from "./db/open.ts";
-export { connectionString, isUnavailableState, withBigintAsNumber } from "./db/postgres.ts";
+export { type DatabaseSettings, databaseWhere, openDatabase } from "./db/open.ts";
+export {
+  connectionString,
+  isUnavailableState,
+  type TypeParsers,
+  textParams,
+  withBigintAsNumber,
+} from "./db/postgres.ts";
 export { prepareDatabase } from "./db/prepare.ts";
 export type { SyncRoute } from "./http/route.ts";
 export type { Lifecycle } from "./lifecycle.ts";

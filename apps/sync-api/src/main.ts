@@ -4,9 +4,17 @@
  * listens.
  */
 import cluster from "node:cluster";
-import { createLogger, exitWhenLogged, loadOrExit, redact, secretValues } from "@repo/shared-settings";
+import {
+  createLogger,
+  exitWhenLogged,
+  isPostgresUrl,
+  loadOrExit,
+  postgresUrlSecrets,
+  redact,
+  secretValues,
+} from "@repo/shared-settings";
 import { DatabaseNewerThanCode } from "./db/database.ts";
-import { databaseSecrets, databaseWhere, isPostgresUrl } from "./db/open.ts";
+import { databaseWhere } from "./db/open.ts";
 import { prepareDatabase } from "./db/prepare.ts";
 import { openRateLimitDatabase } from "./http/rate-limit-store.ts";
 import { syncApiSettings } from "./settings/index.ts";
@@ -18,7 +26,7 @@ const logger = createLogger("sync-api", settings.log, [
     settings,
     syncApiSettings.secrets.filter((key) => key !== "database.url"),
   ),
-  ...databaseSecrets(settings.database.url),
+  ...postgresUrlSecrets(settings.database.url),
 ]);
 
 if (cluster.isPrimary) {

@@ -5,6 +5,7 @@ export { envVarName, envVars, FILE_SUFFIX, NESTED_SEPARATOR, variableLayers } fr
 export { byEnvironment, ENVIRONMENTS, type Environment, environmentOf } from "./environment.ts";
 export { dotenvFiles, jsonFile } from "./files.ts";
 export { type Layer, type LayerSource, type LoadContext, layer, type Problem, type SettingsValues } from "./layer.ts";
+export { describePostgresUrl, isPostgresUrl, postgresUrlSecrets } from "./postgres-url.ts";
 export { formatProblems, SettingsError } from "./problems.ts";
 export { formatSettingsReport, type ResolvedSettings, type SettingRow, settingRows } from "./report.ts";
 export { REDACTED, redact, secret, secretKeys, secretValues } from "./secrets.ts";

@@ -10,6 +10,7 @@ import {
   defineSettings,
   dotenvFiles,
   envVars,
+  isPostgresUrl, // #example
   jsonFile,
   type LayerSource,
   layer,
@@ -22,7 +23,6 @@ import {
   testRoutesOnlyUnderTest,
 } from "@repo/shared-settings";
 import { z } from "zod";
-import { isPostgresUrl } from "../streams/postgres-url.ts"; // #example
 
 /** An HTTP header's name, as undici sends it. */
 const HEADER_NAME = z.string().regex(/^[a-z0-9!#$%&'*+.^_`|~-]+$/, "a lower-case header name");
@@ -101,12 +101,11 @@ export const asyncApiSchema = sharedSchema.extend({
      * carries the password (`ASYNC_API_NOTE_EVENTS__LISTEN_URL_FILE` reads it from a file).
      */
     listenUrl: secret(
-      z
-        .string()
-        .refine(
-          (url) => !url.includes("://") || isPostgresUrl(url),
-          "a postgres:// URL; empty, or a file's path, for polling only",
-        ),
+      z.string().refine(
+        // A server named, and a URL that parses (anything at all after `postgres://`).
+        (url) => !url.includes("://") || (isPostgresUrl(url) && /:\/\/./.test(url) && URL.canParse(url)),
+        "a postgres:// URL; empty, or a file's path, for polling only",
+      ),
     ),
     /** The poll interval while that connection listens: a safety net only, so a long one. */
     listeningPollIntervalMs: z.int().positive(),

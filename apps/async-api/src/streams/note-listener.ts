@@ -7,9 +7,10 @@
  * connection is down it polls at its ordinary interval. A server that is down or refuses the login
  * is retried with backoff, never a crash nor a wait at start-up.
  */
+
+import { describePostgresUrl } from "@repo/shared-settings";
 import pg from "pg";
 import type { Logger } from "pino";
-import { describePostgresUrl } from "./postgres-url.ts";
 
 /** The channel sync-api's notes store NOTIFYs (apps/sync-api/src/notes/store.ts). */
 const CHANNEL = "note_events";

@@ -10,7 +10,14 @@
  * its 503 problem with Retry-After when the server cannot answer now.
  */
 import { MessageChannel, type MessagePort, parentPort, receiveMessageOnPort } from "node:worker_threads";
-import { type Database, type DatabaseSettings, databaseUnavailable, type Param, type Row } from "@repo/sync-api/host";
+import {
+  type Database,
+  type DatabaseSettings,
+  databaseUnavailable,
+  type Param,
+  type Row,
+  textParams,
+} from "@repo/sync-api/host";
 import {
   BRIDGE_CHANNEL,
   type BridgeAnswer,
@@ -18,7 +25,6 @@ import {
   type BridgeChannel,
   type BridgeRequest,
   bridgeBounds,
-  type WireParam,
 } from "./bridge-protocol.ts";
 
 /** What a failed call throws when it is not a 503: the driver's error, as it crossed. */
@@ -95,7 +101,7 @@ export class BridgedDatabase implements Database {
   }
 
   all<T = Row>(sql: string, params: readonly Param[] = []): T[] {
-    return this.#call({ op: "all", sql, params: wire(params) }).rows as T[];
+    return this.#call({ op: "all", sql, params: textParams(params) }).rows as T[];
   }
 
   get<T = Row>(sql: string, params: readonly Param[] = []): T | undefined {
@@ -103,7 +109,7 @@ export class BridgedDatabase implements Database {
   }
 
   run(sql: string, params: readonly Param[] = []): number {
-    return this.#call({ op: "run", sql, params: wire(params) }).count;
+    return this.#call({ op: "run", sql, params: textParams(params) }).count;
   }
 
   exec(sql: string): void {
@@ -134,9 +140,4 @@ export class BridgedDatabase implements Database {
   close(): void {
     this.#port.close();
   }
-}
-
-/** Parameters as PostgresDatabase sends them: text, or null. */
-function wire(params: readonly Param[]): WireParam[] {
-  return params.map((value) => (value === null ? null : String(value)));
 }

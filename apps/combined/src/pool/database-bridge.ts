@@ -16,6 +16,7 @@ import {
   type DatabaseSettings,
   isUnavailableState,
   type Row,
+  type TypeParsers,
   withBigintAsNumber,
 } from "@repo/sync-api/host";
 import pg from "pg";
@@ -46,7 +47,6 @@ class UnreadableValue extends Error {
 }
 
 type Parse = (text: string) => unknown;
-type TypeParsers = { getTypeParser(oid: number, format?: "text" | "binary"): unknown };
 
 /** The parsers, each failure marked as UnreadableValue: the connection is fine, the value is not. */
 function markingFailures(types: TypeParsers): TypeParsers {

@@ -3,8 +3,9 @@
  * PostgreSQL server, anything else the path of a SQLite file (the default). Each process or thread
  * that runs handlers opens its own: both drivers are synchronous, one connection per host.
  */
+import { describePostgresUrl, isPostgresUrl } from "@repo/shared-settings";
 import type { Database } from "./database.ts";
-import { describeUrl, PostgresDatabase } from "./postgres.ts";
+import { PostgresDatabase } from "./postgres.ts";
 import { SqliteDatabase, type SqliteOptions } from "./sqlite.ts";
 
 /** The `database` settings (src/settings/index.ts). */
@@ -13,10 +14,6 @@ export interface DatabaseSettings extends SqliteOptions {
   readonly url: string;
   readonly connectTimeoutMs: number;
   readonly statementTimeoutMs: number;
-}
-
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(url);
 }
 
 export function openDatabase(settings: DatabaseSettings, applicationName = "sync-api"): Database {
@@ -30,17 +27,7 @@ export function openDatabase(settings: DatabaseSettings, applicationName = "sync
   return new SqliteDatabase(settings.url, settings);
 }
 
-/**
- * What of `database.url` must never reach a log: a PostgreSQL URL and its password (as written and
- * decoded). A SQLite file's path is no secret: its log lines keep it.
- */
-export function databaseSecrets(url: string): string[] {
-  if (!isPostgresUrl(url)) return [];
-  const password = new URL(url).password;
-  return password ? [url, password, decodeURIComponent(password)] : [url];
-}
-
 /** Where the database is, for a log line or a message: the file, or the server (no password). */
 export function databaseWhere(settings: Pick<DatabaseSettings, "url">): string {
-  return isPostgresUrl(settings.url) ? describeUrl(settings.url) : settings.url;
+  return isPostgresUrl(settings.url) ? describePostgresUrl(settings.url) : settings.url;
 }

@@ -83,14 +83,18 @@ export function withBigintAsNumber(types: TypeParsers): TypeParsers {
 }
 
 /**
- * PostgreSQL's text cannot hold U+0000, and libpq passes a parameter as a C string, so one would be
- * cut short there: refused instead (the contracts refuse it in what clients send).
+ * Parameters as both drivers send them (pg-native here, combined mode's bridge): text, or null.
+ * PostgreSQL's text cannot hold U+0000, and libpq passes a parameter as a C string, so one would
+ * be cut short there: refused instead (the contracts refuse it in what clients send).
  */
-function textParam(value: Exclude<Param, null>): string {
-  const text = String(value);
-  if (text.includes("\u0000"))
-    throw new TypeError("PostgreSQL's text cannot hold U+0000 (a NUL character): refuse it in the contract");
-  return text;
+export function textParams(params: readonly Param[]): (string | null)[] {
+  return params.map((value) => {
+    if (value === null) return null;
+    const text = String(value);
+    if (text.includes("\u0000"))
+      throw new TypeError("PostgreSQL's text cannot hold U+0000 (a NUL character): refuse it in the contract");
+    return text;
+  });
 }
 
 /** pg-native's Client, made to read bigint as a number; or says plainly what to install: it is built from source, against libpq. */
@@ -133,12 +137,6 @@ export function connectionString(url: string, options: PostgresOptions): string 
     .map(([key, value]) => `${key}=${encodeURIComponent(value)}`);
   if (added.length === 0) return url;
   return `${url}${parsed.search ? "&" : "?"}${added.join("&")}`;
-}
-
-/** The server and database a URL names, without its credentials: for logs. */
-export function describeUrl(url: string): string {
-  const parsed = new URL(url);
-  return `postgres://${parsed.host}${parsed.pathname}`;
 }
 
 export class PostgresDatabase implements Database {
@@ -202,10 +200,7 @@ export class PostgresDatabase implements Database {
       client.prepareSync(name, sql, params.length);
       this.#prepared.set(sql, name);
     }
-    return client.executeSync(
-      name,
-      params.map((value) => (value === null ? null : textParam(value))),
-    );
+    return client.executeSync(name, textParams(params));
   }
 
   all<T = Row>(sql: string, params: readonly Param[] = []): T[] {
