@@ -28,6 +28,7 @@ export const EXAMPLE_PATHS: readonly string[] = [
   "apps/async-api/src/streams/",
   "apps/async-api/test/streams.test.ts",
   "apps/async-api/test/streams-postgres.test.ts",
+  "apps/async-api/test/notes-apps.ts",
   // combined mode: the relay fed in-process.
   "apps/combined/src/examples.ts",
   "apps/combined/test/notes-relay.test.ts",

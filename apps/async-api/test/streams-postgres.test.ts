@@ -8,11 +8,10 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClient, NOTES_WRITE_SCOPE, NoteEvent, notes, signToken } from "@repo/contracts";
+import { NOTES_WRITE_SCOPE, NoteEvent, signToken } from "@repo/contracts";
 import { developmentAuth } from "@repo/shared-settings";
 import {
   type AppProcess,
-  ASYNC_PREFIX,
   freePort,
   killWithFamily,
   type PostgresServer,
@@ -20,14 +19,13 @@ import {
   readSse,
   runsHere,
   type SseMessage,
-  startApp,
   startPostgres,
   stopAll,
   waitFor,
-  waitForHttp,
 } from "@repo/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { asyncApiSettings } from "../src/settings/index.ts";
+import { startNotesApps } from "./notes-apps.ts";
 
 const TOKEN = await signToken(developmentAuth, { subject: "listen-test", scopes: [NOTES_WRITE_SCOPE], ttlS: 600 });
 /** The listening connection's password, percent-encoded in its URL: neither form may reach a log. */
@@ -63,31 +61,13 @@ function database(name: string) {
 
 /** sync-api (one worker) on `databaseUrl`, async-api relaying its feed with the settings `asyncEnv`. */
 async function startBoth(databaseUrl: string, asyncEnv: Record<string, string>) {
-  const [syncPort, asyncPort] = await Promise.all([freePort(), freePort()]);
-  const sync = startApp("sync-api", {
-    env: {
-      SYNC_API_PORT: String(syncPort),
-      SYNC_API_WORKERS: "1",
-      SYNC_API_DATABASE__URL: databaseUrl,
-      SYNC_API_LOG__LEVEL: "debug", // its access lines show the relay's reads of the feed
-    },
+  const both = await startNotesApps(TOKEN, {
+    // Debug: sync-api's access lines show the relay's reads of the feed.
+    sync: { SYNC_API_DATABASE__URL: databaseUrl, SYNC_API_LOG__LEVEL: "debug" },
+    async: { ASYNC_API_LOG__LEVEL: "debug", ...asyncEnv },
   });
-  const async = startApp("async-api", {
-    env: {
-      ASYNC_API_PORT: String(asyncPort),
-      ASYNC_API_UPSTREAMS: JSON.stringify({
-        "sync-api": { url: `http://127.0.0.1:${syncPort}`, statusPath: "/readyz" },
-      }),
-      ASYNC_API_LOG__LEVEL: "debug",
-      ...asyncEnv,
-    },
-  });
-  apps.push(sync, async);
-  const syncUrl = `http://127.0.0.1:${syncPort}`;
-  const asyncUrl = `http://127.0.0.1:${asyncPort}${ASYNC_PREFIX}`;
-  await waitForHttp(`${syncUrl}/healthz`, { abortIf: sync.exitReason });
-  await waitForHttp(`${asyncUrl}/healthz`, { abortIf: async.exitReason });
-  return { sync, async, asyncUrl, notesApi: createClient({ baseUrl: syncUrl, token: TOKEN }).controller(notes) };
+  apps.push(both.sync, both.async);
+  return both;
 }
 
 /** An SSE client of the notes stream, collecting its events, once the stream is open. */

@@ -7,30 +7,12 @@ import { mkdtempSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createClient,
-  NOTES_WRITE_SCOPE,
-  NoteEvent,
-  notes,
-  ProblemDetails,
-  SocketServerMessage,
-  signToken,
-} from "@repo/contracts";
+import { NOTES_WRITE_SCOPE, NoteEvent, ProblemDetails, SocketServerMessage, signToken } from "@repo/contracts";
 import { developmentAuth } from "@repo/shared-settings";
-import {
-  type AppProcess,
-  ASYNC_PREFIX,
-  freePort,
-  httpGet,
-  readSse,
-  type SseMessage,
-  startApp,
-  stopAll,
-  waitFor,
-  waitForHttp,
-} from "@repo/testing";
+import { type AppProcess, ASYNC_PREFIX, httpGet, readSse, type SseMessage, stopAll, waitFor } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { startNotesApps } from "./notes-apps.ts";
 
 afterEach(stopAll);
 
@@ -38,38 +20,17 @@ afterEach(stopAll);
 const TOKEN = await signToken(developmentAuth, { subject: "streams-test", scopes: [NOTES_WRITE_SCOPE], ttlS: 600 });
 const bearer = { authorization: `Bearer ${TOKEN}` };
 
-async function startBoth(asyncEnv: Record<string, string> = {}) {
-  const [syncPort, asyncPort] = await Promise.all([freePort(), freePort()]);
-  const sync = startApp("sync-api", {
-    env: {
-      SYNC_API_PORT: String(syncPort),
-      SYNC_API_WORKERS: "1",
-      SYNC_API_DATABASE__URL: join(mkdtempSync(join(tmpdir(), "streams-")), "notes.sqlite"),
-    },
-  });
-  const async = startApp("async-api", {
-    env: {
-      ASYNC_API_PORT: String(asyncPort),
-      ASYNC_API_UPSTREAMS: JSON.stringify({
-        "sync-api": { url: `http://127.0.0.1:${syncPort}`, statusPath: "/readyz" },
-      }),
+/** Both apps on a new SQLite file, the relay polling every 50 ms. */
+function startBoth(asyncEnv: Record<string, string> = {}) {
+  return startNotesApps(TOKEN, {
+    sync: { SYNC_API_DATABASE__URL: join(mkdtempSync(join(tmpdir(), "streams-")), "notes.sqlite") },
+    async: {
       ASYNC_API_NOTE_EVENTS__POLL_INTERVAL_MS: "50",
       ASYNC_API_SSE__HEARTBEAT_INTERVAL_MS: "200",
       ASYNC_API_LOG__LEVEL: "info",
       ...asyncEnv,
     },
   });
-  const syncUrl = `http://127.0.0.1:${syncPort}`;
-  const asyncUrl = `http://127.0.0.1:${asyncPort}${ASYNC_PREFIX}`;
-  await waitForHttp(`${syncUrl}/healthz`, { abortIf: sync.exitReason });
-  await waitForHttp(`${asyncUrl}/healthz`, { abortIf: async.exitReason });
-  return {
-    sync,
-    async,
-    syncUrl,
-    asyncUrl,
-    notesApi: createClient({ baseUrl: syncUrl, token: TOKEN }).controller(notes),
-  };
 }
 
 /** Reads an SSE stream in the background, collecting its messages. */
