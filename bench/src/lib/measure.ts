@@ -7,6 +7,7 @@ import { countLines, fileSize } from "./logs.ts";
 import { probe } from "./probe.ts";
 import type { BenchContext } from "./scenario.ts";
 import { median } from "./stats.ts";
+import type { BarChart } from "./svg.ts";
 
 export interface LoadItem {
   readonly label: string;
@@ -98,4 +99,21 @@ export async function measureLoads<T extends LoadItem>(
       },
     };
   });
+}
+
+/**
+ * The chart of a scenario that measures loads: one bar per load, its requests per second, under
+ * the heading of its group.
+ */
+export function requestsPerSecondChart(
+  title: string,
+  bars: readonly { readonly label: string; readonly group: string; readonly summary: LoadSummary }[],
+): BarChart {
+  return {
+    title,
+    unit: "requests/s",
+    series: ["req/s"],
+    rows: bars.map(({ label, group, summary }) => ({ label, group, values: [summary.requestsPerSecond] })),
+    format: fmt.count,
+  };
 }

@@ -5,7 +5,7 @@
  * Throughput under autocannon, and the server's CPU time per answer.
  */
 import { fmt } from "../lib/format.ts";
-import { type LoadItem, type LoadSummary, measureLoads } from "../lib/measure.ts";
+import { type LoadItem, type LoadSummary, measureLoads, requestsPerSecondChart } from "../lib/measure.ts";
 import { createNote } from "../lib/notes.ts"; // #example
 import type { Measurement, Scenario } from "../lib/scenario.ts";
 import { hasCombined, ready, type Service, startCombined, startSyncApi } from "../lib/services.ts";
@@ -192,17 +192,10 @@ export const combinedCost: Scenario = {
           ]),
         },
       ],
-      chart: {
-        title: `Sync routes: requests per second, ${CONNECTIONS} connections (median of ${context.plan.rounds})`,
-        unit: "requests/s",
-        series: ["req/s"],
-        rows: measured.map(({ item, summary }) => ({
-          label: item.who,
-          group: ROUTE_LABELS[item.route],
-          values: [summary.requestsPerSecond],
-        })),
-        format: fmt.count,
-      },
+      chart: requestsPerSecondChart(
+        `Sync routes: requests per second, ${CONNECTIONS} connections (median of ${context.plan.rounds})`,
+        measured.map(({ item, summary }) => ({ label: item.who, group: ROUTE_LABELS[item.route], summary })),
+      ),
       measurements,
       details: {
         connections: CONNECTIONS,

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path"; // #example
 import { fmt } from "../lib/format.ts";
-import { type LoadItem, type LoadSummary, measureLoads } from "../lib/measure.ts";
+import { type LoadItem, type LoadSummary, measureLoads, requestsPerSecondChart } from "../lib/measure.ts";
 import { createNote, newNoteRequest } from "../lib/notes.ts"; // #example
 import type { Measurement, Scenario } from "../lib/scenario.ts";
 import { ready, type Service, startAsyncApi, startSyncApi, startTarget } from "../lib/services.ts";
@@ -211,17 +211,10 @@ export const overhead: Scenario = {
           rows: ratios.map(({ label, ratio }) => [label, fmt.ratio(ratio)]),
         },
       ],
-      chart: {
-        title: `Requests per second, ${CONNECTIONS} connections (median of ${context.plan.rounds})`,
-        unit: "requests/s",
-        series: ["req/s"],
-        rows: measured.map(({ item, summary }) => ({
-          label: item.label,
-          group: item.group,
-          values: [summary.requestsPerSecond],
-        })),
-        format: fmt.count,
-      },
+      chart: requestsPerSecondChart(
+        `Requests per second, ${CONNECTIONS} connections (median of ${context.plan.rounds})`,
+        measured.map(({ item, summary }) => ({ label: item.label, group: item.group, summary })),
+      ),
       remarks,
       measurements,
       details: {

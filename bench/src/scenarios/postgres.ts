@@ -9,7 +9,7 @@
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { fmt } from "../lib/format.ts";
-import { type LoadItem, type LoadSummary, measureLoads } from "../lib/measure.ts";
+import { type LoadItem, type LoadSummary, measureLoads, requestsPerSecondChart } from "../lib/measure.ts";
 import { createNote, newNoteRequest } from "../lib/notes.ts";
 import type { Measurement, Scenario } from "../lib/scenario.ts";
 import {
@@ -414,17 +414,10 @@ export const postgres: Scenario = {
           ]),
         },
       ],
-      chart: {
-        title: `Note routes: requests per second, ${CONNECTIONS} connections (median of ${context.plan.rounds})`,
-        unit: "requests/s",
-        series: ["req/s"],
-        rows: measured.map(({ item, summary }) => ({
-          label: item.target.label,
-          group: ROUTE_LABELS[item.route],
-          values: [summary.requestsPerSecond],
-        })),
-        format: fmt.count,
-      },
+      chart: requestsPerSecondChart(
+        `Note routes: requests per second, ${CONNECTIONS} connections (median of ${context.plan.rounds})`,
+        measured.map(({ item, summary }) => ({ label: item.target.label, group: ROUTE_LABELS[item.route], summary })),
+      ),
       remarks,
       measurements,
       details: {
