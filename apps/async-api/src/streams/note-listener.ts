@@ -8,6 +8,7 @@
  * is retried with backoff, never a crash nor a wait at start-up.
  */
 
+import { setTimeout as sleep } from "node:timers/promises";
 import { describePostgresUrl } from "@repo/shared-settings";
 import pg from "pg";
 import type { Logger } from "pino";
@@ -95,7 +96,8 @@ export class NoteEventsListener {
         void client.end().catch(() => {});
         if (!this.#running) return;
         this.#failed(error, failures++);
-        await sleep(wait, this.#stop.signal);
+        // Cut short by stop(): the loop then ends.
+        await sleep(wait, undefined, { signal: this.#stop.signal }).catch(() => {});
         wait = Math.min(wait * 2, RECONNECT_MS.last);
         continue;
       }
@@ -136,18 +138,4 @@ export class NoteEventsListener {
       this.#logger.debug({ database: this.#where, why, failures }, "still cannot LISTEN for note events");
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
-  });
 }
