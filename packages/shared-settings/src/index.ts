@@ -19,6 +19,8 @@ export {
   listenFailure,
   loggerOptions,
   logSerializers,
+  type MetricsSettings,
+  metricsSchema,
   RATE_LIMIT_ROUTE_KEY,
   type RateLimitSettings,
   type RateLimitValue,

@@ -230,6 +230,8 @@ export const asyncApiSettings = defineSettings({
     // 3. this app's own layer, and what NODE_ENV changes in it
     layer("async-api", {
       port: 3002,
+      // The port after sync-api's 9464, so both apps' metrics listen side by side on one machine.
+      metrics: { port: 9465 },
       routeTable: "main",
       outbound: {
         connectTimeoutMs: 2_000,
@@ -263,7 +265,12 @@ export const asyncApiSettings = defineSettings({
       },
     }),
     syncApiBeside(),
-    byEnvironment("async-api", { development: {}, test: { routeTable: "test" }, production: {} }),
+    byEnvironment("async-api", {
+      development: {},
+      // Off under test, where many instances run at once: a test that wants metrics gives a free port.
+      test: { routeTable: "test", metrics: { port: 0 } },
+      production: {},
+    }),
     // 4. the developer's own, git-ignored file (see settings.local.example.json)
     jsonFile(new URL("settings.local.json", appDir), { optional: true, name: "settings.local.json" }),
     // 5. .env files in this folder, then ASYNC_API_* variables, last

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
+import type { MetricsSnapshot } from "@repo/metrics";
 import { exitWhenLogged } from "@repo/shared-settings";
 import type { Logger } from "pino";
 import type { SyncApiSettings } from "../settings/index.ts";
@@ -12,6 +13,7 @@ import {
   WATCHDOG_FD,
   type WatchdogReport,
 } from "./messages.ts";
+import { type RestartReason, SupervisorMetrics } from "./metrics.ts";
 import { beatInterval, watchdogSilenceLimit } from "./watchdog.ts";
 
 interface WorkerState {
@@ -24,6 +26,14 @@ interface WorkerState {
   lastReport: number;
   /** Asked to go (rolling restart, retirement, stop): its exit is expected, not a crash. */
   leaving: boolean;
+  /** Killed by the watchdog: its replacement counts as a timeout's, not a crash's. */
+  timedOut: boolean;
+  /** Its latest metrics (a scrape's answer, or its final ones), kept for when it goes or falls silent. */
+  snapshot: MetricsSnapshot | undefined;
+  /** Scrapes waiting for its answer, by question id. */
+  readonly pending: Map<number, (snapshot: MetricsSnapshot | undefined) => void>;
+  /** Its IPC channel closed: it is gone, every message it sent has arrived. */
+  gone: boolean;
 }
 
 /**
@@ -37,13 +47,15 @@ interface WorkerState {
  * - SIGHUP replaces every worker, one at a time, each new one listening before an old one drains;
  * - SIGTERM/SIGINT drain every worker within the graceful timeout, then kill what is left;
  * - a worker that dies before it ever listened at start-up means the app cannot boot (bad code,
- *   port taken): the supervisor stops with exit code 1 instead of respawning in a loop.
+ *   port taken): the supervisor stops with exit code 1 instead of respawning in a loop;
+ * - with `metrics.port` set, it serves one Prometheus scrape for every worker (metrics.ts).
  */
 export class Supervisor {
   readonly #settings: SyncApiSettings;
   readonly #logger: Logger;
   readonly #states = new Map<number, WorkerState>();
   readonly #backoff: RestartBackoff;
+  readonly #metrics: SupervisorMetrics | undefined;
   #booted = false;
   #stopping = false;
   #rolling = false;
@@ -53,6 +65,13 @@ export class Supervisor {
     this.#settings = settings;
     this.#logger = logger;
     this.#backoff = new RestartBackoff(settings.cluster.restartBackoff);
+    this.#metrics =
+      settings.metrics.port > 0
+        ? new SupervisorMetrics({
+            workers: () => [...this.#states.values()],
+            timeoutMs: settings.metrics.workerTimeoutMs,
+          })
+        : undefined;
   }
 
   start(): void {
@@ -61,7 +80,6 @@ export class Supervisor {
     // A pipe per worker for its watchdog's reports, after the cluster's IPC channel (WATCHDOG_FD).
     cluster.setupPrimary({ stdio: ["inherit", "inherit", "inherit", "ipc", "pipe"] });
     cluster.on("exit", (worker, code, signal) => this.#onExit(worker, code, signal));
-    cluster.on("message", (worker, message: unknown) => this.#onMessage(worker, message));
     process.on("SIGTERM", () => this.stop(0));
     process.on("SIGINT", () => this.stop(0));
     process.on("SIGHUP", () => void this.rollingRestart());
@@ -76,6 +94,7 @@ export class Supervisor {
         `sync-api listening on http://${host}:${port} with ${workers} workers`,
       );
     });
+    this.#metrics?.serve(this.#settings, this.#logger, () => this.stop(1));
     if (knobs.workerTimeoutMs > 0) {
       setInterval(() => this.#checkWatchdogs(), beatInterval(knobs.workerTimeoutMs)).unref();
     }
@@ -90,7 +109,7 @@ export class Supervisor {
     let replaced = 0;
     for (const state of old) {
       if (this.#stopping) break;
-      if (!(await this.#replace(state, "rolling restart"))) break;
+      if (!(await this.#replace(state, "rolling restart", "rolling_restart"))) break;
       replaced++;
     }
     this.#rolling = false;
@@ -119,6 +138,10 @@ export class Supervisor {
       listening: false,
       lastReport: Date.now(),
       leaving: false,
+      timedOut: false,
+      snapshot: undefined,
+      pending: new Map(),
+      gone: false,
     };
     const reports = worker.process.stdio[WATCHDOG_FD] as Readable | null | undefined;
     if (reports) {
@@ -131,14 +154,19 @@ export class Supervisor {
       settle(true);
     });
     worker.once("exit", () => settle(false));
+    // Per worker, not cluster-wide: its last messages may arrive after its exit, and still count.
+    worker.on("message", (message: unknown) => this.#onMessage(state, message));
+    // After every message it sent (they come first on the channel): its numbers are final now.
+    worker.once("disconnect", () => this.#metrics?.departed(state));
     this.#states.set(worker.id, state);
     return state;
   }
 
   /** Starts a replacement, waits until it listens, then drains the old worker. */
-  async #replace(state: WorkerState, reason: string): Promise<boolean> {
+  async #replace(state: WorkerState, reason: string, kind: RestartReason): Promise<boolean> {
     if (state.leaving || this.#stopping) return false;
     state.leaving = true;
+    this.#metrics?.restarted(kind);
     const fresh = this.#fork();
     if (!(await fresh.ready)) {
       // The new code cannot boot: keep the old worker serving rather than lose capacity.
@@ -171,10 +199,19 @@ export class Supervisor {
     }, this.#settings.shutdown.gracefulTimeoutMs + 1_000).unref();
   }
 
-  #onMessage(worker: Worker, message: unknown): void {
-    const state = this.#states.get(worker.id);
-    if (!state || !isWorkerMessage(message)) return;
-    if (message.type === "retire") void this.#replace(state, `served ${message.served} requests`);
+  #onMessage(state: WorkerState, message: unknown): void {
+    if (!isWorkerMessage(message)) return;
+    switch (message.type) {
+      case "retire":
+        if (this.#states.has(state.worker.id)) {
+          void this.#replace(state, `served ${message.served} requests`, "max_requests");
+        }
+        return;
+      case "metrics":
+      case "final-metrics":
+        this.#metrics?.received(state, message);
+        return;
+    }
   }
 
   #onWatchdogReport(state: WorkerState, line: string): void {
@@ -194,6 +231,7 @@ export class Supervisor {
       { workerPid: state.worker.process.pid, blockedMs, serving, stack },
       `worker timeout: event loop blocked for ${blockedMs} ms${what}: killing it`,
     );
+    this.#timedOut(state);
     state.worker.process.kill("SIGKILL");
   }
 
@@ -210,8 +248,14 @@ export class Supervisor {
         `worker timeout: no word from its watchdog for ${silentMs} ms: killing it`,
       );
       state.lastReport = now;
+      this.#timedOut(state);
       state.worker.process.kill("SIGKILL");
     }
+  }
+
+  #timedOut(state: WorkerState): void {
+    state.timedOut = true;
+    this.#metrics?.timedOut();
   }
 
   #onExit(worker: Worker, code: number | null, signal: string | null): void {
@@ -237,7 +281,9 @@ export class Supervisor {
       `worker died: starting a new one in ${delay} ms`,
     );
     setTimeout(() => {
-      if (!this.#stopping) this.#fork();
+      if (this.#stopping) return;
+      this.#metrics?.restarted(state.timedOut ? "timeout" : "crash");
+      this.#fork();
     }, delay);
   }
 }

@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import { createServer, type ServerResponse } from "node:http";
 import { Server as NetServer } from "node:net";
 import { answerClientError, refuseConnect, refuseExpectation } from "@repo/contracts";
+import { createHttpMetrics, type HttpMetrics } from "@repo/metrics";
 import { exitWhenLogged, listenFailure, serverTimeouts } from "@repo/shared-settings";
 import type { Logger } from "pino";
 import { openSyncRouteTable } from "../host.ts";
@@ -15,6 +16,23 @@ const QUIET_MS = 50;
 
 function send(message: WorkerMessage): void {
   if (process.connected) process.send?.(message);
+}
+
+/** How long an exiting worker waits for its final metrics to be written to the IPC channel. */
+const FINAL_METRICS_WAIT_MS = 1_000;
+
+/**
+ * Sends this worker's last numbers before it exits (the supervisor keeps its counters after it is
+ * gone), then resolves: once written, or after a moment if the channel is stuck or closed.
+ */
+async function sendFinalMetrics(metrics: HttpMetrics | undefined): Promise<void> {
+  if (!metrics || !process.connected) return;
+  const snapshot = await metrics.registry.getMetricsAsJSON();
+  await new Promise<void>((resolve) => {
+    setTimeout(resolve, FINAL_METRICS_WAIT_MS).unref();
+    if (!process.connected) return resolve();
+    process.send?.({ type: "final-metrics", snapshot } satisfies WorkerMessage, undefined, {}, () => resolve());
+  });
 }
 
 /**
@@ -31,9 +49,12 @@ export function runWorker(settings: SyncApiSettings, logger: Logger): void {
   const watchdog = workerTimeoutMs > 0 ? new Watchdog({ timeoutMs: workerTimeoutMs, fd: WATCHDOG_FD }) : undefined;
   let served = 0;
   const retireAfter = maxRequests + randomInt(0, maxRequestsJitter + 1);
+  // Recorded only where they are served: the supervisor asks for them on each scrape (below).
+  const metrics = settings.metrics.port > 0 ? createHttpMetrics() : undefined;
 
   const app = createApp(settings, table, logger, {
     isDraining: () => lifecycle.draining,
+    ...(metrics ? { metrics } : {}),
     ...(watchdog
       ? { onHandlerStart: watchdog.serving.bind(watchdog), onHandlerEnd: watchdog.idle.bind(watchdog) }
       : {}),
@@ -84,7 +105,7 @@ export function runWorker(settings: SyncApiSettings, logger: Logger): void {
     // net.Server's close does exactly that; http.Server's would also drop idle connections at once.
     NetServer.prototype.close.call(server, () => {
       close();
-      exitWhenLogged(logger, 0);
+      void sendFinalMetrics(metrics).finally(() => exitWhenLogged(logger, 0));
     });
     // Connections idle since before the drain get a moment to send one more request, then close.
     setTimeout(() => server.closeIdleConnections(), settings.shutdown.idleConnectionGraceMs).unref();
@@ -96,7 +117,7 @@ export function runWorker(settings: SyncApiSettings, logger: Logger): void {
     setTimeout(() => {
       logger.warn("graceful timeout reached: closing open connections");
       server.closeAllConnections();
-      exitWhenLogged(logger, 0);
+      void sendFinalMetrics(metrics).finally(() => exitWhenLogged(logger, 0));
     }, settings.shutdown.gracefulTimeoutMs).unref();
     if (replaced) {
       // Other workers listen: connections still waiting to be accepted go to them.
@@ -121,7 +142,12 @@ export function runWorker(settings: SyncApiSettings, logger: Logger): void {
     if (inFlight === 0) armQuiet();
   };
   process.on("message", (message: unknown) => {
-    if (isSupervisorMessage(message)) drain({ replaced: message.replaced });
+    if (!isSupervisorMessage(message)) return;
+    if (message.type === "drain") drain({ replaced: message.replaced });
+    else if (metrics) {
+      const { id } = message;
+      void metrics.registry.getMetricsAsJSON().then((snapshot) => send({ type: "metrics", id, snapshot }));
+    }
   });
   process.on("SIGTERM", () => drain({ replaced: false }));
   process.on("SIGINT", () => drain({ replaced: false }));

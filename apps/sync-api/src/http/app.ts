@@ -10,15 +10,17 @@ import {
   requestPath,
   UNPARSEABLE_TARGET_DETAIL,
 } from "@repo/contracts";
+import type { HttpMetrics } from "@repo/metrics";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import type { Database } from "../db/database.ts";
 import type { SyncApiSettings } from "../settings/index.ts";
 import { docsRouter } from "./docs.ts";
+import { recordFinished } from "./metrics.ts";
 import { type MountOptions, mountRouteTable, sendProblem } from "./mount.ts";
 import { rateLimiters } from "./rate-limit.ts";
-import { requestLogging } from "./request-log.ts";
+import { type RequestHooks, requestLogging } from "./request-log.ts";
 import type { SyncRoute } from "./route.ts";
 import { serveWelcome } from "./welcome.ts"; // #example
 
@@ -43,6 +45,8 @@ export interface AppHooks {
   readonly onHandlerEnd?: MountOptions["onHandlerEnd"];
   /** Called once per request when its response is done (max-requests counting). */
   readonly onResponseFinished?: () => void;
+  /** Where this worker records its request metrics (none when `metrics.port` is 0). */
+  readonly metrics?: HttpMetrics;
 }
 
 export function createApp(
@@ -53,11 +57,12 @@ export function createApp(
 ): express.Express {
   const app = express();
   app.disable("x-powered-by");
+  const { metrics } = hooks;
   // X-Forwarded-For/-Proto count only from the proxy hop; `req.ip` is then the client's address.
   app.set("trust proxy", settings.http.trustProxy);
 
   // One JSON line per request, carrying the request id; the id is echoed to the client too.
-  app.use(requestLogging(app, logger, hooks.onResponseFinished));
+  app.use(requestLogging(app, logger, requestHooks(hooks)));
   refuseUnparseableTargets(app);
   // Cross-origin callers only from the allow-list (off by default); preflights answered here.
   if (settings.http.corsOrigins.length > 0) app.use(cors({ origin: [...settings.http.corsOrigins], maxAge: 600 }));
@@ -71,7 +76,11 @@ export function createApp(
   const router = express.Router();
   mountRouteTable(router, routes, {
     responseValidation: settings.http.responseValidation,
-    rateLimiters: rateLimiters(settings, db),
+    rateLimiters: rateLimiters(
+      settings,
+      db,
+      metrics && ((req) => metrics.rateLimited(req.routeMetrics ?? metrics.unmatched, req.method)),
+    ),
     authenticate: bearerAuthenticator(settings.auth),
     // Only on the routes whose contract takes a body: no other request has its body read.
     bodyParser: express.json({
@@ -85,6 +94,12 @@ export function createApp(
     }),
     ...(hooks.onHandlerStart ? { onHandlerStart: hooks.onHandlerStart } : {}),
     ...(hooks.onHandlerEnd ? { onHandlerEnd: hooks.onHandlerEnd } : {}),
+    ...(metrics
+      ? {
+          metrics,
+          onAuthRefused: (req: Request) => metrics.authRefused(req.routeMetrics ?? metrics.unmatched, req.method),
+        }
+      : {}),
   });
   app.use(router);
   if (settings.welcomePage) serveWelcome(app, settings.asyncPrefix, settings.auth); // #example
@@ -104,6 +119,21 @@ export function createApp(
     sendProblem(req, res, answer.body);
   });
   return app;
+}
+
+/** The request log's hooks: the worker's max-requests count and the metrics, on its one listener. */
+function requestHooks({ onResponseFinished, metrics }: AppHooks): RequestHooks {
+  const record = metrics && recordFinished(metrics);
+  if (!record) return onResponseFinished ? { onDone: onResponseFinished } : {};
+  return {
+    onStart: metrics.requestStarted,
+    onDone: onResponseFinished
+      ? (req, res, startedAt) => {
+          onResponseFinished();
+          record(req, res, startedAt);
+        }
+      : record,
+  };
 }
 
 /** Where a target no URL can be made of is kept while Express routes the request as `/`. */

@@ -13,16 +13,22 @@ declare global {
 /**
  * The middleware that checks a route's security before its body is read and its sync handler
  * runs: awaiting jose's verification here keeps the handler itself synchronous. A refusal is the
- * 401/403 HttpProblem, answered by the app's error handler.
+ * 401/403 HttpProblem, answered by the app's error handler; `onRefused` is told of it (the metrics).
  */
 export function requireToken(
   where: string,
   requirement: SecurityRequirement,
   authenticate?: Authenticate,
+  onRefused?: (req: Request) => void,
 ): RequestHandler {
   if (!authenticate) throw new Error(`${where} requires a bearer token, but sync-api was given no authenticator`);
   return async (req: Request, _res: Response, next: NextFunction) => {
-    req.principal = await authenticate(requirement, bearerToken(req.headers.authorization));
+    try {
+      req.principal = await authenticate(requirement, bearerToken(req.headers.authorization));
+    } catch (error) {
+      onRefused?.(req);
+      throw error;
+    }
     next();
   };
 }

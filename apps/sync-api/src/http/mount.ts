@@ -12,8 +12,10 @@ import {
   problem,
   problemForRequest,
 } from "@repo/contracts";
+import type { HttpMetrics } from "@repo/metrics";
 import type { Request, RequestHandler, Response, Router } from "express";
 import { requireToken } from "./auth.ts";
+import { tagRoute } from "./metrics.ts";
 import type { RateLimiters } from "./rate-limit.ts";
 import type { SyncRoute } from "./route.ts";
 
@@ -32,6 +34,10 @@ export interface MountOptions {
   readonly onHandlerStart?: (id: string, method: string, url: string) => void;
   /** Called as the handler returns or throws. */
   readonly onHandlerEnd?: () => void;
+  /** Where requests are counted, by their contract path (none when metrics are off). */
+  readonly metrics?: HttpMetrics;
+  /** Told of each request whose token a route's security refused. */
+  readonly onAuthRefused?: (req: Request) => void;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -51,7 +57,9 @@ export function mountRouteTable(router: Router, routes: readonly SyncRoute[], op
       // after the token is checked, by its subject, so one address's callers each have a quota.
       const limiter = options.rateLimiters?.(endpoint, security !== undefined);
       const before: RequestHandler[] = [
-        ...(security ? [requireToken(where, security, options.authenticate)] : []),
+        // First, so that a refusal below counts under this route too.
+        ...(options.metrics ? [tagRoute(options.metrics.route(endpoint.path))] : []),
+        ...(security ? [requireToken(where, security, options.authenticate, options.onAuthRefused)] : []),
         ...(limiter ? [limiter] : []),
         ...(endpoint.body ? [options.bodyParser] : []),
       ];
@@ -83,7 +91,9 @@ export function mountRouteTable(router: Router, routes: readonly SyncRoute[], op
   }
   for (const [path, methods] of methodsByPath(routes.flatMap((r) => Object.values(r.controller.endpoints)))) {
     const allow = allowHeader(methods);
+    const route = options.metrics?.route(path);
     router.all(path, (req: Request, res: Response) => {
+      if (route) req.routeMetrics = route;
       res.set("allow", allow);
       if (req.method === "OPTIONS") {
         res.status(204).end();

@@ -8,7 +8,7 @@
  * with `Retry-After`.
  */
 import { type EndpointContract, rateLimitOf, rateLimitProblem, routeKey, subjectKey } from "@repo/contracts";
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 import { rateLimit } from "express-rate-limit";
 import type { Database } from "../db/database.ts";
 import type { SyncApiSettings } from "../settings/index.ts";
@@ -23,10 +23,12 @@ export type RateLimiters = (endpoint: EndpointContract, secured: boolean) => Req
 /**
  * The limiters, counting on this host's PostgreSQL connection (`db`) when that is the database, else
  * in the SQLite file `rateLimit.path` (a connection of this worker's own); none when limits are off.
+ * `onRefused`: told of each request a limit refuses (the metrics).
  */
 export function rateLimiters(
   settings: Pick<SyncApiSettings, "rateLimit" | "database">,
   db?: Database,
+  onRefused?: (req: Request) => void,
 ): RateLimiters | undefined {
   if (!settings.rateLimit.enabled) return undefined;
   const counter = new RateLimitCounter(
@@ -48,7 +50,10 @@ export function rateLimiters(
       // Public routes: express-rate-limit's own key, the address (an IPv6 client's /56).
       ...(secured ? { keyGenerator: (req) => subjectKey(route, req.principal) } : {}),
       // The app's error handler sends it: the same problem+json as every other error.
-      handler: (_req, res, next) => next(rateLimitProblem(route, limit, Number(res.getHeader("retry-after")))),
+      handler: (req, res, next) => {
+        onRefused?.(req);
+        next(rateLimitProblem(route, limit, Number(res.getHeader("retry-after"))));
+      },
     });
   };
 }

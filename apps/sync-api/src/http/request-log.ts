@@ -22,9 +22,17 @@ const childLogger = Symbol("childLogger");
  * Request ids and access logging, by hand rather than with pino-http, which makes two child
  * loggers per request and serialises the request into one before the handler runs: in a profile
  * of `GET /healthz` that was a quarter of a worker's time. Here a request costs its id, one
- * listener and, when it is done, one log line with the same fields async-api logs.
+ * listener and, when it is done, one log line with the same fields async-api logs. The metrics
+ * (`hooks`) ride on that listener rather than add their own.
  */
-export function requestLogging(app: ExpressApp, logger: Logger, onDone?: () => void) {
+export interface RequestHooks {
+  /** As the request arrives (the metrics' requests in flight). */
+  readonly onStart?: () => void;
+  /** When its response is done or the client left: from the same listener as the access line. */
+  readonly onDone?: (req: Request, res: Response, startedAt: number) => void;
+}
+
+export function requestLogging(app: ExpressApp, logger: Logger, { onStart, onDone }: RequestHooks = {}) {
   // `req.log` is made on first use only: most requests never log anything but their access line.
   Object.defineProperty(app.request, "log", {
     get(this: Request & { [childLogger]?: Logger }) {
@@ -37,8 +45,9 @@ export function requestLogging(app: ExpressApp, logger: Logger, onDone?: () => v
     req.id = id;
     res.setHeader(REQUEST_ID_HEADER, id);
     const started = performance.now();
+    onStart?.();
     res.once("close", () => {
-      onDone?.();
+      onDone?.(req, res, started);
       const failed = res.statusCode >= 500;
       const level: "error" | AccessLogLevel = failed ? "error" : (req.accessLogLevel ?? "info");
       if (!logger.isLevelEnabled(level)) return;

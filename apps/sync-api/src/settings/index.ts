@@ -13,6 +13,7 @@ import {
   envVars,
   jsonFile,
   layer,
+  metricsSchema,
   rateLimitSchema,
   type Settings,
   secret,
@@ -27,6 +28,15 @@ import { SYNCHRONOUS_MODES } from "../db/sqlite.ts";
 export const ROUTE_TABLES = ["main", "test"] as const;
 
 export const syncApiSchema = sharedSchema.extend({
+  metrics: metricsSchema.metrics.extend({
+    /**
+     * How long a scrape waits for each worker's numbers over the cluster's IPC channel. A worker
+     * that has not answered by then (its event loop busy or stuck) is counted in
+     * `sync_api_metrics_workers_unanswered`, and the scrape answers without it (its counters as
+     * last received, so none goes backwards).
+     */
+    workerTimeoutMs: z.int().min(1),
+  }),
   rateLimit: rateLimitSchema.rateLimit.extend({
     /**
      * The SQLite file of the counters every worker on this host shares (a file of its own, not
@@ -123,6 +133,8 @@ export const syncApiSettings = defineSettings({
     // 3. this app's own layer, and what NODE_ENV changes in it
     layer("sync-api", {
       port: 3001,
+      // 9464, the OpenTelemetry Prometheus exporter's default port (async-api takes 9465).
+      metrics: { port: 9464, workerTimeoutMs: 2_000 },
       workers: availableParallelism(),
       cluster: {
         scheduling: "os",
@@ -152,7 +164,8 @@ export const syncApiSettings = defineSettings({
       // One worker, as gunicorn's default: a save restarts the app, and one worker boots soonest
       // (`SYNC_API_WORKERS` to try more).
       development: { workers: 1 },
-      test: { routeTable: "test" },
+      // Metrics off under test, where many instances run at once: a test that wants them gives a free port.
+      test: { routeTable: "test", metrics: { port: 0 } },
       // `pnpm start` on a laptop keeps its data apart from `pnpm dev`'s (compose sets its own path).
       production: {
         welcomePage: false, // #example

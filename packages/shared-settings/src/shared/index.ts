@@ -10,6 +10,7 @@ import { isPlainObject } from "../merge.ts";
 import { authByEnvironment, authLayer, authSchema } from "./auth.ts";
 import { httpByEnvironment, httpLayer, httpSchema } from "./http.ts";
 import { loggingByEnvironment, loggingLayer, loggingSchema } from "./logging.ts";
+import { metricsLayer, metricsSchema } from "./metrics.ts";
 import { rateLimitByEnvironment, rateLimitLayer, rateLimitSchema } from "./rate-limit.ts";
 import { routingLayer, routingSchema } from "./routing.ts";
 import { securityByEnvironment, securitySchema } from "./security.ts";
@@ -18,6 +19,7 @@ import { serverByEnvironment, serverLayer, serverSchema } from "./server.ts";
 export { developmentAuth } from "./auth.ts";
 export { serverTimeouts } from "./http.ts";
 export { createLogger, exitWhenLogged, LOG_LEVELS, loggerOptions, logSerializers } from "./logging.ts";
+export { type MetricsSettings, metricsSchema } from "./metrics.ts";
 export {
   RATE_LIMIT_ROUTE_KEY,
   type RateLimitSettings,
@@ -41,6 +43,7 @@ const components = {
   security: { byEnvironment: securityByEnvironment },
   rateLimit: { defaults: rateLimitLayer, byEnvironment: rateLimitByEnvironment },
   auth: { defaults: authLayer, byEnvironment: authByEnvironment },
+  metrics: { defaults: metricsLayer },
 } satisfies Record<string, Component>;
 
 export type SharedComponent = keyof typeof components;
@@ -55,6 +58,7 @@ export const sharedSchema = z.strictObject({
   ...securitySchema,
   ...rateLimitSchema,
   ...authSchema,
+  ...metricsSchema,
 });
 
 /**
