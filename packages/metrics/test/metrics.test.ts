@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, Summary } from "@prometheus-io/client";
+import { metricValue as sample } from "@repo/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   aggregateSnapshots,
@@ -10,12 +11,6 @@ import {
   serveMetrics,
   UNMATCHED_ROUTE,
 } from "../src/index.ts";
-
-/** The value of one sample in an exposition text, by its name and labels as printed. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 describe("createHttpMetrics", () => {
   it("observes each request under its route template, method and status, and refusals by route", async () => {

@@ -72,6 +72,14 @@ export {
   serviceEnv,
   startProductionStack,
 } from "./production-stack.ts";
+export {
+  metricSum,
+  metricValue,
+  type PrometheusServer,
+  prometheusBinary,
+  prometheusMissing,
+  startPrometheus,
+} from "./prometheus.ts";
 export { burst, callersBehindOneAddress, type RateLimitHeaders, rateLimitHeaders } from "./rate-limit.ts";
 export { parseAnswer, type RawAnswer, rawExchange, rawHead } from "./raw-exchange.ts";
 export {

@@ -24,7 +24,7 @@ export interface AppProcess {
 }
 
 export interface StartOptions {
-  /** Variables on top of a clean environment: NODE_ENV=test, no inherited app settings. */
+  /** Variables on top of a clean environment: NODE_ENV=test, metrics off, no inherited app settings. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly cwd?: string;
   /** Start in a new process group (as a terminal runs a command), so the group can be signalled. */
@@ -54,6 +54,10 @@ function cleanEnv(extra: StartOptions["env"] = {}): NodeJS.ProcessEnv {
     env[name] = value;
   }
   env.NODE_ENV = "test";
+  // No metrics listener unless a test gives it a port: under production or development settings
+  // each app would take its fixed default (9464, 9465), which another run, or a `pnpm dev`, holds.
+  env.SYNC_API_METRICS__PORT = "0";
+  env.ASYNC_API_METRICS__PORT = "0";
   for (const [name, value] of Object.entries(extra)) {
     if (value === undefined) delete env[name];
     else env[name] = value;
