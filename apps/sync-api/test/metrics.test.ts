@@ -4,11 +4,21 @@
  * without a stuck one, and keeping what retired and killed workers counted.
  */
 import { mkdtempSync } from "node:fs";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHttpMetrics, type HttpMetrics, UNMATCHED_ROUTE } from "@repo/metrics";
-import { descendantsOf, freePort, httpGet, logLines, metricSum, metricValue, stopAll, waitFor } from "@repo/testing";
+import {
+  descendantsOf,
+  freePort,
+  httpGet,
+  logLines,
+  metricSum,
+  metricValue,
+  startApp,
+  stopAll,
+  waitFor,
+} from "@repo/testing";
 import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../src/db/migrate.ts";
@@ -247,5 +257,27 @@ describe("the supervisor's scrape over real workers", () => {
     expect(metricValue(text, 'sync_api_worker_restarts_total{reason="max_requests"}')).toBeGreaterThanOrEqual(
       pids.size - 1,
     );
+  });
+
+  it("a metrics port another process holds: one line naming SYNC_API_METRICS__PORT, and exit 1", async () => {
+    const port = await freePort();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", resolve));
+    try {
+      const app = startApp("sync-api", {
+        env: {
+          SYNC_API_PORT: String(await freePort()),
+          SYNC_API_WORKERS: "1",
+          SYNC_API_METRICS__PORT: String(port),
+          SYNC_API_DATABASE__URL: join(mkdtempSync(join(tmpdir(), "metrics-")), "sync-api.sqlite"),
+        },
+      });
+      expect((await app.exited).code).toBe(1);
+      expect(app.output()).toContain(
+        `metrics: cannot listen on 127.0.0.1:${port}: another process is listening there (an earlier pnpm dev or pnpm start still running?); stop it, or move this app with SYNC_API_METRICS__PORT`,
+      );
+    } finally {
+      blocker.close();
+    }
   });
 });
