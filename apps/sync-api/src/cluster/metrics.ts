@@ -83,8 +83,13 @@ export class SupervisorMetrics {
     }
   }
 
-  /** Listens on `metrics.port`; a port it cannot have is one line naming its variable, then `fail`. */
-  serve(settings: SyncApiSettings, logger: Logger, fail: () => void): void {
+  /**
+   * Listens on `metrics.port`. A port it cannot have is one error line naming its variable, and
+   * sync-api serves on without metrics: the API's availability does not hang on its telemetry
+   * (Prometheus's `up` says the target is down). Three production instances on one machine (the
+   * bench's) would otherwise stop each other.
+   */
+  serve(settings: SyncApiSettings, logger: Logger): void {
     const { host } = settings;
     const { port } = settings.metrics;
     serveMetrics({
@@ -103,9 +108,8 @@ export class SupervisorMetrics {
             port: syncApiSettings.variable(["metrics", "port"]),
           },
         });
-        if (known) logger.fatal(`metrics: ${known}`);
-        else logger.fatal({ err: error }, "metrics cannot listen");
-        fail();
+        if (known) logger.error(`metrics: ${known}; serving without metrics meanwhile`);
+        else logger.error({ err: error }, "metrics cannot listen; serving without metrics meanwhile");
       },
     );
   }

@@ -94,7 +94,7 @@ export class Supervisor {
         `sync-api listening on http://${host}:${port} with ${workers} workers`,
       );
     });
-    this.#metrics?.serve(this.#settings, this.#logger, () => this.stop(1));
+    this.#metrics?.serve(this.#settings, this.#logger);
     if (knobs.workerTimeoutMs > 0) {
       setInterval(() => this.#checkWatchdogs(), beatInterval(knobs.workerTimeoutMs)).unref();
     }
