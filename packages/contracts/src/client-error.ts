@@ -62,10 +62,10 @@ export function isWebSocketHandshake(req: {
   readonly method?: string | undefined;
   readonly headers: IncomingHttpHeaders;
 }): boolean {
-  return (
-    req.method === "GET" &&
-    (req.headers.upgrade ?? "").split(",").some((protocol) => protocol.trim().toLowerCase() === "websocket")
-  );
+  // Most requests carry no Upgrade: answered without a split (every request asks).
+  const upgrade = req.headers.upgrade;
+  if (upgrade === undefined || req.method !== "GET") return false;
+  return upgrade.split(",").some((protocol) => protocol.trim().toLowerCase() === "websocket");
 }
 
 /**

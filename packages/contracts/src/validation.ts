@@ -38,9 +38,18 @@ export const UNKNOWN_QUERY_PARAMETER = "unknown query parameter";
  * `limit` would otherwise be answered as if it were not there).
  */
 function unknownQueryKeys(query: unknown, declared: readonly string[]): string[] {
-  if (query === null || typeof query !== "object") return [];
-  return Object.keys(query).filter((key) => !declared.includes(key));
+  if (query === null || typeof query !== "object") return NONE;
+  // Most queries are empty or all declared: no array is made for them (every request asks).
+  let unknown: string[] | undefined;
+  for (const key in query) {
+    if (!Object.hasOwn(query, key) || declared.includes(key)) continue;
+    unknown ??= [];
+    unknown.push(key);
+  }
+  return unknown ?? NONE;
 }
+
+const NONE: string[] = [];
 
 /** The 400 validation problem for query keys no contract declares, or undefined when there are none. */
 export function unknownQueryProblem(query: unknown, declared: readonly string[]): HttpProblem | undefined {
@@ -69,13 +78,35 @@ function declaredOnly(query: unknown, declared: readonly string[]): unknown {
 const CANONICAL_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]*[1-9])?$/;
 
 /** The path parameters that are numbers spelled otherwise than CANONICAL_NUMBER, zod's verdict aside. */
-function nonCanonicalNumbers(schema: z.ZodObject | undefined, params: unknown): string[] {
-  if (!schema || params === null || typeof params !== "object") return [];
+function nonCanonicalNumbers(endpoint: EndpointContract, params: unknown): string[] {
+  const numbers = shapeOf(endpoint).numberParams;
+  if (numbers.length === 0 || params === null || typeof params !== "object") return NONE;
   const values = params as Record<string, unknown>;
-  return Object.entries(schema.shape)
-    .filter(([key, field]) => field instanceof z.ZodNumber && typeof values[key] === "string")
-    .filter(([key]) => !CANONICAL_NUMBER.test(values[key] as string))
-    .map(([key]) => key);
+  return numbers.filter((key) => typeof values[key] === "string" && !CANONICAL_NUMBER.test(values[key]));
+}
+
+/** What validation reads of an endpoint's schemas on every request, worked out once per endpoint. */
+interface EndpointShape {
+  /** The query keys its contract declares. */
+  readonly declaredQuery: readonly string[];
+  /** Its path parameters that are numbers. */
+  readonly numberParams: readonly string[];
+}
+
+const shapes = new WeakMap<EndpointContract, EndpointShape>();
+
+function shapeOf(endpoint: EndpointContract): EndpointShape {
+  let shape = shapes.get(endpoint);
+  if (!shape) {
+    shape = {
+      declaredQuery: Object.keys(endpoint.query?.shape ?? {}),
+      numberParams: Object.entries(endpoint.params?.shape ?? {})
+        .filter(([, field]) => field instanceof z.ZodNumber)
+        .map(([key]) => key),
+    };
+    shapes.set(endpoint, shape);
+  }
+  return shape;
 }
 
 /**
@@ -91,7 +122,7 @@ export function validateRequest(endpoint: EndpointContract, parts: RequestParts)
   // of 100,000 unknown keys costs neither a huge answer nor a spread that overflows the stack.
   const errors: FieldError[] = [];
   let total = 0;
-  const declaredQuery = Object.keys(endpoint.query?.shape ?? {});
+  const { declaredQuery } = shapeOf(endpoint);
   for (const part of PARTS) {
     const schema = endpoint[part];
     if (part === "query") {
@@ -102,10 +133,10 @@ export function validateRequest(endpoint: EndpointContract, parts: RequestParts)
     }
     if (!schema) continue;
     const parsed = schema.safeParse(part === "query" ? declaredOnly(parts.query, declaredQuery) : parts[part]);
-    const failing = new Set(parsed.error?.issues.map((issue) => String(issue.path[0])));
     if (part === "params") {
       // Only where zod took the value: a field is reported once.
-      for (const key of nonCanonicalNumbers(endpoint.params, parts.params).filter((k) => !failing.has(k))) {
+      const failing = new Set(parsed.error?.issues.map((issue) => String(issue.path[0])));
+      for (const key of nonCanonicalNumbers(endpoint, parts.params).filter((k) => !failing.has(k))) {
         total += 1;
         if (errors.length < MAX_LISTED_ERRORS) {
           errors.push({ location: `params.${key}`, message: NON_CANONICAL_NUMBER, code: "invalid_format" });

@@ -14,7 +14,7 @@ import {
   requestIdFrom,
 } from "@repo/contracts";
 import { serverTimeouts } from "@repo/shared-settings";
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from "fastify";
+import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Lifecycle } from "../lifecycle.ts";
 import { CallCancelled } from "../outbound/client.ts";
@@ -22,8 +22,9 @@ import type { AsyncApiSettings } from "../settings/index.ts";
 import { registerStreams } from "../streams/register.ts"; // #example
 import type { NoteEventsRelay } from "../streams/relay.ts"; // #example
 import type { EventLoopGuard } from "./event-loop.ts";
-import { asyncEndpoints, mountEndpoints, type RouteLogConfig, sendProblem } from "./mount.ts";
+import { asyncEndpoints, mountEndpoints, sendProblem } from "./mount.ts";
 import { rateLimitPlugin } from "./rate-limit.ts";
+import { decorateAccessLogLevel, OneLinePerRequest, requestLogger } from "./request-log.ts";
 import type { AsyncRoute } from "./route.ts";
 import { WebSocketRoutes } from "./upgrade.ts";
 
@@ -61,6 +62,8 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
   const webSocketRoutes = new WebSocketRoutes();
   const app = Fastify({
     loggerInstance: logger,
+    // Each request's logger, bound to its id, made when a line is written (request-log.ts).
+    childLoggerFactory: requestLogger,
     // What Node's parser refuses before Fastify sees it: a problem too, not Fastify's own JSON.
     clientErrorHandler: answerClientError,
     // What Fastify refuses before routing (a URL it cannot decode, `/async/x/%`): a problem too.
@@ -88,6 +91,7 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
     },
   });
   app.addHook("onRoute", webSocketRoutes.learn);
+  decorateAccessLogLevel(app);
 
   // CONNECT never reaches Fastify (Node hands it to `connect`): refused as a problem too.
   app.server.on("connect", refuseConnect);
@@ -129,7 +133,7 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
       return;
     }
     // Counted until its connection is done with it (SSE included); a WebSocket lives on apart.
-    if (!webSocketRoutes.takesUpgrade(request.raw)) reply.raw.once("close", lifecycle.begin());
+    if (!webSocketRoutes.takesUpgrade(request.raw)) lifecycle.count(reply.raw);
     done();
   });
 
@@ -174,29 +178,4 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
   );
   if (root) app.register(async (scope) => root(scope, { authenticate, ...(guard ? { guard } : {}) }));
   return app;
-}
-
-/**
- * One log line per request, when it completes, in the same shape as sync-api's: the request id
- * (bound to `reply.log`), method, URL and client address, status, and time taken. A route's
- * contract may lower its line to `debug` (probes, polls).
- */
-class OneLinePerRequest extends LogController {
-  constructor() {
-    super({ requestIdLogLabel: "reqId" });
-  }
-  override incomingRequest(): void {}
-  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
-    const failed = Boolean(error) || reply.statusCode >= 500;
-    const level = failed ? "error" : ((request.routeOptions.config as RouteLogConfig).accessLogLevel ?? "info");
-    if (!(reply.log as Logger).isLevelEnabled(level)) return;
-    // `req` and `res` as the shared serializers show them: method, URL, client address, status.
-    const fields = {
-      req: request,
-      res: reply,
-      responseTime: Math.round(reply.elapsedTime * 100) / 100,
-      ...(error ? { err: error } : {}),
-    };
-    reply.log[level](fields, failed ? "request errored" : "request completed");
-  }
 }

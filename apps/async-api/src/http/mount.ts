@@ -1,5 +1,4 @@
 import {
-  type AccessLogLevel,
   type Authenticate,
   allowHeader,
   checkResponse,
@@ -22,11 +21,6 @@ import { tokenHook } from "./auth.ts";
 import type { EventLoopGuard } from "./event-loop.ts";
 import { rateLimitHook } from "./rate-limit.ts";
 import type { AsyncRoute } from "./route.ts";
-
-/** What a route tells the access log (Fastify's route `config`). */
-export interface RouteLogConfig {
-  readonly accessLogLevel?: AccessLogLevel;
-}
 
 export interface MountOptions {
   /** Check every answer against its contract (development and test). */
@@ -55,8 +49,6 @@ declare module "fastify" {
     /** The request's parts, validated against the endpoint's contract in `preValidation`. */
     contract: RequestParts | null;
   }
-  /** A route's `config` carries what it tells the access log (next to @fastify/rate-limit's keys). */
-  interface FastifyContextConfig extends RouteLogConfig {}
 }
 
 /**
@@ -73,6 +65,7 @@ export function mountEndpoints(
   if (!app.hasRequestDecorator("contract")) app.decorateRequest("contract", null);
   const timed = guard?.enabled ? guard : undefined;
   for (const { where, endpoint, security, handler } of endpoints) {
+    const { accessLogLevel } = endpoint;
     if (security && !authenticate) throw new Error(`${where} requires a bearer token, but was given no authenticator`);
     // Counted in `onRequest`, before the body is read (a refused request costs no read); on a
     // secured route after the token is checked, by its subject, so one address's callers each
@@ -85,8 +78,9 @@ export function mountEndpoints(
         ...(security && authenticate ? [tokenHook(app, security, authenticate)] : []),
         ...(limiter ? [limiter] : []),
       ],
-      config: (endpoint.accessLogLevel ? { accessLogLevel: endpoint.accessLogLevel } : {}) satisfies RouteLogConfig,
       preValidation: (request, _reply, done) => {
+        // What its access line is logged at, when the contract lowers it (request-log.ts).
+        if (accessLogLevel) request.accessLogLevel = accessLogLevel;
         try {
           request.contract = parseRequest(
             endpoint,
@@ -99,29 +93,47 @@ export function mountEndpoints(
         }
         done();
       },
-      handler: async (request, reply) => {
+      // A plain function that sends when the handler's promise settles: an async one, awaiting it
+      // and returning the (thenable) reply, cost two more promise jobs on every request.
+      handler: (request, reply) => {
         const parts = request.contract as RequestParts;
         const started = timed ? performance.now() : 0;
-        const answer = handler(handlerRequest(request.id, parts, reply.raw, request.principal));
+        // A promise from an async handler; combined mode's inline sync handlers answer at once.
+        const answer = handler(handlerRequest(request.id, parts, reply.raw, request.principal)) as
+          | HandlerResult
+          | Promise<HandlerResult>;
         // The route is described only for a report: Fastify builds `routeOptions` on each read.
         const blockedMs = timed?.blocked(started);
         if (blockedMs !== undefined) {
           const url = request.routeOptions.url ?? request.url;
           timed?.report(blockedMs, { method: request.method, url, requestId: request.id });
         }
-        const result = (await answer) as HandlerResult;
-        if (responseValidation) checkResponse(where, endpoint, result);
-        if (result.headers) reply.headers(result.headers);
-        if (result.status >= 400 && result.body !== undefined) {
-          return sendProblem(request, reply, result.body as ProblemDetails);
-        }
-        return reply.code(result.status).send(result.body);
+        const respond = (result: HandlerResult) => {
+          try {
+            if (responseValidation) checkResponse(where, endpoint, result);
+            if (result.headers) reply.headers(result.headers);
+            if (result.status >= 400 && result.body !== undefined) {
+              sendProblem(request, reply, result.body as ProblemDetails);
+            } else {
+              reply.code(result.status).send(result.body);
+            }
+          } catch (error) {
+            reply.send(asError(error));
+          }
+        };
+        if (answer instanceof Promise) answer.then(respond, (error: unknown) => reply.send(asError(error)));
+        else respond(answer);
       },
     });
   }
   for (const [path, methods] of methodsByPath(endpoints.map(({ endpoint }) => endpoint))) {
     refuseOtherMethods(app, path, methods);
   }
+}
+
+/** What a handler threw, as Fastify's error path takes it: an Error (anything else would be sent as a body). */
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /**
