@@ -113,10 +113,19 @@ export const overhead: Scenario = {
       label,
       load: get(url),
       logFile: service.process.logFile,
+      cpuPid: service.process.pid,
+    });
+    // A bare target's rows: its CPU per answer too.
+    const bare = (key: Key, group: string, label: string, service: Service, url: string): Item => ({
+      key,
+      group,
+      label,
+      load: get(url),
+      cpuPid: service.process.pid,
     });
     const items: Item[] = [
-      { key: "node", group: hello, label: "node:http (ceiling)", load: get(`${node.origin}/healthz`) },
-      { key: "express", group: hello, label: "bare Express 5", load: get(`${express.origin}/healthz`) },
+      bare("node", hello, "node:http (ceiling)", node, `${node.origin}/healthz`),
+      bare("express", hello, "bare Express 5", express, `${express.origin}/healthz`),
       app("syncOn", hello, "sync-api /healthz, logs on", syncOn, syncOn.health),
       app("syncOff", hello, "sync-api /healthz, logs off", syncOff, syncOff.health),
       app(
@@ -126,7 +135,7 @@ export const overhead: Scenario = {
         syncNoWatchdog,
         syncNoWatchdog.health,
       ),
-      { key: "fastify", group: hello, label: "bare Fastify 5", load: get(fastify.health) },
+      bare("fastify", hello, "bare Fastify 5", fastify, fastify.health),
       app("asyncOn", hello, "async-api /async/healthz, logs on", asyncOn, asyncOn.health),
       app("asyncOff", hello, "async-api /async/healthz, logs off", asyncOff, asyncOff.health),
       app(
@@ -139,32 +148,34 @@ export const overhead: Scenario = {
       // #region example
       app("getAppLogsOn", contract, "sync-api GET /notes/:id, logs on", syncOn, `${syncOn.origin}/notes/${idLogsOn}`),
       app("getApp", contract, "sync-api GET /notes/:id, logs off", syncOff, `${syncOff.origin}/notes/${id}`),
-      {
-        key: "getTwin",
-        group: contract,
-        label: "hand-written GET /notes/:id",
-        load: get(`${twin.origin}/notes/${id}`),
-      },
+      bare("getTwin", contract, "hand-written GET /notes/:id", twin, `${twin.origin}/notes/${id}`),
       {
         ...app("postApp", contract, "sync-api POST /notes, logs off", syncOff, `${syncOff.origin}/notes`),
         load: post(`${syncOff.origin}/notes`),
       },
-      { key: "postTwin", group: contract, label: "hand-written POST /notes", load: post(`${twin.origin}/notes`) },
+      { ...bare("postTwin", contract, "hand-written POST /notes", twin, ""), load: post(`${twin.origin}/notes`) },
       // #endregion example
     ];
     const measured = await measureLoads(context, items);
     const by = new Map<Key, LoadSummary>(measured.map(({ item, summary }) => [item.key, summary]));
     const rps = (key: Key) => by.get(key)?.requestsPerSecond ?? Number.NaN;
+    const cpu = (key: Key) => by.get(key)?.cpuMicrosPerRequest ?? Number.NaN;
     const ceiling = rps("node");
-    const ratios = RATIOS.map(([a, b, label]) => ({ label, ratio: rps(a) / rps(b) }));
+    const ratios = RATIOS.map(([a, b, label]) => ({ label, ratio: rps(a) / rps(b), cpuRatio: cpu(a) / cpu(b) }));
 
     const measurements: Measurement[] = [
       ...measured.flatMap(({ item, summary }) => [
         { label: item.label, metric: "requests per second", unit: "req/s", value: summary.requestsPerSecond },
         { label: item.label, metric: "p50 latency", unit: "ms", value: summary.p50 },
         { label: item.label, metric: "p99 latency", unit: "ms", value: summary.p99 },
+        ...(summary.cpuMicrosPerRequest === undefined
+          ? []
+          : [{ label: item.label, metric: "CPU per request", unit: "µs", value: summary.cpuMicrosPerRequest }]),
       ]),
-      ...ratios.map(({ label, ratio }) => ({ label, metric: "throughput ratio", unit: "×", value: ratio })),
+      ...ratios.flatMap(({ label, ratio, cpuRatio }) => [
+        { label, metric: "throughput ratio", unit: "×", value: ratio },
+        { label, metric: "CPU per request ratio", unit: "×", value: cpuRatio },
+      ]),
     ];
     // The sanity check of "logs on": about one line per request, or the row measures nothing.
     const remarks = measured
@@ -190,15 +201,27 @@ export const overhead: Scenario = {
         "does the same SQLite work on the same database file.",
         // #endregion example
         "Each app's log goes to a file, and the lines it gained per answer are counted (about 1.00 when every",
-        "request logs its line).",
+        "request logs its line). CPU per request is the CPU time the target's process tree spent (from /proc)",
+        "divided by the answers it gave, the median of the rounds: on a machine with as many cores as the",
+        "load generator and the target share, it is the fairer figure of what a request costs the server.",
       ].join("\n"),
       tables: [
         {
-          columns: ["target", "req/s", "× node:http", "p50", "p99", "log lines / request", "req/s per round"],
+          columns: [
+            "target",
+            "req/s",
+            "× node:http",
+            "CPU / request",
+            "p50",
+            "p99",
+            "log lines / request",
+            "req/s per round",
+          ],
           rows: measured.map(({ item, summary }) => [
             item.label,
             fmt.count(summary.requestsPerSecond),
             fmt.ratio(summary.requestsPerSecond / ceiling),
+            fmt.us(summary.cpuMicrosPerRequest ?? Number.NaN),
             fmt.ms(summary.p50),
             fmt.ms(summary.p99),
             summary.logLinesPerRequest === undefined ? "" : summary.logLinesPerRequest.toFixed(2),
@@ -206,9 +229,9 @@ export const overhead: Scenario = {
           ]),
         },
         {
-          caption: "Ratios (throughput; 1.00× = as fast)",
-          columns: ["comparison", "ratio"],
-          rows: ratios.map(({ label, ratio }) => [label, fmt.ratio(ratio)]),
+          caption: "Ratios (throughput: 1.00× = as fast; CPU per request: 1.00× = as cheap, above costs more)",
+          columns: ["comparison", "throughput", "CPU per request"],
+          rows: ratios.map(({ label, ratio, cpuRatio }) => [label, fmt.ratio(ratio), fmt.ratio(cpuRatio)]),
         },
       ],
       chart: requestsPerSecondChart(
