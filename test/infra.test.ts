@@ -116,7 +116,8 @@ describe("docker-compose.yml", () => {
   const services = compose.services;
 
   it("has the proxy, both apps and PostgreSQL, and only the proxy publishes a port", () => {
-    expect(Object.keys(services).sort()).toEqual(["async-api", "postgres", "proxy", "sync-api"]);
+    // And Prometheus, in the `observability` profile only: test/prometheus-config.test.ts.
+    expect(Object.keys(services).sort()).toEqual(["async-api", "postgres", "prometheus", "proxy", "sync-api"]);
     // "${PORT:-8080}:8080": compose interpolates PORT (default 8080) at `up`.
     expect(services.proxy?.ports).toEqual([["$", "{PORT:-8080}:8080"].join("")]);
     for (const name of ["sync-api", "async-api", "postgres"]) expect(services[name]?.ports, name).toBeUndefined();
@@ -162,7 +163,7 @@ describe("docker-compose.yml", () => {
     expect(asyncEnv.ASYNC_API_NOTE_EVENTS__LISTEN_URL_FILE).toBe("/run/secrets/database_url");
     // #endregion example
     expect(services["sync-api"]?.volumes).toEqual(["sync-data:/data"]);
-    expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(["postgres-data", "sync-data"]);
+    expect(Object.keys(compose.volumes ?? {}).sort()).toEqual(["postgres-data", "prometheus-data", "sync-data"]);
   });
 
   it("runs sync-api on the postgres service: its URL a secret, its start after the server is healthy", () => {
@@ -213,7 +214,7 @@ describe("docker-compose.yml", () => {
     const files = { "docker-compose.yml": compose.services, "docker-stack.yml": stackFile().services };
     for (const [file, services] of Object.entries(files)) {
       for (const [name, service] of Object.entries(services)) {
-        if (name === "postgres") continue;
+        if (name === "postgres" || name === "prometheus") continue;
         const environment = service.environment as Record<string, string> | undefined;
         expect(environment?.ASYNC_PREFIX, `${file} ${name}`).toBe(oneVariable);
       }
@@ -335,7 +336,9 @@ describe("docker-stack.yml", () => {
   });
 
   it("has compose's services, images, env files, health checks and proxy settings", () => {
-    expect(Object.keys(services).sort()).toEqual(Object.keys(compose.services).sort());
+    // Not compose's optional profiles (Prometheus): a swarm has its own monitoring, docs/deploy.md.
+    const composed = Object.entries(compose.services).filter(([, service]) => !service.profiles);
+    expect(Object.keys(services).sort()).toEqual(composed.map(([name]) => name).sort());
     for (const [name, service] of Object.entries(services)) {
       const composed = compose.services[name];
       expect(service.image, name).toBe(composed?.image);

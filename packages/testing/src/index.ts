@@ -66,6 +66,7 @@ export {
   type ComposeService,
   composeFile,
   imageCommand,
+  infraYaml,
   PRODUCTION_STACK_JWT_SECRET,
   type ProductionStack,
   proxyEnvironment,

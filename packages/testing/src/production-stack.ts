@@ -25,6 +25,9 @@ export function imageCommand(): string[] {
 
 export interface ComposeService {
   readonly image?: string;
+  readonly profiles?: readonly string[];
+  readonly command?: readonly string[];
+  readonly user?: string;
   readonly build?: { readonly context: string; readonly dockerfile: string; readonly args?: Record<string, string> };
   readonly ports?: readonly string[];
   readonly expose?: readonly string[];
@@ -49,8 +52,14 @@ export interface ComposeFile {
   >;
 }
 
-export function composeFile(): ComposeFile {
-  return parseYaml(readFileSync(join(repoRoot, "infra/docker-compose.yml"), "utf8")) as ComposeFile;
+/** A compose file of infra/, parsed, not interpolated: docker-compose.yml unless another is named. */
+export function composeFile(file = "docker-compose.yml"): ComposeFile {
+  return infraYaml(file) as ComposeFile;
+}
+
+/** A YAML file of infra/ (a compose file, Prometheus's configuration or rules), parsed. */
+export function infraYaml(file: string): unknown {
+  return parseYaml(readFileSync(join(repoRoot, "infra", file), "utf8"));
 }
 
 /**
