@@ -192,6 +192,14 @@ describe("docker-compose.yml's observability profile", () => {
     expect(prometheus.healthcheck?.test).toEqual(expect.arrayContaining(["CMD", "http://127.0.0.1:9090/-/ready"]));
   });
 
+  it("lets infra/.env set each variable it interpolates: each is in .env.example", () => {
+    const raw = [...(prometheus.command ?? []), ...(prometheus.ports ?? [])].join("\n");
+    const interpolated = [...raw.matchAll(/\$\{([A-Z_]+):-/g)].map((match) => match[1]);
+    expect(interpolated.length).toBeGreaterThan(0);
+    const example = readFileSync(join(repoRoot, "infra/.env.example"), "utf8");
+    for (const name of interpolated) expect(example, name).toMatch(new RegExp(`^(# )?${name}=`, "m"));
+  });
+
   it("publishes Prometheus's UI on the host's loopback only; of the default services, only the proxy publishes", () => {
     expect(prometheus.ports).toEqual([["127.0.0.1:$", "{PROMETHEUS_PORT:-9090}:9090"].join("")]);
     const published = Object.entries(services).filter(([, service]) => service.ports && !service.profiles);
