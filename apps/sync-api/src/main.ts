@@ -1,7 +1,9 @@
 /**
  * sync-api's entry point. The same file runs as the supervisor (cluster primary) and as each
  * worker; both read the settings first, so invalid settings stop the process before it forks or
- * listens.
+ * listens. With `tracing.enabled` on, each worker starts OpenTelemetry before its logger and its
+ * app (Express) load: its loader hook instruments only what loads after it. The supervisor serves
+ * no request and never starts it; off, no OpenTelemetry module is loaded anywhere.
  */
 import cluster from "node:cluster";
 import {
@@ -13,6 +15,7 @@ import {
   redact,
   secretValues,
 } from "@repo/shared-settings";
+import { startTracing } from "@repo/tracing";
 import { DatabaseNewerThanCode } from "./db/database.ts";
 import { databaseWhere } from "./db/open.ts";
 import { prepareDatabase } from "./db/prepare.ts";
@@ -20,6 +23,7 @@ import { openRateLimitDatabase } from "./http/rate-limit-store.ts";
 import { syncApiSettings } from "./settings/index.ts";
 
 const settings = loadOrExit(syncApiSettings);
+if (settings.tracing.enabled && cluster.isWorker) await startTracing("sync-api");
 // Every secret's value is redacted from the logs; of `database.url`, only what is secret in it.
 const logger = createLogger("sync-api", settings.log, [
   ...secretValues(

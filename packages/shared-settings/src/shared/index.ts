@@ -15,6 +15,7 @@ import { rateLimitByEnvironment, rateLimitLayer, rateLimitSchema } from "./rate-
 import { routingLayer, routingSchema } from "./routing.ts";
 import { securityByEnvironment, securitySchema } from "./security.ts";
 import { serverByEnvironment, serverLayer, serverSchema } from "./server.ts";
+import { tracingLayer, tracingSchema } from "./tracing.ts";
 
 export { developmentAuth } from "./auth.ts";
 export { serverTimeouts } from "./http.ts";
@@ -44,6 +45,7 @@ const components = {
   rateLimit: { defaults: rateLimitLayer, byEnvironment: rateLimitByEnvironment },
   auth: { defaults: authLayer, byEnvironment: authByEnvironment },
   metrics: { defaults: metricsLayer },
+  tracing: { defaults: tracingLayer },
 } satisfies Record<string, Component>;
 
 export type SharedComponent = keyof typeof components;
@@ -59,6 +61,7 @@ export const sharedSchema = z.strictObject({
   ...rateLimitSchema,
   ...authSchema,
   ...metricsSchema,
+  ...tracingSchema,
 });
 
 /**

@@ -58,9 +58,17 @@ export const logSerializers = {
 };
 
 /**
+ * Where `@repo/tracing` leaves, once its SDK runs in this process, the function that gives a log
+ * line its `trace_id` and `span_id` (the active span's). Read here, never imported: with tracing
+ * off (the default) nothing of OpenTelemetry is loaded, and a log line costs nothing more.
+ */
+const TRACE_LOG_FIELDS = Symbol.for("@repo/tracing.logFields");
+
+/**
  * pino's options for an app, from its `log` settings: the same shape of log line in every app.
  * `secrets` are the values of the settings marked secret: any log line that would contain one has
- * it replaced, whatever logged it and under whatever key.
+ * it replaced, whatever logged it and under whatever key. With tracing on (started before the
+ * logger is made), each line within a span carries `trace_id` and `span_id` (pino's `mixin`).
  */
 export function loggerOptions(
   name: string,
@@ -69,10 +77,12 @@ export function loggerOptions(
 ) {
   // As they appear inside a JSON string (quotes and backslashes escaped).
   const censored = secrets.map((value) => JSON.stringify(value).slice(1, -1)).filter((value) => value !== "");
+  const traceFields = (globalThis as { [TRACE_LOG_FIELDS]?: () => object })[TRACE_LOG_FIELDS];
   return {
     name,
     level: log.level,
     serializers: logSerializers,
+    ...(traceFields ? { mixin: traceFields } : {}),
     ...(censored.length > 0
       ? {
           hooks: {
