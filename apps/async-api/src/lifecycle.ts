@@ -2,45 +2,25 @@
  * The process's life as the app's parts see it: readiness reads `draining`; long-lived streams
  * (SSE, WebSocket) register a closer, so a drain can tell their clients to reconnect.
  */
-/** What `count` needs of a response: Node's ServerResponse. */
-export interface ResponseEvents {
-  on(event: "close", listener: (this: object) => void): unknown;
-}
-
 export class Lifecycle {
   #draining = false;
-  /** The responses in flight: a set, so that a response counts once however its end is reported. */
-  readonly #inFlight = new Set<object>();
+  #inFlight = 0;
   #onIdle: (() => void) | undefined;
   readonly #streams = new Set<() => void>();
 
-  /**
-   * Counts a request from its arrival until its response's 'close' (its connection done with it,
-   * an SSE stream included). One listener shared by every response: no closure per request.
-   */
-  count(response: ResponseEvents): void {
-    this.#inFlight.add(response);
-    response.on("close", this.#closed);
+  /** A request arrived (http/in-flight.ts calls this, and `requestEnded` once when it is done). */
+  requestStarted(): void {
+    this.#inFlight++;
   }
 
-  /** The 'close' listener: Node calls it with the response as `this`. */
-  readonly #closed: (this: object) => void;
-
-  constructor() {
-    const lifecycle = this;
-    this.#closed = function (this: object) {
-      lifecycle.#done(this);
-    };
-  }
-
-  #done(response: object): void {
-    if (!this.#inFlight.delete(response)) return;
-    if (this.#inFlight.size === 0) this.#onIdle?.();
+  requestEnded(): void {
+    this.#inFlight--;
+    if (this.#inFlight === 0) this.#onIdle?.();
   }
 
   /** Resolves once no request is in flight. */
   idle(): Promise<void> {
-    if (this.#inFlight.size === 0) return Promise.resolve();
+    if (this.#inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.#onIdle = resolve;
     });
@@ -61,7 +41,7 @@ export class Lifecycle {
   }
 
   get inFlight(): number {
-    return this.#inFlight.size;
+    return this.#inFlight;
   }
 
   get openStreams(): number {

@@ -4,6 +4,8 @@
  * in-flight requests finish; then it closes, within the graceful timeout). async-api's entry point
  * runs it as it is; combined mode (apps/combined) adds sync-api's half of the API at the root.
  */
+
+import { type HttpMetrics, type MetricsServer, type Registry, registryExposition, serveScrapes } from "@repo/metrics";
 import {
   createLogger,
   environmentOf,
@@ -14,9 +16,11 @@ import {
   redact,
   secretValues,
 } from "@repo/shared-settings";
+import type { Logger } from "pino";
 import { type AppParts, buildApp } from "./http/app.ts";
 import { EventLoopDelay, EventLoopGuard } from "./http/event-loop.ts";
 import { Lifecycle } from "./lifecycle.ts";
+import { createAsyncApiMetrics } from "./metrics.ts";
 import { Outbound } from "./outbound/client.ts";
 import { routeTables } from "./routes/index.ts";
 import { type AsyncApiSettings, asyncApiSettings, loopbackUpstreamWarnings } from "./settings/index.ts";
@@ -41,6 +45,8 @@ export interface AsyncServerOptions {
    */
   readonly noteEventsFeed?: FeedReader;
   // #endregion example
+  /** Registers more metrics in the process's registry, when metrics are on (combined mode's pool). */
+  readonly registerMetrics?: (registry: Registry) => void;
   /** Runs as the drain begins (combined mode: sync-api's readiness fails too). */
   readonly onDrain?: () => void;
   /** Runs once in-flight requests are done, before the server closes (combined mode's pool). */
@@ -60,6 +66,11 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
 
   const lifecycle = new Lifecycle();
   const outbound = new Outbound(settings.outbound, settings);
+  const metrics = settings.metrics.port > 0 ? createAsyncApiMetrics(lifecycle) : undefined;
+  if (metrics) {
+    outbound.observe(metrics.outboundCall);
+    options.registerMetrics?.(metrics.http.registry);
+  }
   const loop = new EventLoopDelay(settings.eventLoop);
   const guard = new EventLoopGuard(settings.eventLoop, logger);
   // #region example
@@ -84,12 +95,14 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
   const routes = routeTables[settings.routeTable]({ settings, lifecycle, outbound, loop });
   const app = buildApp(settings, routes, logger, {
     lifecycle,
+    ...(metrics ? { metrics: metrics.http } : {}),
     relay, // #example
     guard,
     ...(options.root ? { root: options.root } : {}),
     ...(options.readinessPaths ? { readinessPaths: options.readinessPaths } : {}),
   });
 
+  let metricsServer: MetricsServer | undefined;
   let closing = false;
   async function shutdown(signal: string) {
     if (closing) return;
@@ -113,6 +126,7 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
     // request timeout, then the graceful timeout would exit 1.
     app.server.closeAllConnections();
     await app.close();
+    await metricsServer?.close();
     await outbound.close();
     await listenerStopped; // #example
     loop.stop();
@@ -128,6 +142,7 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
   };
   try {
     await app.listen({ host, port });
+    if (metrics) metricsServer = await serveMetricsFor(settings, metrics.http, logger);
     relay.start(); // #example
     listener?.start(); // #example
   } catch (error) {
@@ -140,4 +155,22 @@ export async function runAsyncServer(settings: AsyncApiSettings, options: AsyncS
     else app.log.fatal({ err: error }, "cannot listen");
     exitWhenLogged(logger, 1);
   }
+}
+
+/** `GET /metrics` on `metrics.port`; a port it cannot have is one error line, and the API serves on. */
+function serveMetricsFor(settings: AsyncApiSettings, metrics: HttpMetrics, logger: Logger) {
+  const { host } = settings;
+  const { port } = settings.metrics;
+  return serveScrapes({
+    host,
+    port,
+    collect: registryExposition(metrics.registry),
+    log: logger,
+    failure: (error) =>
+      listenFailure(error, {
+        host,
+        port,
+        variables: { host: asyncApiSettings.variable(["host"]), port: asyncApiSettings.variable(["metrics", "port"]) },
+      }),
+  });
 }

@@ -11,6 +11,7 @@
 import { runAsyncServer } from "@repo/async-api/server";
 import { asyncApiSettings } from "@repo/async-api/settings";
 import { openApiDocument } from "@repo/contracts";
+import type { Registry } from "@repo/metrics";
 import { isPostgresUrl, loadOrExit } from "@repo/shared-settings";
 import { databaseWhere, openSyncRouteTable, prepareDatabase } from "@repo/sync-api/host";
 import { syncApiSettings } from "@repo/sync-api/settings";
@@ -90,6 +91,7 @@ await runAsyncServer(settings, {
   }),
   readinessPaths: ["/readyz"],
   noteEventsFeed: feedReader(table.routes, pool), // #example
+  ...(pool ? { registerMetrics: (registry: Registry) => pool.registerMetrics(registry) } : {}),
   onDrain: () => {
     lifecycle.draining = true;
     pool?.drain();

@@ -14,4 +14,11 @@ export {
   RouteMetrics,
   UNMATCHED_ROUTE,
 } from "./http.ts";
-export { type Exposition, METRICS_PATH, type MetricsServer, registryExposition, serveMetrics } from "./server.ts";
+export {
+  type Exposition,
+  METRICS_PATH,
+  type MetricsServer,
+  registryExposition,
+  serveMetrics,
+  serveScrapes,
+} from "./server.ts";

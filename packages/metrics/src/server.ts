@@ -89,3 +89,46 @@ function problem(res: ServerResponse, status: 404 | 405 | 500, detail: string): 
   res.writeHead(status, { "content-type": "application/problem+json" });
   res.end(JSON.stringify({ type: "about:blank", title: titles[status], status, detail }));
 }
+
+/** What `serveScrapes` logs with: pino's shape. */
+interface ScrapeLog {
+  error(object: object, message: string): void;
+  error(message: string): void;
+  debug(object: object, message: string): void;
+}
+
+/**
+ * An app's metrics listener: `serveMetrics`, and a port it cannot have is one error line (`failure`
+ * words a known cause, naming the setting) while the app serves on without it: the API's
+ * availability does not hang on its telemetry (Prometheus's `up` says the target is down), and
+ * several instances on one machine (the bench's) do not stop each other. Undefined when not listening.
+ */
+export async function serveScrapes({
+  host,
+  port,
+  collect,
+  log,
+  failure,
+}: {
+  readonly host: string;
+  readonly port: number;
+  readonly collect: () => Promise<Exposition>;
+  readonly log: ScrapeLog;
+  readonly failure: (error: unknown) => string | undefined;
+}): Promise<MetricsServer | undefined> {
+  try {
+    const server = await serveMetrics({
+      host,
+      port,
+      collect,
+      onError: (error) => log.error({ err: error }, "metrics scrape failed"),
+    });
+    log.debug({ host, port: server.port }, "metrics listening");
+    return server;
+  } catch (error) {
+    const known = failure(error);
+    if (known) log.error(`metrics: ${known}; serving without metrics meanwhile`);
+    else log.error({ err: error }, "metrics cannot listen; serving without metrics meanwhile");
+    return undefined;
+  }
+}

@@ -14,6 +14,7 @@ import {
   requestIdFrom,
 } from "@repo/contracts";
 import { serverTimeouts } from "@repo/shared-settings";
+import { fastifyTracing } from "@repo/tracing";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Lifecycle } from "../lifecycle.ts";
@@ -90,6 +91,9 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
       shouldUpgradeCallback: webSocketRoutes.takesUpgrade,
     },
   });
+  // OpenTelemetry's Fastify plugin, first, when tracing is on (docs/observability.md, "Traces").
+  const tracing = fastifyTracing();
+  if (tracing) app.register(tracing);
   app.addHook("onRoute", webSocketRoutes.learn);
   decorateAccessLogLevel(app);
 

@@ -6,7 +6,7 @@ import {
   type Security,
   type SecurityRequirement,
 } from "@repo/contracts";
-import type { FastifyInstance, onRequestHookHandler } from "fastify";
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -18,6 +18,8 @@ declare module "fastify" {
 export interface TokenHookOptions {
   /** Also take the token from `?access_token=`: for the streams, whose browser clients cannot set headers. */
   readonly fromQuery?: boolean;
+  /** Told of each request whose token is refused (the metrics' count). */
+  readonly onRefused?: (request: FastifyRequest) => void;
 }
 
 /**
@@ -29,15 +31,21 @@ export function tokenHook(
   app: FastifyInstance,
   requirement: SecurityRequirement,
   authenticate: Authenticate,
-  { fromQuery = false }: TokenHookOptions = {},
+  { fromQuery = false, onRefused }: TokenHookOptions = {},
 ): onRequestHookHandler {
   if (!app.hasRequestDecorator("principal")) app.decorateRequest("principal", undefined);
   return (request, _reply, done) => {
     const query = fromQuery ? (request.query as Record<string, unknown>).access_token : undefined;
-    authenticate(requirement, bearerToken(request.headers.authorization, query)).then((principal) => {
-      request.principal = principal;
-      done();
-    }, done);
+    authenticate(requirement, bearerToken(request.headers.authorization, query)).then(
+      (principal) => {
+        request.principal = principal;
+        done();
+      },
+      (error: Error) => {
+        onRefused?.(request);
+        done(error);
+      },
+    );
   };
 }
 

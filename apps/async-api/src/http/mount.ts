@@ -15,6 +15,7 @@ import {
   problemForRequest,
   type RequestParts,
 } from "@repo/contracts";
+import type { HttpMetrics } from "@repo/metrics";
 import type { RateLimitSettings } from "@repo/shared-settings";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { tokenHook } from "./auth.ts";
@@ -31,6 +32,8 @@ export interface MountOptions {
   readonly rateLimit?: RateLimitSettings;
   /** Verifies bearer tokens, for the endpoints whose contract declares `security`. */
   readonly authenticate?: Authenticate;
+  /** Counts the requests its limits and token checks refuse, by route. */
+  readonly metrics?: HttpMetrics;
 }
 
 /**
@@ -60,7 +63,7 @@ declare module "fastify" {
 export function mountEndpoints(
   app: FastifyInstance,
   endpoints: readonly MountedEndpoint[],
-  { responseValidation, guard, rateLimit, authenticate }: MountOptions,
+  { responseValidation, guard, rateLimit, authenticate, metrics }: MountOptions,
 ): void {
   if (!app.hasRequestDecorator("contract")) app.decorateRequest("contract", null);
   const timed = guard?.enabled ? guard : undefined;
@@ -70,12 +73,23 @@ export function mountEndpoints(
     // Counted in `onRequest`, before the body is read (a refused request costs no read); on a
     // secured route after the token is checked, by its subject, so one address's callers each
     // have a quota.
-    const limiter = rateLimit && rateLimitHook(app, endpoint, rateLimit, security !== undefined);
+    const counts = metrics?.route(`${app.prefix}${endpoint.path}`);
+    const limiter =
+      rateLimit &&
+      rateLimitHook(app, endpoint, rateLimit, security !== undefined, (request) =>
+        counts ? metrics?.rateLimited(counts, request.method) : undefined,
+      );
     app.route({
       method: endpoint.method,
       url: endpoint.path,
       onRequest: [
-        ...(security && authenticate ? [tokenHook(app, security, authenticate)] : []),
+        ...(security && authenticate
+          ? [
+              tokenHook(app, security, authenticate, {
+                onRefused: (request) => (counts ? metrics?.authRefused(counts, request.method) : undefined),
+              }),
+            ]
+          : []),
         ...(limiter ? [limiter] : []),
       ],
       preValidation: (request, _reply, done) => {

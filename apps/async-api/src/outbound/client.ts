@@ -39,6 +39,14 @@ export interface Upstream {
 }
 
 type OutboundSettings = AsyncApiSettings["outbound"];
+
+/** Told of every call to a named upstream as it ends (the metrics): its outcome, or `cancelled`. */
+export type CallObserver = (
+  upstream: string,
+  method: Method,
+  outcome: CallOutcome["outcome"] | "cancelled",
+  seconds: number,
+) => void;
 type UpstreamSettings = AsyncApiSettings["upstreams"][string];
 
 /**
@@ -55,6 +63,7 @@ export class Outbound {
   readonly #upstreams: Record<string, UpstreamSettings>;
   readonly #secretHeaders: Record<string, Record<string, string>>;
   readonly #bound = new Map<string, Upstream>();
+  #observe: CallObserver | undefined;
 
   constructor(
     settings: OutboundSettings,
@@ -80,6 +89,11 @@ export class Outbound {
    * for when a route table is built, so that a handler naming an upstream the settings lack
    * stops the app at start-up, not at its first request.
    */
+  /** Tells `observe` of every upstream call from now on (a process has one observer: its metrics). */
+  observe(observe: CallObserver): void {
+    this.#observe = observe;
+  }
+
   upstream(name: string): Upstream {
     const known = this.#bound.get(name);
     if (known) return known;
@@ -95,15 +109,30 @@ export class Outbound {
     const breaker = new CircuitBreaker(this.#settings.breaker);
     const upstream: Upstream = {
       name,
-      call: (path, options = {}) =>
-        breaker.run(
+      call: (path, options = {}) => {
+        const called = breaker.run(
           () => this.request(`${base}${path}`, { ...options, headers: { ...headers, ...options.headers } }),
           (elapsedMs) => ({
             outcome: "unreachable",
             detail: `${name}: circuit open after repeated failures`,
             elapsedMs,
           }),
-        ),
+        );
+        const observe = this.#observe;
+        if (!observe) return called;
+        const method = options.method ?? "GET";
+        const started = performance.now();
+        return called.then(
+          (outcome) => {
+            observe(name, method, outcome.outcome, outcome.elapsedMs / 1_000);
+            return outcome;
+          },
+          (error: unknown) => {
+            observe(name, method, "cancelled", (performance.now() - started) / 1_000);
+            throw error;
+          },
+        );
+      },
     };
     this.#bound.set(name, upstream);
     return upstream;

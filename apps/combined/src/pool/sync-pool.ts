@@ -8,6 +8,7 @@
 
 import type { AsyncApiSettings } from "@repo/async-api/settings";
 import { ContractViolation, type HandlerResult, HttpProblem } from "@repo/contracts";
+import { Counter, Gauge, type Registry } from "@repo/metrics";
 import { Piscina } from "piscina";
 import type { DatabaseBridge } from "./database-bridge.ts";
 import type { SyncOutcome, SyncTask, ThreadData } from "./task.ts";
@@ -25,6 +26,9 @@ export class SyncPool {
   /** Tasks running or queued, and how many that may be: one per thread plus the queue. */
   #pending = 0;
   readonly #capacity: number;
+  /** Counted when metrics are on (`registerMetrics`). */
+  #refusals: Counter | undefined;
+  #timeouts: Counter | undefined;
 
   /** `bridge`: the threads reach PostgreSQL through it (their channels arrive as messages). */
   constructor(settings: AsyncApiSettings["combined"], bridge?: DatabaseBridge) {
@@ -61,9 +65,45 @@ export class SyncPool {
     }
   }
 
+  /**
+   * The pool's metrics in the process's registry: tasks queued and running (read when scraped),
+   * tasks refused with the queue full, and tasks past `taskTimeoutMs`.
+   */
+  registerMetrics(registry: Registry): void {
+    const pool = this.#pool;
+    new Gauge({
+      name: "combined_pool_queue_depth",
+      help: "Sync handler tasks waiting for a pool thread.",
+      registers: [registry],
+      collect() {
+        this.set(pool.queueSize);
+      },
+    });
+    const pending = () => this.#pending;
+    new Gauge({
+      name: "combined_pool_tasks_pending",
+      help: "Sync handler tasks running or waiting (at most combined.threads + combined.maxQueue).",
+      registers: [registry],
+      collect() {
+        this.set(pending());
+      },
+    });
+    this.#refusals = new Counter({
+      name: "combined_pool_refusals_total",
+      help: "Sync handler tasks refused (503) because every thread was busy and the queue full.",
+      registers: [registry],
+    });
+    this.#timeouts = new Counter({
+      name: "combined_pool_task_timeouts_total",
+      help: "Sync handler tasks past combined.taskTimeoutMs (504), their threads replaced.",
+      registers: [registry],
+    });
+  }
+
   /** Runs one sync handler on a thread: its result, or a thrown problem (503, 504) or error (500). */
   async run(task: SyncTask): Promise<HandlerResult> {
     if (this.#pending >= this.#capacity) {
+      this.#refusals?.inc();
       throw new HttpProblem(
         503,
         "every sync thread is busy and the queue is full; retry",
@@ -98,6 +138,7 @@ export class SyncPool {
 
   #problemFor(error: unknown): unknown {
     if (error instanceof Error && error.name === "AbortError") {
+      this.#timeouts?.inc();
       return new HttpProblem(
         504,
         `no answer within ${this.#timeoutMs} ms (combined.taskTimeoutMs): a handler still running is stopped and its thread replaced`,

@@ -22,7 +22,7 @@ import {
   mergeSnapshots,
   monotonicPart,
   Registry,
-  serveMetrics,
+  serveScrapes,
 } from "@repo/metrics";
 import { listenFailure } from "@repo/shared-settings";
 import type { Logger } from "pino";
@@ -92,26 +92,21 @@ export class SupervisorMetrics {
   serve(settings: SyncApiSettings, logger: Logger): void {
     const { host } = settings;
     const { port } = settings.metrics;
-    serveMetrics({
+    void serveScrapes({
       host,
       port,
       collect: () => this.collect(),
-      onError: (error) => logger.error({ err: error }, "metrics scrape failed"),
-    }).then(
-      () => logger.debug({ host, port }, "metrics listening"),
-      (error: unknown) => {
-        const known = listenFailure(error, {
+      log: logger,
+      failure: (error) =>
+        listenFailure(error, {
           host,
           port,
           variables: {
             host: syncApiSettings.variable(["host"]),
             port: syncApiSettings.variable(["metrics", "port"]),
           },
-        });
-        if (known) logger.error(`metrics: ${known}; serving without metrics meanwhile`);
-        else logger.error({ err: error }, "metrics cannot listen; serving without metrics meanwhile");
-      },
-    );
+        }),
+    });
   }
 
   restarted(reason: RestartReason): void {
