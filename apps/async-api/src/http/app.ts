@@ -13,6 +13,7 @@ import {
   refuseExpectation,
   requestIdFrom,
 } from "@repo/contracts";
+import type { HttpMetrics } from "@repo/metrics";
 import { serverTimeouts } from "@repo/shared-settings";
 import { fastifyTracing } from "@repo/tracing";
 import Fastify, { type FastifyInstance } from "fastify";
@@ -23,6 +24,7 @@ import type { AsyncApiSettings } from "../settings/index.ts";
 import { registerStreams } from "../streams/register.ts"; // #example
 import type { NoteEventsRelay } from "../streams/relay.ts"; // #example
 import type { EventLoopGuard } from "./event-loop.ts";
+import { InFlight } from "./in-flight.ts";
 import { asyncEndpoints, mountEndpoints, sendProblem } from "./mount.ts";
 import { rateLimitPlugin } from "./rate-limit.ts";
 import { decorateAccessLogLevel, OneLinePerRequest, requestLogger } from "./request-log.ts";
@@ -42,6 +44,8 @@ const FASTIFY_BODY_ERRORS: Readonly<Record<string, string>> = {
  */
 export interface AppParts {
   readonly lifecycle: Lifecycle;
+  /** Where requests are measured (`metrics.port` set); none when metrics are off. */
+  readonly metrics?: HttpMetrics;
   readonly relay: NoteEventsRelay; // #example
   readonly guard?: EventLoopGuard;
   /**
@@ -50,14 +54,15 @@ export interface AppParts {
    */
   readonly root?: (
     app: FastifyInstance,
-    parts: { readonly guard?: EventLoopGuard; readonly authenticate: Authenticate },
+    parts: { readonly guard?: EventLoopGuard; readonly authenticate: Authenticate; readonly metrics?: HttpMetrics },
   ) => void;
   /** Paths of readiness routes outside the prefix: while draining they answer for themselves. */
   readonly readinessPaths?: readonly string[];
 }
 
 export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute[], logger: Logger, parts: AppParts) {
-  const { lifecycle, guard, root, readinessPaths = [] } = parts;
+  const { lifecycle, metrics, guard, root, readinessPaths = [] } = parts;
+  const inFlight = new InFlight(lifecycle, metrics);
   const readiness = new Set([`${settings.asyncPrefix}/readyz`, ...readinessPaths]);
   const timeouts = serverTimeouts(settings.http);
   const webSocketRoutes = new WebSocketRoutes();
@@ -137,7 +142,7 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
       return;
     }
     // Counted until its connection is done with it (SSE included); a WebSocket lives on apart.
-    if (!webSocketRoutes.takesUpgrade(request.raw)) lifecycle.count(reply.raw);
+    if (!webSocketRoutes.takesUpgrade(request.raw)) inFlight.track(reply);
     done();
   });
 
@@ -175,11 +180,16 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
         rateLimit: settings.rateLimit,
         authenticate,
         ...(guard ? { guard } : {}),
+        ...(metrics ? { metrics } : {}),
       });
       await registerStreams(scope, { relay: parts.relay, lifecycle, settings, authenticate }); // #example
     },
     { prefix: settings.asyncPrefix },
   );
-  if (root) app.register(async (scope) => root(scope, { authenticate, ...(guard ? { guard } : {}) }));
+  if (root) {
+    app.register(async (scope) =>
+      root(scope, { authenticate, ...(guard ? { guard } : {}), ...(metrics ? { metrics } : {}) }),
+    );
+  }
   return app;
 }
