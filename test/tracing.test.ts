@@ -29,6 +29,8 @@ import { afterEach, describe, expect, it } from "vitest";
 /** A span as OTLP/JSON gives it, with the service that sent it. */
 interface ReceivedSpan {
   readonly service: string;
+  /** The instrumentation that made it. */
+  readonly scope: string;
   readonly name: string;
   /** OTLP's SpanKind: 2 server, 3 client. */
   readonly kind: number;
@@ -40,7 +42,7 @@ interface ReceivedSpan {
 interface OtlpExport {
   resourceSpans?: {
     resource?: { attributes?: { key: string; value: { stringValue?: string } }[] };
-    scopeSpans?: { spans?: Omit<ReceivedSpan, "service">[] }[];
+    scopeSpans?: { scope?: { name?: string }; spans?: Omit<ReceivedSpan, "service" | "scope">[] }[];
   }[];
 }
 
@@ -61,7 +63,7 @@ async function startReceiver(): Promise<{ url: string; spans: ReceivedSpan[]; se
             resourceSpans.resource?.attributes?.find((a) => a.key === "service.name")?.value.stringValue ?? "";
           for (const scope of resourceSpans.scopeSpans ?? []) {
             for (const span of scope.spans ?? [])
-              spans.push({ ...span, service, parentSpanId: span.parentSpanId ?? "" });
+              spans.push({ ...span, service, scope: scope.scope?.name ?? "", parentSpanId: span.parentSpanId ?? "" });
           }
         }
       }
@@ -184,6 +186,9 @@ withNginx("tracing on", () => {
     expect(
       spans.filter((s) => s.service === "sync-api" && s.parentSpanId === syncServer()?.spanId).map((s) => s.name),
     ).toContainEqual(expect.stringMatching(/^(middleware|request handler) - /));
+
+    // @fastify/otel's spans (buildApp registered its plugin) are in the trace too.
+    expect(spans.some((s) => s.service === "async-api" && s.scope === "@fastify/otel")).toBe(true);
 
     // The access lines (each app's line for a request with its `res`).
     await until(
