@@ -128,6 +128,9 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
   // Callback-style hooks here and in mount.ts: an async hook costs a promise per request.
   app.addHook("onRequest", (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    // Counted until its connection is done with it (SSE included), and measured, whatever the
+    // answer (a 404 and a draining 503 too); a WebSocket lives on apart.
+    if (!webSocketRoutes.takesUpgrade(request.raw)) inFlight.track(reply);
     // No route: answered here, before Fastify would read (and parse) a body nobody wants.
     if (request.is404) {
       sendProblem(request, reply, problem({ status: 404, detail: `No route for ${request.method} ${request.url}` }));
@@ -141,8 +144,6 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
       sendProblem(request, reply, problem({ status: 503, detail: "async-api is restarting; retry" }));
       return;
     }
-    // Counted until its connection is done with it (SSE included); a WebSocket lives on apart.
-    if (!webSocketRoutes.takesUpgrade(request.raw)) inFlight.track(reply);
     done();
   });
 
