@@ -52,6 +52,23 @@ function authEnv(context: BenchContext, ...prefixes: string[]): Record<string, s
   );
 }
 
+/** Does the measured checkout have metrics (`metrics.port`)? Older commits do not. */
+export const hasMetrics = (context: BenchContext) =>
+  existsSync(join(context.appsRoot, "packages/shared-settings/src/shared/metrics.ts"));
+
+/** Does it have opt-in tracing (`tracing.enabled`)? */
+export const hasTracing = (context: BenchContext) =>
+  existsSync(join(context.appsRoot, "packages/shared-settings/src/shared/tracing.ts"));
+
+/**
+ * Metrics on, as production has them, each app on a free port of its own (their fixed defaults
+ * would collide between the instances a scenario starts), if the measured checkout has metrics.
+ */
+async function metricsEnv(context: BenchContext, prefix: string): Promise<Record<string, string>> {
+  if (!hasMetrics(context)) return {};
+  return { [`${prefix}METRICS__PORT`]: String(await freePort()) };
+}
+
 export type LogLevel = "debug" | "info" | "warn";
 
 export interface Service {
@@ -134,6 +151,7 @@ export async function startSyncApi(context: BenchContext, options: SyncApiOption
     env: {
       SYNC_API_SECRET_KEY: SECRET_KEY,
       ...authEnv(context, "SYNC_API_"),
+      ...(await metricsEnv(context, "SYNC_API_")),
       SYNC_API_PORT: String(port),
       SYNC_API_WORKERS: String(options.workers),
       SYNC_API_LOG__LEVEL: options.logLevel ?? "info",
@@ -168,6 +186,7 @@ export async function startAsyncApi(context: BenchContext, options: AsyncApiOpti
     env: {
       ASYNC_API_SECRET_KEY: SECRET_KEY,
       ...authEnv(context, "ASYNC_API_"),
+      ...(await metricsEnv(context, "ASYNC_API_")),
       ASYNC_API_PORT: String(port),
       ASYNC_API_LOG__LEVEL: options.logLevel ?? "info",
       ASYNC_API_RATE_LIMIT__ENABLED: "false",
@@ -213,6 +232,7 @@ export async function startCombined(context: BenchContext, options: CombinedOpti
       ASYNC_API_SECRET_KEY: SECRET_KEY,
       SYNC_API_SECRET_KEY: SECRET_KEY,
       ...authEnv(context, "ASYNC_API_", "SYNC_API_"),
+      ...(await metricsEnv(context, "ASYNC_API_")),
       ASYNC_API_COMBINED__PORT: String(port),
       ASYNC_API_RATE_LIMIT__ENABLED: "false",
       ASYNC_API_LOG__LEVEL: logLevel,
