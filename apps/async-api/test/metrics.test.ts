@@ -102,7 +102,14 @@ describe("async-api's metrics", () => {
     const allowed = await signToken(developmentAuth, { subject: "metrics-test", scopes: [TEST_SCOPE], ttlS: 60 });
     expect((await fetch(`${url}${whoami}`, { headers: { authorization: `Bearer ${allowed}` } })).status).toBe(200);
 
+    // #region example
+    // A stream's token is checked by a hook of its own: refused there, counted all the same.
+    const events = `${ASYNC_PREFIX}/events/notes`;
+    expect((await httpGet(`${url}${events}`)).status).toBe(401);
+    // #endregion example
+
     const text = await scrape();
+    expect(metricSum(text, "http_server_auth_refusals_total", [route(events)])).toBe(1); // #example
     expect(metricSum(text, "http_server_rate_limit_refusals_total", [route(limited)])).toBe(2);
     expect(metricSum(text, DURATION_COUNT, [route(limited), status(429)])).toBe(2);
     expect(metricSum(text, "http_server_auth_refusals_total", [route(whoami)])).toBe(2);

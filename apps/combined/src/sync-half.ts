@@ -54,7 +54,7 @@ export function syncHalf(
   },
 ): NonNullable<AsyncServerOptions["root"]> {
   const json = JSON.stringify(document);
-  return (app, { guard, authenticate, metrics }) => {
+  return (app, { guard, authenticate }) => {
     // The guard times the sync handlers too: inline, they are what blocks the event loop.
     // Counted here, on the main thread, before a task goes to the pool: one process, one count.
     mountEndpoints(app, endpoints, {
@@ -62,7 +62,6 @@ export function syncHalf(
       rateLimit: options.rateLimit,
       authenticate,
       ...(guard ? { guard } : {}),
-      ...(metrics ? { metrics } : {}),
     });
     if (options.apiReference) {
       app.get("/openapi.json", (_request, reply) => reply.type("application/json").send(json));

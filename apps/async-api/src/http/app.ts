@@ -24,7 +24,7 @@ import type { AsyncApiSettings } from "../settings/index.ts";
 import { registerStreams } from "../streams/register.ts"; // #example
 import type { NoteEventsRelay } from "../streams/relay.ts"; // #example
 import type { EventLoopGuard } from "./event-loop.ts";
-import { InFlight } from "./in-flight.ts";
+import { InFlight, recordRefusal } from "./in-flight.ts";
 import { asyncEndpoints, mountEndpoints, sendProblem } from "./mount.ts";
 import { rateLimitPlugin } from "./rate-limit.ts";
 import { decorateAccessLogLevel, OneLinePerRequest, requestLogger } from "./request-log.ts";
@@ -54,7 +54,7 @@ export interface AppParts {
    */
   readonly root?: (
     app: FastifyInstance,
-    parts: { readonly guard?: EventLoopGuard; readonly authenticate: Authenticate; readonly metrics?: HttpMetrics },
+    parts: { readonly guard?: EventLoopGuard; readonly authenticate: Authenticate },
   ) => void;
   /** Paths of readiness routes outside the prefix: while draining they answer for themselves. */
   readonly readinessPaths?: readonly string[];
@@ -167,6 +167,7 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
       clientDetail: (e) => FASTIFY_BODY_ERRORS[String((e as { code?: unknown }).code)],
     });
     if (answer.unexpected) request.log.error({ err: error }, "unhandled error");
+    if (metrics) recordRefusal(metrics, request, answer.body.status);
     reply.headers(answer.headers);
     return sendProblem(request, reply, answer.body);
   });
@@ -181,16 +182,11 @@ export function buildApp(settings: AsyncApiSettings, routes: readonly AsyncRoute
         rateLimit: settings.rateLimit,
         authenticate,
         ...(guard ? { guard } : {}),
-        ...(metrics ? { metrics } : {}),
       });
       await registerStreams(scope, { relay: parts.relay, lifecycle, settings, authenticate }); // #example
     },
     { prefix: settings.asyncPrefix },
   );
-  if (root) {
-    app.register(async (scope) =>
-      root(scope, { authenticate, ...(guard ? { guard } : {}), ...(metrics ? { metrics } : {}) }),
-    );
-  }
+  if (root) app.register(async (scope) => root(scope, { authenticate, ...(guard ? { guard } : {}) }));
   return app;
 }

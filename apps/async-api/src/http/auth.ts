@@ -6,7 +6,7 @@ import {
   type Security,
   type SecurityRequirement,
 } from "@repo/contracts";
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
+import type { FastifyInstance, onRequestHookHandler } from "fastify";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -18,8 +18,6 @@ declare module "fastify" {
 export interface TokenHookOptions {
   /** Also take the token from `?access_token=`: for the streams, whose browser clients cannot set headers. */
   readonly fromQuery?: boolean;
-  /** Told of each request whose token is refused (the metrics' count). */
-  readonly onRefused?: (request: FastifyRequest) => void;
 }
 
 /**
@@ -31,21 +29,15 @@ export function tokenHook(
   app: FastifyInstance,
   requirement: SecurityRequirement,
   authenticate: Authenticate,
-  { fromQuery = false, onRefused }: TokenHookOptions = {},
+  { fromQuery = false }: TokenHookOptions = {},
 ): onRequestHookHandler {
   if (!app.hasRequestDecorator("principal")) app.decorateRequest("principal", undefined);
   return (request, _reply, done) => {
     const query = fromQuery ? (request.query as Record<string, unknown>).access_token : undefined;
-    authenticate(requirement, bearerToken(request.headers.authorization, query)).then(
-      (principal) => {
-        request.principal = principal;
-        done();
-      },
-      (error: Error) => {
-        onRefused?.(request);
-        done(error);
-      },
-    );
+    authenticate(requirement, bearerToken(request.headers.authorization, query)).then((principal) => {
+      request.principal = principal;
+      done();
+    }, done);
   };
 }
 

@@ -2,8 +2,8 @@
  * Every request from its arrival until its response's 'close' (its connection done with it, an SSE
  * stream included): counted for the drain, and, with metrics on, measured once when it closes.
  */
-import type { HttpMetrics } from "@repo/metrics";
-import type { FastifyReply } from "fastify";
+import type { HttpMetrics, RouteMetrics } from "@repo/metrics";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Lifecycle } from "../lifecycle.ts";
 
 /**
@@ -36,11 +36,24 @@ export class InFlight {
   }
 }
 
+/**
+ * Counts a refusal the app's error handler answers, by route: a token refused (401, 403) or a rate
+ * limit past (429), wherever it was checked (a route's hooks, a stream's, the WebSocket's handshake).
+ */
+export function recordRefusal(metrics: HttpMetrics, request: FastifyRequest, status: number): void {
+  if (status === 401 || status === 403) metrics.authRefused(routeOf(metrics, request), request.method);
+  else if (status === 429) metrics.rateLimited(routeOf(metrics, request), request.method);
+}
+
+/** The route's template (`/async/things/:id`), never the raw path. */
+function routeOf(metrics: HttpMetrics, request: FastifyRequest): RouteMetrics {
+  return request.is404 ? metrics.unmatched : metrics.route(request.routeOptions.url ?? request.url);
+}
+
 function record(metrics: HttpMetrics, reply: FastifyReply): void {
   const { request } = reply;
-  // The route's template (`/async/things/:id`), never the raw path: `routeOptions` is read once,
-  // here, as the request ends.
-  const route = request.is404 ? metrics.unmatched : metrics.route(request.routeOptions.url ?? request.url);
+  // `routeOptions` is read once, here, as the request ends.
+  const route = routeOf(metrics, request);
   const status = reply.raw.writableFinished ? reply.statusCode : CLIENT_CLOSED;
   metrics.requestFinished(route, request.method, status, reply.elapsedTime / 1_000);
 }

@@ -15,7 +15,6 @@ import {
   problemForRequest,
   type RequestParts,
 } from "@repo/contracts";
-import type { HttpMetrics } from "@repo/metrics";
 import type { RateLimitSettings } from "@repo/shared-settings";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { tokenHook } from "./auth.ts";
@@ -32,8 +31,6 @@ export interface MountOptions {
   readonly rateLimit?: RateLimitSettings;
   /** Verifies bearer tokens, for the endpoints whose contract declares `security`. */
   readonly authenticate?: Authenticate;
-  /** Counts the requests its limits and token checks refuse, by route. */
-  readonly metrics?: HttpMetrics;
 }
 
 /**
@@ -63,7 +60,7 @@ declare module "fastify" {
 export function mountEndpoints(
   app: FastifyInstance,
   endpoints: readonly MountedEndpoint[],
-  { responseValidation, guard, rateLimit, authenticate, metrics }: MountOptions,
+  { responseValidation, guard, rateLimit, authenticate }: MountOptions,
 ): void {
   if (!app.hasRequestDecorator("contract")) app.decorateRequest("contract", null);
   const timed = guard?.enabled ? guard : undefined;
@@ -73,23 +70,12 @@ export function mountEndpoints(
     // Counted in `onRequest`, before the body is read (a refused request costs no read); on a
     // secured route after the token is checked, by its subject, so one address's callers each
     // have a quota.
-    const counts = metrics?.route(`${app.prefix}${endpoint.path}`);
-    const limiter =
-      rateLimit &&
-      rateLimitHook(app, endpoint, rateLimit, security !== undefined, (request) =>
-        counts ? metrics?.rateLimited(counts, request.method) : undefined,
-      );
+    const limiter = rateLimit && rateLimitHook(app, endpoint, rateLimit, security !== undefined);
     app.route({
       method: endpoint.method,
       url: endpoint.path,
       onRequest: [
-        ...(security && authenticate
-          ? [
-              tokenHook(app, security, authenticate, {
-                onRefused: (request) => (counts ? metrics?.authRefused(counts, request.method) : undefined),
-              }),
-            ]
-          : []),
+        ...(security && authenticate ? [tokenHook(app, security, authenticate)] : []),
         ...(limiter ? [limiter] : []),
       ],
       preValidation: (request, _reply, done) => {

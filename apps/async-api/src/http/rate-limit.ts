@@ -22,8 +22,6 @@ export function rateLimitHook(
   endpoint: EndpointContract,
   settings: RateLimitSettings,
   secured: boolean,
-  /** Told of each request past the limit (the metrics' count). */
-  onRefused?: (request: FastifyRequest) => void,
 ): ((request: FastifyRequest, reply: FastifyReply) => Promise<void>) | undefined {
   const route = routeKey(endpoint, app.prefix);
   const limit = rateLimitOf(endpoint, route, settings);
@@ -45,9 +43,7 @@ export function rateLimitHook(
       "ratelimit-policy",
       `"${route}"; q=${limit.limit}; w=${windowSeconds}; pk=:${partition(counted.key)}:`,
     );
-    if (!counted.isExceeded) return;
-    onRefused?.(request);
-    throw rateLimitProblem(route, limit, counted.ttlInSeconds);
+    if (counted.isExceeded) throw rateLimitProblem(route, limit, counted.ttlInSeconds);
   };
 }
 
