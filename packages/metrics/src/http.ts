@@ -117,7 +117,10 @@ class DurationHistogram extends Histogram<keyof DurationLabels> {
 
   override reset(): void {
     // The library's constructor resets before this class's fields exist.
-    if (!(#series in this)) return super.reset();
+    if (!(#series in this)) {
+      super.reset();
+      return;
+    }
     for (const series of this.#series) {
       series.counts.fill(0);
       series.sum = 0;
