@@ -47,7 +47,7 @@ describe("combined mode's metrics", () => {
     expect((await httpGet(`${url}/_test/slow?ms=10`)).status).toBe(503);
     expect((await slow).status).toBe(504);
     const text = await scrape();
-    // This one, and maybe the examples' note-events relay, which reads its feed through the pool too.
+    // This one at least: whatever else asks the pool meanwhile is refused too.
     expect(metricValue(text, "combined_pool_refusals_total")).toBeGreaterThanOrEqual(1);
     expect(metricValue(text, "combined_pool_task_timeouts_total")).toBe(1);
     expect(metricValue(text, "combined_pool_queue_depth")).toBe(0);

@@ -179,7 +179,7 @@ export class RouteMetrics {
 /** The HTTP server metrics of one process (or thread), in a registry of their own. */
 export interface HttpMetrics {
   readonly registry: Registry;
-  /** The label sets of a route template (`/notes/:id`); ask once, when the route is mounted. */
+  /** The label sets of a route template (`/things/:id`); ask once, when the route is mounted. */
   route(template: string): RouteMetrics;
   /** The label sets of requests no route matched (`http_route="unmatched"`). */
   readonly unmatched: RouteMetrics;

@@ -15,21 +15,21 @@ import {
 describe("createHttpMetrics", () => {
   it("observes each request under its route template, method and status, and refusals by route", async () => {
     const metrics = createHttpMetrics({ defaultMetrics: false });
-    const note = metrics.route("/notes/:id");
-    expect(metrics.route("/notes/:id")).toBe(note);
+    const thing = metrics.route("/things/:id");
+    expect(metrics.route("/things/:id")).toBe(thing);
     for (const seconds of [0.001, 0.02, 3]) {
       metrics.requestStarted();
-      metrics.requestFinished(note, "GET", 200, seconds);
+      metrics.requestFinished(thing, "GET", 200, seconds);
     }
     metrics.requestStarted();
     metrics.requestFinished(metrics.unmatched, "BREW", 404, 0.001);
     metrics.requestStarted(); // still in flight
-    metrics.rateLimited(note, "GET");
-    metrics.authRefused(note, "DELETE");
-    metrics.authRefused(note, "DELETE");
+    metrics.rateLimited(thing, "GET");
+    metrics.authRefused(thing, "DELETE");
+    metrics.authRefused(thing, "DELETE");
 
     const text = await metrics.registry.metrics();
-    const labels = 'http_request_method="GET",http_route="/notes/:id",http_response_status_code="200"';
+    const labels = 'http_request_method="GET",http_route="/things/:id",http_response_status_code="200"';
     expect(sample(text, `http_server_request_duration_seconds_count{${labels}}`)).toBe(3);
     expect(sample(text, `http_server_request_duration_seconds_bucket{le="0.005",${labels}}`)).toBe(1);
     expect(sample(text, `http_server_request_duration_seconds_bucket{le="0.025",${labels}}`)).toBe(2);
@@ -46,9 +46,9 @@ describe("createHttpMetrics", () => {
     ).toBe(1);
     expect(sample(text, "http_server_active_requests")).toBe(1);
     expect(
-      sample(text, 'http_server_rate_limit_refusals_total{http_request_method="GET",http_route="/notes/:id"}'),
+      sample(text, 'http_server_rate_limit_refusals_total{http_request_method="GET",http_route="/things/:id"}'),
     ).toBe(1);
-    expect(sample(text, 'http_server_auth_refusals_total{http_request_method="DELETE",http_route="/notes/:id"}')).toBe(
+    expect(sample(text, 'http_server_auth_refusals_total{http_request_method="DELETE",http_route="/things/:id"}')).toBe(
       2,
     );
   });

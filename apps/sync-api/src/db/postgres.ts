@@ -139,6 +139,9 @@ export function connectionString(url: string, options: PostgresOptions): string 
   return `${url}${parsed.search ? "&" : "?"}${added.join("&")}`;
 }
 
+/** The connections this process ended (see `#drop`). */
+const finished: PgNativeClient[] = [];
+
 export class PostgresDatabase implements Database {
   readonly dialect = "postgres";
   readonly #conninfo: string;
@@ -189,6 +192,11 @@ export class PostgresDatabase implements Database {
     } catch {
       // Already gone.
     }
+    // Kept, never collected: a finished libpq connection collected by the GC aborted the process
+    // (libuv's `uv__finish_close` assertion, its poll handle closed from the destructor), seen in
+    // sync-api's supervisor right after its migrations, as it loaded the rest of its modules. One
+    // small object per connection ended: a process ends few (its close, a reconnect).
+    if (this.#client) finished.push(this.#client);
     this.#client = undefined;
     this.#prepared.clear();
   }

@@ -1,6 +1,6 @@
 /**
  * A worker's request metrics (docs/observability.md): each request is observed once, when its
- * response is done, under its route's contract path (`/notes/:id`), known when the route is
+ * response is done, under its route's contract path (`/things/:id`), known when the route is
  * mounted, never the raw path. The supervisor serves them, summed over every worker.
  */
 import type { HttpMetrics, RouteMetrics } from "@repo/metrics";
@@ -25,7 +25,7 @@ export function tagRoute(route: RouteMetrics): RequestHandler {
 
 /**
  * The route a finished request counts under: its contract route; else the Express route that
- * answered (the API reference's pages, the welcome page), its mount path joined; else none, one
+ * answered (the API reference's pages and other routes outside the contracts), its mount path joined; else none, one
  * fixed label for every unmatched path.
  */
 function routeOf(metrics: HttpMetrics, req: Request): RouteMetrics {
