@@ -166,11 +166,6 @@ function serveMetricsFor(settings: AsyncApiSettings, metrics: HttpMetrics, logge
     port,
     collect: registryExposition(metrics.registry),
     log: logger,
-    failure: (error) =>
-      listenFailure(error, {
-        host,
-        port,
-        variables: { host: asyncApiSettings.variable(["host"]), port: asyncApiSettings.variable(["metrics", "port"]) },
-      }),
+    variables: { host: asyncApiSettings.variable(["host"]), port: asyncApiSettings.variable(["metrics", "port"]) },
   });
 }

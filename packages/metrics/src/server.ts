@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "@prometheus-io/client";
+import { listenFailure } from "@repo/shared-settings";
 
 /** What a scrape answers: the exposition text and its content type (the registry's). */
 export interface Exposition {
@@ -98,8 +99,8 @@ interface ScrapeLog {
 }
 
 /**
- * An app's metrics listener: `serveMetrics`, and a port it cannot have is one error line (`failure`
- * words a known cause, naming the setting) while the app serves on without it: the API's
+ * An app's metrics listener: `serveMetrics`, and a port it cannot have is one error line (a known
+ * cause worded by `listenFailure`, naming the app's variables for its host and metrics port) while the app serves on without it: the API's
  * availability does not hang on its telemetry (Prometheus's `up` says the target is down), and
  * several instances on one machine (the bench's) do not stop each other. Undefined when not listening.
  */
@@ -108,13 +109,14 @@ export async function serveScrapes({
   port,
   collect,
   log,
-  failure,
+  variables,
 }: {
   readonly host: string;
   readonly port: number;
   readonly collect: () => Promise<Exposition>;
   readonly log: ScrapeLog;
-  readonly failure: (error: unknown) => string | undefined;
+  /** The app's variables for `host` and `metrics.port`, as a failure names them. */
+  readonly variables: { readonly host: string; readonly port: string };
 }): Promise<MetricsServer | undefined> {
   try {
     const server = await serveMetrics({
@@ -126,7 +128,7 @@ export async function serveScrapes({
     log.debug({ host, port: server.port }, "metrics listening");
     return server;
   } catch (error) {
-    const known = failure(error);
+    const known = listenFailure(error, { host, port, variables });
     if (known) log.error(`metrics: ${known}; serving without metrics meanwhile`);
     else log.error({ err: error }, "metrics cannot listen; serving without metrics meanwhile");
     return undefined;

@@ -24,7 +24,6 @@ import {
   Registry,
   serveScrapes,
 } from "@repo/metrics";
-import { listenFailure } from "@repo/shared-settings";
 import type { Logger } from "pino";
 import { type SyncApiSettings, syncApiSettings } from "../settings/index.ts";
 import type { SupervisorMessage, WorkerMessage } from "./messages.ts";
@@ -97,15 +96,7 @@ export class SupervisorMetrics {
       port,
       collect: () => this.collect(),
       log: logger,
-      failure: (error) =>
-        listenFailure(error, {
-          host,
-          port,
-          variables: {
-            host: syncApiSettings.variable(["host"]),
-            port: syncApiSettings.variable(["metrics", "port"]),
-          },
-        }),
+      variables: { host: syncApiSettings.variable(["host"]), port: syncApiSettings.variable(["metrics", "port"]) },
     });
   }
 
