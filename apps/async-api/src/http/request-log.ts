@@ -81,7 +81,7 @@ export class RequestLogger {
   }
 
   #write(level: Level, args: unknown[]): void {
-    if ((this.#child ?? this.#parent).isLevelEnabled(level)) (this.#logger()[level] as Write)(...args);
+    if (this.isLevelEnabled(level)) (this.#logger()[level] as Write)(...args);
   }
 
   get level(): LevelWithSilentOrString {
