@@ -49,14 +49,14 @@ class DurationSeries {
   sum = 0;
   count = 0;
 
-  constructor(labels: DurationLabels, buckets: number) {
+  constructor(labels: DurationLabels) {
     this.labels = labels;
-    this.counts = new Float64Array(buckets + 1);
+    this.counts = new Float64Array(HTTP_DURATION_BUCKETS.length + 1);
   }
 
-  observe(bounds: readonly number[], seconds: number): void {
+  observe(seconds: number): void {
     let i = 0;
-    while (i < bounds.length && seconds > (bounds[i] as number)) i++;
+    while (i < HTTP_DURATION_BUCKETS.length && seconds > (HTTP_DURATION_BUCKETS[i] as number)) i++;
     this.counts[i] = (this.counts[i] ?? 0) + 1;
     this.sum += seconds;
     this.count += 1;
@@ -69,7 +69,6 @@ class DurationSeries {
  * unchanged), its series kept as DurationSeries.
  */
 class DurationHistogram extends Histogram<keyof DurationLabels> {
-  readonly #bounds: readonly number[];
   readonly #series: DurationSeries[] = [];
 
   constructor(registry: Registry) {
@@ -80,17 +79,12 @@ class DurationHistogram extends Histogram<keyof DurationLabels> {
       buckets: [...HTTP_DURATION_BUCKETS],
       registers: [registry],
     });
-    this.#bounds = HTTP_DURATION_BUCKETS;
   }
 
   series(labels: DurationLabels): DurationSeries {
-    const series = new DurationSeries(labels, this.#bounds.length);
+    const series = new DurationSeries(labels);
     this.#series.push(series);
     return series;
-  }
-
-  bounds(): readonly number[] {
-    return this.#bounds;
   }
 
   override async get(): Promise<MetricObjectWithValues<MetricValueWithName<keyof DurationLabels>>> {
@@ -98,7 +92,7 @@ class DurationHistogram extends Histogram<keyof DurationLabels> {
     const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
     for (const { labels, counts, sum, count } of this.#series) {
       let cumulative = 0;
-      this.#bounds.forEach((le, i) => {
+      HTTP_DURATION_BUCKETS.forEach((le, i) => {
         cumulative += counts[i] ?? 0;
         values.push({ labels: { le, ...labels }, value: cumulative, metricName: `${name}_bucket` });
       });
@@ -262,7 +256,7 @@ export function createHttpMetrics({ defaultMetrics = true, activeRequests }: Htt
     },
     requestFinished(route, method, status, seconds) {
       if (counted) active.dec();
-      route.durationSeries(method, status).observe(duration.bounds(), seconds);
+      route.durationSeries(method, status).observe(seconds);
     },
     rateLimited: (route, method) => rateLimitRefusals.inc(route.refusalLabels(method)),
     authRefused: (route, method) => authRefusals.inc(route.refusalLabels(method)),
