@@ -7,17 +7,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
-import { HTTPRoute } from "@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1";
 import { asyncApiSettings } from "@repo/async-api/settings";
 import { DEFAULT_ASYNC_PREFIX } from "@repo/shared-settings";
 import { syncApiSettings } from "@repo/sync-api/settings";
-import { composeFile, kustomize, kustomizeMissing, repoRoot, runsHere } from "@repo/testing";
-import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
-import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
-import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
-import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { ConfigMap, Namespace, PersistentVolumeClaim, Secret, Service } from "kubernetes-models/v1";
+import { composeFile, kustomization, kustomize, kustomizeMissing, repoRoot, runsHere } from "@repo/testing";
 import { describe, expect, it } from "vitest";
+import { schemaProblems } from "./support/k8s-schema.ts";
 
 const OVERLAYS = ["development", "production", "combined"] as const;
 type Overlay = (typeof OVERLAYS)[number];
@@ -37,6 +32,7 @@ interface Probe {
 }
 interface Container {
   readonly name: string;
+  readonly image?: string;
   readonly ports?: readonly { readonly name?: string; readonly containerPort: number }[];
   readonly startupProbe?: Probe;
   readonly readinessProbe?: Probe;
@@ -82,21 +78,6 @@ interface Workload extends K8sObject {
     };
   };
 }
-
-/** The schema class of each kind the overlays may hold: an object of another kind fails the test. */
-const MODELS: Readonly<Record<string, new (data: never) => { validate(): void }>> = {
-  "v1/Namespace": Namespace,
-  "v1/ConfigMap": ConfigMap,
-  "v1/Secret": Secret,
-  "v1/Service": Service,
-  "v1/PersistentVolumeClaim": PersistentVolumeClaim,
-  "apps/v1/Deployment": Deployment,
-  "apps/v1/StatefulSet": StatefulSet,
-  "networking.k8s.io/v1/NetworkPolicy": NetworkPolicy,
-  "policy/v1/PodDisruptionBudget": PodDisruptionBudget,
-  "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
-  "gateway.networking.k8s.io/v1/HTTPRoute": HTTPRoute,
-};
 
 const rendered = new Map<Overlay, K8sObject[]>();
 function objects(overlay: Overlay): K8sObject[] {
@@ -183,26 +164,69 @@ const container = (all: readonly K8sObject[], name: string): Container => {
   return found;
 };
 
+/** A NetworkPolicy peer in words: `namespace gateway`, `pods async-api`; any other shape as it is. */
+// biome-ignore lint/suspicious/noExplicitAny: a rendered peer, read field by field.
+function peer(from: any): string {
+  const namespace = from.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"];
+  const pods = from.podSelector?.matchLabels?.["app.kubernetes.io/name"];
+  const shape = Object.keys(from).sort().join(",");
+  if (shape === "namespaceSelector" && namespace && Object.keys(from.namespaceSelector).length === 1)
+    return `namespace ${namespace}`;
+  if (shape === "podSelector" && pods && Object.keys(from.podSelector).length === 1) return `pods ${pods}`;
+  return JSON.stringify(from);
+}
+
+/**
+ * Who may reach a pod with these labels, by port, as the namespace's NetworkPolicies say:
+ * `anyone` for a rule without `from`, `any port` for one without `ports`.
+ */
+function reachedBy(all: readonly K8sObject[], labels: Readonly<Record<string, string>>): Record<string, string[]> {
+  const reach: Record<string, string[]> = {};
+  for (const policy of ofKind(all, "NetworkPolicy")) {
+    if (!selects(policy.spec.podSelector.matchLabels ?? {}, labels)) continue;
+    for (const rule of policy.spec.ingress ?? []) {
+      const peers: string[] = rule.from?.length ? rule.from.map(peer) : ["anyone"];
+      const ports: string[] = rule.ports?.length
+        ? rule.ports.map((p: { port: unknown }) => String(p.port))
+        : ["any port"];
+      for (const port of ports) reach[port] = [...(reach[port] ?? []), ...peers];
+    }
+  }
+  return Object.fromEntries(Object.entries(reach).map(([port, peers]) => [port, peers.sort()]));
+}
+
+const APPS_REACHED_BY = {
+  // async-api's upstream is sync-api: the internal feed among its routes.
+  "sync-api": { http: ["namespace gateway", "pods async-api"], metrics: ["namespace monitoring"] },
+  "async-api": { http: ["namespace gateway"], metrics: ["namespace monitoring"] },
+};
+/** Each workload's pods, and who reaches them on which port: nobody else on any. */
+const REACHED_BY: Readonly<Record<Overlay, Record<string, Record<string, string[]>>>> = {
+  development: { ...APPS_REACHED_BY, postgres: { postgres: ["pods async-api", "pods sync-api"] } },
+  production: APPS_REACHED_BY,
+  combined: { combined: { http: ["namespace gateway"], metrics: ["namespace monitoring"] } },
+};
+
+/** The image each app's container runs, by the kustomizations' `images:` (an overlay's over its base's). */
+function imagesSet(overlay: Overlay): Record<string, string> {
+  const own = kustomization(`overlays/${overlay}`);
+  const layers = own.resources?.includes("../../base") ? [kustomization("base"), own] : [own];
+  const images: Record<string, string> = {};
+  for (const image of layers.flatMap((layer) => layer.images ?? []))
+    images[image.name] = `${image.newName ?? image.name}:${image.newTag ?? "latest"}`;
+  return images;
+}
+
 describe.skipIf(!runs)("infra/k8s", () => {
   // sync-api's drain time as production's settings give it (a function: a skipped run renders nothing).
   const drain = () =>
     syncApiSettings.load(configMapEnv(objects("production"), "SYNC_API_")).shutdown.gracefulTimeoutMs / 1000;
 
   describe.each(OVERLAYS)("overlay %s", (overlay) => {
-    it("renders objects the Kubernetes and Gateway API schemas accept", () => {
+    it("renders objects the Kubernetes and Gateway API schemas accept, every key a known field", () => {
       const all = objects(overlay);
       expect(all.length).toBeGreaterThan(0);
-      for (const object of all) {
-        // kustomize wraps a long secret's base64 over lines, which the API server's decoder
-        // skips and the schema's `byte` format does not: joined before the check.
-        if (object.kind === "Secret")
-          Object.assign(object, {
-            data: Object.fromEntries(Object.entries(object.data ?? {}).map(([k, v]) => [k, v.replace(/\s/g, "")])),
-          });
-        const Model = MODELS[`${object.apiVersion}/${object.kind}`];
-        expect(Model, `${object.apiVersion} ${object.kind} ${object.metadata.name}`).toBeDefined();
-        expect(() => new (Model as NonNullable<typeof Model>)(object as never).validate()).not.toThrow();
-      }
+      expect(schemaProblems(all)).toEqual([]);
     });
 
     it("holds every container to the project's rules: probes, resources, locked down, drain time", () => {
@@ -243,15 +267,26 @@ describe.skipIf(!runs)("infra/k8s", () => {
       }
     });
 
-    it("denies ingress by default; metrics only from `monitoring`", () => {
-      const policies = ofKind(objects(overlay), "NetworkPolicy");
+    it("denies ingress by default; lets in the gateway (HTTP), `monitoring` (metrics), async-api sync-api", () => {
+      const all = objects(overlay);
+      const policies = ofKind(all, "NetworkPolicy");
       expect(policies.some((p) => Object.keys(p.spec.podSelector).length === 0 && !p.spec.ingress?.length)).toBe(true);
-      for (const policy of policies)
-        for (const rule of policy.spec.ingress ?? [])
-          if ((rule.ports as { port: string }[]).some((p) => p.port === "metrics"))
-            expect(rule.from).toEqual([
-              { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
-            ]);
+      expect(
+        Object.fromEntries(
+          workloads(all).map((w) => [w.metadata.name, reachedBy(all, w.spec.template.metadata.labels)]),
+        ),
+      ).toEqual(REACHED_BY[overlay]);
+    });
+
+    it("sets each app's image in one place, the kustomizations' `images:`", () => {
+      const set = imagesSet(overlay);
+      const apps = workloads(objects(overlay))
+        .flatMap((w) => w.spec.template.spec.containers)
+        .filter((c) => c.name !== "postgres");
+      expect(apps.length).toBeGreaterThan(0);
+      for (const app of apps) expect(app.image, app.name).toBe(set[`api-starter/${app.name}`]);
+      // One release of the monorepo: both apps at one tag.
+      expect(new Set(apps.map((app) => app.image?.split(":").at(-1))).size).toBe(1);
     });
   });
 
@@ -355,6 +390,34 @@ describe.skipIf(!runs)("infra/k8s", () => {
 
   describe("the checks themselves", () => {
     const drainSeconds = 30;
+    it("report a misspelt key and a kind the overlays may not hold, naming the object", () => {
+      const all = objects("production");
+      const asyncApi = container(all, "async-api") as unknown as Record<string, unknown>;
+      asyncApi.readinesProbe = asyncApi.readinessProbe;
+      delete asyncApi.readinessProbe;
+      const pdb = ofKind(all, "PodDisruptionBudget")[0] as { metadata: Meta; spec: Record<string, unknown> };
+      pdb.spec = { selector: pdb.spec.selector, maxUnavailabe: 1 };
+      const ingress = { apiVersion: "networking.k8s.io/v1", kind: "Ingress", metadata: { name: "api" }, spec: {} };
+      expect(schemaProblems([...all, ingress])).toEqual([
+        "Ingress api: networking.k8s.io/v1 Ingress is not a kind the overlays may hold",
+        expect.stringMatching(/^Deployment async-api: .*'"readinesProbe"' does not exist in type/),
+        expect.stringMatching(
+          new RegExp(`^PodDisruptionBudget ${pdb.metadata.name}: .*'"maxUnavailabe"' does not exist`),
+        ),
+      ]);
+    });
+
+    it("report a port opened to anyone", () => {
+      const all = objects("production");
+      const policy = ofKind(all, "NetworkPolicy").find((p) => p.metadata.name === "sync-api");
+      delete policy?.spec.ingress[0].from;
+      const sync = workloads(all).find((w) => w.metadata.name === "sync-api");
+      expect(reachedBy(all, sync?.spec.template.metadata.labels ?? {})).toEqual({
+        http: ["anyone"],
+        metrics: ["namespace monitoring"],
+      });
+    });
+
     it("report a missing probe and a missing limit, naming the container", () => {
       const withoutProbe = objects("production");
       delete (container(withoutProbe, "async-api") as { readinessProbe?: Probe }).readinessProbe;

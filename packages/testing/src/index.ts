@@ -19,7 +19,7 @@ export {
   startComposeStack,
 } from "./docker.ts";
 export { httpGet, type PlainResponse } from "./http.ts";
-export { kustomize, kustomizeMissing } from "./kustomize.ts";
+export { type Kustomization, kustomization, kustomize, kustomizeMissing } from "./kustomize.ts";
 export { type Load, type LoadOutcome, startLoad } from "./load.ts";
 export {
   NGINX_TEMPLATE,

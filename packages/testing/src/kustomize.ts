@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, parse as parseYaml } from "yaml";
 import { repoRoot } from "./process.ts";
 
 /**
@@ -22,4 +23,15 @@ export function kustomize(dir: string): unknown[] {
   const result = spawnSync("kubectl", ["kustomize", join(repoRoot, "infra/k8s", dir)], { encoding: "utf8" });
   if (result.error || result.status !== 0) throw new Error(`kubectl kustomize ${dir}: ${result.stderr}`);
   return parseAllDocuments(result.stdout).map((document) => document.toJS() as unknown);
+}
+
+/** The part of a kustomization.yaml the tests read. */
+export interface Kustomization {
+  readonly resources?: readonly string[];
+  readonly images?: readonly { readonly name: string; readonly newName?: string; readonly newTag?: string }[];
+}
+
+/** A kustomization of infra/k8s (`base`, `overlays/production`), as its file says it. */
+export function kustomization(dir: string): Kustomization {
+  return parseYaml(readFileSync(join(repoRoot, "infra/k8s", dir, "kustomization.yaml"), "utf8")) as Kustomization;
 }
