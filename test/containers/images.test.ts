@@ -2,8 +2,9 @@
  * The images and the compose stack in a real Docker engine, built and brought up as a user does
  * (`docker compose up --build --wait`): what is in the final images and how they run (sync-api's
  * PostgreSQL driver built, loading against libpq5, no compiler), their own HEALTHCHECK, sync-api on
- * the postgres service, replicas added with `--scale` found by nginx, and a container stopped
- * (SIGTERM) under load draining within its stop_grace_period without a failed request.
+ * the postgres service, both apps running locked down (read-only root, no capability), replicas
+ * added with `--scale` found by nginx, and a container stopped (SIGTERM) under load draining
+ * within its stop_grace_period without a failed request.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -193,6 +194,33 @@ describe.runIf(run)("the images and the compose stack", () => {
     expect(stdout).toMatch(/^\d+$/);
     const files = await stack.compose(["exec", "-T", "sync-api", "sh", "-c", "ls /data"]);
     expect(files.stdout).toBe("");
+  });
+
+  it("runs both apps locked down as their Kubernetes pods: read-only root, /tmp in memory, no capability", async () => {
+    for (const app of APPS) {
+      const [id] = (await stack.compose(["ps", "--quiet", app])).stdout.split("\n");
+      const host = JSON.parse((await docker(["inspect", "--format", "{{json .HostConfig}}", id as string])).stdout) as {
+        ReadonlyRootfs: boolean;
+        CapDrop: string[] | null;
+        SecurityOpt: string[] | null;
+      };
+      expect({ app, ...host }).toMatchObject({
+        app,
+        ReadonlyRootfs: true,
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges:true"],
+      });
+      // A write to its own folder is refused by the filesystem, to /tmp not: it ran (healthy) so.
+      const { stdout } = await stack.compose([
+        "exec",
+        "-T",
+        app,
+        "sh",
+        "-c",
+        "touch /app/x 2>&1; touch /tmp/x && echo tmp ok",
+      ]);
+      expect(stdout).toMatch(/Read-only file system\ntmp ok$/);
+    }
   });
 
   it("nginx sends requests to sync-api replicas added with --scale after it started", async () => {
