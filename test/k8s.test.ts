@@ -5,7 +5,7 @@
  * settings, and the project's rules for a container (three probes, resources, locked down).
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, posix } from "node:path";
 import { parseEnv } from "node:util";
 import { asyncApiSettings } from "@repo/async-api/settings";
 import { syncApiSettings } from "@repo/sync-api/settings";
@@ -209,7 +209,8 @@ const REACHED_BY: Readonly<Record<Overlay, Record<string, Record<string, string[
 /** The image each app's container runs, by the kustomizations' `images:` (an overlay's over its base's). */
 function imagesSet(overlay: Overlay): Record<string, string> {
   const own = kustomization(`overlays/${overlay}`);
-  const layers = own.resources?.includes("../../base") ? [kustomization("base"), own] : [own];
+  const takesBase = own.resources?.some((resource) => posix.join("overlays", overlay, resource) === "base");
+  const layers = takesBase ? [kustomization("base"), own] : [own];
   const images: Record<string, string> = {};
   for (const image of layers.flatMap((layer) => layer.images ?? []))
     images[image.name] = `${image.newName ?? image.name}:${image.newTag ?? "latest"}`;
