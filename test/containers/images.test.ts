@@ -2,9 +2,10 @@
  * The images and the compose stack in a real Docker engine, built and brought up as a user does
  * (`docker compose up --build --wait`): what is in the final images and how they run (sync-api's
  * PostgreSQL driver built, loading against libpq5, no compiler), their own HEALTHCHECK, sync-api on
- * the postgres service, both apps running locked down (read-only root, no capability), replicas
- * added with `--scale` found by nginx, and a container stopped (SIGTERM) under load draining
- * within its stop_grace_period without a failed request.
+ * the postgres service, both apps running with no capability and their code root's (and alone,
+ * with a read-only root as in their pods), replicas added with `--scale` found by nginx, and a
+ * container stopped (SIGTERM) under load draining within its stop_grace_period without a failed
+ * request.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -142,7 +143,7 @@ describe.runIf(run)("the images and the compose stack", () => {
       }
     });
 
-    it("reports healthy by its own HEALTHCHECK, started alone", async () => {
+    it("reports healthy by its own HEALTHCHECK, started alone and locked down as its Kubernetes pod", async () => {
       const secret = join(scratch, `${app}-secret`);
       writeFileSync(secret, "image-test-secret-key-0123456789abcdef\n", { mode: 0o644 });
       // Alone, sync-api has no PostgreSQL: its database secret names a SQLite file instead.
@@ -151,6 +152,17 @@ describe.runIf(run)("the images and the compose stack", () => {
       const { stdout: id } = await docker([
         "run",
         "--detach",
+        // The pod's securityContext (infra/k8s): a read-only root, /tmp in memory (its emptyDir),
+        // no capability, no privilege to gain. /data a volume, as compose's.
+        "--read-only",
+        "--tmpfs",
+        "/tmp:size=64m",
+        "--cap-drop",
+        "ALL",
+        "--security-opt",
+        "no-new-privileges:true",
+        "--volume",
+        "/data",
         "--env-file",
         join(repoRoot, "infra/env", `${app}.env`),
         "--volume",
@@ -175,6 +187,17 @@ describe.runIf(run)("the images and the compose stack", () => {
         { timeoutMs: 60_000, intervalMs: 1_000 },
       );
       expect(health.Log.at(-1)?.ExitCode).toBe(0);
+      // Read-only for root too, /tmp written.
+      const { stdout } = await docker([
+        "exec",
+        "--user",
+        "root",
+        id,
+        "sh",
+        "-c",
+        "touch /etc/x 2>&1; touch /tmp/x && echo tmp ok",
+      ]);
+      expect(stdout).toMatch(/Read-only file system\ntmp ok\s*$/);
     });
   });
 
@@ -196,30 +219,23 @@ describe.runIf(run)("the images and the compose stack", () => {
     expect(files.stdout).toBe("");
   });
 
-  it("runs both apps locked down as their Kubernetes pods: read-only root, /tmp in memory, no capability", async () => {
+  it("runs both apps with no capability and no privilege to gain, their code not theirs to change", async () => {
     for (const app of APPS) {
       const [id] = (await stack.compose(["ps", "--quiet", app])).stdout.split("\n");
       const host = JSON.parse((await docker(["inspect", "--format", "{{json .HostConfig}}", id as string])).stdout) as {
-        ReadonlyRootfs: boolean;
         CapDrop: string[] | null;
         SecurityOpt: string[] | null;
       };
-      expect({ app, ...host }).toMatchObject({
-        app,
-        ReadonlyRootfs: true,
-        CapDrop: ["ALL"],
-        SecurityOpt: ["no-new-privileges:true"],
-      });
-      // A write to its own folder is refused by the filesystem, to /tmp not: it ran (healthy) so.
-      const { stdout } = await stack.compose([
-        "exec",
-        "-T",
-        app,
-        "sh",
-        "-c",
-        "touch /app/x 2>&1; touch /tmp/x && echo tmp ok",
-      ]);
-      expect(stdout).toMatch(/Read-only file system\ntmp ok$/);
+      expect({ app, ...host }).toMatchObject({ app, CapDrop: ["ALL"], SecurityOpt: ["no-new-privileges:true"] });
+      // The app's user cannot write its code (root's); root in the container cannot take it either
+      // (chown needs CAP_CHOWN); the process's capability sets are empty.
+      const exec = async (user: string, script: string) =>
+        (await stack.compose(["exec", "-T", "--user", user, app, "sh", "-c", script])).stdout;
+      expect(await exec("node", "touch /app/dist/x 2>&1 || true")).toMatch(/Permission denied/);
+      expect(await exec("root", "chown node /app/dist 2>&1 || true")).toMatch(/Operation not permitted/);
+      expect(await exec("node", "grep -E '^Cap(Prm|Eff|Bnd)' /proc/1/status")).toMatch(
+        /^CapPrm:\s+0+\nCapEff:\s+0+\nCapBnd:\s+0+\s*$/,
+      );
     }
   });
 
