@@ -174,21 +174,51 @@ describe.runIf(run)("the stack on a single-node swarm", () => {
     ) as {
       UpdateConfig: Record<string, unknown>;
       TaskTemplate: {
-        ContainerSpec: { StopGracePeriod: number; Healthcheck?: unknown; Mounts?: unknown[] };
+        ContainerSpec: {
+          StopGracePeriod: number;
+          Healthcheck?: unknown;
+          Mounts?: { Type: string; Target: string }[];
+          ReadOnly?: boolean;
+          CapabilityDrop?: string[];
+        };
         Placement?: { Constraints?: string[] };
       };
       EndpointSpec: { Mode: string };
       Mode: { Replicated?: { Replicas: number } };
     };
     expect(spec.UpdateConfig).toMatchObject({ Parallelism: 1, Order: "start-first", FailureAction: "rollback" });
-    // Two replicas by default, on any node, with no volume: its data is in PostgreSQL.
+    // Two replicas by default, on any node, with no volume (its data is in PostgreSQL): /tmp in
+    // memory only, the root read-only, no capability, as its Kubernetes pod.
     expect(spec.Mode.Replicated?.Replicas).toBe(2);
     expect(spec.TaskTemplate.Placement?.Constraints ?? []).toEqual([]);
-    expect(spec.TaskTemplate.ContainerSpec.Mounts ?? []).toEqual([]);
+    expect(spec.TaskTemplate.ContainerSpec).toMatchObject({
+      Mounts: [{ Type: "tmpfs", Target: "/tmp" }],
+      ReadOnly: true,
+      CapabilityDrop: ["ALL"],
+    });
     expect(spec.EndpointSpec.Mode).toBe("dnsrr");
     expect(spec.TaskTemplate.ContainerSpec.Healthcheck).toBeDefined();
     // Longer than the apps' graceful timeout (30 s): a draining task is not killed.
     expect(spec.TaskTemplate.ContainerSpec.StopGracePeriod).toBeGreaterThan(30e9);
+  });
+
+  it("runs both apps' tasks locked down: root cannot write outside /tmp, no capability held", async () => {
+    for (const app of ["sync-api", "async-api"]) {
+      const [task] = await tasks(app);
+      const { stdout } = await docker([
+        "exec",
+        "--user",
+        "root",
+        task as string,
+        "sh",
+        "-c",
+        "touch /etc/x 2>&1; touch /tmp/x && echo tmp ok; grep '^CapEff' /proc/1/status",
+      ]);
+      expect({ app, stdout }).toMatchObject({
+        app,
+        stdout: expect.stringMatching(/Read-only file system\ntmp ok\nCapEff:\s+0+\s*$/),
+      });
+    }
   });
 
   it("its two replicas answer through the proxy and count in one PostgreSQL database", async () => {
