@@ -291,7 +291,9 @@ describe("the Dockerfile", () => {
     for (const stage of stages) expect(stage).toMatch(/^node:\$\{NODE_VERSION\}-bookworm-slim/);
     expect(dockerfile).toContain("ARG NODE_VERSION=24");
     expect(final).not.toMatch(/pnpm|npm install|COPY \. /);
-    expect(final).toContain("COPY --from=build --chown=node:node /out ./");
+    // The app's files root's: its own user (node) cannot change its code.
+    expect(final).toContain("COPY --from=build /out ./");
+    expect(final).not.toMatch(/--chown=node\S* \/out/);
     expect(stages[0]).toContain("deploy --prod /out");
   });
 
@@ -317,9 +319,9 @@ describe("docker-stack.yml", () => {
 
   it("runs sync-api on any node, two replicas or more, its data in PostgreSQL, which stays on its labelled node", () => {
     const sync = services["sync-api"];
-    // No placement and no volume: nothing of sync-api's is on one node's disk.
+    // No placement and no volume but /tmp in memory: nothing of sync-api's is on one node's disk.
     expect(sync?.deploy?.placement).toBeUndefined();
-    expect(sync?.volumes).toBeUndefined();
+    expect(sync?.volumes).toEqual([{ type: "tmpfs", target: "/tmp", tmpfs: { size: 67108864 } }]);
     expect(Number(defaultOf(String(sync?.deploy?.replicas)))).toBeGreaterThanOrEqual(2);
     expect(sync?.secrets).toEqual(["secret_key", "jwt_secret", "database_url"]);
     const postgres = services.postgres;
