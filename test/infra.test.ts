@@ -48,6 +48,23 @@ describe("the nginx template", () => {
     expect(rendered).toContain("limit_req zone=rate_per_client burst=100 nodelay;");
   });
 
+  it("keeps every upstream server, backups too, in rotation after a failure (max_fails=0)", () => {
+    // A backup out for fail_timeout (nginx's default after one failure) leaves a GET that a killed
+    // worker's connection reset with nothing to retry on: a 502 (faults.test.ts).
+    const rendered = renderTemplate(readFileSync(NGINX_TEMPLATE, "utf8"), proxyEnv);
+    const servers = [...rendered.matchAll(/^\s*server (\S+:\d+)([^;]*);/gm)].map(([, address, options]) => ({
+      address,
+      options: options?.trim(),
+    }));
+    expect(servers).toEqual([
+      { address: "sync-api:3001", options: "max_fails=0" },
+      { address: "sync-api:3001", options: "backup max_fails=0" },
+      { address: "sync-api:3001", options: "backup max_fails=0" },
+      { address: "async-api:3002", options: "max_fails=0" },
+      { address: "async-api:3002", options: "backup max_fails=0" },
+    ]);
+  });
+
   it("refuses the paths the dev proxy refuses: the contracts' NON_CANONICAL_PATH, as is", () => {
     // The same pattern, case-insensitive in both (`~*`, the `i` flag), on the request URI as sent.
     expect(NON_CANONICAL_PATH.flags).toBe("i");
