@@ -37,8 +37,9 @@ function defaultOf(expression: string | undefined): string {
 }
 
 describe("the nginx template", () => {
+  const rendered = renderTemplate(readFileSync(NGINX_TEMPLATE, "utf8"), proxyEnv);
+
   it("is rendered completely by the proxy service's environment", () => {
-    const rendered = renderTemplate(readFileSync(NGINX_TEMPLATE, "utf8"), proxyEnv);
     expect(rendered).not.toMatch(/\$\{[A-Z_]+\}/);
     expect(rendered).toContain(`location ${ASYNC_PREFIX}/ {`);
     expect(rendered).toContain("client_max_body_size 1m;");
@@ -51,7 +52,6 @@ describe("the nginx template", () => {
   it("keeps every upstream server, backups too, in rotation after a failure (max_fails=0)", () => {
     // A backup out for fail_timeout (nginx's default after one failure) leaves a GET that a killed
     // worker's connection reset with nothing to retry on: a 502 (faults.test.ts).
-    const rendered = renderTemplate(readFileSync(NGINX_TEMPLATE, "utf8"), proxyEnv);
     const servers = [...rendered.matchAll(/^\s*server (\S+:\d+)([^;]*);/gm)].map(([, address, options]) => ({
       address,
       options: options?.trim(),

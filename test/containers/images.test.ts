@@ -22,6 +22,7 @@ import {
   waitFor,
 } from "@repo/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCKED_DOWN, seenByRoot } from "../support/lockdown.ts";
 
 const APPS = ["sync-api", "async-api"] as const;
 const run = dockerTestsRun("container tests (images, compose stack)");
@@ -187,17 +188,7 @@ describe.runIf(run)("the images and the compose stack", () => {
         { timeoutMs: 60_000, intervalMs: 1_000 },
       );
       expect(health.Log.at(-1)?.ExitCode).toBe(0);
-      // Read-only for root too, /tmp written.
-      const { stdout } = await docker([
-        "exec",
-        "--user",
-        "root",
-        id,
-        "sh",
-        "-c",
-        "touch /etc/x 2>&1; touch /tmp/x && echo tmp ok",
-      ]);
-      expect(stdout).toMatch(/Read-only file system\ntmp ok\s*$/);
+      expect(await seenByRoot(id)).toMatch(LOCKED_DOWN);
     });
   });
 
